@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { Config } from './schema.js';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** Every problem found in a configuration, so an operator fixes them all in one go. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG_FILE = 'config/supervisor.yaml';
+
+type Env = Record<string, string | undefined>;
+
+const VARIABLE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${VAR}` and `${VAR:-default}` in one string; `$$` is a literal `$`. */
+function substitute(text: string, env: Env, where: string, problems: ConfigProblem[]): string {
+  return text.replace(VARIABLE, (match, name: string | undefined, fallback: string | undefined) => {
+    if (name === undefined) return '$';
+    const value = env[name];
+    // Shell semantics: `:-` also replaces an empty value; a plain `${VAR}` accepts an empty one.
+    if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
+    if (value !== undefined) return value;
+    problems.push({ path: where, message: `environment variable ${name} is not set and has no default (write \${${name}:-default})` });
+    return match;
+  });
+}
+
+/**
+ * Walks the YAML tree substituting variables in string scalars. A scalar that is exactly one `${...}`
+ * is re-read as YAML, so `port: ${PORT:-7233}` is a number and `polling: ${POLL:-false}` a boolean.
+ */
+function substituteNode(node: Node | null, env: Env, at: string[], problems: ConfigProblem[]): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      substituteNode(pair.value as Node | null, env, [...at, key], problems);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => substituteNode(item as Node | null, env, [...at, String(index)], problems));
+  } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
+    const whole = /^\$\{[^}]*\}$/.test(node.value);
+    const replaced = substitute(node.value, env, at.join('.') || '(root)', problems);
+    node.value = whole ? (parseDocument(replaced).toJS() as unknown) ?? replaced : replaced;
+  }
+}
+
+/** A worker id for machines whose config names none: the host name, cut to the worker id alphabet. */
+function defaultWorkerId(): string {
+  const cleaned = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return cleaned.slice(0, 64) || 'local';
+}
+
+/** Resolves every file-system path of the config against `baseDir`, so later code never depends on the cwd. */
+function resolvePaths(config: Config, baseDir: string): Config {
+  const at = (p: string): string => path.resolve(baseDir, p);
+  const paths = Object.fromEntries(Object.entries(config.paths).map(([key, value]) => [key, at(value)])) as Config['paths'];
+  return {
+    ...config,
+    paths,
+    watcher: { ...config.watcher, cwd: at(config.watcher.cwd), log_file: at(config.watcher.log_file), heartbeat_file: at(config.watcher.heartbeat_file) },
+    repo: { ...config.repo, dir: at(config.repo.dir) },
+    logging: { ...config.logging, file: at(config.logging.file) },
+  };
+}
+
+/** Parses configuration text; `source` names it in errors. Relative paths resolve against `baseDir`. */
+export function parseConfig(text: string, options: { source: string; env?: Env; baseDir?: string }): Config {
+  const { source, env = process.env, baseDir = process.cwd() } = options;
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message })));
+  }
+  const problems: ConfigProblem[] = [];
+  substituteNode(doc.contents as Node | null, env, [], problems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
+  const withId = { worker_id: defaultWorkerId(), ...raw };
+  const parsed = Config.safeParse(withId);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'unknown key' }))
+        : [{ path: issue.path.join('.') || '(root)', message: issue.message }],
+    );
+    throw new ConfigError(source, problems);
+  }
+  return resolvePaths(parsed.data, baseDir);
+}
+
+/**
+ * Loads the configuration: the file given, else `$SUPERVISOR_CONFIG`, else `config/supervisor.yaml` when it
+ * exists, else the built-in defaults (which run the bundled sample watcher under ./var/).
+ */
+export function loadConfig(file?: string, env: Env = process.env): { config: Config; source: string } {
+  const chosen = file ?? env.SUPERVISOR_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (chosen === undefined) return { config: parseConfig('', { source: 'built-in defaults', env }), source: 'built-in defaults' };
+  let text: string;
+  try {
+    text = readFileSync(chosen, 'utf8');
+  } catch (error) {
+    throw new ConfigError(chosen, [{ path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+  }
+  return { config: parseConfig(text, { source: chosen, env }), source: chosen };
+}

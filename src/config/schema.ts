@@ -1,0 +1,149 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ByteSize, Duration } from './units.js';
+
+/** Worker ids appear in flag names, workflow ids and file names: keep them to a safe alphabet. */
+export const WorkerId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** The bundled sample watcher, so a fresh checkout supervises a real process at once. */
+const SAMPLE_WATCHER = fileURLToPath(new URL('../../examples/sample-watcher.mjs', import.meta.url));
+
+const Port = z.number().int().min(0).max(65_535);
+const NonEmpty = z.string().min(1, 'must not be empty');
+
+const Paths = z.strictObject({
+  nas_root: NonEmpty.default('var/nas'),
+  inbox: NonEmpty.optional(),
+  outbox: NonEmpty.optional(),
+  state: NonEmpty.optional(),
+  logs: NonEmpty.optional(),
+  diagnostics: NonEmpty.optional(),
+});
+
+const Temporal = z.strictObject({
+  /** `embedded` (or absent) runs the bundled engine; otherwise `host:port` of a real cluster. */
+  address: z.union([z.literal('embedded'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded" or host:port')]).default('embedded'),
+  namespace: NonEmpty.default('default'),
+  task_queue_prefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('supervisor'),
+  embedded: z.strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(7233) }).prefault({}),
+});
+
+const Database = z
+  .strictObject({
+    url: z.url({ protocol: /^mysql$/, error: 'must be a mysql://user:password@host:port/database URL' }).optional(),
+    host: NonEmpty.optional(),
+    port: Port.default(3306),
+    user: NonEmpty.optional(),
+    password: z.string().optional(),
+    database: NonEmpty.optional(),
+    critical_tables: z.array(z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a plain table name')).default(['containers_t', 'jobs_t', 'workers_t', 'segments_t']),
+  })
+  .superRefine((db, ctx) => {
+    if (db.url !== undefined) return;
+    for (const key of ['host', 'user', 'database'] as const) {
+      if (db[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless database.url is given' });
+    }
+  });
+
+const Watcher = z.strictObject({
+  command: NonEmpty.default(process.execPath),
+  args: z.array(z.string()).default([SAMPLE_WATCHER]),
+  cwd: NonEmpty.default('.'),
+  env: z.record(z.string(), z.string()).default({}),
+  log_file: NonEmpty.optional(),
+  stop_timeout: Duration.default(30_000),
+  heartbeat_file: NonEmpty.optional(),
+  hang_timeout: Duration.default(30_000),
+});
+
+const Repo = z.strictObject({
+  dir: NonEmpty.default('.'),
+  remote: NonEmpty.default('origin'),
+  branch: NonEmpty.default('main'),
+  deps_install: z
+    .strictObject({
+      command: NonEmpty.default('pip'),
+      args: z.array(z.string()).default(['install', '-r', 'requirements.txt']),
+      timeout: Duration.default(600_000),
+    })
+    .prefault({}),
+});
+
+const Health = z.strictObject({
+  interval: Duration.default(60_000),
+  restart_budget: z
+    .strictObject({ max_restarts: z.number().int().min(1).default(5), window: Duration.default(600_000) })
+    .prefault({}),
+  backoff: z
+    .strictObject({ initial: Duration.default(1_000), max: Duration.default(60_000), reset_after: Duration.default(300_000) })
+    .prefault({}),
+});
+
+const Ingest = z.strictObject({
+  polling: z.boolean().default(false),
+  poll_interval: Duration.default(2_000),
+  rescan_interval: Duration.default(30_000),
+  max_flag_size: ByteSize.default(65_536),
+});
+
+const Http = z.strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(9464), enabled: z.boolean().default(true) });
+
+const Logging = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  file: NonEmpty.optional(),
+  rotation_size: ByteSize.default(10_000_000),
+  keep_files: z.number().int().min(1).max(100).default(5),
+});
+
+const Security = z.strictObject({
+  require_signature: z.boolean().default(false),
+  hmac_key: z.string().optional(),
+});
+
+const RawConfig = z.strictObject({
+  worker_id: WorkerId,
+  paths: Paths.prefault({}),
+  temporal: Temporal.prefault({}),
+  database: Database.optional(),
+  watcher: Watcher.prefault({}),
+  repo: Repo.prefault({}),
+  health: Health.prefault({}),
+  ingest: Ingest.prefault({}),
+  http: Http.prefault({}),
+  logging: Logging.prefault({}),
+  security: Security.prefault({}),
+});
+
+/** The validated configuration with every derived default filled in (paths still as written). */
+export const Config = RawConfig.transform((raw) => {
+  const root = raw.paths.nas_root;
+  const logs = raw.paths.logs ?? path.join(root, '05_LOGS');
+  const state = raw.paths.state ?? path.join(root, '00_STATE');
+  const paths = {
+    nas_root: root,
+    inbox: raw.paths.inbox ?? path.join(root, 'Worker_Inbox'),
+    outbox: raw.paths.outbox ?? path.join(root, 'Worker_Outbox'),
+    state,
+    logs,
+    diagnostics: raw.paths.diagnostics ?? path.join(logs, 'diagnostics'),
+  };
+  return {
+    ...raw,
+    paths,
+    watcher: {
+      ...raw.watcher,
+      log_file: raw.watcher.log_file ?? path.join(logs, `watcher_${raw.worker_id}.log`),
+      heartbeat_file: raw.watcher.heartbeat_file ?? path.join(state, `watcher_heartbeat_${raw.worker_id}.json`),
+    },
+    logging: { ...raw.logging, file: raw.logging.file ?? path.join(logs, 'supervisor.log') },
+  };
+});
+export type Config = z.infer<typeof Config>;
+
+/** Task queue of one worker: `<prefix>-<workerId>`. */
+export function taskQueueOf(config: Pick<Config, 'temporal' | 'worker_id'>): string {
+  return `${config.temporal.task_queue_prefix}-${config.worker_id}`;
+}
