@@ -93,12 +93,12 @@ export function parseConfig(text: string, options: { source: string; env?: Env; 
   const withId = { worker_id: defaultWorkerId(), ...raw };
   const parsed = Config.safeParse(withId);
   if (!parsed.success) {
-    const problems = parsed.error.issues.flatMap((issue) =>
+    const issues = parsed.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
         ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'unknown key' }))
         : [{ path: issue.path.join('.') || '(root)', message: issue.message }],
     );
-    throw new ConfigError(source, problems);
+    throw new ConfigError(source, issues);
   }
   return resolvePaths(parsed.data, baseDir);
 }

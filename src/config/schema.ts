@@ -98,10 +98,16 @@ const Logging = z.strictObject({
   keep_files: z.number().int().min(1).max(100).default(5),
 });
 
-const Security = z.strictObject({
-  require_signature: z.boolean().default(false),
-  hmac_key: z.string().optional(),
-});
+const Security = z
+  .strictObject({
+    require_signature: z.boolean().default(false),
+    hmac_key: z.string().optional(),
+  })
+  .superRefine((security, ctx) => {
+    if (security.require_signature && !security.hmac_key) {
+      ctx.addIssue({ code: 'custom', path: ['hmac_key'], message: 'is required when require_signature is true' });
+    }
+  });
 
 const RawConfig = z.strictObject({
   worker_id: WorkerId,
