@@ -41,8 +41,23 @@ function substitute(text: string, env: Env, where: string, problems: ConfigProbl
 }
 
 /**
- * Walks the YAML tree substituting variables in string scalars. A scalar that is exactly one `${...}`
- * is re-read as YAML, so `port: ${PORT:-7233}` is a number and `polling: ${POLL:-false}` a boolean.
+ * A plain `${VAR}` standing alone takes the type its value spells: a number, a boolean, or a YAML flow
+ * list/map (`[-u, main.py]`); anything else stays the string it is, `#` and all.
+ */
+function typedValue(value: string): unknown {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (/^[[{]/.test(value)) {
+    const flow = parseDocument(value);
+    if (flow.errors.length === 0) return flow.toJS() as unknown;
+  }
+  return value;
+}
+
+/**
+ * Walks the YAML tree substituting variables in string scalars. An unquoted scalar that is exactly one
+ * `${...}` is typed by its value, so `port: ${PORT:-7233}` is a number, `polling: ${POLL:-false}` a
+ * boolean and `args: ${ARGS:-[a, b]}` a list; a quoted one (`password: "${DB_PASSWORD}"`) always stays a string.
  */
 function substituteNode(node: Node | null, env: Env, at: string[], problems: ConfigProblem[]): void {
   if (isMap(node)) {
@@ -53,9 +68,9 @@ function substituteNode(node: Node | null, env: Env, at: string[], problems: Con
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => substituteNode(item as Node | null, env, [...at, String(index)], problems));
   } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
-    const whole = /^\$\{[^}]*\}$/.test(node.value);
     const replaced = substitute(node.value, env, at.join('.') || '(root)', problems);
-    node.value = whole ? (parseDocument(replaced).toJS() as unknown) ?? replaced : replaced;
+    const typed = node.type === 'PLAIN' && /^\$\{[^}]*\}$/.test(node.value);
+    node.value = typed ? typedValue(replaced) : replaced;
   }
 }
 

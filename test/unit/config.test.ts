@@ -75,6 +75,12 @@ describe('environment substitution', () => {
     expect(config.ingest.polling).toBe(true);
   });
 
+  it('keeps a quoted substitution a string, whatever its value spells', () => {
+    const config = parse('worker_id: "${WID}"\ndatabase:\n  host: db\n  user: u\n  database: d\n  password: "${PW}"\n', { WID: '1234', PW: '123 #x' });
+    expect(config.worker_id).toBe('1234');
+    expect(config.database?.password).toBe('123 #x');
+  });
+
   it('falls back to the default when unset or empty', () => {
     const config = parse('worker_id: ${WID:-fallback}\npaths:\n  nas_root: /mnt/${SHARE:-nas}/root\n', { WID: '' });
     expect(config.worker_id).toBe('fallback');
