@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { isHandler } from './handlers.js';
+import { parseJsonSafely } from './json.js';
+import { flagFileName, parseFlagName } from './names.js';
+import { checkFlag } from './schema.js';
+import type { Flag, FlagProblem } from './schema.js';
+import { checkSignature } from './signature.js';
+import type { SignaturePolicy, SignatureState } from './signature.js';
+
+export interface FlagParseOptions extends SignaturePolicy {
+  /** `ingest.max_flag_size` in bytes; a larger file is refused without being read. */
+  maxSize: number;
+  /** The worker ids this ingest serves; a flag for any other is refused. */
+  workerIds: readonly string[];
+}
+
+export type FlagParseResult =
+  | { ok: true; flag: Flag; sha256: string; bytes: Buffer; workerId: string; signature: SignatureState }
+  /**
+   * `bytes`/`sha256` are there when the file was read, for the rejection record. `transient`: the file
+   * vanished, could not be opened or changed while being read; the ingest should look again later rather
+   * than reject it (it may be another ingest's, or still being written).
+   */
+  | { ok: false; problems: FlagProblem[]; bytes?: Buffer; sha256?: string; transient?: true };
+
+export function flagParseOptions(config: Config, workerIds: readonly string[] = [config.worker_id]): FlagParseOptions {
+  return { maxSize: config.ingest.max_flag_size, workerIds, requireSignature: config.security.require_signature, hmacKey: config.security.hmac_key };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function tooLarge(size: number, maxSize: number): FlagProblem {
+  return { path: '(file)', message: `is ${String(size)} bytes, over the limit of ${String(maxSize)} (ingest.max_flag_size); not read` };
+}
+
+/** The name's handler and worker id must agree with the body and with the workers served. */
+function crossCheck(fileName: string, body: unknown, options: FlagParseOptions): { workerId?: string; problems: FlagProblem[] } {
+  const name = parseFlagName(fileName);
+  if (!name.ok) return { problems: [{ path: '(name)', message: name.message }] };
+  const handler = typeof body === 'object' && body !== null ? (body as { handler?: unknown }).handler : undefined;
+  // Exact match first: resolves `supervisor_update_code_deps_W1.flag` for update_code on worker `deps_W1`.
+  const exact = isHandler(handler) ? options.workerIds.find((id) => flagFileName(handler, id) === fileName) : undefined;
+  if (exact !== undefined) return { workerId: exact, problems: [] };
+  const problems: FlagProblem[] = [];
+  if (isHandler(handler) && handler !== name.handler) {
+    problems.push({ path: '(name)', message: `names handler ${name.handler} but the body says ${handler}` });
+  }
+  if (!options.workerIds.includes(name.workerId)) {
+    problems.push({ path: '(name)', message: `is for worker ${name.workerId}, which this ingest does not serve (serves: ${options.workerIds.join(', ')})` });
+  }
+  return { workerId: name.workerId, problems };
+}
+
+/** Checks a flag's bytes; `fileName` is its base name in the inbox. Lists every problem; never throws. */
+export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagParseOptions): FlagParseResult {
+  const name = path.basename(fileName);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const fail = (problems: FlagProblem[]): FlagParseResult => ({ ok: false, problems, bytes, sha256 });
+  const nameProblems = crossCheck(name, undefined, options).problems;
+  if (bytes.length === 0) return fail([{ path: '(file)', message: 'is empty' }, ...nameProblems]);
+  if (bytes.length > options.maxSize) return fail([tooLarge(bytes.length, options.maxSize), ...nameProblems]);
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return fail([{ path: '(file)', message: 'is not valid UTF-8 text' }, ...nameProblems]);
+  }
+  const json = parseJsonSafely(text);
+  if (!json.ok) return fail([...json.problems, ...nameProblems]);
+  const schema = checkFlag(json.value);
+  const signature = checkSignature(json.value, options);
+  const names = crossCheck(name, json.value, options);
+  const problems = [...names.problems, ...json.problems, ...(schema.ok ? [] : schema.problems), ...signature.problems];
+  if (!schema.ok || problems.length > 0 || names.workerId === undefined) return fail(problems);
+  return { ok: true, flag: schema.flag, sha256, bytes, workerId: names.workerId, signature: signature.state };
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'a device or other special file';
+}
+
+// O_NOFOLLOW closes the gap between lstat and open; O_NONBLOCK keeps a FIFO swapped in from hanging the open.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Reads and checks a flag file. lstat first, never following a link: a symlink or special file is refused
+ * and a file over the size limit is refused before a byte is read. Never throws.
+ */
+export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
+  const name = path.basename(filePath);
+  const nameProblems = crossCheck(name, undefined, options).problems;
+  const refuse = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }, ...nameProblems] });
+  const later = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }], transient: true });
+  let before: Stats;
+  try {
+    before = await lstat(filePath);
+  } catch (error) {
+    return later(`cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (before.isSymbolicLink()) return refuse('is a symbolic link (not followed): a flag must be a regular file');
+  if (!before.isFile()) return refuse(`is ${kindOf(before)}, not a regular file`);
+  if (before.size > options.maxSize) return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...nameProblems] };
+  let bytes: Buffer;
+  try {
+    const handle = await open(filePath, OPEN_FLAGS);
+    try {
+      const now = await handle.stat();
+      if (now.ino !== before.ino || now.dev !== before.dev || !now.isFile()) return later('was replaced while being read');
+      bytes = await readAtMost(handle, Math.min(before.size, options.maxSize) + 1);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return refuse('is a symbolic link (not followed): a flag must be a regular file');
+    return later(`cannot be read: ${code ?? String(error)}`);
+  }
+  if (bytes.length !== before.size) return later(`changed while being read (lstat said ${String(before.size)} bytes; still being written?)`);
+  return parseFlagBytes(bytes, name, options);
+}
+
+/** Reads up to `limit` bytes; one byte more than lstat reported tells that the file is still growing. */
+async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(limit);
+  let filled = 0;
+  while (filled < limit) {
+    const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
