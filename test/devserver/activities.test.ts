@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { eventsOfType, startHarness, waitFor } from './helpers.js';
+import type { Harness } from './helpers.js';
+import type { ActivityCall } from './workflows/definitions.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.teardown();
+});
+
+/** Every attempt any activity made, so tests can assert attempt counts and timing. */
+const attempts: { name: string; attempt: number; at: number }[] = [];
+const record = (name: string): number => {
+  const { attempt } = Context.current().info;
+  attempts.push({ name, attempt, at: Date.now() });
+  return attempt;
+};
+const attemptsOf = (name: string) => attempts.filter((a) => a.name === name);
+const asyncTokens = new Map<string, Uint8Array>();
+
+const activities = {
+  async alwaysFails(tag: string): Promise<never> {
+    const attempt = record(tag);
+    throw new Error(`boom on attempt ${attempt}`);
+  },
+  async failsWithType(tag: string, type: string): Promise<never> {
+    record(tag);
+    throw ApplicationFailure.create({ message: `typed ${type}`, type });
+  },
+  async failsNonRetryable(tag: string): Promise<never> {
+    record(tag);
+    throw ApplicationFailure.nonRetryable('permanent problem', 'Permanent');
+  },
+  async failsWithNextDelay(tag: string): Promise<string> {
+    const attempt = record(tag);
+    if (attempt === 1) throw ApplicationFailure.create({ message: 'come back later', nextRetryDelay: '1s' });
+    return `attempt ${attempt}`;
+  },
+  async blocksUntilCancelled(tag: string): Promise<string> {
+    record(tag);
+    await Context.current().sleep(30_000).catch(() => undefined);
+    return 'woke up';
+  },
+  async heartbeatsThenStalls(tag: string): Promise<string> {
+    record(tag);
+    Context.current().heartbeat('checkpoint-1');
+    await Context.current().sleep(30_000).catch(() => undefined);
+    return 'stalled';
+  },
+  async resumesFromHeartbeat(tag: string): Promise<unknown> {
+    const attempt = record(tag);
+    const ctx = Context.current();
+    if (attempt === 1) {
+      ctx.heartbeat({ step: 7 });
+      throw new Error('lost progress');
+    }
+    return ctx.info.heartbeatDetails;
+  },
+  async heartbeatsUntilCancelled(tag: string): Promise<string> {
+    record(tag);
+    const ctx = Context.current();
+    for (;;) {
+      ctx.heartbeat('alive');
+      try {
+        await ctx.sleep(50);
+      } catch (err) {
+        attempts.push({ name: `${tag}:cancelled`, attempt: ctx.info.attempt, at: Date.now() });
+        throw err;
+      }
+    }
+  },
+  async completesAsync(tag: string): Promise<never> {
+    record(tag);
+    asyncTokens.set(tag, Context.current().info.taskToken);
+    throw new CompleteAsyncError();
+  },
+};
+
+const fast = { initialInterval: '50ms', backoffCoefficient: 1 };
+
+async function runCall(label: string, call: ActivityCall): Promise<{ handle: WorkflowHandle; outcome: unknown }> {
+  const taskQueue = h.taskQueue(label);
+  return await h.withWorker({ taskQueue, activities }, async () => {
+    const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId: h.workflowId(label), args: [call] });
+    h.track(handle);
+    const outcome = await handle.result().catch((e: unknown) => e);
+    return { handle, outcome };
+  });
+}
+
+function activityFailure(outcome: unknown): ActivityFailure {
+  expect(outcome).toBeInstanceOf(WorkflowFailedError);
+  const cause = (outcome as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ActivityFailure);
+  return cause as ActivityFailure;
+}
+
+describe('activity retries', () => {
+  it('gives up after maximumAttempts with the last failure and MAXIMUM_ATTEMPTS_REACHED', async () => {
+    const { outcome } = await runCall('exhaust', {
+      name: 'alwaysFails', args: ['exhaust'],
+      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 3 } },
+    });
+    const failure = activityFailure(outcome);
+    expect(failure.retryState).toBe('MAXIMUM_ATTEMPTS_REACHED');
+    expect(failure.activityType).toBe('alwaysFails');
+    expect(failure.cause).toBeInstanceOf(ApplicationFailure);
+    expect(failure.cause?.message).toBe('boom on attempt 3');
+    expect(attemptsOf('exhaust').map((a) => a.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('does not retry error types listed in nonRetryableErrorTypes', async () => {
+    const { outcome } = await runCall('nonretry-type', {
+      name: 'failsWithType', args: ['nonretry-type', 'Permanent'],
+      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 5, nonRetryableErrorTypes: ['Permanent'] } },
+    });
+    const failure = activityFailure(outcome);
+    expect(failure.retryState).toBe('NON_RETRYABLE_FAILURE');
+    expect((failure.cause as ApplicationFailure).type).toBe('Permanent');
+    expect(attemptsOf('nonretry-type')).toHaveLength(1);
+  });
+
+  it('does not retry a failure marked non_retryable', async () => {
+    const { outcome } = await runCall('nonretry-flag', {
+      name: 'failsNonRetryable', args: ['nonretry-flag'],
+      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 5 } },
+    });
+    const failure = activityFailure(outcome);
+    expect(failure.retryState).toBe('NON_RETRYABLE_FAILURE');
+    expect(failure.cause).toMatchObject({ message: 'permanent problem', type: 'Permanent', nonRetryable: true });
+    expect(attemptsOf('nonretry-flag')).toHaveLength(1);
+  });
+
+  it('waits next_retry_delay instead of the policy interval before the next attempt', async () => {
+    const { outcome } = await runCall('next-delay', {
+      name: 'failsWithNextDelay', args: ['next-delay'],
+      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 3 } },
+    });
+    expect(outcome).toBe('attempt 2');
+    const [first, second] = attemptsOf('next-delay');
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('hands the last heartbeat details to the next attempt', async () => {
+    const { outcome } = await runCall('hb-resume', {
+      name: 'resumesFromHeartbeat', args: ['hb-resume'],
+      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 2 } },
+    });
+    expect(outcome).toEqual({ step: 7 });
+  });
+});
+
+describe('activity timeouts', () => {
+  it('schedule-to-start: nobody polls the activity queue', async () => {
+    const { outcome } = await runCall('s2s', {
+      name: 'blocksUntilCancelled', args: ['s2s'],
+      options: { taskQueue: h.taskQueue('nobody'), scheduleToStartTimeout: '1s', startToCloseTimeout: '5s' },
+    });
+    const failure = activityFailure(outcome);
+    expect(failure.cause).toBeInstanceOf(TimeoutFailure);
+    expect((failure.cause as TimeoutFailure).timeoutType).toBe('SCHEDULE_TO_START');
+  });
+
+  it('start-to-close: each attempt times out and is retried until maximumAttempts', async () => {
+    const { outcome } = await runCall('s2c', {
+      name: 'blocksUntilCancelled', args: ['s2c'],
+      options: { startToCloseTimeout: '1s', retry: { ...fast, maximumAttempts: 2 } },
+    });
+    const failure = activityFailure(outcome);
+    expect(failure.retryState).toBe('MAXIMUM_ATTEMPTS_REACHED');
+    expect((failure.cause as TimeoutFailure).timeoutType).toBe('START_TO_CLOSE');
+    expect(attemptsOf('s2c').map((a) => a.attempt)).toEqual([1, 2]);
+  });
+
+  it('schedule-to-close: a started attempt outlives the overall deadline', async () => {
+    const { outcome, handle } = await runCall('sched2close', {
+      name: 'blocksUntilCancelled', args: ['sched2close'],
+      options: { scheduleToCloseTimeout: '1s', retry: fast },
+    });
+    const failure = activityFailure(outcome);
+    expect((failure.cause as TimeoutFailure).timeoutType).toBe('SCHEDULE_TO_CLOSE');
+    // The server fills in the timeouts the workflow left out, capped by schedule-to-close.
+    const scheduled = eventsOfType(await handle.fetchHistory(), 'ACTIVITY_TASK_SCHEDULED')[0]?.activityTaskScheduledEventAttributes;
+    expect(Number(scheduled?.startToCloseTimeout?.seconds)).toBe(1);
+    expect(Number(scheduled?.scheduleToStartTimeout?.seconds)).toBe(1);
+  });
+
+  it('heartbeat: the activity stops heartbeating; the failure carries its last details', async () => {
+    const { outcome } = await runCall('hb-timeout', {
+      name: 'heartbeatsThenStalls', args: ['hb-timeout'],
+      options: { startToCloseTimeout: '10s', heartbeatTimeout: '1s', retry: { ...fast, maximumAttempts: 1 } },
+    });
+    const failure = activityFailure(outcome);
+    const timeout = failure.cause as TimeoutFailure;
+    expect(timeout).toBeInstanceOf(TimeoutFailure);
+    expect(timeout.timeoutType).toBe('HEARTBEAT');
+    expect(timeout.lastHeartbeatDetails).toBe('checkpoint-1');
+  });
+
+  it('fills in missing timeouts the way the server does (start-to-close from schedule-to-close)', async () => {
+    const { handle } = await runCall('defaults', {
+      name: 'failsNonRetryable', args: ['defaults'],
+      options: { scheduleToCloseTimeout: '30s' },
+    });
+    const attrs = eventsOfType(await handle.fetchHistory(), 'ACTIVITY_TASK_SCHEDULED')[0]?.activityTaskScheduledEventAttributes;
+    expect(Number(attrs?.startToCloseTimeout?.seconds)).toBe(30);
+    expect(Number(attrs?.scheduleToStartTimeout?.seconds)).toBe(30);
+    expect(attrs?.retryPolicy?.backoffCoefficient).toBe(2);
+    expect(Number(attrs?.retryPolicy?.initialInterval?.seconds)).toBe(1);
+    expect(Number(attrs?.retryPolicy?.maximumInterval?.seconds)).toBe(100);
+  });
+});
+
+describe('activity cancellation and async completion', () => {
+  it('delivers cancellation through the heartbeat response', async () => {
+    const taskQueue = h.taskQueue('cancel');
+    const outcome = await h.withWorker({ taskQueue, activities }, async () => {
+      const handle = await h.client.workflow.start('cancelActivityOnSignal', {
+        taskQueue, workflowId: h.workflowId('cancel'),
+        args: [{
+          name: 'heartbeatsUntilCancelled', args: ['cancel'],
+          options: { startToCloseTimeout: '30s', heartbeatTimeout: '1s', cancellationType: 'WAIT_CANCELLATION_COMPLETED' },
+        } satisfies ActivityCall],
+      });
+      h.track(handle);
+      await waitFor('activity start', async () => (attemptsOf('cancel').length > 0 ? true : undefined));
+      await handle.signal('cancelActivity');
+      const result = await handle.result();
+      const types = eventsOfType(await handle.fetchHistory(), 'ACTIVITY_TASK_CANCELED');
+      expect(types).toHaveLength(1);
+      return result;
+    });
+    expect(outcome).toMatchObject({ name: 'ActivityFailure', causeName: 'CancelledFailure' });
+    expect(attemptsOf('cancel:cancelled')).toHaveLength(1);
+  });
+
+  it.each(['token', 'id'] as const)('completes an activity asynchronously by %s', async (by) => {
+    const tag = `async-${by}`;
+    const taskQueue = h.taskQueue(tag);
+    const workflowId = h.workflowId(tag);
+    const result = await h.withWorker({ taskQueue, activities }, async () => {
+      const handle = await h.client.workflow.start('runActivity', {
+        taskQueue, workflowId,
+        args: [{ name: 'completesAsync', args: [tag], options: { startToCloseTimeout: '30s', activityId: 'async-1' } } satisfies ActivityCall],
+      });
+      h.track(handle);
+      const token = await waitFor('task token', async () => asyncTokens.get(tag));
+      if (by === 'token') {
+        await h.client.activity.heartbeat(token, 'still going');
+        await h.client.activity.complete(token, 'done by token');
+      } else {
+        await h.client.activity.heartbeat({ workflowId, activityId: 'async-1' }, 'still going');
+        await h.client.activity.complete({ workflowId, runId: handle.firstExecutionRunId, activityId: 'async-1' }, 'done by id');
+      }
+      return await handle.result();
+    });
+    expect(result).toBe(`done by ${by}`);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Conformance harness: the embedded engine over gRPC, driven only by the real SDK.
+ * One engine and one workflow bundle per test file; every history a test produces is collected and
+ * replayed with `Worker.runReplayHistories` in `teardown()`, so engine histories must satisfy the SDK.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { startDevServer } from '../../src/devserver/index.js';
+import type { DevServer } from '../../src/devserver/index.js';
+import { loadWorkflowBundle } from './bundle.js';
+import { collectRunHistories } from './histories.js';
+import type { RunRef } from './histories.js';
+import { installQuietRuntime } from './runtime.js';
+
+export type History = temporal.api.history.v1.IHistory;
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+export const EventType = temporal.api.enums.v1.EventType;
+
+type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>>;
+
+export interface Harness {
+  server: DevServer;
+  env: TestWorkflowEnvironment;
+  client: Client;
+  namespace: string;
+  /** A fresh task queue name so tests never share tasks. */
+  taskQueue(label: string): string;
+  /** A fresh workflow id, derived from a label for readable engine logs. */
+  workflowId(label: string): string;
+  /** Builds a worker on the shared bundle; pass activities and any option overrides. */
+  createWorker(options: WorkerOverrides & { taskQueue: string }): Promise<Worker>;
+  /** Runs `fn` with a worker polling `taskQueue`, then shuts the worker down. */
+  withWorker<R>(options: WorkerOverrides & { taskQueue: string }, fn: (worker: Worker) => Promise<R>): Promise<R>;
+  /** Records a run (or a whole id's latest run) for the end-of-file replay check. */
+  track(ref: RunRef | WorkflowHandle): void;
+  /** Fetches a run's full history. */
+  history(workflowId: string, runId?: string): Promise<History>;
+  /** Replays every tracked history (following continue-as-new and children), then stops everything. */
+  teardown(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  installQuietRuntime();
+  const workflowBundle = await loadWorkflowBundle();
+  const server = await startDevServer({ port: 0 });
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' });
+  const namespace = 'default';
+  const client = new Client({ connection: env.connection, namespace });
+  const tracked: RunRef[] = [];
+  const suffix = randomUUID().slice(0, 8);
+  let seq = 0;
+
+  const createWorker = (options: WorkerOverrides & { taskQueue: string }): Promise<Worker> =>
+    Worker.create({
+      connection: env.nativeConnection,
+      namespace,
+      workflowBundle,
+      shutdownGraceTime: '1s',
+      ...options,
+    });
+
+  const harness: Harness = {
+    server,
+    env,
+    client,
+    namespace,
+    taskQueue: (label) => `tq-${label}-${suffix}-${++seq}`,
+    workflowId: (label) => `wf-${label}-${suffix}-${++seq}`,
+    createWorker,
+    async withWorker(options, fn) {
+      const worker = await createWorker(options);
+      return await worker.runUntil(() => fn(worker));
+    },
+    track(ref) {
+      if ('workflowId' in ref && 'signal' in ref) {
+        tracked.push({ workflowId: ref.workflowId, runId: (ref as { firstExecutionRunId?: string }).firstExecutionRunId });
+      } else {
+        tracked.push(ref as RunRef);
+      }
+    },
+    history: async (workflowId, runId) => await client.workflow.getHandle(workflowId, runId).fetchHistory(),
+    async teardown() {
+      try {
+        const histories = await collectRunHistories(client, tracked);
+        const failures: string[] = [];
+        for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'devserver-conformance' }, histories)) {
+          if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
+        }
+        if (failures.length > 0) throw new Error(`histories failed to replay:\n${failures.join('\n')}`);
+      } finally {
+        await env.teardown();
+        await server.stop();
+      }
+    },
+  };
+  return harness;
+}
+
+/** The event type names of a history, without the EVENT_TYPE_ prefix, e.g. `ACTIVITY_TASK_STARTED`. */
+export function eventTypes(history: History): string[] {
+  return (history.events ?? []).map((e) => (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
+}
+
+export function eventsOfType(history: History, type: string): HistoryEvent[] {
+  const wanted = EventType[`EVENT_TYPE_${type}` as keyof typeof EventType];
+  return (history.events ?? []).filter((e) => e.eventType === wanted);
+}
+
+/** Polls `probe` until it returns a defined value; for waiting on engine state, not for timing. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits until the run's history contains an event of `type`. */
+export async function waitForEvent(h: Harness, workflowId: string, type: string, runId?: string): Promise<HistoryEvent> {
+  return await waitFor(`${type} in ${workflowId}`, async () => eventsOfType(await h.history(workflowId, runId), type)[0]);
+}
+
+export function millis(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(ts?.seconds ?? 0) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
+}
+
+/** Polls one workflow task by hand, as a worker would, for tests that need to hold or shape a task. */
+export async function pollWorkflowTask(h: Harness, taskQueue: string, identity = 'raw-poller') {
+  const task = await h.client.workflowService.pollWorkflowTaskQueue({
+    namespace: h.namespace,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    identity,
+  });
+  if (!task.taskToken?.length) throw new Error(`no workflow task on ${taskQueue}`);
+  return task;
+}

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TimeoutFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId as Handle } from '@temporalio/client';
+import { google, temporal } from '@temporalio/proto';
+import { eventsOfType, eventTypes, millis, startHarness, waitForEvent } from './helpers.js';
+import type { Harness } from './helpers.js';
+import { intKey, keywordKey } from './workflows/definitions.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.teardown();
+});
+
+const ALREADY_EXISTS = 6;
+
+async function startBlocking(workflowId: string, taskQueue: string, extra: object = {}): Promise<Handle> {
+  const handle = await h.client.workflow.start('blockForever', { taskQueue, workflowId, ...extra });
+  h.track(handle);
+  return handle;
+}
+
+async function runToCompletion(workflowId: string, taskQueue: string): Promise<Handle> {
+  const handle = await h.client.workflow.start('echo', { taskQueue, workflowId, args: ['done'] });
+  h.track(handle);
+  await handle.result();
+  return handle;
+}
+
+async function runToFailure(workflowId: string, taskQueue: string): Promise<Handle> {
+  const handle = await h.client.workflow.start('failWith', { taskQueue, workflowId, args: ['no', 'Boom', true] });
+  h.track(handle);
+  await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  return handle;
+}
+
+function rawStart(workflowId: string, taskQueue: string, requestId: string, extra: object = {}) {
+  return h.client.workflowService.startWorkflowExecution({
+    namespace: h.namespace,
+    workflowId,
+    workflowType: { name: 'blockForever' },
+    taskQueue: { name: taskQueue },
+    requestId,
+    identity: 'conformance',
+    ...extra,
+  });
+}
+
+describe('start: idempotency and ALREADY_EXISTS', () => {
+  it('returns the same run for a repeated request id, and writes one start event', async () => {
+    const workflowId = h.workflowId('idem');
+    const taskQueue = h.taskQueue('idem');
+    const requestId = randomUUID();
+    const first = await rawStart(workflowId, taskQueue, requestId);
+    const second = await rawStart(workflowId, taskQueue, requestId);
+    h.track({ workflowId, runId: first.runId });
+    expect(first.runId).toBeTruthy();
+    expect(second.runId).toBe(first.runId);
+    const history = await h.history(workflowId, first.runId);
+    expect(eventTypes(history).filter((t) => t === 'WORKFLOW_EXECUTION_STARTED')).toHaveLength(1);
+    await h.client.workflow.getHandle(workflowId).terminate('cleanup');
+  });
+
+  it('rejects a second start of a running id with ALREADY_EXISTS and WorkflowExecutionAlreadyStartedFailure', async () => {
+    const workflowId = h.workflowId('dup');
+    const taskQueue = h.taskQueue('dup');
+    const running = await startBlocking(workflowId, taskQueue);
+
+    const err = await h.client.workflow.start('blockForever', { taskQueue, workflowId }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    expect(err).toMatchObject({ workflowId, workflowType: 'blockForever' });
+
+    const requestId = randomUUID();
+    const raw = await rawStart(workflowId, taskQueue, requestId).catch((e: unknown) => e as { code: number; metadata: { get(k: string): unknown[] } });
+    expect(raw).toMatchObject({ code: ALREADY_EXISTS });
+    const bin = (raw as { metadata: { get(k: string): unknown[] } }).metadata.get('grpc-status-details-bin')[0];
+    expect(bin).toBeInstanceOf(Buffer);
+    const details = google.rpc.Status.decode(bin as Buffer).details;
+    const entry = details.find((d) => d.type_url?.endsWith('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure'));
+    expect(entry).toBeDefined();
+    const failure = temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.decode(entry?.value ?? new Uint8Array());
+    expect(failure.runId).toBe(running.firstExecutionRunId);
+    expect(failure.startRequestId).toBeTruthy();
+    expect(failure.startRequestId).not.toBe(requestId);
+    await running.terminate('cleanup');
+  });
+});
+
+describe('start: workflow id reuse policies (previous run closed)', () => {
+  it('ALLOW_DUPLICATE starts a new run after a completed one', async () => {
+    const workflowId = h.workflowId('allow');
+    const taskQueue = h.taskQueue('allow');
+    await h.withWorker({ taskQueue }, async () => {
+      const first = await runToCompletion(workflowId, taskQueue);
+      const second = await h.client.workflow.start('echo', {
+        taskQueue, workflowId, args: ['again'], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      h.track(second);
+      expect(second.firstExecutionRunId).not.toBe(first.firstExecutionRunId);
+      expect(await second.result()).toBe('again');
+    });
+  });
+
+  it('ALLOW_DUPLICATE_FAILED_ONLY rejects after success and allows after failure', async () => {
+    const taskQueue = h.taskQueue('failed-only');
+    await h.withWorker({ taskQueue }, async () => {
+      const succeeded = h.workflowId('failed-only-ok');
+      await runToCompletion(succeeded, taskQueue);
+      await expect(h.client.workflow.start('echo', {
+        taskQueue, workflowId: succeeded, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+
+      const failed = h.workflowId('failed-only-failed');
+      await runToFailure(failed, taskQueue);
+      const retry = await h.client.workflow.start('echo', {
+        taskQueue, workflowId: failed, args: ['second chance'], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+      h.track(retry);
+      expect(await retry.result()).toBe('second chance');
+    });
+  });
+
+  it('REJECT_DUPLICATE rejects even after a failed run', async () => {
+    const taskQueue = h.taskQueue('reject');
+    const workflowId = h.workflowId('reject');
+    await h.withWorker({ taskQueue }, async () => {
+      await runToFailure(workflowId, taskQueue);
+      await expect(h.client.workflow.start('echo', {
+        taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    });
+  });
+
+  it('TERMINATE_IF_RUNNING terminates the running run and starts a new one', async () => {
+    const taskQueue = h.taskQueue('tir');
+    const workflowId = h.workflowId('tir');
+    const old = await startBlocking(workflowId, taskQueue);
+    const fresh = await startBlocking(workflowId, taskQueue, { workflowIdReusePolicy: 'TERMINATE_IF_RUNNING' });
+    expect(fresh.firstExecutionRunId).not.toBe(old.firstExecutionRunId);
+    expect((await old.describe()).status.name).toBe('TERMINATED');
+    expect((await fresh.describe()).status.name).toBe('RUNNING');
+    await fresh.terminate('cleanup');
+  });
+});
+
+describe('start: workflow id conflict policies (previous run running)', () => {
+  it('FAIL rejects', async () => {
+    const taskQueue = h.taskQueue('fail');
+    const workflowId = h.workflowId('fail');
+    const running = await startBlocking(workflowId, taskQueue);
+    await expect(h.client.workflow.start('blockForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'FAIL' }))
+      .rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await running.terminate('cleanup');
+  });
+
+  it('USE_EXISTING returns the running run without starting another', async () => {
+    const taskQueue = h.taskQueue('use-existing');
+    const workflowId = h.workflowId('use-existing');
+    const running = await startBlocking(workflowId, taskQueue);
+    const raw = await rawStart(workflowId, taskQueue, randomUUID(), {
+      workflowIdConflictPolicy: temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+    });
+    expect(raw.runId).toBe(running.firstExecutionRunId);
+    expect(raw.started).toBe(false);
+    const again = await h.client.workflow.start('blockForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
+    expect(again.firstExecutionRunId).toBe(running.firstExecutionRunId);
+    await running.terminate('cleanup');
+  });
+
+  it('TERMINATE_EXISTING terminates the running run and starts a new one', async () => {
+    const taskQueue = h.taskQueue('term-existing');
+    const workflowId = h.workflowId('term-existing');
+    const old = await startBlocking(workflowId, taskQueue);
+    const fresh = await startBlocking(workflowId, taskQueue, { workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+    expect(fresh.firstExecutionRunId).not.toBe(old.firstExecutionRunId);
+    const oldHistory = await h.history(workflowId, old.firstExecutionRunId);
+    expect(eventTypes(oldHistory).at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
+    expect((await fresh.describe()).status.name).toBe('RUNNING');
+    await fresh.terminate('cleanup');
+  });
+});
+
+describe('start: timeouts, memo, search attributes, delay', () => {
+  it.each([
+    ['workflowExecutionTimeout', 'exec-timeout'],
+    ['workflowRunTimeout', 'run-timeout'],
+  ])('%s closes the run as TIMED_OUT', async (option, label) => {
+    const taskQueue = h.taskQueue(label);
+    const workflowId = h.workflowId(label);
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await startBlocking(workflowId, taskQueue, { [option]: '1s' });
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(TimeoutFailure);
+      expect((err as WorkflowFailedError).retryState).toBe('RETRY_POLICY_NOT_SET');
+      expect((await handle.describe()).status.name).toBe('TIMED_OUT');
+      expect(eventTypes(await handle.fetchHistory()).at(-1)).toBe('WORKFLOW_EXECUTION_TIMED_OUT');
+    });
+  });
+
+  it('passes timeouts, memo and search attributes to the workflow and to describe', async () => {
+    const taskQueue = h.taskQueue('info');
+    const workflowId = h.workflowId('info');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('infoReport', {
+        taskQueue,
+        workflowId,
+        workflowRunTimeout: '1 minute',
+        workflowExecutionTimeout: '2 minutes',
+        workflowTaskTimeout: '3s',
+        memo: { owner: 'conformance', n: 3 },
+        typedSearchAttributes: [{ key: keywordKey, value: 'kw-1' }, { key: intKey, value: 42 }],
+      });
+      h.track(handle);
+      const report = await handle.result();
+      expect(report).toMatchObject({
+        workflowId,
+        runId: handle.firstExecutionRunId,
+        firstExecutionRunId: handle.firstExecutionRunId,
+        attempt: 1,
+        memo: { owner: 'conformance', n: 3 },
+        keyword: 'kw-1',
+        taskQueue,
+        runTimeoutMs: 60_000,
+        executionTimeoutMs: 120_000,
+        taskTimeoutMs: 3_000,
+      });
+      const described = await handle.describe();
+      expect(await described.memo).toEqual({ owner: 'conformance', n: 3 });
+      expect(described.typedSearchAttributes.get(keywordKey)).toBe('kw-1');
+      expect(described.typedSearchAttributes.get(intKey)).toBe(42);
+      expect(described.type).toBe('infoReport');
+      expect(described.closeTime).toBeInstanceOf(Date);
+      expect(described.historyLength).toBeGreaterThanOrEqual(5);
+    });
+  });
+
+  it('applies upserted search attributes and memo', async () => {
+    const taskQueue = h.taskQueue('upsert');
+    const workflowId = h.workflowId('upsert');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('upsertThenWait', {
+        taskQueue, workflowId, args: [[{ key: keywordKey, value: 'upserted' }], { note: 'from workflow' }],
+        memo: { note: 'from start', kept: true },
+      });
+      h.track(handle);
+      await waitForEvent(h, workflowId, 'WORKFLOW_TASK_COMPLETED');
+      const history = await handle.fetchHistory();
+      expect(eventTypes(history)).toEqual(expect.arrayContaining([
+        'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_PROPERTIES_MODIFIED',
+      ]));
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(keywordKey)).toBe('upserted');
+      expect(await described.memo).toEqual({ note: 'from workflow', kept: true });
+      await handle.signal('finish', 'now');
+      expect(await handle.result()).toBe('upserted');
+    });
+  });
+
+  it('delays the first workflow task by startDelay', async () => {
+    const taskQueue = h.taskQueue('delay');
+    const workflowId = h.workflowId('delay');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('echo', { taskQueue, workflowId, args: ['late'], startDelay: '1s' });
+      h.track(handle);
+      expect(await handle.result()).toBe('late');
+      const history = await handle.fetchHistory();
+      const started = eventsOfType(history, 'WORKFLOW_EXECUTION_STARTED')[0];
+      expect(Number(started?.workflowExecutionStartedEventAttributes?.firstWorkflowTaskBackoff?.seconds)).toBe(1);
+      const scheduled = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED')[0];
+      const gapMs = millis(scheduled?.eventTime) - millis(started?.eventTime);
+      expect(gapMs).toBeGreaterThanOrEqual(950);
+    });
+  });
+});
+
+describe('signal-with-start', () => {
+  it('starts a workflow with the signal delivered first', async () => {
+    const taskQueue = h.taskQueue('sws');
+    const workflowId = h.workflowId('sws');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.signalWithStart('collectPokes', {
+        taskQueue, workflowId, args: [1], signal: 'poke', signalArgs: ['hello'],
+      });
+      h.track(handle);
+      expect(await handle.result()).toEqual(['hello']);
+      expect(eventTypes(await handle.fetchHistory()).slice(0, 3)).toEqual([
+        'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED',
+      ]);
+    });
+  });
+
+  it('signals the running run instead of starting another', async () => {
+    const taskQueue = h.taskQueue('sws-running');
+    const workflowId = h.workflowId('sws-running');
+    await h.withWorker({ taskQueue }, async () => {
+      const first = await h.client.workflow.start('collectPokes', { taskQueue, workflowId, args: [2] });
+      h.track(first);
+      const second = await h.client.workflow.signalWithStart('collectPokes', {
+        taskQueue, workflowId, args: [2], signal: 'poke', signalArgs: ['a'],
+      });
+      expect(second.signaledRunId).toBe(first.firstExecutionRunId);
+      await first.signal('poke', 'b');
+      expect(await first.result()).toEqual(['a', 'b']);
+    });
+  });
+});
+

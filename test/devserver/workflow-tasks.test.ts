@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { temporal } from '@temporalio/proto';
+import { eventsOfType, eventTypes, pollWorkflowTask, startHarness, waitFor, waitForEvent } from './helpers.js';
+import type { Harness } from './helpers.js';
+
+const { TaskQueueKind, CommandType, WorkflowTaskFailedCause, TimeoutType } = temporal.api.enums.v1;
+const INVALID_ARGUMENT = 3;
+const NOT_FOUND = 5;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.teardown();
+});
+
+async function pendingTaskAttempt(workflowId: string): Promise<number> {
+  const res = await h.client.workflowService.describeWorkflowExecution({ namespace: h.namespace, execution: { workflowId } });
+  return res.pendingWorkflowTask?.attempt ?? 0;
+}
+
+function withinMs<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe('sticky and non-sticky task queues', () => {
+  it('hands later tasks to the worker sticky queue when the worker caches workflows', async () => {
+    const taskQueue = h.taskQueue('sticky');
+    const workflowId = h.workflowId('sticky');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('timerSteps', { taskQueue, workflowId, args: [3, 10] });
+      h.track(handle);
+      expect(await handle.result()).toBe(3);
+    });
+    const scheduled = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_SCHEDULED');
+    expect(scheduled.length).toBe(4);
+    expect(scheduled[0]?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+    const later = scheduled.slice(1).map((e) => e.workflowTaskScheduledEventAttributes?.taskQueue);
+    for (const tq of later) {
+      expect(tq?.kind).toBe(TaskQueueKind.TASK_QUEUE_KIND_STICKY);
+      expect(tq?.name).not.toBe(taskQueue);
+      expect(tq?.normalName).toBe(taskQueue);
+    }
+  });
+
+  it('keeps every task on the normal queue for a worker without a cache, with full history each time', async () => {
+    const taskQueue = h.taskQueue('nonsticky');
+    const workflowId = h.workflowId('nonsticky');
+    await h.withWorker({ taskQueue, maxCachedWorkflows: 0 }, async () => {
+      const handle = await h.client.workflow.start('timerSteps', { taskQueue, workflowId, args: [3, 10] });
+      h.track(handle);
+      expect(await handle.result()).toBe(3);
+    });
+    const scheduled = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_SCHEDULED');
+    expect(scheduled.length).toBe(4);
+    for (const e of scheduled) {
+      expect(e.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+    }
+  });
+
+  it('moves tasks back to the normal queue when the sticky worker shuts down; a new worker rebuilds from full history', async () => {
+    const taskQueue = h.taskQueue('replace');
+    const workflowId = h.workflowId('replace');
+    // A long sticky timeout: only ShutdownWorker can move the task back in time.
+    await h.withWorker({ taskQueue, identity: 'worker-A', stickyQueueScheduleToStartTimeout: '60s' }, async () => {
+      h.track(await h.client.workflow.start('waitForFinish', { taskQueue, workflowId }));
+      await waitForEvent(h, workflowId, 'WORKFLOW_TASK_COMPLETED');
+      const handle = h.client.workflow.getHandle(workflowId);
+      await handle.signal('poke', 'while A runs');
+      await waitFor('A to handle the poke', async () =>
+        eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_COMPLETED').length >= 2 ? true : undefined);
+    });
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.signal('poke', 'after A left');
+    await handle.signal('finish', 'by B');
+    const result = await h.withWorker({ taskQueue, identity: 'worker-B' }, () =>
+      withinMs(10_000, 'the task reaching worker B', handle.result()));
+    expect(result).toEqual({ finish: 'by B', pokes: ['while A runs', 'after A left'] });
+
+    const history = await handle.fetchHistory();
+    const startedBy = eventsOfType(history, 'WORKFLOW_TASK_STARTED').map((e) => e.workflowTaskStartedEventAttributes?.identity);
+    expect(startedBy[0]).toBe('worker-A');
+    expect(startedBy.at(-1)).toBe('worker-B');
+    const lastScheduled = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED').at(-1);
+    expect(lastScheduled?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+  });
+
+  it('falls back to the normal queue after the sticky schedule-to-start timeout', async () => {
+    const taskQueue = h.taskQueue('sticky-timeout');
+    const workflowId = h.workflowId('sticky-timeout');
+    h.track(await h.client.workflow.start('firstPokes', { taskQueue, workflowId }));
+    const task = await pollWorkflowTask(h, taskQueue);
+    await h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: task.taskToken,
+      identity: 'raw-poller',
+      commands: [],
+      stickyAttributes: {
+        workerTaskQueue: { name: `${taskQueue}-sticky-nobody`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: taskQueue },
+        scheduleToStartTimeout: msToTs('1s'),
+      },
+    });
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.signal('poke', 'p');
+    await waitForEvent(h, workflowId, 'WORKFLOW_TASK_TIMED_OUT');
+    const result = await h.withWorker({ taskQueue }, () => handle.result());
+    expect(result).toEqual(['p']);
+    const history = await handle.fetchHistory();
+    const timedOut = eventsOfType(history, 'WORKFLOW_TASK_TIMED_OUT')[0];
+    expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+    const queues = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED').map((e) => e.workflowTaskScheduledEventAttributes?.taskQueue?.kind);
+    expect(queues).toEqual([TaskQueueKind.TASK_QUEUE_KIND_NORMAL, TaskQueueKind.TASK_QUEUE_KIND_STICKY, TaskQueueKind.TASK_QUEUE_KIND_NORMAL]);
+  });
+});
+
+describe('workflow task timeouts, failures and buffered events', () => {
+  it('times out a started task after workflowTaskTimeout and rejects the stale token', async () => {
+    const taskQueue = h.taskQueue('wft-timeout');
+    const workflowId = h.workflowId('wft-timeout');
+    h.track(await h.client.workflow.start('firstPokes', { taskQueue, workflowId, workflowTaskTimeout: '1s' }));
+    const task = await pollWorkflowTask(h, taskQueue);
+    const timedOut = await waitForEvent(h, workflowId, 'WORKFLOW_TASK_TIMED_OUT');
+    expect(timedOut.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
+    await expect(h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace, taskToken: task.taskToken, identity: 'raw-poller', commands: [],
+    })).rejects.toMatchObject({ code: NOT_FOUND });
+    expect(await pendingTaskAttempt(workflowId)).toBe(2);
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.signal('poke', 'after timeout');
+    expect(await h.withWorker({ taskQueue }, () => handle.result())).toEqual(['after timeout']);
+  });
+
+  it('retries a failing workflow task, counting attempts without writing each one to history', async () => {
+    const taskQueue = h.taskQueue('wft-fail');
+    const workflowId = h.workflowId('wft-fail');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('failTaskUntilSecondPoke', { taskQueue, workflowId, workflowTaskTimeout: '1s' });
+      h.track(handle);
+      await waitForEvent(h, workflowId, 'WORKFLOW_TASK_COMPLETED');
+      await handle.signal('poke', 'a');
+      // Attempt 1 is reported failed; the SDK stays silent on later attempts, which then time out.
+      await waitFor('workflow task attempt 3', async () => ((await pendingTaskAttempt(workflowId)) >= 3 ? true : undefined), 15_000);
+      await handle.signal('poke', 'b');
+      expect(await handle.result()).toEqual(['a', 'b']);
+    });
+    const history = await h.history(workflowId);
+    const failed = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.workflowTaskFailedEventAttributes?.cause).toBe(WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
+    expect(failed[0]?.workflowTaskFailedEventAttributes?.failure?.message).toBe('task failure until second poke');
+    // Transient attempts (2, 3, ...) leave no WorkflowTaskTimedOut/Failed events, as on the real server.
+    expect(eventsOfType(history, 'WORKFLOW_TASK_TIMED_OUT')).toHaveLength(0);
+  });
+
+  it('rejects a completion while new events wait, with UnhandledCommand, and hands them over in a new task', async () => {
+    const taskQueue = h.taskQueue('buffered');
+    const workflowId = h.workflowId('buffered');
+    h.track(await h.client.workflow.start('firstPokes', { taskQueue, workflowId }));
+    const task = await pollWorkflowTask(h, taskQueue);
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.signal('poke', 'arrived mid-task');
+    expect(eventTypes(await handle.fetchHistory())).not.toContain('WORKFLOW_EXECUTION_SIGNALED');
+
+    const err = await h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: task.taskToken,
+      identity: 'raw-poller',
+      commands: [{
+        commandType: CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+        completeWorkflowExecutionCommandAttributes: { result: { payloads: [] } },
+      }],
+    }).catch((e: unknown) => e);
+    // sdk-core recognises exactly this status and message and retries the task from history.
+    expect(err).toMatchObject({ code: INVALID_ARGUMENT, details: 'UnhandledCommand' });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    const types = eventTypes(await handle.fetchHistory());
+    const failedAt = types.indexOf('WORKFLOW_TASK_FAILED');
+    expect(failedAt).toBeGreaterThan(0);
+    expect(types.indexOf('WORKFLOW_EXECUTION_SIGNALED')).toBeGreaterThan(failedAt);
+    const failed = eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_FAILED')[0];
+    expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND);
+
+    expect(await h.withWorker({ taskQueue }, () => handle.result())).toEqual(['arrived mid-task']);
+  });
+
+  it('writes a signal that arrives during a task after that task completes', async () => {
+    const taskQueue = h.taskQueue('buffered-ok');
+    const workflowId = h.workflowId('buffered-ok');
+    h.track(await h.client.workflow.start('firstPokes', { taskQueue, workflowId }));
+    const task = await pollWorkflowTask(h, taskQueue);
+    const handle = h.client.workflow.getHandle(workflowId);
+    await handle.signal('poke', 'mid-task');
+    await h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace, taskToken: task.taskToken, identity: 'raw-poller', commands: [],
+    });
+    const types = eventTypes(await handle.fetchHistory());
+    expect(types.slice(0, 6)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    expect(await h.withWorker({ taskQueue }, () => handle.result())).toEqual(['mid-task']);
+  });
+
+  it('fails the task with a clear cause on a command it does not support, never silently', async () => {
+    const taskQueue = h.taskQueue('bad-command');
+    const workflowId = h.workflowId('bad-command');
+    const handle = await h.client.workflow.start('firstPokes', { taskQueue, workflowId });
+    const task = await pollWorkflowTask(h, taskQueue);
+    const err = await h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace, taskToken: task.taskToken, identity: 'raw-poller',
+      commands: [{ commandType: CommandType.COMMAND_TYPE_UNSPECIFIED }],
+    }).catch((e: unknown) => e);
+    const types = eventTypes(await handle.fetchHistory());
+    expect(types).not.toContain('WORKFLOW_TASK_COMPLETED');
+    // Either the RPC is rejected with a message or the task is failed in history with a cause.
+    const failed = eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_FAILED')[0];
+    expect(Boolean((err as { details?: string } | undefined)?.details) || Boolean(failed?.workflowTaskFailedEventAttributes?.cause)).toBe(true);
+    await handle.terminate('cleanup');
+  });
+});

@@ -1,0 +1,5 @@
+/** Entry point of the conformance workflow bundle. */
+export * from './activities.js';
+export * from './basic.js';
+export * from './children.js';
+export * from './tasks.js';
