@@ -8,8 +8,10 @@ export interface FlagProblem {
   message: string;
 }
 
+const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : otherwise);
+
 export const TaskId = z
-  .string({ error: 'must be a string' })
+  .string({ error: required('must be a string') })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, "_", "-" or "."');
 
 /** ASCII on purpose: labels end up in file names on NAS shares and in log prefixes. */
