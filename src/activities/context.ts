@@ -1,0 +1,39 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+
+/** What long activities need from Temporal: heartbeats, cancellation and a cancellable sleep. */
+export interface ActivityHooks {
+  heartbeat(details?: unknown): void;
+  /** Aborted when the activity is cancelled; undefined outside an activity. */
+  signal: AbortSignal | undefined;
+  /** Sleeps `ms`; inside an activity it throws CancelledFailure as soon as cancellation arrives. */
+  sleep(ms: number): Promise<void>;
+  /** Throws the CancelledFailure when cancellation was requested. */
+  throwIfCancelled(): void;
+}
+
+function current(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    // Called outside an activity (CLI run-once, a unit test of the plain function): no Temporal hooks.
+    return undefined;
+  }
+}
+
+/** The hooks of the running activity, or quiet no-ops when the code runs outside Temporal. */
+export function activityHooks(): ActivityHooks {
+  const context = current();
+  if (context === undefined) {
+    return { heartbeat: () => undefined, signal: undefined, sleep: (ms) => delay(ms), throwIfCancelled: () => undefined };
+  }
+  const signal = context.cancellationSignal;
+  return {
+    heartbeat: (details) => context.heartbeat(details),
+    signal,
+    sleep: (ms) => context.sleep(ms),
+    throwIfCancelled: () => {
+      if (signal.aborted) throw signal.reason;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * Failure types the activities raise as non-retryable: retrying cannot help, a person or the
+ * workflow's compensation must act. Workflows match on `failure.type`; I/O blips stay plain
+ * (retryable) errors.
+ */
+export type PermanentFailureType =
+  | 'GitConflict'
+  | 'GitNotFastForward'
+  | 'GitDirtyWorkTree'
+  | 'GitInvalidCommit'
+  | 'GitCommandFailed'
+  | 'WatcherStartFailed'
+  | 'WatcherStopFailed'
+  | 'DepsInstallFailed'
+  | 'InvalidArgument'
+  | 'NoDatabaseConfigured';
+
+/**
+ * Base of the domain errors: an ApplicationFailure (so Temporal carries the type and the
+ * non-retryable flag across) that is also a named class for `instanceof` in activity code and tests.
+ */
+export class PermanentFailure extends ApplicationFailure {
+  constructor(type: PermanentFailureType, message: string, details?: Record<string, unknown>) {
+    super(message, type, true, details === undefined ? undefined : [details]);
+  }
+}
+
+/** A revert stopped on a conflict; the revert was aborted, the work tree is clean again. */
+export class GitConflict extends PermanentFailure {
+  constructor(
+    readonly commit: string,
+    readonly files: string[],
+  ) {
+    super('GitConflict', `reverting ${commit} conflicts (${files.join(', ') || 'unknown files'}); the revert was aborted`, { commit, files });
+  }
+}
+
+/** The local branch has commits the remote has not: a fast-forward pull is impossible. */
+export class GitNotFastForward extends PermanentFailure {
+  constructor(remote: string, branch: string, detail: string) {
+    super('GitNotFastForward', `cannot fast-forward to ${remote}/${branch}: ${detail}`, { remote, branch });
+  }
+}
+
+/** Local changes in the work tree block the operation. */
+export class GitDirtyWorkTree extends PermanentFailure {
+  constructor(operation: string, detail: string) {
+    super('GitDirtyWorkTree', `${operation} blocked by local changes: ${detail}`, { operation });
+  }
+}
+
+/** Not a commit hash, or no such commit in the repository. */
+export class GitInvalidCommit extends PermanentFailure {
+  constructor(commit: string, reason: string) {
+    super('GitInvalidCommit', `invalid commit ${JSON.stringify(commit.slice(0, 80))}: ${reason}`, { commit: commit.slice(0, 80) });
+  }
+}
+
+/** Any other git refusal that a retry would repeat (merge commit without -m, missing identity…). */
+export class GitCommandFailed extends PermanentFailure {
+  constructor(operation: string, detail: string) {
+    super('GitCommandFailed', `git ${operation} failed: ${detail}`, { operation });
+  }
+}
+
+export class InvalidArgument extends PermanentFailure {
+  constructor(message: string) {
+    super('InvalidArgument', message);
+  }
+}

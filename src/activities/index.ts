@@ -1,0 +1,38 @@
+import { dbActivities } from './db.js';
+import { depsActivities } from './deps.js';
+import { diagnosticsActivities } from './diagnostics.js';
+import { fileActivities } from './files.js';
+import { gitActivities } from './git.js';
+import { processActivities } from './process.js';
+import type { ActivityDeps } from './types.js';
+import { resolveDeps } from './types.js';
+
+/**
+ * Every activity of the supervisor, closed over its dependencies. Workflows use
+ * `proxyActivities<Activities>()`; test fakes implement the same type.
+ */
+export function createActivities(input: ActivityDeps) {
+  const deps = resolveDeps(input);
+  const processes = processActivities(deps);
+  return {
+    ...processes,
+    ...gitActivities(deps),
+    ...depsActivities(deps),
+    ...fileActivities(deps),
+    ...dbActivities(deps),
+    ...diagnosticsActivities(deps, processes.watcherStatus),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+export type { ActivityDeps, ActivityTiming } from './types.js';
+export { DEFAULT_TIMING } from './types.js';
+export type { StartWatcherResult, StopWatcherResult, WatcherStatus } from './process.js';
+export type { CommitInfo, PullResult, RevertResult } from './git.js';
+export type { DepsInstallResult } from './deps.js';
+export type { AuditInput, PauseFlag, PauseInput } from './files.js';
+export type { DbVerificationReport, VerifyDbResult } from './db.js';
+export type { DiagnosticsResult, HeartbeatReport } from './diagnostics.js';
+export type { PermanentFailureType } from './errors.js';
+export { GitCommandFailed, GitConflict, GitDirtyWorkTree, GitInvalidCommit, GitNotFastForward, InvalidArgument, PermanentFailure } from './errors.js';

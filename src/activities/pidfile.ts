@@ -1,0 +1,74 @@
+import { rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
+import type { ProcessDescriptor } from './process-tree.js';
+
+/** `00_STATE/watcher_<workerId>.pid`: which process is ours, and how to recognise it. */
+export interface PidRecord {
+  pid: number;
+  command: string;
+  args: string[];
+  /** The command line as started, for operators reading the file. */
+  cmdline: string;
+  /** Wall-clock start, compared with the OS start time so a reused pid is not taken for ours. */
+  started_at: string;
+  /** Linux: start time in clock ticks since boot, an exact identity of the process. */
+  start_ticks?: number;
+}
+
+/** A pid reused by another process within this much of our start would fool the check; rare enough. */
+const START_TOLERANCE_MS = 60_000;
+
+export function pidFilePath(config: Pick<Config, 'paths' | 'worker_id'>): string {
+  return path.join(config.paths.state, `watcher_${config.worker_id}.pid`);
+}
+
+export async function readPidFile(file: string): Promise<PidRecord | undefined> {
+  try {
+    const record = await readJsonIfExists<PidRecord>(file);
+    return record !== undefined && Number.isInteger(record.pid) && record.pid > 1 ? record : undefined;
+  } catch (error) {
+    // A torn or foreign pid file identifies nothing; treat it like a stale one.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+export const writePidFile = (file: string, record: PidRecord): Promise<void> => writeJsonAtomic(file, record);
+
+export async function removePidFile(file: string): Promise<void> {
+  await unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+/**
+ * Is `entry` the process the pid file describes? Never by name alone: the command line must hold
+ * the program's base name and the arguments, and the start time must fit. On Windows ps-list has no
+ * command line, so the executable name has to do there.
+ */
+export function matchesRecord(entry: ProcessDescriptor, record: PidRecord, platform = process.platform): boolean {
+  if (entry.pid !== record.pid) return false;
+  const program = path.basename(record.command).replace(/\.(exe|cmd|bat)$/i, '');
+  if (platform === 'win32') return entry.name.toLowerCase().startsWith(program.toLowerCase());
+  const cmd = entry.cmd ?? '';
+  if (!cmd.includes(program)) return false;
+  if (record.args.length > 0 && !cmd.endsWith(record.args.join(' '))) return false;
+  if (entry.startTime === undefined) return true;
+  return Math.abs(entry.startTime.getTime() - Date.parse(record.started_at)) <= START_TOLERANCE_MS;
+}
+
+/**
+ * Size-based rotation at start: the detached watcher keeps its log open, so rotating under it
+ * would leave it writing to the renamed file. `file.1` is the newest old file.
+ */
+export async function rotateIfLarge(file: string, maxBytes: number, keep: number): Promise<boolean> {
+  const size = await stat(file).then((info) => info.size, () => 0);
+  if (size < maxBytes) return false;
+  for (let index = keep - 1; index >= 1; index -= 1) {
+    await rename(`${file}.${index}`, `${file}.${index + 1}`).catch(() => undefined);
+  }
+  await rename(file, `${file}.1`);
+  return true;
+}

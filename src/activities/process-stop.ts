@@ -1,0 +1,96 @@
+import type { ActivityHooks } from './context.js';
+import { descendantsOf, groupMembers, isAlive, listProcesses, procStat, sendSignal } from './process-tree.js';
+
+export interface StopTiming {
+  /** How long the tree gets to exit after SIGTERM. */
+  graceMs: number;
+  pollMs: number;
+  /** How long SIGKILLed processes get to disappear before the stop counts as failed. */
+  killWaitMs: number;
+}
+
+export interface TreeStopOutcome {
+  stoppedBy: 'sigterm' | 'sigkill';
+  pids: number[];
+}
+
+/**
+ * The processes to stop, each with its start time where known so a pid reused after its
+ * process died is never signalled. Found by parent pid and by process group: a grandchild
+ * whose parent already exited has lost its parent link but not its group.
+ */
+class Tree {
+  readonly known = new Map<number, number | undefined>();
+
+  constructor(
+    readonly leader: number,
+    readonly group: number | undefined,
+  ) {}
+
+  async refresh(): Promise<void> {
+    if (!this.known.has(this.leader)) this.known.set(this.leader, (await procStat(this.leader))?.startTicks);
+    const found: number[] = [];
+    // Once the leader is gone its pid may be reused: its "descendants" would then be strangers.
+    if (await isAlive(this.leader, this.known.get(this.leader))) found.push(...descendantsOf(this.leader, await listProcesses()));
+    if (this.group !== undefined) found.push(...(await groupMembers(this.group)));
+    for (const pid of found) {
+      if (!this.known.has(pid)) this.known.set(pid, (await procStat(pid))?.startTicks);
+    }
+  }
+
+  async survivors(): Promise<number[]> {
+    if (this.group !== undefined) await this.refresh();
+    const alive: number[] = [];
+    for (const [pid, startTicks] of this.known) if (await isAlive(pid, startTicks)) alive.push(pid);
+    return alive;
+  }
+
+  async signal(signal: NodeJS.Signals): Promise<void> {
+    if (this.group !== undefined) sendSignal(-this.group, signal);
+    for (const pid of await this.survivors()) sendSignal(pid, signal);
+  }
+
+  pids(): number[] {
+    return [...this.known.keys()].sort((a, b) => a - b);
+  }
+}
+
+/** The leader's own group when it leads one (we start the watcher that way) and it is not ours. */
+async function groupOf(leader: number): Promise<number | undefined> {
+  if (process.platform !== 'linux') return leader;
+  const [stat, own] = await Promise.all([procStat(leader), procStat(process.pid)]);
+  return stat !== undefined && stat.pgrp === leader && stat.pgrp !== own?.pgrp ? leader : undefined;
+}
+
+/** Polls until the tree is gone or `ms` passed, heartbeating; cancellation throws out of `sleep`. */
+async function waitForExit(tree: Tree, ms: number, pollMs: number, phase: string, hooks: ActivityHooks): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let survivors = await tree.survivors();
+  while (survivors.length > 0 && Date.now() < deadline) {
+    hooks.heartbeat({ phase, survivors });
+    await hooks.sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())));
+    survivors = await tree.survivors();
+  }
+  return survivors;
+}
+
+/**
+ * SIGTERM to the whole tree (group and every descendant), up to `graceMs` to exit, then SIGKILL for
+ * every survivor, children and grandchildren included. Cancellation during the grace period stops
+ * the wait without escalating: the caller asked us to stop acting, not to act harder.
+ */
+export async function stopProcessTree(leader: number, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {
+  const tree = new Tree(leader, await groupOf(leader));
+  // Snapshot before signalling: once the leader exits, its children are re-parented away.
+  await tree.refresh();
+  await tree.signal('SIGTERM');
+  if ((await waitForExit(tree, timing.graceMs, timing.pollMs, 'sigterm', hooks)).length === 0) {
+    return { stoppedBy: 'sigterm', pids: tree.pids() };
+  }
+  await tree.refresh();
+  await tree.signal('SIGKILL');
+  const left = await waitForExit(tree, timing.killWaitMs, Math.min(timing.pollMs, 50), 'sigkill', hooks);
+  // Plain Error: retryable, a later attempt finds and kills what is left.
+  if (left.length > 0) throw new Error(`processes ${left.join(', ')} survived SIGKILL`);
+  return { stoppedBy: 'sigkill', pids: tree.pids() };
+}

@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { readFileTail, run, spawnDetached } from '../exec.js';
+import { activityHooks } from './context.js';
+import { PermanentFailure } from './errors.js';
+import type { PidRecord } from './pidfile.js';
+import { matchesRecord, pidFilePath, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
+import { stopProcessTree } from './process-stop.js';
+import { isAlive, listProcesses, procStat, residentBytes } from './process-tree.js';
+import type { ResolvedDeps } from './types.js';
+
+export interface StartWatcherResult {
+  started: boolean;
+  /** True when a watcher was already running; nothing was started (a retried start is harmless). */
+  alreadyRunning: boolean;
+  pid: number;
+}
+
+export interface StopWatcherResult {
+  wasRunning: boolean;
+  stoppedBy: 'sigterm' | 'sigkill' | 'not-running';
+  /** Every process of the tree that was signalled. */
+  pids: number[];
+}
+
+export interface WatcherStatus {
+  running: boolean;
+  pid: number | null;
+  cmdline: string | null;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+  rssBytes: number | null;
+}
+
+interface FoundWatcher {
+  record: PidRecord;
+  cpu: number | undefined;
+  memory: number | undefined;
+}
+
+/** The watcher's environment: its own settings plus where to beat and whose it is. */
+export function watcherEnv(config: Config): Record<string, string> {
+  return {
+    ...config.watcher.env,
+    // Absolute: the watcher runs in its own cwd, where a relative path would point elsewhere.
+    WATCHER_HEARTBEAT_FILE: path.resolve(config.watcher.heartbeat_file),
+    SUPERVISOR_WORKER_ID: config.worker_id,
+  };
+}
+
+export function processActivities(deps: ResolvedDeps) {
+  const { config, logger, timing } = deps;
+  const pidFile = pidFilePath(config);
+
+  /** Ours only if the pid file names a live process whose command line matches; else not running. */
+  async function findWatcher(): Promise<FoundWatcher | undefined> {
+    const record = await readPidFile(pidFile);
+    if (record === undefined) return undefined;
+    const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
+    if (entry === undefined || !matchesRecord(entry, record) || !(await isAlive(record.pid, record.start_ticks))) return undefined;
+    return { record, cpu: entry.cpu, memory: entry.memory };
+  }
+
+  async function startWatcher(): Promise<StartWatcherResult> {
+    const running = await findWatcher();
+    if (running !== undefined) return { started: false, alreadyRunning: true, pid: running.record.pid };
+    const { command, args, cwd, log_file: logFile } = config.watcher;
+    await mkdir(path.dirname(logFile), { recursive: true });
+    await mkdir(path.dirname(pidFile), { recursive: true });
+    await rotateIfLarge(logFile, config.logging.rotation_size, config.logging.keep_files);
+    const startedAt = new Date();
+    let pid: number;
+    try {
+      pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile });
+    } catch (error) {
+      throw new PermanentFailure('WatcherStartFailed', `cannot start the watcher ${command}: ${(error as Error).message}`);
+    }
+    const startTicks = (await procStat(pid))?.startTicks;
+    await writePidFile(pidFile, { pid, command, args, cmdline: [command, ...args].join(' '), started_at: startedAt.toISOString(), start_ticks: startTicks });
+    logger.info({ pid, command }, 'watcher started');
+    // A watcher with a bad argument or a missing module dies at once: report that as a failed start.
+    const hooks = activityHooks();
+    hooks.heartbeat({ phase: 'starting', pid });
+    await hooks.sleep(timing.startGraceMs);
+    if (!(await isAlive(pid, startTicks))) {
+      await removePidFile(pidFile);
+      const logTail = await readFileTail(logFile, 2_000);
+      throw new PermanentFailure('WatcherStartFailed', `the watcher exited right after start (pid ${pid})`, { pid, logTail });
+    }
+    return { started: true, alreadyRunning: false, pid };
+  }
+
+  /** Windows has no process groups or SIGTERM for console programs: taskkill ends the tree. */
+  async function stopOnWindows(pid: number): Promise<StopWatcherResult> {
+    await run('taskkill', ['/T', '/F', '/PID', String(pid)], { timeoutMs: 30_000 });
+    await removePidFile(pidFile);
+    return { wasRunning: true, stoppedBy: 'sigkill', pids: [pid] };
+  }
+
+  async function stopWatcher(): Promise<StopWatcherResult> {
+    const running = await findWatcher();
+    if (running === undefined) {
+      // A stale pid file would make the next look-up slower and confuse operators.
+      await removePidFile(pidFile);
+      return { wasRunning: false, stoppedBy: 'not-running', pids: [] };
+    }
+    const { pid } = running.record;
+    if (process.platform === 'win32') return stopOnWindows(pid);
+    const outcome = await stopProcessTree(pid, { graceMs: config.watcher.stop_timeout, pollMs: timing.pollMs, killWaitMs: timing.killWaitMs }, activityHooks());
+    await removePidFile(pidFile);
+    logger.info({ pid, stoppedBy: outcome.stoppedBy, pids: outcome.pids }, 'watcher stopped');
+    return { wasRunning: true, ...outcome };
+  }
+
+  async function watcherStatus(): Promise<WatcherStatus> {
+    const running = await findWatcher();
+    if (running === undefined) {
+      return { running: false, pid: null, cmdline: null, startedAt: null, uptimeSeconds: null, cpuPercent: null, memoryPercent: null, rssBytes: null };
+    }
+    const { record } = running;
+    return {
+      running: true,
+      pid: record.pid,
+      cmdline: record.cmdline,
+      startedAt: record.started_at,
+      uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - Date.parse(record.started_at)) / 1000)),
+      cpuPercent: running.cpu ?? null,
+      memoryPercent: running.memory ?? null,
+      rssBytes: (await residentBytes(record.pid)) ?? null,
+    };
+  }
+
+  return { startWatcher, stopWatcher, watcherStatus };
+}

@@ -1,0 +1,98 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Queryable } from './pool.js';
+import { query } from './pool.js';
+
+/** One audit record; the same fields in audit_log_t and in audit.ndjson. `at` is ISO-8601 UTC. */
+export interface AuditRecord {
+  at: string;
+  worker_id: string;
+  task_id: string | null;
+  handler: string;
+  label: string | null;
+  action: string;
+  success: boolean;
+  details: Record<string, unknown>;
+  actor: string | null;
+}
+
+/** A record read back; `id` exists only for rows from the database. */
+export type StoredAuditRecord = AuditRecord & { id?: number };
+
+/** Where audit records go: MySQL when a database is configured, otherwise an NDJSON file. */
+export interface AuditSink {
+  readonly kind: 'mysql' | 'ndjson';
+  record(row: AuditRecord): Promise<void>;
+  /** The newest `n` records (of `workerId` when given), newest first. */
+  last(n: number, workerId?: string): Promise<StoredAuditRecord[]>;
+}
+
+const SECRET_KEY = /password|passwd|secret|hmac|token|credential/i;
+
+/** Audit details are free-form; a key that looks like a secret never reaches the audit. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? '[redacted]' : redactSecrets(inner)]),
+  );
+}
+
+export async function insertAudit(db: Queryable, row: AuditRecord): Promise<number> {
+  const result = await query<ResultSetHeader>(
+    db,
+    `INSERT INTO audit_log_t (at, worker_id, task_id, handler, label, action, success, details, actor)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [new Date(row.at), row.worker_id, row.task_id, row.handler, row.label, row.action, row.success ? 1 : 0,
+      JSON.stringify(redactSecrets(row.details)), row.actor],
+  );
+  return result.insertId;
+}
+
+function parseDetails(raw: unknown): Record<string, unknown> {
+  // MariaDB stores JSON as LONGTEXT (a string comes back); MySQL hands back the parsed object.
+  if (typeof raw === 'string') {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return { unparsable: raw };
+    }
+  }
+  return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+}
+
+function fromRow(row: RowDataPacket): StoredAuditRecord {
+  return {
+    id: Number(row.id),
+    at: row.at instanceof Date ? row.at.toISOString() : String(row.at),
+    worker_id: String(row.worker_id),
+    task_id: row.task_id === null ? null : String(row.task_id),
+    handler: String(row.handler),
+    label: row.label === null ? null : String(row.label),
+    action: String(row.action),
+    success: Number(row.success) === 1,
+    details: parseDetails(row.details),
+    actor: row.actor === null ? null : String(row.actor),
+  };
+}
+
+export async function lastAuditRows(db: Queryable, n: number, workerId?: string): Promise<StoredAuditRecord[]> {
+  const limit = Math.max(0, Math.min(1_000, Math.trunc(n)));
+  const where = workerId === undefined ? '' : 'WHERE worker_id = ?';
+  const rows = await query<RowDataPacket[]>(
+    db,
+    `SELECT id, at, worker_id, task_id, handler, label, action, success, details, actor
+     FROM audit_log_t ${where} ORDER BY id DESC LIMIT ${limit}`,
+    workerId === undefined ? [] : [workerId],
+  );
+  return rows.map(fromRow);
+}
+
+export function mysqlAuditSink(db: Queryable): AuditSink {
+  return {
+    kind: 'mysql',
+    record: async (row) => {
+      await insertAudit(db, row);
+    },
+    last: (n, workerId) => lastAuditRows(db, n, workerId),
+  };
+}
