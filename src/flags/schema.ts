@@ -32,11 +32,9 @@ const Signature = z.string({ error: 'must be a string' }).regex(/^[0-9a-fA-F]{64
 
 const common = { task_id: TaskId, label: Label, requested_by: RequestedBy.optional(), signature: Signature.optional() };
 
-const CommitsBack = z
-  .number({ error: (issue) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` })
-  .int({ error: (issue) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` })
-  .min(1, { error: (issue) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` })
-  .max(10, { error: (issue) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` });
+/** One message for every way commits_back can be wrong: wrong type, fraction, or out of range. */
+const commitsBackError = { error: (issue: { input?: unknown }) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` };
+const CommitsBack = z.number(commitsBackError).int(commitsBackError).min(1, commitsBackError).max(10, commitsBackError);
 
 const NoParams = z.strictObject({}, { error: 'must be an object' }).prefault({});
 
