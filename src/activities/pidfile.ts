@@ -43,18 +43,29 @@ export async function removePidFile(file: string): Promise<void> {
   });
 }
 
+/** Does an argument vector end with the recorded arguments and name the recorded program? */
+function argvMatches(argv: readonly string[], record: PidRecord, program: string): boolean {
+  const tail = argv.slice(argv.length - record.args.length);
+  if (argv.length < record.args.length || tail.some((arg, index) => arg !== record.args[index])) return false;
+  return argv.slice(0, argv.length - record.args.length).some((arg) => path.basename(arg).includes(program));
+}
+
 /**
- * Is `entry` the process the pid file describes? Never by name alone: the command line must hold
- * the program's base name and the arguments, and the start time must fit. On Windows ps-list has no
- * command line, so the executable name has to do there.
+ * Is `entry` the process the pid file describes? Never by name alone: the command line must name
+ * the program and end with the arguments, and the start time must fit. `argv` (Linux: the exact
+ * /proc/<pid>/cmdline) beats ps's flattened command line, which mangles newlines and spaces. On
+ * Windows ps-list has no command line, so the executable name has to do there.
  */
-export function matchesRecord(entry: ProcessDescriptor, record: PidRecord, platform = process.platform): boolean {
+export function matchesRecord(entry: ProcessDescriptor, record: PidRecord, argv?: readonly string[], platform = process.platform): boolean {
   if (entry.pid !== record.pid) return false;
   const program = path.basename(record.command).replace(/\.(exe|cmd|bat)$/i, '');
   if (platform === 'win32') return entry.name.toLowerCase().startsWith(program.toLowerCase());
-  const cmd = entry.cmd ?? '';
-  if (!cmd.includes(program)) return false;
-  if (record.args.length > 0 && !cmd.endsWith(record.args.join(' '))) return false;
+  if (argv !== undefined) {
+    if (!argvMatches(argv, record, program)) return false;
+  } else {
+    const cmd = entry.cmd ?? '';
+    if (!cmd.includes(program) || (record.args.length > 0 && !cmd.endsWith(record.args.join(' ')))) return false;
+  }
   if (entry.startTime === undefined) return true;
   return Math.abs(entry.startTime.getTime() - Date.parse(record.started_at)) <= START_TOLERANCE_MS;
 }

@@ -53,6 +53,17 @@ export async function procStat(pid: number): Promise<ProcStat | undefined> {
   return { state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]), startTicks: Number(fields[19]) };
 }
 
+/** The exact argument vector (Linux), or undefined where /proc is not available. */
+export async function procArgv(pid: number): Promise<string[] | undefined> {
+  if (!isLinux) return undefined;
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').slice(0, raw.endsWith('\0') ? -1 : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory from /proc (Linux only): ps-list only has a percentage. */
 export async function residentBytes(pid: number): Promise<number | undefined> {
   if (!isLinux) return undefined;

@@ -7,7 +7,7 @@ import { PermanentFailure } from './errors.js';
 import type { PidRecord } from './pidfile.js';
 import { matchesRecord, pidFilePath, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
 import { stopProcessTree } from './process-stop.js';
-import { isAlive, listProcesses, procStat, residentBytes } from './process-tree.js';
+import { isAlive, listProcesses, procArgv, procStat, residentBytes } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface StartWatcherResult {
@@ -60,7 +60,7 @@ export function processActivities(deps: ResolvedDeps) {
     const record = await readPidFile(pidFile);
     if (record === undefined) return undefined;
     const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
-    if (entry === undefined || !matchesRecord(entry, record) || !(await isAlive(record.pid, record.start_ticks))) return undefined;
+    if (entry === undefined || !matchesRecord(entry, record, await procArgv(record.pid)) || !(await isAlive(record.pid, record.start_ticks))) return undefined;
     return { record, cpu: entry.cpu, memory: entry.memory };
   }
 
