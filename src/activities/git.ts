@@ -2,6 +2,7 @@ import type { SimpleGit } from 'simple-git';
 import { simpleGit } from 'simple-git';
 import type { Config } from '../config/schema.js';
 import { activityHooks } from './context.js';
+import { gitEnvironment } from './git-env.js';
 import { GitCommandFailed, GitConflict, GitDirtyWorkTree, GitInvalidCommit, GitNotFastForward, InvalidArgument } from './errors.js';
 import type { ResolvedDeps } from './types.js';
 
@@ -38,9 +39,17 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 /** The repository, never through a shell; a fresh instance per call carries that call's cancellation. */
 export function openRepo(config: Pick<Config, 'repo'>, signal?: AbortSignal): SimpleGit {
-  return simpleGit({ baseDir: config.repo.dir, maxConcurrentProcesses: 1, timeout: { block: GIT_TIMEOUT_MS }, abort: signal })
-    // A credential prompt would wait for ever on a host nobody watches.
-    .env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+  const { env, allowEnvironment, unsafe } = gitEnvironment();
+  return simpleGit({
+    baseDir: config.repo.dir,
+    maxConcurrentProcesses: 1,
+    timeout: { block: GIT_TIMEOUT_MS },
+    abort: signal,
+    allowEnvironment,
+    unsafe,
+    // simple-git's default ignores a non-zero exit with an empty stderr (rev-parse --quiet): any failure counts.
+    errors: (error, result) => error ?? (result.exitCode === 0 ? undefined : Buffer.concat([...result.stdErr, ...result.stdOut])),
+  }).env(env);
 }
 
 /** Options and revisions come from config or from git itself; still, nothing may pass as an option. */
@@ -58,8 +67,10 @@ async function resolveCommit(git: SimpleGit, sha: string): Promise<string> {
   if (!SHA.test(sha)) throw new GitInvalidCommit(sha, 'not a commit hash');
   try {
     return (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${sha}^{commit}`])).trim();
-  } catch {
-    throw new GitInvalidCommit(sha, 'no such commit in the repository');
+  } catch (error) {
+    // --quiet: an unknown commit fails without a word; anything said is another problem.
+    if (messageOf(error) === '') throw new GitInvalidCommit(sha, 'no such commit in the repository');
+    throw classify('rev-parse', error);
   }
 }
 
