@@ -71,8 +71,8 @@ async function runChecks(connection: Connection, tables: readonly string[]): Pro
   for (const table of tables) tableChecks.push(await checkTable(connection, table));
   let timeZone: DbVerificationReport['checks']['time_zone'];
   try {
-    const rows = await query<RowDataPacket[]>(connection, 'SELECT @@session.time_zone AS tz, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) AS offset');
-    const offset = Number(rows[0]?.offset);
+    const rows = await query<RowDataPacket[]>(connection, 'SELECT @@session.time_zone AS tz, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) AS offset_seconds');
+    const offset = Number(rows[0]?.offset_seconds);
     timeZone = { ok: offset === 0, session_time_zone: String(rows[0]?.tz), offset_seconds: offset };
     if (offset !== 0) timeZone.error = 'session time zone is not UTC';
   } catch (error) {
@@ -83,7 +83,7 @@ async function runChecks(connection: Connection, tables: readonly string[]): Pro
 
 /** Closing must not hang on a server that stopped answering. */
 async function close(connection: Connection): Promise<void> {
-  await Promise.race([connection.end().catch(() => undefined), delay(2_000)]);
+  await Promise.race([connection.end().catch(() => undefined), delay(2_000, undefined, { ref: false })]);
   connection.destroy();
 }
 
