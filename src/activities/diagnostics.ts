@@ -85,6 +85,7 @@ async function pendingFlags(inbox: string): Promise<string[]> {
 export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => Promise<WatcherStatus>) {
   const { config, logger } = deps;
 
+  /** The watcher's own heartbeat file, judged: the health check and diagnostics both read it this way. */
   async function heartbeat(): Promise<HeartbeatReport> {
     const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
     const paused = (await readPauseFlag(config)) !== null;
@@ -146,5 +147,5 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
     };
   }
 
-  return { runDiagnostics };
+  return { runDiagnostics, watcherHeartbeat: heartbeat };
 }

@@ -3,6 +3,7 @@ import { depsActivities } from './deps.js';
 import { diagnosticsActivities } from './diagnostics.js';
 import { fileActivities } from './files.js';
 import { gitActivities } from './git.js';
+import { heartbeatActivities } from './heartbeat.js';
 import { processActivities } from './process.js';
 import type { ActivityDeps } from './types.js';
 import { resolveDeps } from './types.js';
@@ -20,6 +21,7 @@ export function createActivities(input: ActivityDeps) {
     ...depsActivities(deps),
     ...fileActivities(deps),
     ...dbActivities(deps),
+    ...heartbeatActivities(deps),
     ...diagnosticsActivities(deps, processes.watcherStatus),
   };
 }
@@ -34,5 +36,6 @@ export type { DepsInstallResult } from './deps.js';
 export type { AuditInput, PauseFlag, PauseInput } from './files.js';
 export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult, HeartbeatReport } from './diagnostics.js';
+export type { SupervisorHeartbeat } from './heartbeat.js';
 export type { PermanentFailureType } from './errors.js';
 export { GitCommandFailed, GitConflict, GitDirtyWorkTree, GitInvalidCommit, GitNotFastForward, InvalidArgument, PermanentFailure } from './errors.js';

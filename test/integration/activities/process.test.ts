@@ -8,11 +8,11 @@ import { execa } from 'execa';
 import { PermanentFailure } from '../../../src/activities/errors.js';
 import { pidFilePath } from '../../../src/activities/pidfile.js';
 import type { Config } from '../../../src/config/schema.js';
-import { fakeWatcherArgs, readDescendantPids, readHeartbeat } from '../../helpers/fake-watcher.js';
+import { FAKE_WATCHER_PATH, fakeWatcherArgs, readDescendantPids, readHeartbeat } from '../../helpers/fake-watcher.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, runInActivity, testConfig } from './support.js';
+import { activitiesFor, FAST_TIMING, runInActivity, testConfig } from './support.js';
 
 const SAMPLE_WATCHER = fileURLToPath(new URL('../../../examples/sample-watcher.mjs', import.meta.url));
 
@@ -35,9 +35,13 @@ async function allGone(pids: number[]): Promise<boolean> {
   return alive.every((value) => !value);
 }
 
+/** Starts the watcher and waits for its first heartbeat: by then its signal handlers are installed. */
 async function startTracked(config: Config): Promise<number> {
   const { pid } = await activitiesFor(config).startWatcher();
   spawned.add(pid);
+  if (config.watcher.args.includes(FAKE_WATCHER_PATH)) {
+    await waitFor('first heartbeat', async () => (await readHeartbeat(config.watcher.heartbeat_file))?.pid === pid);
+  }
   return pid;
 }
 
@@ -152,8 +156,9 @@ describe('watcher process activities', () => {
   it('fails permanently when the watcher cannot start or dies at once', async () => {
     const missing = testConfig(dir(), { watcher: { command: join(dir(), 'no-such-watcher'), args: [], cwd: dir() } });
     await expect(activitiesFor(missing).startWatcher()).rejects.toMatchObject({ type: 'WatcherStartFailed', nonRetryable: true });
-    const crashing = testConfig(dir(), { watcher: { command: process.execPath, args: ['-e', 'console.error("bad config"); process.exit(2)'], cwd: dir() } });
-    const error = await activitiesFor(crashing).startWatcher().catch((caught: unknown) => caught);
+    // sh starts in a millisecond; the grace is long enough that even a loaded machine sees the exit.
+    const crashing = testConfig(dir(), { watcher: { command: 'sh', args: ['-c', 'echo bad config >&2; exit 2'], cwd: dir() } });
+    const error = await activitiesFor(crashing, { timing: { ...FAST_TIMING, startGraceMs: 1_000 } }).startWatcher().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PermanentFailure);
     expect(JSON.stringify((error as PermanentFailure).details)).toContain('bad config');
     await expect(readFile(pidFilePath(crashing))).rejects.toThrow(/ENOENT/);

@@ -68,6 +68,25 @@ describe('file activities', () => {
     expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['task_20260205_001.result.json']);
   });
 
+  it('writes the supervisor heartbeat file atomically without a database', async () => {
+    const config = testConfig(dir());
+    const result = await activitiesFor(config, { now: () => FIXED }).recordSupervisorHeartbeat({ statusSummary: 'ok' });
+    expect(result).toEqual({ path: join(dir(), '00_STATE', 'supervisor_heartbeat_TestWorker.json'), database: false });
+    expect(JSON.parse(await readFile(result.path, 'utf8'))).toMatchObject({ worker_id: 'TestWorker', at: FIXED.toISOString(), pid: process.pid, status_summary: 'ok', details: {} });
+    expect(await readdir(join(dir(), '00_STATE'))).toEqual(['supervisor_heartbeat_TestWorker.json']);
+  });
+
+  it('judges the watcher heartbeat: healthy, with an error, missing', async () => {
+    const config = testConfig(dir());
+    const acts = activitiesFor(config, { now: () => FIXED });
+    expect(await acts.watcherHeartbeat()).toMatchObject({ exists: false, healthy: false });
+    const beat = { unix_ts: FIXED.getTime() / 1000 - 10, status: 'healthy', pid: 3 };
+    await writeFile(config.watcher.heartbeat_file, JSON.stringify(beat));
+    expect(await acts.watcherHeartbeat()).toMatchObject({ exists: true, fresh: true, healthy: true, age_seconds: 10 });
+    await writeFile(config.watcher.heartbeat_file, JSON.stringify({ ...beat, error: 'db lost' }));
+    expect(await acts.watcherHeartbeat()).toMatchObject({ fresh: true, healthy: false, error: 'db lost' });
+  });
+
   it('records audit rows to <logs>/audit.ndjson without a database, secrets redacted', async () => {
     const config = testConfig(dir());
     const acts = activitiesFor(config, { now: () => FIXED });
