@@ -1,0 +1,71 @@
+/** What happens after a run closes: its timers go, the parent hears about it, children get the close policy. */
+import type { Engine } from './engine.js';
+import type { Run } from './run.js';
+import type { IHistoryEvent } from './proto.js';
+import { EventType as E, ParentClosePolicy, num } from './proto.js';
+import { addWorkflowEvent } from './wft-schedule.js';
+
+export function onRunClosed(engine: Engine, run: Run): void {
+  engine.timers.clearPrefix(`${run.runId}:`);
+  engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, status: run.ms.status }, 'workflow run closed');
+  if (run.ms.status !== 'ContinuedAsNew' && !run.extras.retriedAs) notifyParent(engine, run);
+  applyParentClosePolicies(engine, run);
+}
+
+function notifyParent(engine: Engine, run: Run): void {
+  const p = run.ms.parent;
+  if (!p) return;
+  const parent = engine.store.get(p.namespace, p.execution.workflowId ?? '', p.execution.runId);
+  const child = parent?.ms.children.get(p.initiatedId);
+  if (!parent || !parent.isOpen || !child) return;
+  const common = {
+    namespace: run.namespace, workflowExecution: { workflowId: run.workflowId, runId: child.runId || run.runId },
+    workflowType: { name: run.ms.workflowType }, initiatedEventId: p.initiatedId, startedEventId: child.startedId,
+  };
+  const close = run.ms.closeEvent as IHistoryEvent;
+  switch (close.eventType) {
+    case E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, {
+        childWorkflowExecutionCompletedEventAttributes: { ...common, result: close.workflowExecutionCompletedEventAttributes?.result },
+      });
+      break;
+    case E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, {
+        childWorkflowExecutionFailedEventAttributes: {
+          ...common, failure: close.workflowExecutionFailedEventAttributes?.failure, retryState: close.workflowExecutionFailedEventAttributes?.retryState,
+        },
+      });
+      break;
+    case E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, {
+        childWorkflowExecutionCanceledEventAttributes: { ...common, details: close.workflowExecutionCanceledEventAttributes?.details },
+      });
+      break;
+    case E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, { childWorkflowExecutionTerminatedEventAttributes: common });
+      break;
+    case E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, {
+        childWorkflowExecutionTimedOutEventAttributes: { ...common, retryState: close.workflowExecutionTimedOutEventAttributes?.retryState },
+      });
+      break;
+    default:
+      break;
+  }
+}
+
+function applyParentClosePolicies(engine: Engine, run: Run): void {
+  if (run.ms.status === 'ContinuedAsNew') return;
+  for (const child of run.ms.children.values()) {
+    if (!child.startedId || child.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON) continue;
+    const target = engine.store.get(child.namespace || run.namespace, child.workflowId);
+    if (!target || !target.isOpen || target.ms.parent?.execution.runId !== run.runId) continue;
+    if (child.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
+      engine.requestCancel(target, 'by parent close policy', 'history-service', {
+        initiatedId: num(child.initiatedId), execution: run.execution,
+      });
+    } else {
+      engine.terminate(target, 'by parent close policy', 'history-service');
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/** Embedded Temporal-compatible engine: a gRPC WorkflowService the real SDK talks to unchanged. */
+import { startEngineServer } from './server.js';
+import type { DevServerLogger } from './engine.js';
+
+export type { DevServerLogger } from './engine.js';
+
+export interface DevServerOptions {
+  /** 0 = any free port; default 7233. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Extra namespace registered at start besides 'default'. */
+  namespace?: string;
+  logger?: DevServerLogger;
+}
+
+export interface DevServer {
+  /** "host:port" */
+  address: string;
+  stop(): Promise<void>;
+}
+
+const silent: DevServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The real server ends an empty long poll after about a minute. */
+const LONG_POLL_MS = 60_000;
+const QUERY_TIMEOUT_MS = 30_000;
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const server = await startEngineServer({
+    port: options.port ?? 7233,
+    host: options.host ?? '127.0.0.1',
+    namespace: options.namespace,
+    logger: options.logger ?? silent,
+    engine: { longPollMs: LONG_POLL_MS, queryTimeoutMs: QUERY_TIMEOUT_MS },
+  });
+  return { address: server.address, stop: () => server.stop() };
+}

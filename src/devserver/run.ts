@@ -1,0 +1,125 @@
+/** One workflow run: its history (source of truth), buffered events, derived mutable state, extras. */
+import type { IFailure, IHistoryEvent, IPayloads } from './proto.js';
+import { tsFromMs } from './proto.js';
+import { applyEvent, newMutableState } from './mutable-state.js';
+import type { MutableState } from './mutable-state.js';
+
+/** Per-attempt activity bookkeeping; like the real server's ActivityInfo it is not part of history. */
+export interface ActivityRuntime {
+  attempt: number;
+  state: 'scheduled' | 'started' | 'backoff';
+  attemptScheduledTime: number;
+  startedTime: number;
+  identity: string;
+  heartbeatDetails: IPayloads | null | undefined;
+  lastHeartbeatTime: number;
+  lastFailure: IFailure | null;
+  generation: number;
+}
+
+/** State the real server keeps in mutable state but not in history (part 2 snapshots it). */
+export interface RunExtras {
+  startRequestId: string;
+  sticky: { queue: string; scheduleToStartMs: number } | null;
+  requestIds: Set<string>;
+  activities: Map<number, ActivityRuntime>;
+  /** Run id of the retry run started when this run failed or timed out with a retry policy. */
+  retriedAs?: string;
+  /** True while the first workflow task waits for a start delay / retry / continue-as-new backoff. */
+  awaitingBackoff?: boolean;
+}
+
+let taskIdCounter = 1_048_576;
+
+export class Run {
+  readonly events: IHistoryEvent[] = [];
+  buffered: IHistoryEvent[] = [];
+  readonly ms: MutableState = newMutableState();
+  readonly extras: RunExtras;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly namespace: string,
+    readonly workflowId: string,
+    readonly runId: string,
+    startRequestId: string,
+  ) {
+    this.extras = { startRequestId, sticky: null, requestIds: new Set([startRequestId]), activities: new Map() };
+  }
+
+  get isOpen(): boolean {
+    return this.ms.status === 'Running';
+  }
+
+  get wftInFlight(): boolean {
+    return (this.ms.wft?.startedId ?? 0) > 0;
+  }
+
+  get execution(): { workflowId: string; runId: string } {
+    return { workflowId: this.workflowId, runId: this.runId };
+  }
+
+  /** Appends an event to history now, assigning id and time, and applies it to mutable state. */
+  append(eventType: number, attributes: IHistoryEvent, at = Date.now()): IHistoryEvent {
+    taskIdCounter += 1;
+    const ev: IHistoryEvent = { ...attributes, eventId: this.ms.nextEventId, eventTime: tsFromMs(at), eventType, taskId: taskIdCounter };
+    this.events.push(ev);
+    applyEvent(this.ms, ev);
+    this.notify();
+    return ev;
+  }
+
+  /** Events from outside a running workflow task wait until it finishes, as on the real server. */
+  appendOrBuffer(eventType: number, attributes: IHistoryEvent): IHistoryEvent | null {
+    if (this.wftInFlight) {
+      this.buffered.push({ ...attributes, eventType, eventTime: tsFromMs(Date.now()) });
+      return null;
+    }
+    return this.append(eventType, attributes);
+  }
+
+  /** Writes buffered events; activity close events get the id their buffered Started event just received. */
+  flushBuffered(): boolean {
+    const pending = this.buffered;
+    this.buffered = [];
+    const startedIds = new Map<number, number>();
+    for (const ev of pending) {
+      const close =
+        ev.activityTaskCompletedEventAttributes ?? ev.activityTaskFailedEventAttributes ??
+        ev.activityTaskTimedOutEventAttributes ?? ev.activityTaskCanceledEventAttributes;
+      if (close && Number(close.startedEventId) === -1) close.startedEventId = startedIds.get(Number(close.scheduledEventId)) ?? 0;
+      const written = this.append(ev.eventType ?? 0, ev);
+      const started = written.activityTaskStartedEventAttributes;
+      if (started) startedIds.set(Number(started.scheduledEventId), Number(written.eventId));
+    }
+    return pending.length > 0;
+  }
+
+  /** Resolves when history changes or after `timeoutMs`, or when `signal` aborts. */
+  waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      this.waiters.add(done);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** Waits (re-checking on every history change) until `done()` holds, the deadline passes or `signal` aborts. */
+  async waitForChangeUntil(done: () => boolean, signal: AbortSignal, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && !signal.aborted && Date.now() < deadline) {
+      await this.waitForChange(signal, deadline - Date.now());
+    }
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}

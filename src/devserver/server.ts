@@ -1,0 +1,95 @@
+/** Binds the WorkflowService and Health services on a grpc-js server around one engine. */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Engine } from './engine.js';
+import type { DevServerLogger, EngineConfig } from './engine.js';
+import { Namespaces } from './namespaces.js';
+import { buildService, healthReflection, workflowServiceReflection } from './grpc-service.js';
+import type { Handler } from './grpc-service.js';
+import { workflowHandlers } from './workflow-rpc.js';
+import { taskHandlers } from './task-rpc.js';
+import { systemHandlers } from './system-rpc.js';
+import { describeWorkflow } from './describe.js';
+import { getHistory, getHistoryReverse } from './history-rpc.js';
+import { countWorkflows, listWorkflows } from './visibility.js';
+
+export interface EngineServerOptions {
+  port: number;
+  host: string;
+  namespace?: string;
+  logger: DevServerLogger;
+  engine: EngineConfig;
+}
+
+export interface EngineServer {
+  address: string;
+  engine: Engine;
+  stop(): Promise<void>;
+}
+
+/** Wraps handlers that take a namespace so an unknown namespace fails with NOT_FOUND first. */
+function requireNamespace(namespaces: Namespaces, handlers: Record<string, Handler>): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const [name, fn] of Object.entries(handlers)) {
+    out[name] = (req: { namespace?: string }, ctx) => {
+      if (typeof req.namespace === 'string') namespaces.require(req.namespace);
+      return fn(req, ctx);
+    };
+  }
+  return out;
+}
+
+export async function startEngineServer(opts: EngineServerOptions): Promise<EngineServer> {
+  const namespaces = new Namespaces();
+  namespaces.register('default');
+  if (opts.namespace && opts.namespace !== 'default') namespaces.register(opts.namespace);
+  const engine = new Engine(namespaces, opts.logger, opts.engine);
+  const controllers = new Set<AbortController>();
+  const track = (ac: AbortController): (() => void) => {
+    controllers.add(ac);
+    return () => controllers.delete(ac);
+  };
+  const scoped: Record<string, Handler> = {
+    ...workflowHandlers(engine),
+    ...taskHandlers(engine),
+    DescribeWorkflowExecution: (req) => describeWorkflow(engine, req),
+    GetWorkflowExecutionHistory: (req, ctx) => getHistory(engine, req, ctx.signal),
+    GetWorkflowExecutionHistoryReverse: (req) => getHistoryReverse(engine, req),
+    ListWorkflowExecutions: (req) => listWorkflows(engine, req),
+    ScanWorkflowExecutions: (req) => listWorkflows(engine, req),
+    CountWorkflowExecutions: (req) => countWorkflows(engine, req),
+  };
+  const handlers: Record<string, Handler> = {
+    ...requireNamespace(namespaces, scoped),
+    ...namespaces.handlers(),
+    ...systemHandlers(engine),
+  };
+  const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
+  const wf = buildService(workflowServiceReflection, handlers, opts.logger, track);
+  server.addService(wf.definition, wf.implementation);
+  const health = buildService(healthReflection, { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) }, opts.logger, track);
+  server.addService(health.definition, health.implementation);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+  const address = `${opts.host}:${port}`;
+  opts.logger.info({ address }, 'devserver listening');
+  return {
+    address,
+    engine,
+    stop: async () => {
+      engine.stop();
+      for (const ac of controllers) ac.abort();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Index of runs: by run id, and the current run of each workflow id (derived from the runs). */
+import type { Run } from './run.js';
+
+export class RunStore {
+  private readonly runs = new Map<string, Run>();
+  private readonly current = new Map<string, Run>();
+
+  add(run: Run): void {
+    this.runs.set(run.runId, run);
+    this.current.set(key(run.namespace, run.workflowId), run);
+  }
+
+  get(namespace: string, workflowId: string, runId?: string | null): Run | undefined {
+    if (runId) {
+      const run = this.runs.get(runId);
+      return run && run.namespace === namespace && run.workflowId === workflowId ? run : undefined;
+    }
+    return this.current.get(key(namespace, workflowId));
+  }
+
+  delete(run: Run): void {
+    this.runs.delete(run.runId);
+    const k = key(run.namespace, run.workflowId);
+    if (this.current.get(k) === run) this.current.delete(k);
+  }
+
+  byRunId(runId: string): Run | undefined {
+    return this.runs.get(runId);
+  }
+
+  all(namespace: string): Run[] {
+    return [...this.runs.values()].filter((r) => r.namespace === namespace);
+  }
+
+  allRuns(): IterableIterator<Run> {
+    return this.runs.values();
+  }
+}
+
+function key(namespace: string, workflowId: string): string {
+  return `${namespace}\u0000${workflowId}`;
+}
