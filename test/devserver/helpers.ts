@@ -11,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { startDevServer } from '../../src/devserver/index.js';
-import type { DevServer } from '../../src/devserver/index.js';
+import type { DevServer, DevServerLogger } from '../../src/devserver/index.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { collectRunHistories } from './histories.js';
 import type { RunRef } from './histories.js';
@@ -44,10 +44,18 @@ export interface Harness {
   teardown(): Promise<void>;
 }
 
+/** DEVSERVER_DEBUG=1 prints every engine RPC: the first thing to read when a conformance test fails. */
+const stderrLogger = Object.fromEntries(
+  (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+    level,
+    (obj: unknown, msg?: string) => process.stderr.write(`[engine ${level}] ${msg ?? ''} ${JSON.stringify(obj)}\n`),
+  ]),
+) as unknown as DevServerLogger;
+
 export async function startHarness(): Promise<Harness> {
   installQuietRuntime();
   const workflowBundle = await loadWorkflowBundle();
-  const server = await startDevServer({ port: 0 });
+  const server = await startDevServer({ port: 0, logger: process.env.DEVSERVER_DEBUG ? stderrLogger : undefined });
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' });
   const namespace = 'default';
   const client = new Client({ connection: env.connection, namespace });

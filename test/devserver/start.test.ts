@@ -184,10 +184,12 @@ describe('start: workflow id conflict policies (previous run running)', () => {
 });
 
 describe('start: timeouts, memo, search attributes, delay', () => {
+  // Retry state as the real server reports it: an expired execution is TIMEOUT; a run timeout without a
+  // retry policy is RETRY_POLICY_NOT_SET (timer_queue_active_task_executor.go, GetRetryBackoffDuration).
   it.each([
-    ['workflowExecutionTimeout', 'exec-timeout'],
-    ['workflowRunTimeout', 'run-timeout'],
-  ])('%s closes the run as TIMED_OUT', async (option, label) => {
+    ['workflowExecutionTimeout', 'exec-timeout', 'TIMEOUT'],
+    ['workflowRunTimeout', 'run-timeout', 'RETRY_POLICY_NOT_SET'],
+  ])('%s closes the run as TIMED_OUT', async (option, label, retryState) => {
     const taskQueue = h.taskQueue(label);
     const workflowId = h.workflowId(label);
     await h.withWorker({ taskQueue }, async () => {
@@ -195,7 +197,7 @@ describe('start: timeouts, memo, search attributes, delay', () => {
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect((err as WorkflowFailedError).cause).toBeInstanceOf(TimeoutFailure);
-      expect((err as WorkflowFailedError).retryState).toBe('RETRY_POLICY_NOT_SET');
+      expect((err as WorkflowFailedError).retryState).toBe(retryState);
       expect((await handle.describe()).status.name).toBe('TIMED_OUT');
       expect(eventTypes(await handle.fetchHistory()).at(-1)).toBe('WORKFLOW_EXECUTION_TIMED_OUT');
     });
