@@ -15,26 +15,30 @@ export interface TreeStopOutcome {
 }
 
 /**
- * The processes to stop, each with its start time where known so a pid reused after its
- * process died is never signalled. Found by parent pid and by process group: a grandchild
- * whose parent already exited has lost its parent link but not its group.
+ * The processes to stop, each with its start time so a pid reused after its process died is
+ * never signalled. Found by parent pid and by process group: a grandchild whose parent already
+ * exited has lost its parent link but not its group. Nothing started before the leader can
+ * belong to its tree, which keeps a reused group id from reaching strangers.
  */
 class Tree {
   readonly known = new Map<number, number | undefined>();
 
   constructor(
     readonly leader: number,
+    readonly leaderTicks: number | undefined,
     readonly group: number | undefined,
   ) {}
 
   async refresh(): Promise<void> {
-    if (!this.known.has(this.leader)) this.known.set(this.leader, (await procStat(this.leader))?.startTicks);
     const found: number[] = [];
     // Once the leader is gone its pid may be reused: its "descendants" would then be strangers.
-    if (await isAlive(this.leader, this.known.get(this.leader))) found.push(...descendantsOf(this.leader, await listProcesses()));
+    if (await isAlive(this.leader, this.leaderTicks)) found.push(this.leader, ...descendantsOf(this.leader, await listProcesses()));
     if (this.group !== undefined) found.push(...(await groupMembers(this.group)));
     for (const pid of found) {
-      if (!this.known.has(pid)) this.known.set(pid, (await procStat(pid))?.startTicks);
+      if (this.known.has(pid)) continue;
+      const ticks = (await procStat(pid))?.startTicks;
+      if (this.leaderTicks !== undefined && ticks !== undefined && ticks < this.leaderTicks) continue;
+      this.known.set(pid, ticks);
     }
   }
 
@@ -75,12 +79,11 @@ async function waitForExit(tree: Tree, ms: number, pollMs: number, phase: string
 }
 
 /**
- * SIGTERM to the whole tree (group and every descendant), up to `graceMs` to exit, then SIGKILL for
- * every survivor, children and grandchildren included. Cancellation during the grace period stops
- * the wait without escalating: the caller asked us to stop acting, not to act harder.
+ * SIGTERM to the whole tree, up to `graceMs` to exit, then SIGKILL for every survivor, children
+ * and grandchildren included. Cancellation during the grace period stops the wait without
+ * escalating: the caller asked us to stop acting, not to act harder.
  */
-export async function stopProcessTree(leader: number, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {
-  const tree = new Tree(leader, await groupOf(leader));
+async function stopTree(tree: Tree, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {
   // Snapshot before signalling: once the leader exits, its children are re-parented away.
   await tree.refresh();
   await tree.signal('SIGTERM');
@@ -93,4 +96,20 @@ export async function stopProcessTree(leader: number, timing: StopTiming, hooks:
   // Plain Error: retryable, a later attempt finds and kills what is left.
   if (left.length > 0) throw new Error(`processes ${left.join(', ')} survived SIGKILL`);
   return { stoppedBy: 'sigkill', pids: tree.pids() };
+}
+
+export async function stopProcessTree(leader: number, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {
+  const leaderTicks = (await procStat(leader))?.startTicks;
+  return stopTree(new Tree(leader, leaderTicks, await groupOf(leader)), timing, hooks);
+}
+
+/**
+ * What is left of a watcher whose leader died: members of its process group started after it
+ * (Linux, where start times are exact). Undefined when there is nothing to stop.
+ */
+export async function stopOrphans(pgid: number, leaderTicks: number | undefined, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome | undefined> {
+  if (process.platform !== 'linux' || leaderTicks === undefined || (await procStat(process.pid))?.pgrp === pgid) return undefined;
+  const tree = new Tree(pgid, leaderTicks, pgid);
+  await tree.refresh();
+  return tree.known.size === 0 ? undefined : stopTree(tree, timing, hooks);
 }

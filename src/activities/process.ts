@@ -6,8 +6,8 @@ import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
 import type { PidRecord } from './pidfile.js';
 import { matchesRecord, pidFilePath, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
-import { stopProcessTree } from './process-stop.js';
-import { isAlive, listProcesses, procArgv, procStat, residentBytes } from './process-tree.js';
+import { stopOrphans, stopProcessTree } from './process-stop.js';
+import { isAlive, listProcesses, procArgv, procStat, residentBytes, sendSignal } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface StartWatcherResult {
@@ -67,6 +67,7 @@ export function processActivities(deps: ResolvedDeps) {
   async function startWatcher(): Promise<StartWatcherResult> {
     const running = await findWatcher();
     if (running !== undefined) return { started: false, alreadyRunning: true, pid: running.record.pid };
+    await cleanUpAfterDeadWatcher();
     const { command, args, cwd, log_file: logFile } = config.watcher;
     await mkdir(path.dirname(logFile), { recursive: true });
     await mkdir(path.dirname(pidFile), { recursive: true });
@@ -79,7 +80,13 @@ export function processActivities(deps: ResolvedDeps) {
       throw new PermanentFailure('WatcherStartFailed', `cannot start the watcher ${command}: ${(error as Error).message}`);
     }
     const startTicks = (await procStat(pid))?.startTicks;
-    await writePidFile(pidFile, { pid, command, args, cmdline: [command, ...args].join(' '), started_at: startedAt.toISOString(), start_ticks: startTicks });
+    try {
+      await writePidFile(pidFile, { pid, command, args, cmdline: [command, ...args].join(' '), started_at: startedAt.toISOString(), start_ticks: startTicks });
+    } catch (error) {
+      // A watcher nobody can find would be started a second time by the retry.
+      sendSignal(-pid, 'SIGKILL');
+      throw error;
+    }
     logger.info({ pid, command }, 'watcher started');
     // A watcher with a bad argument or a missing module dies at once: report that as a failed start.
     const hooks = activityHooks();
@@ -100,16 +107,26 @@ export function processActivities(deps: ResolvedDeps) {
     return { wasRunning: true, stoppedBy: 'sigkill', pids: [pid] };
   }
 
+  const stopTiming = () => ({ graceMs: config.watcher.stop_timeout, pollMs: timing.pollMs, killWaitMs: timing.killWaitMs });
+
+  /**
+   * A dead watcher's children may live on (holding ports, files, GPU memory); they go before a
+   * new watcher starts. Then the pid file goes: it names nothing any more.
+   */
+  async function cleanUpAfterDeadWatcher(): Promise<number[]> {
+    const record = await readPidFile(pidFile);
+    const orphans = record === undefined ? undefined : await stopOrphans(record.pid, record.start_ticks, stopTiming(), activityHooks());
+    if (orphans !== undefined) logger.warn({ pids: orphans.pids }, 'stopped processes left behind by a dead watcher');
+    await removePidFile(pidFile);
+    return orphans?.pids ?? [];
+  }
+
   async function stopWatcher(): Promise<StopWatcherResult> {
     const running = await findWatcher();
-    if (running === undefined) {
-      // A stale pid file would make the next look-up slower and confuse operators.
-      await removePidFile(pidFile);
-      return { wasRunning: false, stoppedBy: 'not-running', pids: [] };
-    }
+    if (running === undefined) return { wasRunning: false, stoppedBy: 'not-running', pids: await cleanUpAfterDeadWatcher() };
     const { pid } = running.record;
     if (process.platform === 'win32') return stopOnWindows(pid);
-    const outcome = await stopProcessTree(pid, { graceMs: config.watcher.stop_timeout, pollMs: timing.pollMs, killWaitMs: timing.killWaitMs }, activityHooks());
+    const outcome = await stopProcessTree(pid, stopTiming(), activityHooks());
     await removePidFile(pidFile);
     logger.info({ pid, stoppedBy: outcome.stoppedBy, pids: outcome.pids }, 'watcher stopped');
     return { wasRunning: true, ...outcome };

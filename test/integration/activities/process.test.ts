@@ -99,6 +99,20 @@ describe('watcher process activities', () => {
     expect(await allGone([tree.parent, tree.child, tree.grandchild])).toBe(true);
   });
 
+  it('stops what a dead watcher left behind, before a new one starts', async () => {
+    const config = fakeConfig(dir(), 'forks-grandchildren');
+    await startTracked(config);
+    const tree = await waitFor('descendant pids', () => readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`));
+    [tree.child, tree.grandchild].forEach((pid) => spawned.add(pid));
+    process.kill(tree.parent, 'SIGKILL');
+    await waitFor('parent gone', async () => !(await isProcessAlive(tree.parent)));
+    const acts = activitiesFor(config);
+    expect((await acts.watcherStatus()).running).toBe(false);
+    const stopped = await runInActivity(new MockActivityEnvironment(), acts.stopWatcher);
+    expect(stopped).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [tree.child, tree.grandchild].sort((a, b) => a - b) });
+    expect(await allGone([tree.child, tree.grandchild])).toBe(true);
+  });
+
   it('SIGKILLs stubborn descendants, even one that left the process group', async () => {
     // Every process ignores SIGTERM; the grandchild is in a new group, reachable only by parent pid.
     const script = `
