@@ -39,9 +39,11 @@ describe('DescribeWorkflowExecution', () => {
       };
       const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId, args: [call] });
       h.track(handle);
+      // Attempt 1's details stay visible while attempt 2 is scheduled; wait for attempt 2's own heartbeat.
       const pending = await waitFor('attempt 2 to heartbeat', async () => {
         const act = (await handle.describe()).raw.pendingActivities?.[0];
-        return act?.attempt === 2 && act.heartbeatDetails?.payloads?.length ? act : undefined;
+        const details = act?.heartbeatDetails?.payloads?.[0];
+        return details && defaultPayloadConverter.fromPayload(details) === 'hb-2' ? act : undefined;
       });
       expect(pending).toMatchObject({
         activityId: 'act-1',

@@ -99,6 +99,7 @@ export async function startHarness(): Promise<Harness> {
         for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'devserver-conformance' }, histories)) {
           if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
         }
+        if (process.env.DEVSERVER_DEBUG) process.stderr.write(`[conformance] replayed ${histories.length} histories\n`);
         if (failures.length > 0) throw new Error(`histories failed to replay:\n${failures.join('\n')}`);
       } finally {
         await env.teardown();
