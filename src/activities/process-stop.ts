@@ -29,12 +29,19 @@ class Tree {
     readonly group: number | undefined,
   ) {}
 
+  /** Full look-up: the parent-pid tree (one `ps`) and the group. Before each signal. */
   async refresh(): Promise<void> {
-    const found: number[] = [];
     // Once the leader is gone its pid may be reused: its "descendants" would then be strangers.
-    if (await isAlive(this.leader, this.leaderTicks)) found.push(this.leader, ...descendantsOf(this.leader, await listProcesses()));
-    if (this.group !== undefined) found.push(...(await groupMembers(this.group)));
-    for (const pid of found) {
+    if (await isAlive(this.leader, this.leaderTicks)) await this.admit([this.leader, ...descendantsOf(this.leader, await listProcesses())]);
+    await this.admitGroup();
+  }
+
+  private async admitGroup(): Promise<void> {
+    if (this.group !== undefined) await this.admit(await groupMembers(this.group));
+  }
+
+  private async admit(pids: readonly number[]): Promise<void> {
+    for (const pid of pids) {
       if (this.known.has(pid)) continue;
       const ticks = (await procStat(pid))?.startTicks;
       if (this.leaderTicks !== undefined && ticks !== undefined && ticks < this.leaderTicks) continue;
@@ -42,8 +49,9 @@ class Tree {
     }
   }
 
+  /** Cheap check while waiting: known pids plus the group (a child forked after the snapshot is in it). */
   async survivors(): Promise<number[]> {
-    if (this.group !== undefined) await this.refresh();
+    await this.admitGroup();
     const alive: number[] = [];
     for (const [pid, startTicks] of this.known) if (await isAlive(pid, startTicks)) alive.push(pid);
     return alive;

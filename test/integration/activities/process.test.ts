@@ -82,7 +82,6 @@ describe('watcher process activities', () => {
     const stopped = await runInActivity(env, activitiesFor(config).stopWatcher);
     expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigkill', pids: [pid] });
     expect(await isProcessAlive(pid)).toBe(false);
-    expect(beats.length).toBeGreaterThan(2);
     expect(beats[0]).toEqual({ phase: 'sigterm', survivors: [pid] });
     // It really got (and ignored) the SIGTERM before the kill.
     expect((await readHeartbeat(config.watcher.heartbeat_file))?.message).toMatch(/ignored SIGTERM/);
