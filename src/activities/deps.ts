@@ -32,7 +32,8 @@ export function depsActivities(deps: ResolvedDeps) {
     const { command, args, timeout } = config.repo.deps_install;
     const logFile = taskLogPath(config, input.taskId);
     await mkdir(path.dirname(logFile), { recursive: true });
-    const shown = [command, ...args].join(' ');
+    // An index URL may carry credentials (https://user:token@host): the log shows the host only.
+    const shown = [command, ...args].join(' ').replace(/:\/\/[^/\s@]+@/g, '://***@');
     await appendFile(logFile, `${deps.now().toISOString()} $ ${shown}\n`);
     const hooks = activityHooks();
     const started = Date.now();

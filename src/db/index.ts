@@ -14,7 +14,7 @@ export type { DatabaseConfig, DatabaseTarget, Queryable } from './pool.js';
 export { upsertWorker } from './workers.js';
 export type { WorkerStatusRow } from './workers.js';
 
-/** SPEC: audit rows go to MySQL when a database is configured, otherwise to `<logs>/audit.ndjson`. */
+/** SPEC: audit rows go to MySQL when a database is configured (and its pool given), otherwise to `<logs>/audit.ndjson`. */
 export function createAuditSink(config: Pick<Config, 'database' | 'paths'>, pool: Pool | undefined): AuditSink {
   if (config.database !== undefined && pool !== undefined) return mysqlAuditSink(pool);
   return ndjsonAuditSink(auditFileOf(config.paths.logs));

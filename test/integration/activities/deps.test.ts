@@ -34,6 +34,14 @@ describe('dependency install activity', () => {
     expect(beats).toBeGreaterThan(2);
   });
 
+  it('keeps credentials of an index URL out of the task log', async () => {
+    const config = testConfig(dir(), { repo: { dir: dir(), deps_install: { command: process.execPath, args: ['-e', '0', 'https://user:s3cret@pypi.example/simple'] } } });
+    const result = await activitiesFor(config).installDependencies({ taskId: 't_cred' });
+    const log = await readFile(result.logFile, 'utf8');
+    expect(log).toContain('https://***@pypi.example/simple');
+    expect(log).not.toContain('s3cret');
+  });
+
   it('fails permanently on a non-zero exit, with the output tail', async () => {
     const config = depsConfig(dir(), 'console.error("ERROR: no matching distribution"); process.exit(1)');
     await expect(activitiesFor(config).installDependencies({ taskId: 't2' })).rejects.toMatchObject({
