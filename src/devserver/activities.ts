@@ -73,14 +73,16 @@ export function scheduleActivity(engine: Engine, run: Run, attrs: ScheduleAttrs,
       onTimeout(engine, run, info.scheduledId, 0, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     });
   }
-  queueAttempt(engine, run, info, { attempt: 1, heartbeatDetails: null, lastFailure: null }, 0);
+  queueAttempt(engine, run, info, { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' }, 0);
 }
 
 function actKey(run: Run, info: ActivityInfo, what: string): string {
   return runTimerKey(run, `act:${info.scheduledId}:${what}`);
 }
 
-function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Pick<ActivityRuntime, 'attempt' | 'heartbeatDetails' | 'lastFailure'>, delayMs: number): void {
+type Carry = Pick<ActivityRuntime, 'attempt' | 'heartbeatDetails' | 'lastFailure' | 'lastIdentity'>;
+
+function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry, delayMs: number): void {
   const rt: ActivityRuntime = {
     ...carry, state: delayMs > 0 ? 'backoff' : 'scheduled', attemptScheduledTime: Date.now() + delayMs, startedTime: 0, identity: '',
     lastHeartbeatTime: 0, generation: nextGeneration(),
@@ -103,7 +105,7 @@ function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Pick<
 /** Re-derives the activity queues of a run from its state (used when queues must be rebuilt). */
 export function dispatchPendingActivity(engine: Engine, run: Run, info: ActivityInfo): void {
   const rt = run.extras.activities.get(info.scheduledId);
-  queueAttempt(engine, run, info, rt ?? { attempt: 1, heartbeatDetails: null, lastFailure: null }, 0);
+  queueAttempt(engine, run, info, rt ?? { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' }, 0);
 }
 
 function startActivity(engine: Engine, run: Run, scheduledId: number, generation: number, ctx: PollContext): PollResponse | null {
@@ -177,7 +179,7 @@ function retryAttempt(engine: Engine, run: Run, info: ActivityInfo, rt: Activity
   const decision = decideRetry(info.retryPolicy, rt.attempt, failure, expiration(info));
   if (!decision.retry) return false;
   clearAttemptTimers(engine, run, info);
-  queueAttempt(engine, run, info, { attempt: rt.attempt + 1, heartbeatDetails: details ?? rt.heartbeatDetails, lastFailure: failure }, decision.delayMs);
+  queueAttempt(engine, run, info, { attempt: rt.attempt + 1, heartbeatDetails: details ?? rt.heartbeatDetails, lastFailure: failure, lastIdentity: rt.identity }, decision.delayMs);
   return true;
 }
 

@@ -19,8 +19,8 @@ export function signalRun(
   external?: ExternalRef,
 ): void {
   if (signal.requestId) {
-    if (run.extras.requestIds.has(signal.requestId)) return;
-    run.extras.requestIds.add(signal.requestId);
+    if (run.extras.signalRequestIds.has(signal.requestId)) return;
+    run.extras.signalRequestIds.add(signal.requestId);
   }
   addWorkflowEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
     workflowExecutionSignaledEventAttributes: {
@@ -31,8 +31,8 @@ export function signalRun(
 }
 
 export function requestCancelRun(engine: Engine, run: Run, reason: string, identity: string, requestId: string, external?: ExternalRef): void {
-  if (requestId && run.extras.requestIds.has(requestId)) return;
-  if (requestId) run.extras.requestIds.add(requestId);
+  if (requestId && run.extras.cancelRequestIds.has(requestId)) return;
+  if (requestId) run.extras.cancelRequestIds.add(requestId);
   if (run.ms.cancelRequested) return;
   addWorkflowEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
     workflowExecutionCancelRequestedEventAttributes: {

@@ -56,7 +56,7 @@ export function describeWorkflow(engine: Engine, req: DescribeReq): DescribeResp
       lastStartedTime: rt?.startedTime ? tsFromMs(rt.startedTime) : null, attempt: rt?.attempt ?? 1,
       maximumAttempts: info.retryPolicy.maximumAttempts ?? 0, scheduledTime: tsFromMs(rt?.attemptScheduledTime || info.scheduledTime),
       expirationTime: info.scheduleToCloseMs > 0 ? tsFromMs(info.scheduledTime + info.scheduleToCloseMs) : null,
-      lastFailure: rt?.lastFailure ?? null, lastWorkerIdentity: rt?.identity ?? '',
+      lastFailure: rt?.lastFailure ?? null, lastWorkerIdentity: rt?.identity || rt?.lastIdentity || '',
       nextAttemptScheduleTime: rt?.state === 'backoff' ? tsFromMs(rt.attemptScheduledTime) : null,
     };
   });

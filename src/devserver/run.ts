@@ -11,6 +11,8 @@ export interface ActivityRuntime {
   attemptScheduledTime: number;
   startedTime: number;
   identity: string;
+  /** Worker identity of the previous attempt, shown by Describe while the next one waits. */
+  lastIdentity: string;
   heartbeatDetails: IPayloads | null | undefined;
   lastHeartbeatTime: number;
   lastFailure: IFailure | null;
@@ -21,7 +23,10 @@ export interface ActivityRuntime {
 export interface RunExtras {
   startRequestId: string;
   sticky: { queue: string; scheduleToStartMs: number } | null;
+  /** Start request ids that map to this run (idempotent starts). */
   requestIds: Set<string>;
+  signalRequestIds: Set<string>;
+  cancelRequestIds: Set<string>;
   activities: Map<number, ActivityRuntime>;
   /** Run id of the retry run started when this run failed or timed out with a retry policy. */
   retriedAs?: string;
@@ -44,7 +49,10 @@ export class Run {
     readonly runId: string,
     startRequestId: string,
   ) {
-    this.extras = { startRequestId, sticky: null, requestIds: new Set([startRequestId]), activities: new Map() };
+    this.extras = {
+      startRequestId, sticky: null, requestIds: new Set([startRequestId]), signalRequestIds: new Set(), cancelRequestIds: new Set(),
+      activities: new Map(),
+    };
   }
 
   get isOpen(): boolean {

@@ -124,11 +124,15 @@ function armRunTimeout(engine: Engine, run: Run, runDeadline: number, expiration
   engine.timers.set(runTimerKey(run, 'run-timeout'), Math.min(...deadlines) - Date.now(), () => {
     if (!run.isOpen) return;
     const failure: IFailure = { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
-    const retry = retryOnFailure(engine, run, failure);
+    // Execution expiry is final; a run timeout may be retried (or reports RETRY_POLICY_NOT_SET), as on the server.
+    const expired = expiration > 0 && Date.now() >= expiration;
+    const retry = expired ? { retryState: RetryState.RETRY_STATE_TIMEOUT } : retryOnFailure(engine, run, failure);
     forceClose(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
-      workflowExecutionTimedOutEventAttributes: { retryState: retry.retryState ?? RetryState.RETRY_STATE_TIMEOUT, newExecutionRunId: retry.newRunId ?? '' },
+      workflowExecutionTimedOutEventAttributes: {
+        retryState: retry.retryState ?? RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET, newExecutionRunId: 'newRunId' in retry ? retry.newRunId : '',
+      },
     }, 'history-service');
-    retry.start?.();
+    if ('start' in retry) retry.start?.();
   });
 }
 
