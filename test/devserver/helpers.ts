@@ -150,3 +150,12 @@ export async function pollWorkflowTask(h: Harness, taskQueue: string, identity =
   if (!task.taskToken?.length) throw new Error(`no workflow task on ${taskQueue}`);
   return task;
 }
+
+/** Bounds a wait that would otherwise hang until jest's timeout, so a failure names what did not happen. */
+export function withinMs<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

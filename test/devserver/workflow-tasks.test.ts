@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, eventTypes, pollWorkflowTask, startHarness, waitFor, waitForEvent } from './helpers.js';
+import { eventsOfType, eventTypes, pollWorkflowTask, startHarness, waitFor, waitForEvent, withinMs } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 const { TaskQueueKind, CommandType, WorkflowTaskFailedCause, TimeoutType } = temporal.api.enums.v1;
@@ -19,14 +19,6 @@ afterAll(async () => {
 async function pendingTaskAttempt(workflowId: string): Promise<number> {
   const res = await h.client.workflowService.describeWorkflowExecution({ namespace: h.namespace, execution: { workflowId } });
   return res.pendingWorkflowTask?.attempt ?? 0;
-}
-
-function withinMs<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 describe('sticky and non-sticky task queues', () => {
@@ -47,6 +39,21 @@ describe('sticky and non-sticky task queues', () => {
       expect(tq?.name).not.toBe(taskQueue);
       expect(tq?.normalName).toBe(taskQueue);
     }
+  });
+
+  it('keeps the SDK metadata sent with a completed task in the WorkflowTaskCompleted event', async () => {
+    const taskQueue = h.taskQueue('sdk-metadata');
+    const workflowId = h.workflowId('sdk-metadata');
+    await h.withWorker({ taskQueue }, async () => {
+      const handle = await h.client.workflow.start('timerSteps', { taskQueue, workflowId, args: [1, 5] });
+      h.track(handle);
+      await handle.result();
+    });
+    const first = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_COMPLETED')[0]?.workflowTaskCompletedEventAttributes;
+    // Without these, replay would not know which SDK flags the original run used.
+    expect(first?.sdkMetadata?.coreUsedFlags?.length).toBeGreaterThan(0);
+    expect(first?.sdkMetadata?.sdkName).toBe('temporal-typescript');
+    expect(first?.sdkMetadata?.sdkVersion).toBeTruthy();
   });
 
   it('keeps every task on the normal queue for a worker without a cache, with full history each time', async () => {
