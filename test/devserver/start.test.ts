@@ -139,7 +139,10 @@ describe('start: workflow id reuse policies (previous run closed)', () => {
     const old = await startBlocking(workflowId, taskQueue);
     const fresh = await startBlocking(workflowId, taskQueue, { workflowIdReusePolicy: 'TERMINATE_IF_RUNNING' });
     expect(fresh.firstExecutionRunId).not.toBe(old.firstExecutionRunId);
-    expect((await old.describe()).status.name).toBe('TERMINATED');
+    // A start handle has no runId, so describe() would describe the current (fresh) run: name the old one.
+    const oldRun = h.client.workflow.getHandle(workflowId, old.firstExecutionRunId);
+    expect((await oldRun.describe()).status.name).toBe('TERMINATED');
+    expect(eventTypes(await oldRun.fetchHistory()).at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
     expect((await fresh.describe()).status.name).toBe('RUNNING');
     await fresh.terminate('cleanup');
   });

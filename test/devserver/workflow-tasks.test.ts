@@ -143,10 +143,15 @@ describe('workflow task timeouts, failures and buffered events', () => {
     expect(await h.withWorker({ taskQueue }, () => handle.result())).toEqual(['after timeout']);
   });
 
-  it('retries a failing workflow task, counting attempts without writing each one to history', async () => {
-    const taskQueue = h.taskQueue('wft-fail');
-    const workflowId = h.workflowId('wft-fail');
-    await h.withWorker({ taskQueue }, async () => {
+  // A failure on the sticky queue first moves the task to the normal queue without counting an attempt
+  // (workflow_task_state_machine.go failWorkflowTask), so a cached run records one more failed event.
+  it.each([
+    ['non-sticky', 0, 1],
+    ['sticky', 100, 2],
+  ] as const)('retries a failing workflow task (%s), counting attempts without writing each one to history', async (label, maxCachedWorkflows, failedEvents) => {
+    const taskQueue = h.taskQueue(`wft-fail-${label}`);
+    const workflowId = h.workflowId(`wft-fail-${label}`);
+    await h.withWorker({ taskQueue, maxCachedWorkflows }, async () => {
       const handle = await h.client.workflow.start('failTaskUntilSecondPoke', { taskQueue, workflowId, workflowTaskTimeout: '1s' });
       h.track(handle);
       await waitForEvent(h, workflowId, 'WORKFLOW_TASK_COMPLETED');
@@ -158,7 +163,7 @@ describe('workflow task timeouts, failures and buffered events', () => {
     });
     const history = await h.history(workflowId);
     const failed = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
-    expect(failed).toHaveLength(1);
+    expect(failed).toHaveLength(failedEvents);
     expect(failed[0]?.workflowTaskFailedEventAttributes?.cause).toBe(WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
     expect(failed[0]?.workflowTaskFailedEventAttributes?.failure?.message).toBe('task failure until second poke');
     // Transient attempts (2, 3, ...) leave no WorkflowTaskTimedOut/Failed events, as on the real server.
