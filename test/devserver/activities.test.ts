@@ -37,6 +37,13 @@ const activities = {
     record(tag);
     throw ApplicationFailure.nonRetryable('permanent problem', 'Permanent');
   },
+  async failsUntilAttempt(tag: string, succeedOn: number): Promise<number> {
+    const attempt = record(tag);
+    const scheduled = Context.current().info.currentAttemptScheduledTimestampMs;
+    attempts.push({ name: `${tag}:scheduled`, attempt, at: scheduled });
+    if (attempt < succeedOn) throw new Error(`attempt ${attempt}`);
+    return attempt;
+  },
   async failsWithNextDelay(tag: string): Promise<string> {
     const attempt = record(tag);
     if (attempt === 1) throw ApplicationFailure.create({ message: 'come back later', nextRetryDelay: '1s' });
@@ -135,6 +142,22 @@ describe('activity retries', () => {
     expect(failure.retryState).toBe('NON_RETRYABLE_FAILURE');
     expect(failure.cause).toMatchObject({ message: 'permanent problem', type: 'Permanent', nonRetryable: true });
     expect(attemptsOf('nonretry-flag')).toHaveLength(1);
+  });
+
+  it('spaces retries by initialInterval x backoffCoefficient, capped at maximumInterval', async () => {
+    const { outcome } = await runCall('backoff', {
+      name: 'failsUntilAttempt', args: ['backoff', 4],
+      options: { startToCloseTimeout: '5s', retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '250ms', maximumAttempts: 5 } },
+    });
+    expect(outcome).toBe(4);
+    const failedAt = attemptsOf('backoff').map((a) => a.at);
+    const scheduledAt = attemptsOf('backoff:scheduled').map((a) => a.at);
+    // The engine stamps each retry's scheduled time, so the gap is the interval plus one RPC, not worker load.
+    const gaps = [1, 2, 3].map((i) => (scheduledAt[i] ?? 0) - (failedAt[i - 1] ?? 0));
+    [100, 200, 250].forEach((interval, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(interval - 20);
+      expect(gaps[i]).toBeLessThan(interval + 150);
+    });
   });
 
   it('waits next_retry_delay instead of the policy interval before the next attempt', async () => {

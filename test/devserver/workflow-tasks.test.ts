@@ -98,6 +98,44 @@ describe('sticky and non-sticky task queues', () => {
     expect(lastScheduled?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
   });
 
+  it('sends only new events on the sticky queue, full history on the normal queue after ShutdownWorker', async () => {
+    const taskQueue = h.taskQueue('sticky-raw');
+    const workflowId = h.workflowId('sticky-raw');
+    const sticky = { name: `${taskQueue}-sticky`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: taskQueue };
+    const svc = h.client.workflowService;
+    h.track(await h.client.workflow.start('waitForFinish', { taskQueue, workflowId }));
+    const handle = h.client.workflow.getHandle(workflowId);
+
+    const first = await pollWorkflowTask(h, taskQueue);
+    expect(Number(first.history?.events?.[0]?.eventId)).toBe(1);
+    await svc.respondWorkflowTaskCompleted({
+      namespace: h.namespace, taskToken: first.taskToken, identity: 'raw-poller', commands: [],
+      stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeout: msToTs('60s') },
+    });
+
+    await handle.signal('poke', 'to sticky');
+    const onSticky = await svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: sticky, identity: 'raw-poller' });
+    const stickyEvents = onSticky.history?.events ?? [];
+    expect(Number(stickyEvents[0]?.eventId)).toBe(Number(onSticky.previousStartedEventId) + 1);
+    expect(Number(stickyEvents[0]?.eventId)).toBeGreaterThan(1);
+    expect(eventTypes({ events: stickyEvents })).toContain('WORKFLOW_EXECUTION_SIGNALED');
+    await svc.respondWorkflowTaskCompleted({
+      namespace: h.namespace, taskToken: onSticky.taskToken, identity: 'raw-poller', commands: [],
+      stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeout: msToTs('60s') },
+    });
+
+    await svc.shutdownWorker({ namespace: h.namespace, stickyTaskQueue: sticky.name, identity: 'raw-poller', reason: 'test' });
+    await handle.signal('poke', 'to normal');
+    const onNormal = await pollWorkflowTask(h, taskQueue);
+    expect(Number(onNormal.history?.events?.[0]?.eventId)).toBe(1);
+    expect(eventTypes(onNormal.history ?? {}).filter((t) => t === 'WORKFLOW_EXECUTION_SIGNALED')).toHaveLength(2);
+    await svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: onNormal.taskToken, identity: 'raw-poller', commands: [] });
+
+    await handle.signal('finish', 'sdk');
+    const result = await h.withWorker({ taskQueue }, () => handle.result());
+    expect(result).toEqual({ finish: 'sdk', pokes: ['to sticky', 'to normal'] });
+  });
+
   it('falls back to the normal queue after the sticky schedule-to-start timeout', async () => {
     const taskQueue = h.taskQueue('sticky-timeout');
     const workflowId = h.workflowId('sticky-timeout');
