@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Exit codes shared by every command: 2 = the operator's input (usage, config) is wrong. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A failure whose message is for the operator as is, with the exit code to leave with. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+/** Loads and validates the configuration named by the global `--config`; a bad one is a usage error. */
+export function configFor(command: Command): { config: Config; source: string } {
+  const { config: file } = command.optsWithGlobals<GlobalOptions>();
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT_USAGE);
+    throw error;
+  }
+}
+
+/** The root logger for a command, honouring `--log-level` over the configured level. */
+export function loggerFor(command: Command, config?: Config): ReturnType<typeof createLogger> {
+  const { logLevel } = command.optsWithGlobals<GlobalOptions>();
+  return createLogger({
+    level: logLevel ?? config?.logging.level ?? 'info',
+    file: config?.logging.file,
+    rotationSize: config?.logging.rotation_size,
+    keepFiles: config?.logging.keep_files,
+  });
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+export function shutdownSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutdown requested');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
+import { registerConfigCommands } from './config.js';
+import { registerDevserver } from './devserver.js';
+import { registerFlagCommand } from './flag.js';
+import { registerStart } from './start.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function buildProgram(): Command {
+  const program = new Command('supervisor')
+    .description('A supervisor for long-running worker processes, built on Temporal.')
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'configuration file (default: $SUPERVISOR_CONFIG, else config/supervisor.yaml, else built-in defaults)')
+    .addOption(new Option('--log-level <level>', 'console and file log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .showHelpAfterError('(run "supervisor --help" for usage)')
+    .exitOverride();
+  registerStart(program);
+  registerDevserver(program);
+  registerFlagCommand(program);
+  registerConfigCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof CliError) {
+      process.stderr.write(`supervisor: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`supervisor: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,119 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
+import { useTempDir } from '../helpers/tmp.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const main = path.join(root, 'src/cli/main.ts');
+
+/** Runs the real CLI from source in `cwd`; never throws on a non-zero exit. */
+function supervisor(args: string[], cwd = root, env: Record<string, string> = {}) {
+  return execa(tsx, [main, ...args], { cwd, reject: false, env: { SUPERVISOR_CONFIG: '', ...env }, extendEnv: true });
+}
+
+/** Resolves with everything written to stderr once `pattern` appears in it. */
+function waitForStderr(child: ResultPromise, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) resolve(seen);
+    });
+    child.once('exit', () => reject(new Error(`exited before ${String(pattern)}:\n${seen}`)));
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ${String(pattern)} within 20 s:\n${seen}`));
+    }, 20_000).unref();
+  });
+}
+
+describe('supervisor CLI', () => {
+  const tmp = useTempDir('cli-');
+
+  it('prints its version and help', async () => {
+    const version = await supervisor(['--version']);
+    const { version: expected } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.trim()).toBe(expected);
+    const help = await supervisor(['--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/Usage: supervisor/);
+    expect(help.stdout).toMatch(/start\s/);
+    expect(help.stdout).toMatch(/devserver\s/);
+  });
+
+  it('rejects an unknown command or option with exit code 2', async () => {
+    const command = await supervisor(['frobnicate']);
+    expect(command.exitCode).toBe(2);
+    expect(command.stderr).toMatch(/unknown command 'frobnicate'/);
+    const option = await supervisor(['start', '--frobnicate']);
+    expect(option.exitCode).toBe(2);
+    expect(option.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('refuses a bad configuration listing every problem, exit code 2, before touching anything', async () => {
+    const file = path.join(tmp(), 'bad.yaml');
+    writeFileSync(file, 'worker_id: w1\npaths:\n  nas_root: nas\nhttp:\n  port: high\nwatcher:\n  stop_timeout: soon\n');
+    const result = await supervisor(['--config', file, 'start'], tmp());
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`invalid configuration in ${file}:`);
+    expect(result.stderr).toContain('http.port: ');
+    expect(result.stderr).toContain('watcher.stop_timeout: expected a duration');
+    expect(existsSync(path.join(tmp(), 'nas'))).toBe(false);
+  });
+
+  it('prints the resolved configuration with secrets redacted', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: ${DB_PASSWORD}\n');
+    const result = await supervisor(['--config', file, 'config'], tmp(), { DB_PASSWORD: 'hunter2-secret' });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toContain('hunter2-secret');
+    const printed = JSON.parse(result.stdout.split('\n').slice(1).join('\n')) as { database: { password: string }; paths: { inbox: string } };
+    expect(printed.database.password).toBe('***');
+    expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
+  });
+
+  it('start prepares the folders, runs the embedded engine, says nothing is supervised yet, and stops on SIGTERM', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\n');
+    const child = supervisor(['--config', file, 'start'], tmp());
+    const stderr = await waitForStderr(child, /NOT supervised/);
+    const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const connection = await Connection.connect({ address });
+    try {
+      const info = await connection.workflowService.getSystemInfo({});
+      expect(info.capabilities?.sdkMetadata).toBe(true);
+    } finally {
+      await connection.close();
+    }
+    for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
+      expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
+    }
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+    const logLines = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n');
+    expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(
+      expect.arrayContaining(['configuration valid; folders ready', 'shutdown requested', 'stopped']),
+    );
+  });
+
+  it('devserver prints the address it listens on', async () => {
+    const child = supervisor(['devserver', '--port', '0']);
+    const address = await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const connection = await Connection.connect({ address });
+    try {
+      const namespace = await connection.workflowService.describeNamespace({ namespace: 'default' });
+      expect(namespace.namespaceInfo?.name).toBe('default');
+    } finally {
+      await connection.close();
+    }
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  });
+});
