@@ -102,9 +102,14 @@ function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry
   else enqueue();
 }
 
-/** Re-derives the activity queues of a run from its state (used when queues must be rebuilt). */
+/** Re-derives an activity's queue entry and timers from state (after a restore; a started attempt is lost). */
 export function dispatchPendingActivity(engine: Engine, run: Run, info: ActivityInfo): void {
   const rt = run.extras.activities.get(info.scheduledId);
+  if (info.scheduleToCloseMs > 0) {
+    engine.timers.set(actKey(run, info, 's2c'), info.scheduledTime + info.scheduleToCloseMs - Date.now(), () => {
+      onTimeout(engine, run, info.scheduledId, 0, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
+    });
+  }
   queueAttempt(engine, run, info, rt ?? { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' }, 0);
 }
 

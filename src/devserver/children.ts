@@ -39,13 +39,14 @@ export function initiateChild(engine: Engine, parent: Run, a: ChildAttrs, comple
       cronSchedule: a.cronSchedule, header: a.header, memo: a.memo, searchAttributes: a.searchAttributes, priority: a.priority,
     },
   });
-  const initiatedId = Number(ev.eventId);
-  afterTask(engine, () => startChild(engine, parent, ev, initiatedId));
+  afterTask(engine, () => startChild(engine, parent, ev));
 }
 
-function startChild(engine: Engine, parent: Run, ev: IHistoryEvent, initiatedId: number): void {
+/** Carries out a recorded StartChildWorkflowExecutionInitiated (also after a restore). */
+export function startChild(engine: Engine, parent: Run, ev: IHistoryEvent): void {
   const a = ev.startChildWorkflowExecutionInitiatedEventAttributes ?? {};
-  if (!parent.isOpen) return;
+  const initiatedId = Number(ev.eventId);
+  if (!parent.isOpen || parent.ms.children.get(initiatedId)?.startedId !== 0) return;
   const common = { namespace: a.namespace, workflowType: a.workflowType, initiatedEventId: initiatedId };
   if (!engine.namespaces.has(a.namespace ?? '')) {
     addWorkflowEvent(engine, parent, E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, {
@@ -83,55 +84,65 @@ function findTarget(engine: Engine, namespace: string, workflowId: string, runId
 }
 
 export function initiateExternalSignal(engine: Engine, source: Run, a: SignalAttrs, completedId: number): void {
-  const namespace = a.namespace || source.namespace;
   const ev = source.append(E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, {
     signalExternalWorkflowExecutionInitiatedEventAttributes: {
-      workflowTaskCompletedEventId: completedId, namespace, workflowExecution: a.execution, signalName: a.signalName,
-      input: a.input, control: a.control, childWorkflowOnly: a.childWorkflowOnly, header: a.header,
+      workflowTaskCompletedEventId: completedId, namespace: a.namespace || source.namespace, workflowExecution: a.execution,
+      signalName: a.signalName, input: a.input, control: a.control, childWorkflowOnly: a.childWorkflowOnly, header: a.header,
     },
   });
+  afterTask(engine, () => deliverExternalSignal(engine, source, ev));
+}
+
+/** Carries out a recorded SignalExternalWorkflowExecutionInitiated (also after a restore). */
+export function deliverExternalSignal(engine: Engine, source: Run, ev: IHistoryEvent): void {
+  const a = ev.signalExternalWorkflowExecutionInitiatedEventAttributes ?? {};
   const initiatedId = Number(ev.eventId);
-  afterTask(engine, () => {
-    if (!source.isOpen) return;
-    const target = findTarget(engine, namespace, a.execution?.workflowId ?? '', a.execution?.runId);
-    const common = { initiatedEventId: initiatedId, namespace, workflowExecution: a.execution, control: a.control };
-    if (!target) {
-      addWorkflowEvent(engine, source, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
-        signalExternalWorkflowExecutionFailedEventAttributes: { ...common, cause: NOT_FOUND, workflowTaskCompletedEventId: completedId },
-      });
-      return;
-    }
-    signalRun(engine, target, { name: a.signalName ?? '', input: a.input, header: a.header, identity: 'history-service', requestId: `${source.runId}:${initiatedId}` }, {
-      initiatedId, execution: source.execution,
+  if (!source.isOpen || !source.ms.externalSignals.has(initiatedId)) return;
+  const namespace = a.namespace || source.namespace;
+  const target = findTarget(engine, namespace, a.workflowExecution?.workflowId ?? '', a.workflowExecution?.runId);
+  const common = { initiatedEventId: initiatedId, namespace, workflowExecution: a.workflowExecution, control: a.control };
+  if (!target) {
+    addWorkflowEvent(engine, source, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
+      signalExternalWorkflowExecutionFailedEventAttributes: { ...common, cause: NOT_FOUND, workflowTaskCompletedEventId: a.workflowTaskCompletedEventId },
     });
-    addWorkflowEvent(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, { externalWorkflowExecutionSignaledEventAttributes: common });
-  });
+    return;
+  }
+  signalRun(engine, target, {
+    name: a.signalName ?? '', input: a.input, header: a.header, identity: 'history-service', requestId: `${source.runId}:${initiatedId}`,
+  }, { initiatedId, execution: source.execution });
+  addWorkflowEvent(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, { externalWorkflowExecutionSignaledEventAttributes: common });
 }
 
 export function initiateExternalCancel(engine: Engine, source: Run, a: CancelAttrs, completedId: number): void {
-  const namespace = a.namespace || source.namespace;
-  const execution = { workflowId: a.workflowId ?? '', runId: a.runId ?? '' };
   const ev = source.append(E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, {
     requestCancelExternalWorkflowExecutionInitiatedEventAttributes: {
-      workflowTaskCompletedEventId: completedId, namespace, workflowExecution: execution, control: a.control,
+      workflowTaskCompletedEventId: completedId, namespace: a.namespace || source.namespace,
+      workflowExecution: { workflowId: a.workflowId ?? '', runId: a.runId ?? '' }, control: a.control,
       childWorkflowOnly: a.childWorkflowOnly, reason: a.reason,
     },
   });
+  afterTask(engine, () => deliverExternalCancel(engine, source, ev));
+}
+
+/** Carries out a recorded RequestCancelExternalWorkflowExecutionInitiated (also after a restore). */
+export function deliverExternalCancel(engine: Engine, source: Run, ev: IHistoryEvent): void {
+  const a = ev.requestCancelExternalWorkflowExecutionInitiatedEventAttributes ?? {};
   const initiatedId = Number(ev.eventId);
-  afterTask(engine, () => {
-    if (!source.isOpen) return;
-    const target = findTarget(engine, namespace, execution.workflowId, execution.runId);
-    if (!target) {
-      addWorkflowEvent(engine, source, E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
-        requestCancelExternalWorkflowExecutionFailedEventAttributes: {
-          initiatedEventId: initiatedId, namespace, workflowExecution: execution, control: a.control, cause: NOT_FOUND, workflowTaskCompletedEventId: completedId,
-        },
-      });
-      return;
-    }
-    requestCancelRun(engine, target, a.reason ?? '', 'history-service', `${source.runId}:${initiatedId}`, { initiatedId, execution: source.execution });
-    addWorkflowEvent(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-      externalWorkflowExecutionCancelRequestedEventAttributes: { initiatedEventId: initiatedId, namespace, workflowExecution: execution },
+  if (!source.isOpen || !source.ms.externalCancels.has(initiatedId)) return;
+  const namespace = a.namespace || source.namespace;
+  const execution = { workflowId: a.workflowExecution?.workflowId ?? '', runId: a.workflowExecution?.runId ?? '' };
+  const target = findTarget(engine, namespace, execution.workflowId, execution.runId);
+  if (!target) {
+    addWorkflowEvent(engine, source, E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, {
+      requestCancelExternalWorkflowExecutionFailedEventAttributes: {
+        initiatedEventId: initiatedId, namespace, workflowExecution: execution, control: a.control, cause: NOT_FOUND,
+        workflowTaskCompletedEventId: a.workflowTaskCompletedEventId,
+      },
     });
+    return;
+  }
+  requestCancelRun(engine, target, a.reason ?? '', 'history-service', `${source.runId}:${initiatedId}`, { initiatedId, execution: source.execution });
+  addWorkflowEvent(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
+    externalWorkflowExecutionCancelRequestedEventAttributes: { initiatedEventId: initiatedId, namespace, workflowExecution: execution },
   });
 }

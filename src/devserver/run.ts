@@ -77,6 +77,12 @@ export class Run {
     return ev;
   }
 
+  /** Re-applies a persisted event (rebuilding a run from its history). */
+  restore(ev: IHistoryEvent): void {
+    this.events.push(ev);
+    applyEvent(this.ms, ev);
+  }
+
   /** Events from outside a running workflow task wait until it finishes, as on the real server. */
   appendOrBuffer(eventType: number, attributes: IHistoryEvent): IHistoryEvent | null {
     if (this.wftInFlight) {

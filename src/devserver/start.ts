@@ -106,10 +106,7 @@ export function createRun(engine: Engine, p: StartParams): Run {
   engine.store.add(run);
   if (backoff > 0) {
     run.extras.awaitingBackoff = true;
-    engine.timers.set(runTimerKey(run, 'backoff'), backoff, () => {
-      run.extras.awaitingBackoff = false;
-      scheduleWorkflowTask(engine, run, 1);
-    });
+    engine.timers.set(runTimerKey(run, 'backoff'), backoff, () => endBackoff(engine, run));
   }
   if (p.signal) signalRun(engine, run, { ...p.signal, identity: p.identity });
   if (!run.ms.wft) scheduleWorkflowTask(engine, run, 1);
@@ -118,7 +115,14 @@ export function createRun(engine: Engine, p: StartParams): Run {
   return run;
 }
 
-function armRunTimeout(engine: Engine, run: Run, runDeadline: number, expiration: number): void {
+/** Dispatches the first workflow task of a run that waited for a start delay or backoff. */
+export function endBackoff(engine: Engine, run: Run): void {
+  engine.timers.clear(runTimerKey(run, 'backoff'));
+  run.extras.awaitingBackoff = false;
+  scheduleWorkflowTask(engine, run, 1);
+}
+
+export function armRunTimeout(engine: Engine, run: Run, runDeadline: number, expiration: number): void {
   const deadlines = [runDeadline, expiration].filter((d) => d > 0);
   if (deadlines.length === 0) return;
   engine.timers.set(runTimerKey(run, 'run-timeout'), Math.min(...deadlines) - Date.now(), () => {

@@ -4,7 +4,7 @@ import type { Run } from './run.js';
 import type { temporal } from './proto.js';
 import { durationMs } from './proto.js';
 import { invalidArgument, notFound, workflowNotFound } from './errors.js';
-import { startWorkflow } from './start.js';
+import { endBackoff, startWorkflow } from './start.js';
 import type { StartParams } from './start.js';
 import { requestCancelRun, signalRun, terminateRun } from './control.js';
 import { queryWorkflow, respondQueryTaskCompleted } from './queries.js';
@@ -47,6 +47,8 @@ export function workflowHandlers(engine: Engine) {
       const existing = engine.store.get(req.namespace, req.workflowId);
       if (existing?.isOpen) {
         signalRun(engine, existing, { ...signal, identity: req.identity });
+        // Signal-with-start ends a start delay early (a plain signal does not), as on the real server.
+        if (existing.extras.awaitingBackoff) endBackoff(engine, existing);
         return { runId: existing.runId, started: false };
       }
       const { run } = startWorkflow(engine, { ...startParams(req), signal, conflictPolicy: 0 });

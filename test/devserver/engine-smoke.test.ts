@@ -6,6 +6,8 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer } from '../../src/devserver/index.js';
 import type { DevServer } from '../../src/devserver/index.js';
+import { startEngineServer } from '../../src/devserver/server.js';
+import { restoreAll } from '../../src/devserver/recovery.js';
 
 let server: DevServer;
 let bundle: WorkflowBundleWithSourceMap;
@@ -33,9 +35,9 @@ afterAll(async () => {
   await native?.close();
 });
 
-async function withWorker<R>(taskQueue: string, fn: () => Promise<R>): Promise<R> {
+async function withWorker<R>(taskQueue: string, fn: () => Promise<R>, connectionOverride?: NativeConnection): Promise<R> {
   const worker = await Worker.create({
-    connection: native,
+    connection: connectionOverride ?? native,
     taskQueue,
     workflowBundle: bundle,
     activities: { greet: async (name: string) => `hello ${name}` },
@@ -64,4 +66,41 @@ test('signals, queries and duplicate start', async () => {
     expect(await handle.result()).toBe('finished');
     expect(await handle.query('state')).toBe('finished');
   });
+});
+
+test('a run rebuilt from its history by a fresh engine carries on', async () => {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const config = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 60_000, queryTimeoutMs: 30_000 } };
+  const first = await startEngineServer(config);
+  const firstNative = await NativeConnection.connect({ address: first.address });
+  const firstClient = new Client({ connection: await Connection.connect({ address: first.address }) });
+  await withWorker('smoke-3', async () => {
+    const handle = await firstClient.workflow.start('smokeSignalQuery', { taskQueue: 'smoke-3', workflowId: 'smoke-restore' });
+    expect(await handle.query('state')).toBe('waiting');
+  }, firstNative);
+  const snapshots = [...first.engine.store.allRuns()].map((run) => ({
+    namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, events: [...run.events],
+  }));
+  await first.stop();
+  await firstClient.connection.close();
+  await firstNative.close();
+
+  const second = await startEngineServer(config);
+  restoreAll(second.engine, snapshots);
+  const secondNative = await NativeConnection.connect({ address: second.address });
+  const secondClient = new Client({ connection: await Connection.connect({ address: second.address }) });
+  try {
+    const result = await withWorker('smoke-3', async () => {
+      const handle = secondClient.workflow.getHandle('smoke-restore');
+      await handle.signal('done', 'after restore');
+      return await handle.result();
+    }, secondNative);
+    expect(result).toBe('after restore');
+    const history = await secondClient.workflow.getHandle('smoke-restore').fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'smoke-restore');
+  } finally {
+    await second.stop();
+    await secondClient.connection.close();
+    await secondNative.close();
+  }
 });
