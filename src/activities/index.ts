@@ -4,6 +4,7 @@ import { diagnosticsActivities } from './diagnostics.js';
 import { fileActivities } from './files.js';
 import { gitActivities } from './git.js';
 import { heartbeatActivities } from './heartbeat.js';
+import { lockActivities } from './lock.js';
 import { processActivities } from './process.js';
 import type { ActivityDeps } from './types.js';
 import { resolveDeps } from './types.js';
@@ -22,14 +23,15 @@ export function createActivities(input: ActivityDeps) {
     ...fileActivities(deps),
     ...dbActivities(deps),
     ...heartbeatActivities(deps),
+    ...lockActivities(deps),
     ...diagnosticsActivities(deps, processes.watcherStatus),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export type { ActivityDeps, ActivityTiming } from './types.js';
-export { DEFAULT_TIMING } from './types.js';
+export type { ActivityDeps, ActivityTiming, LockTuning } from './types.js';
+export { DEFAULT_LOCK_TUNING, DEFAULT_TIMING } from './types.js';
 export type { StartWatcherResult, StopWatcherResult, WatcherStatus } from './process.js';
 export type { CommitInfo, PullResult, RevertResult } from './git.js';
 export type { DepsInstallResult } from './deps.js';

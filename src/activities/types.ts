@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/schema.js';
 import type { AuditSink } from '../db/audit.js';
@@ -27,7 +28,21 @@ export interface ActivityDeps {
   /** Clock for report timestamps and audit `at`; injectable for tests. */
   now?: () => Date;
   timing?: Partial<ActivityTiming>;
+  /** Temporal client for the lock activities (signal-with-start, describe); absent in plain activity tests. */
+  client?: Client;
+  /** Lock workflow tuning carried into a freshly started lock; tests shorten it. */
+  lock?: Partial<LockTuning>;
 }
+
+/** How the per-worker lock behaves; see src/workflows/lock.ts. */
+export interface LockTuning {
+  /** When the lock is idle, how long to collect requests that arrive together before ranking them. */
+  gatherMs: number;
+  /** How often the lock asks whether its holder still runs (recovery from a terminated holder). */
+  holderCheckMs: number;
+}
+
+export const DEFAULT_LOCK_TUNING: LockTuning = { gatherMs: 1_000, holderCheckMs: 30_000 };
 
 /** ActivityDeps with the defaults filled in: what each concern's factory receives. */
 export interface ResolvedDeps {
@@ -37,6 +52,8 @@ export interface ResolvedDeps {
   pool: Pool | undefined;
   now: () => Date;
   timing: ActivityTiming;
+  client: Client | undefined;
+  lock: LockTuning;
 }
 
 export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
@@ -47,6 +64,8 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
     pool: deps.pool,
     now: deps.now ?? (() => new Date()),
     timing: { ...DEFAULT_TIMING, ...deps.timing },
+    client: deps.client,
+    lock: { ...DEFAULT_LOCK_TUNING, ...deps.lock },
   };
 }
 

@@ -1,0 +1,80 @@
+/** The Worker of one host: task queue `supervisor-<workerId>`, the handler workflows and their activities. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'mysql2/promise';
+import { createActivities } from './activities/index.js';
+import type { ActivityTiming, LockTuning } from './activities/index.js';
+import type { Config } from './config/schema.js';
+import { taskQueueOf } from './config/schema.js';
+import { createAuditSink, createDbPool, migrate } from './db/index.js';
+import type { Logger } from './observability/logger.js';
+
+export interface SupervisorWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /** Worker connection to the engine or cluster. */
+  connection: NativeConnection;
+  /** Client the lock activities use (signal-with-start, describe). */
+  client: Client;
+  /** The database pool; created from `config.database` when absent. */
+  pool?: Pool;
+  /** A prebuilt workflow bundle (tests build it once per file); otherwise src/workflows is bundled now. */
+  workflowBundle?: { code: string };
+  timing?: Partial<ActivityTiming>;
+  lock?: Partial<LockTuning>;
+  now?: () => Date;
+  /** Extra Worker options (identity, shutdownGraceTime…); tests use them, production keeps defaults. */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+}
+
+export interface SupervisorWorker {
+  worker: Worker;
+  /** Closes what this module opened (the pool when it created it); call after the worker stopped. */
+  close(): Promise<void>;
+}
+
+/** The workflow sources: `.ts` when run from source (tsx, jest), `.js` from the built package. */
+export function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+}
+
+export async function createSupervisorWorker(options: SupervisorWorkerOptions): Promise<SupervisorWorker> {
+  const { config } = options;
+  const logger = options.logger.child({ component: 'worker' });
+  const ownPool = options.pool === undefined && config.database !== undefined ? createDbPool(config.database) : undefined;
+  const pool = options.pool ?? ownPool;
+  try {
+    if (pool !== undefined) {
+      const migration = await migrate(pool);
+      logger.info({ migration }, 'database ready');
+    }
+    const activities = createActivities({
+      config,
+      logger: options.logger,
+      audit: createAuditSink(config, pool),
+      pool,
+      client: options.client,
+      timing: options.timing,
+      lock: options.lock,
+      now: options.now,
+    });
+    const taskQueue = taskQueueOf(config);
+    const worker = await Worker.create({
+      connection: options.connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      activities,
+      ...(options.workflowBundle === undefined ? { workflowsPath: workflowsPath() } : { workflowBundle: options.workflowBundle }),
+      ...options.workerOptions,
+    });
+    logger.info({ taskQueue, namespace: config.temporal.namespace }, 'worker ready');
+    return { worker, close: async () => await ownPool?.end() };
+  } catch (error) {
+    await ownPool?.end().catch(() => undefined);
+    throw error;
+  }
+}

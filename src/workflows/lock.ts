@@ -1,0 +1,83 @@
+/**
+ * `lock/<workerId>`: one holder at a time among the handlers that touch the watcher or the code.
+ * Requests arrive by signal (signal-with-start from the requestLock activity); the lock grants by
+ * signalling the requester, best priority first, then the older request. Waiting requests that
+ * arrive together at an idle lock are gathered briefly so that "dropped together" means "ranked together".
+ * A holder that closes without releasing (terminated, timed out) is found by asking the server now and
+ * then whether it still runs. The state travels across continue-as-new.
+ */
+import { condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { LockRelease, LockRequest, LockState } from './definitions.js';
+import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from './definitions.js';
+import { RETRY } from './proxies.js';
+
+const { workflowRunning } = proxyActivities<Pick<Activities, 'workflowRunning'>>({ startToCloseTimeout: '30s', retry: RETRY });
+
+const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+
+const sameRun = (a: LockRelease, b: LockRelease): boolean => a.workflowId === b.workflowId && a.runId === b.runId;
+
+function byRank(a: LockRequest, b: LockRequest): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.requestedAt !== b.requestedAt) return a.requestedAt - b.requestedAt;
+  return a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0;
+}
+
+export async function supervisor_lock(initial: LockState): Promise<void> {
+  const { tuning } = initial;
+  let holder = initial.holder;
+  let queue = [...initial.queue];
+
+  setHandler(lockRequestSignal, (request) => {
+    // A retried requestLock activity delivers the same request twice: once is enough.
+    if ((holder !== null && sameRun(holder, request)) || queue.some((waiting) => sameRun(waiting, request))) return;
+    queue.push(request);
+  });
+  setHandler(lockReleaseSignal, (release) => {
+    if (holder !== null && sameRun(holder, release)) holder = null;
+    else queue = queue.filter((waiting) => !sameRun(waiting, release));
+  });
+  setHandler(lockStateQuery, () => ({ holder, queue, tuning }));
+
+  const historyFull = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (tuning.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
+  };
+
+  for (;;) {
+    if (holder === null) {
+      const wasIdle = queue.length === 0;
+      await condition(() => queue.length > 0 || historyFull());
+      if (queue.length === 0) break;
+      if (wasIdle && tuning.gatherMs > 0) await sleep(tuning.gatherMs);
+      await grantNext();
+    } else {
+      const current = holder;
+      const released = await condition(() => holder !== current, tuning.holderCheckMs);
+      if (!released && !(await workflowRunning(current))) {
+        log.warn('lock holder closed without releasing; lock freed', { holder: current.workflowId, runId: current.runId });
+        if (holder === current) holder = null;
+      }
+    }
+    if (historyFull()) break;
+  }
+  // Sync signal handlers only: nothing is half handled here. Signals that arrive during this task
+  // make the server refuse the continue-as-new and hand them to this run first.
+  await continueAsNew<typeof supervisor_lock>({ holder, queue, tuning });
+
+  async function grantNext(): Promise<void> {
+    queue.sort(byRank);
+    const next = queue.shift();
+    if (next === undefined) return;
+    holder = next;
+    try {
+      await getExternalWorkflowHandle(next.workflowId, next.runId).signal(lockGrantedSignal, { lockWorkflowId: workflowInfo().workflowId });
+      log.info('lock granted', { holder: next.workflowId, handler: next.handler, waiting: queue.length });
+    } catch (error) {
+      // The requester closed while waiting: it can never release, so it never held the lock.
+      log.warn('lock requester is gone; skipped', { requester: next.workflowId, error: String(error) });
+      if (holder === next) holder = null;
+    }
+  }
+}

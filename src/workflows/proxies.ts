@@ -1,0 +1,58 @@
+/**
+ * Activity proxies with their timeouts and retry policies, in one place so every handler treats the
+ * outside world alike. Timeouts that depend on configuration are built from WorkerSettings.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { WorkerSettings } from './definitions.js';
+import { NON_RETRYABLE_TYPES } from './definitions.js';
+
+/** I/O blips (NAS, database, git lock file) get a few spaced retries; domain refusals none. */
+export const RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+};
+
+const quick: ActivityOptions = { startToCloseTimeout: '30s', retry: RETRY };
+
+/** Files, pause flag, audit, settings, lock requests: each a few file or RPC operations. */
+export const io = proxyActivities<Activities>(quick);
+
+/** SPEC: git commands time out after 30 s; the margin covers opening the repository. */
+export const git = proxyActivities<Pick<Activities, 'currentCommit' | 'pullFastForward' | 'listLastCommits' | 'revertCommit' | 'resetTo'>>({
+  startToCloseTimeout: '45s',
+  retry: RETRY,
+});
+
+/** SPEC: database queries 10 s, connect 10 s; verify_db runs several in a row. */
+export const db = proxyActivities<Pick<Activities, 'verifyDb' | 'runDiagnostics'>>({ startToCloseTimeout: '2m', retry: RETRY });
+
+const MARGIN_MS = 15_000;
+
+/** Watcher start/stop: the stop may take the whole graceful window plus the SIGKILL wait; it heartbeats. */
+export function watcherActivities(settings: WorkerSettings) {
+  const stop = proxyActivities<Pick<Activities, 'stopWatcher'>>({
+    startToCloseTimeout: settings.stopTimeoutMs + settings.killWaitMs + MARGIN_MS,
+    heartbeatTimeout: '10s',
+    retry: RETRY,
+  });
+  const rest = proxyActivities<Pick<Activities, 'startWatcher' | 'watcherStatus'>>({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '20s',
+    retry: RETRY,
+  });
+  return { stopWatcher: stop.stopWatcher, startWatcher: rest.startWatcher, watcherStatus: rest.watcherStatus };
+}
+
+/** The dependency install runs up to its configured timeout; it heartbeats every few seconds. */
+export function depsActivities(settings: WorkerSettings) {
+  return proxyActivities<Pick<Activities, 'installDependencies'>>({
+    startToCloseTimeout: settings.depsTimeoutMs + MARGIN_MS,
+    heartbeatTimeout: '1m',
+    retry: RETRY,
+  });
+}

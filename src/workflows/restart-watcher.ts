@@ -1,0 +1,20 @@
+import { sleep } from '@temporalio/workflow';
+import type { HandlerInput, HandlerResult } from './definitions.js';
+import { RESTART_PAUSE_MS } from './definitions.js';
+import { runHandler } from './handler.js';
+import { watcherActivities } from './proxies.js';
+
+/**
+ * SPEC: stop, wait 2 s, start. A paused watcher is started too: honouring the pause flag is the
+ * watcher's own business, and an operator who asks for a restart wants a process.
+ */
+export async function restart_watcher(flag: HandlerInput): Promise<HandlerResult> {
+  return runHandler(flag, { exclusive: true }, async ({ settings, info }) => {
+    const watcher = watcherActivities(settings);
+    const stop = await watcher.stopWatcher();
+    await sleep(RESTART_PAUSE_MS);
+    const start = await watcher.startWatcher();
+    info('watcher restarted', { old_pids: stop.pids, pid: start.pid });
+    return { success: true, details: { was_running: stop.wasRunning, stopped_by: stop.stoppedBy, old_pids: stop.pids, pid: start.pid } };
+  });
+}

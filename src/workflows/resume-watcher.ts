@@ -1,0 +1,16 @@
+import type { HandlerInput, HandlerResult } from './definitions.js';
+import { runHandler } from './handler.js';
+import { io, watcherActivities } from './proxies.js';
+
+/** SPEC: delete the pause flag, start the watcher, confirm it is running. */
+export async function resume_watcher(flag: HandlerInput): Promise<HandlerResult> {
+  return runHandler(flag, { exclusive: true }, async ({ settings, info }) => {
+    const watcher = watcherActivities(settings);
+    const removed = await io.removePauseFlag();
+    const start = await watcher.startWatcher();
+    const status = await watcher.watcherStatus();
+    info('watcher resumed', { pid: status.pid, running: status.running });
+    const details = { pause_flag_removed: removed.removed, already_running: start.alreadyRunning, pid: status.pid, running: status.running };
+    return status.running ? { success: true, details } : { success: false, error: 'the watcher is not running after the start', details };
+  });
+}
