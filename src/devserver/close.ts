@@ -7,6 +7,8 @@ import { addWorkflowEvent } from './wft-schedule.js';
 
 export function onRunClosed(engine: Engine, run: Run): void {
   engine.timers.clearPrefix(`${run.runId}:`);
+  // Closed runs are kept for the namespace retention period, then deleted, as on the real server.
+  engine.timers.set(`${run.runId}:retention`, engine.namespaces.retentionMs(run.namespace), () => engine.store.delete(run));
   engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, status: run.ms.status }, 'workflow run closed');
   if (run.ms.status !== 'ContinuedAsNew' && !run.extras.retriedAs) notifyParent(engine, run);
   applyParentClosePolicies(engine, run);

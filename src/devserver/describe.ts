@@ -31,7 +31,7 @@ export function executionInfo(run: Run): ExecutionInfo {
     searchAttributes: ms.searchAttributes,
     taskQueue: ms.taskQueue,
     stateTransitionCount: run.events.length,
-    historySizeBytes: 0,
+    historySizeBytes: run.historySizeBytes,
     rootExecution: ms.root ?? run.execution,
     firstRunId: ms.firstRunId,
     executionDuration: ms.closeTime ? msDuration(ms.closeTime - ms.executionTime) : null,

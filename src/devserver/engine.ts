@@ -24,7 +24,7 @@ export interface EngineConfig {
 export class Engine {
   readonly store = new RunStore();
   readonly matching = new Matching();
-  readonly timers = new Timers();
+  readonly timers = new Timers((key, err) => this.logger.error({ timer: key, err }, 'devserver timer failed'));
   stopped = false;
 
   constructor(

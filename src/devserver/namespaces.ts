@@ -34,6 +34,10 @@ export class Namespaces {
     return rec;
   }
 
+  retentionMs(name: string): number {
+    return this.byName.get(name)?.retentionMs ?? DEFAULT_RETENTION_MS;
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

@@ -1,6 +1,6 @@
 /** One workflow run: its history (source of truth), buffered events, derived mutable state, extras. */
 import type { IFailure, IHistoryEvent, IPayloads } from './proto.js';
-import { tsFromMs } from './proto.js';
+import { temporal, tsFromMs } from './proto.js';
 import { applyEvent, newMutableState } from './mutable-state.js';
 import type { MutableState } from './mutable-state.js';
 
@@ -36,8 +36,18 @@ export interface RunExtras {
 
 let taskIdCounter = 1_048_576;
 
+function encodedSize(ev: IHistoryEvent): number {
+  try {
+    return temporal.api.history.v1.HistoryEvent.encode(ev as Parameters<typeof temporal.api.history.v1.HistoryEvent.encode>[0]).len;
+  } catch {
+    return 0;
+  }
+}
+
 export class Run {
   readonly events: IHistoryEvent[] = [];
+  /** Encoded size of the history so far (WorkflowTaskStarted.historySizeBytes). */
+  historySizeBytes = 0;
   buffered: IHistoryEvent[] = [];
   readonly ms: MutableState = newMutableState();
   readonly extras: RunExtras;
@@ -72,6 +82,7 @@ export class Run {
     taskIdCounter += 1;
     const ev: IHistoryEvent = { ...attributes, eventId: this.ms.nextEventId, eventTime: tsFromMs(at), eventType, taskId: taskIdCounter };
     this.events.push(ev);
+    this.historySizeBytes += encodedSize(ev);
     applyEvent(this.ms, ev);
     this.notify();
     return ev;
@@ -80,6 +91,7 @@ export class Run {
   /** Re-applies a persisted event (rebuilding a run from its history). */
   restore(ev: IHistoryEvent): void {
     this.events.push(ev);
+    this.historySizeBytes += encodedSize(ev);
     applyEvent(this.ms, ev);
   }
 

@@ -2,11 +2,18 @@
 export class Timers {
   private readonly handles = new Map<string, NodeJS.Timeout>();
 
+  /** A failing timer callback is reported here instead of crashing the process. */
+  constructor(private readonly onError: (key: string, err: unknown) => void) {}
+
   set(key: string, delayMs: number, fn: () => void): void {
     this.clear(key);
     const handle = setTimeout(() => {
       this.handles.delete(key);
-      fn();
+      try {
+        fn();
+      } catch (err) {
+        this.onError(key, err);
+      }
     }, Math.max(0, Math.min(delayMs, 2_147_483_647)));
     handle.unref();
     this.handles.set(key, handle);

@@ -111,9 +111,7 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
     wft.startedTime = now;
   } else {
     run.append(E.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
-      workflowTaskStartedEventAttributes: {
-        scheduledEventId: wft.scheduledId, identity: ctx.identity, requestId: `${generation}`, historySizeBytes: 0,
-      },
+      workflowTaskStartedEventAttributes: startedAttributes(run, wft.scheduledId, ctx.identity, generation),
     }, now);
   }
   engine.timers.set(runTimerKey(run, 'wft-stc'), run.ms.taskTimeoutMs, () => {
@@ -139,6 +137,17 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
   };
 }
 
+/** The real server's defaults for suggesting continue-as-new (limit.history{Count,Size}.suggestContinueAsNew). */
+const SUGGEST_CAN_EVENTS = 4096;
+const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
+
+function startedAttributes(run: Run, scheduledId: number, identity: string, generation: number): IHistoryEvent['workflowTaskStartedEventAttributes'] {
+  return {
+    scheduledEventId: scheduledId, identity, requestId: `${generation}`, historySizeBytes: run.historySizeBytes,
+    suggestContinueAsNew: run.events.length >= SUGGEST_CAN_EVENTS || run.historySizeBytes >= SUGGEST_CAN_BYTES,
+  };
+}
+
 /** The scheduled/started pair of a transient task: shown to the worker, written only when it completes. */
 export function transientEvents(run: Run, identity: string): IHistoryEvent[] {
   const wft = run.ms.wft;
@@ -150,7 +159,7 @@ export function transientEvents(run: Run, identity: string): IHistoryEvent[] {
     },
     {
       eventId: wft.startedId, eventTime: tsFromMs(wft.startedTime), eventType: E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-      workflowTaskStartedEventAttributes: { scheduledEventId: wft.scheduledId, identity, requestId: `${wft.generation}` },
+      workflowTaskStartedEventAttributes: startedAttributes(run, wft.scheduledId, identity, wft.generation),
     },
   ];
 }
@@ -193,7 +202,7 @@ export function materializeTransient(run: Run, identity: string): void {
     workflowTaskScheduledEventAttributes: { taskQueue: { name: queue, kind: KIND_NORMAL }, startToCloseTimeout: msDuration(run.ms.taskTimeoutMs), attempt },
   }, scheduledTime);
   run.append(E.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
-    workflowTaskStartedEventAttributes: { scheduledEventId: scheduled.eventId, identity, requestId: `${generation}` },
+    workflowTaskStartedEventAttributes: startedAttributes(run, Number(scheduled.eventId), identity, generation),
   }, startedTime);
   const materialized = run.ms.wft as WorkflowTaskInfo | null;
   if (materialized) materialized.generation = generation;
