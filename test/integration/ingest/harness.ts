@@ -1,0 +1,151 @@
+/**
+ * Ingest test harness: the embedded engine over gRPC, a real SDK worker running the stand-in handler
+ * workflows on `supervisor-W1`, and a fresh NAS folder per test.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Config } from '../../../src/config/schema.js';
+import type { Ingest } from '../../../src/ingest.js';
+import { startIngest } from '../../../src/ingest.js';
+import { pino } from 'pino';
+import type { Logger } from '../../../src/observability/logger.js';
+import { startDevServer } from '../../../src/devserver/index.js';
+import type { DevServer } from '../../../src/devserver/index.js';
+import { installQuietRuntime } from '../../devserver/runtime.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WORKER_ID = 'W1';
+
+/** Webpack costs seconds: build the stand-in bundle once per content and reuse it across files and runs. */
+export async function loadBundle(): Promise<{ code: string }> {
+  const source = path.join(here, 'workflows.ts');
+  const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
+  const cached = path.join(tmpdir(), 'temporal-supervisor-ingest-bundles', `${hash}.js`);
+  try {
+    return { code: await readFile(cached, 'utf8') };
+  } catch {
+    // not built yet
+  }
+  const { code } = await bundleWorkflowCode({ workflowsPath: source, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  await mkdir(path.dirname(cached), { recursive: true });
+  await writeFile(`${cached}.${process.pid}.tmp`, code);
+  await rename(`${cached}.${process.pid}.tmp`, cached);
+  return { code };
+}
+
+export interface Engine {
+  server: DevServer;
+  client: Client;
+  connection: Connection;
+  stopWorker(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+/** Engine + client + a worker polling the W1 task queue. */
+export async function startEngine(options: { port?: number } = {}): Promise<Engine> {
+  installQuietRuntime();
+  const server = await startDevServer({ port: options.port ?? 0 });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const native = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue: `supervisor-${WORKER_ID}`, workflowBundle: await loadBundle(), shutdownGraceTime: '1s' });
+  const running = worker.run();
+  let workerStopped = false;
+  const stopWorker = async (): Promise<void> => {
+    if (workerStopped) return;
+    workerStopped = true;
+    worker.shutdown();
+    await running;
+    await native.close();
+  };
+  return {
+    server,
+    client,
+    connection,
+    stopWorker,
+    async teardown() {
+      await stopWorker();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+export function testConfig(root: string, ingest: Record<string, unknown> = {}, security: Record<string, unknown> = {}): Config {
+  return Config.parse({ worker_id: WORKER_ID, paths: { nas_root: root }, ingest, security });
+}
+
+/** A logger whose records the test can read (pino JSON, one object per line). */
+export function captureLogger(): { logger: Logger; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug', base: undefined }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, records };
+}
+
+export async function runIngest(client: Client, config: Config, workerIds?: readonly string[]): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }> {
+  const { logger, records } = captureLogger();
+  const ingest = await startIngest({ config, logger, client, workerIds });
+  return { ingest, records };
+}
+
+/** Writes a flag as writers must: a dot-prefixed temp name, then a rename into place. */
+export async function dropFlag(inbox: string, name: string, body: unknown): Promise<string> {
+  await mkdir(inbox, { recursive: true });
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const temp = path.join(inbox, `.${name}.tmp`);
+  await writeFile(temp, text);
+  const final = path.join(inbox, name);
+  await rename(temp, final);
+  return final;
+}
+
+export function flagName(handler: string, workerId = WORKER_ID): string {
+  return `supervisor_${handler}_${workerId}.flag`;
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return await readFile(file).then(() => true, () => false);
+}
+
+/** Polls until `probe` returns a defined value; for waiting on files and runs, not for timing. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function readJson<T = Record<string, unknown>>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+export async function waitForJson<T = Record<string, unknown>>(file: string): Promise<T> {
+  await waitFor(file, async () => ((await exists(file)) ? true : undefined));
+  return await readJson<T>(file);
+}
+
+/** True when the engine knows a workflow with this id (describe, as an operator would). */
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Every workflow id the engine lists. */
+export async function listWorkflowIds(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list()) ids.push(execution.workflowId);
+  return ids;
+}
