@@ -1,0 +1,199 @@
+/**
+ * Handler integration harness: the embedded engine over gRPC, the real SDK, the supervisor's own
+ * worker (createSupervisorWorker) on a temp NAS, a real git fixture and the fake watcher.
+ * One engine and one workflow bundle per test file; each test gets its own worker id, so its task
+ * queue, lock workflow and files never meet another test's.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { pino } from 'pino';
+import { Config } from '../../src/config/schema.js';
+import { taskQueueOf } from '../../src/config/schema.js';
+import { startDevServer } from '../../src/devserver/index.js';
+import type { DevServer } from '../../src/devserver/index.js';
+import { Flag } from '../../src/flags/schema.js';
+import type { FlagInput } from '../../src/flags/schema.js';
+import type { HandlerResult, ResultFile } from '../../src/workflows/definitions.js';
+import { handlerWorkflowId } from '../../src/workflows/definitions.js';
+import { createSupervisorWorker } from '../../src/worker.js';
+import type { SupervisorWorkerOptions } from '../../src/worker.js';
+import { installQuietRuntime } from '../devserver/runtime.js';
+import { fakeWatcherArgs } from './fake-watcher.js';
+import type { FakeWatcherVariant } from './fake-watcher.js';
+
+const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Short waits so a handler takes well under a second of its own; production keeps the defaults. */
+export const FAST_TIMING = { pollMs: 25, startGraceMs: 150, heartbeatMs: 50, killWaitMs: 3_000 };
+/** A gather window long enough for "started together" in a test, short enough not to slow every handler. */
+export const TEST_LOCK = { gatherMs: 300, holderCheckMs: 1_000 };
+
+export const silentLogger = pino({ level: process.env.SUPERVISOR_TEST_LOG ?? 'silent' });
+
+async function bundleHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const files = [
+    ...(await readdir(path.join(srcDir, 'workflows'))).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join('workflows', f)),
+    'flags/handlers.ts',
+  ];
+  for (const file of files) {
+    hash.update(file);
+    hash.update(await readFile(path.join(srcDir, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The supervisor's workflows bundled once per content hash (webpack costs seconds). */
+export async function loadSupervisorBundle(): Promise<{ code: string }> {
+  const cacheDir = path.join(tmpdir(), 'temporal-supervisor-workflow-bundles');
+  const cached = path.join(cacheDir, `${await bundleHash()}.js`);
+  try {
+    return { code: await readFile(cached, 'utf8') };
+  } catch {
+    // not built yet
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(srcDir, 'workflows', 'index.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  await mkdir(cacheDir, { recursive: true });
+  const partial = `${cached}.${process.pid}.tmp`;
+  await writeFile(partial, code);
+  await rename(partial, cached);
+  return { code };
+}
+
+export interface EnvConfigOptions {
+  variant?: FakeWatcherVariant;
+  repoDir?: string;
+  database?: { host: string; port: number; user: string; password: string; database: string; critical_tables?: string[] };
+  stopTimeout?: string;
+  /** Anything else, as it would be written in YAML. */
+  extra?: Record<string, unknown>;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+export interface SupervisorEnv {
+  server: DevServer;
+  client: Client;
+  bundle: { code: string };
+  /** A config rooted in `dir` with a fresh worker id, the fake watcher and a harmless deps install. */
+  config(dir: string, options?: EnvConfigOptions): Config;
+  startWorker(config: Config, options?: Partial<SupervisorWorkerOptions>): Promise<RunningWorker>;
+  /** Starts a handler workflow as the ingest would: id `<workerId>/<task_id>`, the worker's task queue. */
+  start(config: Config, flag: FlagInput): Promise<WorkflowHandle>;
+  run(config: Config, flag: FlagInput): Promise<HandlerResult>;
+  teardown(): Promise<void>;
+}
+
+export async function readResultFile(config: Config, taskId: string): Promise<ResultFile> {
+  return JSON.parse(await readFile(path.join(config.paths.outbox, `${taskId}.result.json`), 'utf8')) as ResultFile;
+}
+
+/** The node one-liner the test configs use as the dependency install: it leaves a marker file. */
+export function depsMarker(config: Config): string {
+  return path.join(config.paths.nas_root, 'deps-installed.txt');
+}
+
+export async function startSupervisorEnv(): Promise<SupervisorEnv> {
+  installQuietRuntime();
+  const bundle = await loadSupervisorBundle();
+  const server = await startDevServer({ port: 0 });
+  const connection = await Connection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const workers = new Set<RunningWorker>();
+  let seq = 0;
+
+  const env: SupervisorEnv = {
+    server,
+    client,
+    bundle,
+    config(dir, options = {}) {
+      seq += 1;
+      const workerId = `W${process.pid}-${seq}`;
+      const state = path.join(dir, '00_STATE');
+      const heartbeatFile = path.join(state, `watcher_heartbeat_${workerId}.json`);
+      const marker = path.join(dir, 'deps-installed.txt');
+      const config = Config.parse({
+        worker_id: workerId,
+        paths: { nas_root: dir },
+        watcher: {
+          command: process.execPath,
+          args: fakeWatcherArgs({ variant: options.variant ?? 'well-behaved', heartbeatFile, intervalMs: 50 }),
+          cwd: dir,
+          stop_timeout: options.stopTimeout ?? '1s',
+        },
+        repo: {
+          dir: options.repoDir ?? dir,
+          deps_install: {
+            command: process.execPath,
+            args: ['-e', `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.cwd() + '\\n')`],
+            timeout: '30s',
+          },
+        },
+        ...(options.database === undefined ? {} : { database: options.database }),
+        ...options.extra,
+      });
+      for (const folder of Object.values(config.paths)) mkdirSync(folder, { recursive: true });
+      return config;
+    },
+    async startWorker(config, options = {}) {
+      const { worker, close } = await createSupervisorWorker({
+        config,
+        logger: silentLogger,
+        connection: nativeConnection,
+        client,
+        workflowBundle: bundle,
+        timing: FAST_TIMING,
+        lock: TEST_LOCK,
+        workerOptions: { shutdownGraceTime: '1s' },
+        ...options,
+      });
+      const running = worker.run();
+      let stopped: Promise<void> | undefined;
+      const handle: RunningWorker = {
+        stop: () => {
+          stopped ??= (async () => {
+            worker.shutdown();
+            await running;
+            await close();
+            workers.delete(handle);
+          })();
+          return stopped;
+        },
+      };
+      workers.add(handle);
+      return handle;
+    },
+    async start(config, input) {
+      const flag = Flag.parse(input);
+      return client.workflow.start(flag.handler, {
+        workflowId: handlerWorkflowId(config.worker_id, flag.task_id),
+        taskQueue: taskQueueOf(config),
+        args: [flag],
+      });
+    },
+    async run(config, input) {
+      const handle = await env.start(config, input);
+      return (await handle.result()) as HandlerResult;
+    },
+    async teardown() {
+      for (const worker of [...workers]) await worker.stop().catch(() => undefined);
+      await connection.close();
+      await nativeConnection.close();
+      await server.stop();
+    },
+  };
+  return env;
+}
