@@ -44,6 +44,6 @@ export interface CaughtFailure {
   causeType?: string;
 }
 
-/** Custom search attributes that the real dev server pre-registers in `default`. */
+/** Search attributes the suite uses; a real server needs them registered first. */
 export const keywordKey = defineSearchAttributeKey('CustomKeywordField', SearchAttributeType.KEYWORD);
 export const intKey = defineSearchAttributeKey('CustomIntField', SearchAttributeType.INT);
