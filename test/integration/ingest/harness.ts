@@ -127,8 +127,8 @@ export async function readJson<T = Record<string, unknown>>(file: string): Promi
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-export async function waitForJson<T = Record<string, unknown>>(file: string): Promise<T> {
-  await waitFor(file, async () => ((await exists(file)) ? true : undefined));
+export async function waitForJson<T = Record<string, unknown>>(file: string, timeoutMs?: number): Promise<T> {
+  await waitFor(file, async () => ((await exists(file)) ? true : undefined), timeoutMs);
   return await readJson<T>(file);
 }
 
