@@ -9,7 +9,8 @@ import { createActivities } from './activities/index.js';
 import type { ActivityTiming, LockTuning } from './activities/index.js';
 import type { Config } from './config/schema.js';
 import { taskQueueOf } from './config/schema.js';
-import { createAuditSink, createDbPool, migrate } from './db/index.js';
+import { auditFileOf, createDbPool, migrate, mysqlAuditSink, ndjsonAuditSink } from './db/index.js';
+import type { AuditSink } from './db/index.js';
 import type { Logger } from './observability/logger.js';
 
 export interface SupervisorWorkerOptions {
@@ -49,13 +50,16 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
   const pool = options.pool ?? ownPool;
   try {
     if (pool !== undefined) {
-      const migration = await migrate(pool);
-      logger.info({ migration }, 'database ready');
+      // A database outage must not keep the worker (and pause/restart/verify_db) from running.
+      await migrate(pool).then(
+        (migration) => logger.info({ migration }, 'database ready'),
+        (error: unknown) => logger.error({ error: String(error) }, 'database migration failed; audit falls back to the NDJSON file until it answers'),
+      );
     }
     const activities = createActivities({
       config,
       logger: options.logger,
-      audit: createAuditSink(config, pool),
+      audit: auditSinkFor(config, pool, logger),
       pool,
       client: options.client,
       timing: options.timing,
@@ -77,4 +81,26 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
     await ownPool?.end().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * MySQL when configured, with `<logs>/audit.ndjson` as the fallback for rows the database refuses:
+ * an audit row is never lost, and a database outage never fails (or stalls) a handler.
+ */
+export function auditSinkFor(config: Config, pool: Pool | undefined, logger: Logger): AuditSink {
+  const file = ndjsonAuditSink(auditFileOf(config.paths.logs));
+  if (pool === undefined) return file;
+  const mysql = mysqlAuditSink(pool);
+  return {
+    kind: 'mysql',
+    async record(row) {
+      try {
+        await mysql.record(row);
+      } catch (error) {
+        logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
+        await file.record(row);
+      }
+    },
+    last: (count, workerId) => mysql.last(count, workerId).catch(() => file.last(count, workerId)),
+  };
 }
