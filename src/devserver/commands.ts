@@ -21,7 +21,7 @@ const terminal = new Set<number>([
 
 const commandName = (t: number): string => Object.entries(C).find(([, v]) => v === t)?.[0] ?? `COMMAND_TYPE_${t}`;
 
-export function validateCommands(run: Run, commands: ICommand[], hasBufferedEvents: boolean): CommandFailure | null {
+export function validateCommands(engine: Engine, run: Run, commands: ICommand[], hasBufferedEvents: boolean): CommandFailure | null {
   const activityIds = new Set(run.ms.activityIds.keys());
   const timerIds = new Set(run.ms.timers.keys());
   for (const ev of run.buffered) if (ev.timerFiredEventAttributes?.timerId) timerIds.add(ev.timerFiredEventAttributes.timerId);
@@ -63,6 +63,8 @@ export function validateCommands(run: Run, commands: ICommand[], hasBufferedEven
         if (!a.workflowId || !a.workflowType?.name) {
           return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'WorkflowId and WorkflowType are required.' };
         }
+        const saError = engine.namespaces.searchAttributeError(a.namespace || run.namespace, a.searchAttributes);
+        if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: saError };
         break;
       }
       case C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
@@ -77,12 +79,22 @@ export function validateCommands(run: Run, commands: ICommand[], hasBufferedEven
           return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'WorkflowId is required.' };
         }
         break;
+      case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        const attrs = cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes;
+        if (Object.keys(attrs?.indexedFields ?? {}).length === 0) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: 'IndexedFields is empty on command.' };
+        const saError = engine.namespaces.searchAttributeError(run.namespace, attrs);
+        if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: saError };
+        break;
+      }
+      case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const saError = engine.namespaces.searchAttributeError(run.namespace, cmd.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes);
+        if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, message: saError };
+        break;
+      }
       case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
-      case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_RECORD_MARKER:
-      case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
       case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
         break;
       default:

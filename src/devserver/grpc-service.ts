@@ -97,4 +97,5 @@ export function buildService(
 }
 
 export const workflowServiceReflection = temporal.api.workflowservice.v1.WorkflowService as unknown as ReflectedService;
+export const operatorServiceReflection = temporal.api.operatorservice.v1.OperatorService as unknown as ReflectedService;
 export const healthReflection = grpcHealth.Health as unknown as ReflectedService;

@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 
 import { durationMs, msDuration } from './proto.js';
 import { RpcError, invalidArgument, namespaceNotFound } from './errors.js';
+import { SearchAttributeRegistry } from './search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;
@@ -17,6 +18,7 @@ interface NamespaceRecord {
   ownerEmail: string;
   data: Record<string, string>;
   retentionMs: number;
+  searchAttributes: SearchAttributeRegistry;
 }
 
 const DEFAULT_RETENTION_MS = 24 * 3600 * 1000;
@@ -25,13 +27,22 @@ const REGISTERED = 1;
 export class Namespaces {
   private readonly byName = new Map<string, NamespaceRecord>();
 
-  register(name: string, opts: Partial<Omit<NamespaceRecord, 'id' | 'name'>> = {}): NamespaceRecord {
+  register(name: string, opts: Partial<Omit<NamespaceRecord, 'id' | 'name' | 'searchAttributes'>> = {}): NamespaceRecord {
     const rec: NamespaceRecord = {
       id: randomUUID(), name, description: opts.description ?? '', ownerEmail: opts.ownerEmail ?? '',
-      data: opts.data ?? {}, retentionMs: opts.retentionMs || DEFAULT_RETENTION_MS,
+      data: opts.data ?? {}, retentionMs: opts.retentionMs || DEFAULT_RETENTION_MS, searchAttributes: new SearchAttributeRegistry(),
     };
     this.byName.set(name, rec);
     return rec;
+  }
+
+  all(): NamespaceRecord[] {
+    return [...this.byName.values()];
+  }
+
+  /** Validates search attributes against the namespace's registry; returns the server's message or null. */
+  searchAttributeError(name: string, attrs: Parameters<SearchAttributeRegistry['validate']>[0]): string | null {
+    return this.byName.get(name)?.searchAttributes.validate(attrs) ?? null;
   }
 
   retentionMs(name: string): number {
@@ -59,7 +70,7 @@ export class Namespaces {
       },
       config: {
         workflowExecutionRetentionTtl: msDuration(rec.retentionMs), historyArchivalState: 2, visibilityArchivalState: 2,
-        historyArchivalUri: '', visibilityArchivalUri: '', customSearchAttributeAliases: {},
+        historyArchivalUri: '', visibilityArchivalUri: '', customSearchAttributeAliases: rec.searchAttributes.aliases(),
       },
       replicationConfig: { activeClusterName: 'active', clusters: [{ clusterName: 'active' }], state: 0 },
       failoverVersion: 0,

@@ -3,7 +3,8 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Engine } from './engine.js';
 import type { DevServerLogger, EngineConfig } from './engine.js';
 import { Namespaces } from './namespaces.js';
-import { buildService, healthReflection, workflowServiceReflection } from './grpc-service.js';
+import { buildService, healthReflection, operatorServiceReflection, workflowServiceReflection } from './grpc-service.js';
+import { operatorHandlers } from './search-attributes.js';
 import type { Handler } from './grpc-service.js';
 import { workflowHandlers } from './workflow-rpc.js';
 import { taskHandlers } from './task-rpc.js';
@@ -66,6 +67,8 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
   const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
   const wf = buildService(workflowServiceReflection, handlers, opts.logger, track);
   server.addService(wf.definition, wf.implementation);
+  const operator = buildService(operatorServiceReflection, operatorHandlers((ns) => namespaces.require(ns).searchAttributes), opts.logger, track);
+  server.addService(operator.definition, operator.implementation);
   const health = buildService(healthReflection, { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) }, opts.logger, track);
   server.addService(health.definition, health.implementation);
   const port = await new Promise<number>((resolve, reject) => {

@@ -2,15 +2,13 @@
 import type { Engine } from './engine.js';
 import type { temporal } from './proto.js';
 import { tsFromMs } from './proto.js';
+import { allSearchAttributeTypes } from './search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;
 
 export const SERVER_VERSION = '1.27.0';
 
-const KEYWORD = 2;
-const DATETIME = 5;
-const INT = 3;
 
 export function systemHandlers(engine: Engine) {
   return {
@@ -26,12 +24,7 @@ export function systemHandlers(engine: Engine) {
       supportedClients: {}, serverVersion: SERVER_VERSION, clusterId: 'devserver', clusterName: 'active',
       historyShardCount: 1, persistenceStore: 'memory', visibilityStore: 'memory',
     }),
-    GetSearchAttributes: () => ({
-      keys: {
-        WorkflowId: KEYWORD, RunId: KEYWORD, WorkflowType: KEYWORD, ExecutionStatus: KEYWORD, TaskQueue: KEYWORD,
-        StartTime: DATETIME, CloseTime: DATETIME, ExecutionTime: DATETIME, HistoryLength: INT,
-      },
-    }),
+    GetSearchAttributes: () => ({ keys: allSearchAttributeTypes(engine.namespaces.all().map((ns) => ns.searchAttributes)) }),
     DescribeTaskQueue: (req: Req<'DescribeTaskQueueRequest'>) => {
       const kind = req.taskQueueType === 2 ? 'activity' : 'workflow';
       const name = req.taskQueue?.name ?? '';

@@ -28,7 +28,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
   const run = locate(engine, req.taskToken);
   const wft = run.ms.wft;
   if (!wft) throw notFound('Workflow task not found.');
-  const failure = validateCommands(run, req.commands ?? [], run.buffered.length > 0);
+  const failure = validateCommands(engine, run, req.commands ?? [], run.buffered.length > 0);
   if (failure) {
     engine.logger.debug({ workflowId: run.workflowId, cause: failure.cause, message: failure.message }, 'workflow task completion rejected');
     if (wft.attempt > 1 && failure.cause !== Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) {

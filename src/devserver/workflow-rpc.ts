@@ -15,7 +15,9 @@ type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R
 type StartReq = Req<'StartWorkflowExecutionRequest'>;
 type SwsReq = Req<'SignalWithStartWorkflowExecutionRequest'>;
 
-function startParams(req: StartReq | SwsReq): StartParams {
+function startParams(engine: Engine, req: StartReq | SwsReq): StartParams {
+  const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
+  if (saError) throw invalidArgument(saError);
   return {
     namespace: req.namespace, workflowId: req.workflowId, workflowType: req.workflowType?.name ?? '', taskQueue: req.taskQueue?.name ?? '',
     requestId: req.requestId, identity: req.identity, input: req.input, header: req.header, memo: req.memo,
@@ -38,7 +40,7 @@ function openRun(engine: Engine, namespace: string, execution: { workflowId?: st
 export function workflowHandlers(engine: Engine) {
   return {
     StartWorkflowExecution: (req: StartReq) => {
-      const { run, started } = startWorkflow(engine, { ...startParams(req), completionCallbacks: req.completionCallbacks });
+      const { run, started } = startWorkflow(engine, { ...startParams(engine, req), completionCallbacks: req.completionCallbacks });
       return { runId: run.runId, started, status: started || run.isOpen ? 1 : 0 };
     },
     SignalWithStartWorkflowExecution: (req: SwsReq) => {
@@ -51,7 +53,7 @@ export function workflowHandlers(engine: Engine) {
         if (existing.extras.awaitingBackoff) endBackoff(engine, existing);
         return { runId: existing.runId, started: false };
       }
-      const { run } = startWorkflow(engine, { ...startParams(req), signal, conflictPolicy: 0 });
+      const { run } = startWorkflow(engine, { ...startParams(engine, req), signal, conflictPolicy: 0 });
       return { runId: run.runId, started: true };
     },
     SignalWorkflowExecution: (req: Req<'SignalWorkflowExecutionRequest'>) => {

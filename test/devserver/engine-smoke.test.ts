@@ -104,3 +104,23 @@ test('a run rebuilt from its history by a fresh engine carries on', async () => 
     await secondNative.close();
   }
 });
+
+test('custom search attributes are registered through the OperatorService and enforced', async () => {
+  const KEYWORD = 2;
+  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { SmokeWorker: KEYWORD } });
+  // Adding it again is accepted, as on a server with SQL visibility.
+  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { SmokeWorker: KEYWORD } });
+  const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+  expect(listed.customAttributes).toEqual({ SmokeWorker: KEYWORD });
+  const err = await client.workflow
+    .start('smokeSignalQuery', { taskQueue: 'smoke-4', workflowId: 'smoke-sa-bad', searchAttributes: { NotRegistered: ['x'] } })
+    .catch((e: unknown) => e as { cause?: { code?: number; details?: string } });
+  expect(err).toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
+  const handle = await client.workflow.start('smokeSignalQuery', {
+    taskQueue: 'smoke-4', workflowId: 'smoke-sa', searchAttributes: { SmokeWorker: ['w1'] },
+  });
+  const found: string[] = [];
+  for await (const wf of client.workflow.list({ query: "SmokeWorker = 'w1'" })) found.push(wf.workflowId);
+  expect(found).toEqual(['smoke-sa']);
+  await handle.terminate('done');
+});

@@ -1,0 +1,262 @@
+/**
+ * Calendar specs as the real server (service/worker/scheduler/calendar.go) reads them: CalendarSpec strings
+ * and cron strings become StructuredCalendarSpecs, which compile to per-field matchers searched from the
+ * outside in, in the schedule's time zone, at one-second resolution.
+ */
+import type { Zone } from './tz.js';
+
+export interface Range {
+  start: number;
+  end: number;
+  step: number;
+}
+
+export interface StructuredCalendar {
+  second: Range[];
+  minute: Range[];
+  hour: Range[];
+  dayOfMonth: Range[];
+  month: Range[];
+  year: Range[];
+  dayOfWeek: Range[];
+  comment: string;
+}
+
+export interface CalendarStrings {
+  second?: string | null;
+  minute?: string | null;
+  hour?: string | null;
+  dayOfMonth?: string | null;
+  month?: string | null;
+  year?: string | null;
+  dayOfWeek?: string | null;
+  comment?: string | null;
+}
+
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2100;
+
+type Mode = 'int' | 'month' | 'dow';
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const DOWS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+const MALFORMED = 'malformed expression';
+const OUT_OF_RANGE = 'out of range';
+
+/** strconv.Atoi, with its error text. */
+function atoi(s: string): number {
+  if (!/^[+-]?\d+$/.test(s)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
+  return Number(s);
+}
+
+function parseValue(raw: string, min: number, max: number, mode: Mode): number {
+  const names = mode === 'month' ? MONTHS : mode === 'dow' ? DOWS : null;
+  if (names && raw.length >= (mode === 'month' ? 3 : 2)) {
+    const s = raw.toLowerCase();
+    const idx = names.findIndex((n) => n.startsWith(s));
+    if (idx >= 0) {
+      const v = mode === 'month' ? idx + 1 : idx;
+      if (v < min || v > max) throw new Error(OUT_OF_RANGE);
+      return v;
+    }
+  }
+  const v = atoi(raw);
+  if (v < min || v > max) throw new Error(OUT_OF_RANGE);
+  return v;
+}
+
+/** One CalendarSpec field: "*", "x", "x-z", "x-z/y", "x/y", comma lists, names for months and weekdays. */
+export function makeRange(field: string | null | undefined, def: string, min: number, max: number, mode: Mode): Range[] {
+  let s = (field ?? '').trim();
+  if (s === '') s = def;
+  const out: Range[] = [];
+  for (let part of s.split(',')) {
+    let step = 1;
+    let hasStep = false;
+    if (part.includes('/')) {
+      const pieces = part.split('/');
+      if (pieces.length !== 2) throw new Error(MALFORMED);
+      part = pieces[0] ?? '';
+      step = atoi(pieces[1] ?? '');
+      if (step < 1) throw new Error(MALFORMED);
+      hasStep = true;
+    }
+    let start = min;
+    let end = max;
+    if (part !== '*') {
+      if (part.includes('-')) {
+        const pieces = part.split('-');
+        if (pieces.length !== 2) throw new Error(MALFORMED);
+        start = parseValue(pieces[0] ?? '', min, max, mode);
+        end = parseValue(pieces[1] ?? '', start, max, mode);
+      } else {
+        start = parseValue(part, min, max, mode);
+        // With a step, a single value runs to the end of the field; without, it is just itself.
+        if (!hasStep) end = start;
+      }
+    }
+    out.push({ start, end: start === end ? 0 : end, step: step === 1 ? 0 : step });
+  }
+  return out;
+}
+
+export function calendarToStructured(cal: CalendarStrings): StructuredCalendar {
+  return {
+    year: makeRange(cal.year, '*', MIN_YEAR, MAX_YEAR, 'int'),
+    month: makeRange(cal.month, '*', 1, 12, 'month'),
+    dayOfMonth: makeRange(cal.dayOfMonth, '*', 1, 31, 'int'),
+    dayOfWeek: makeRange(cal.dayOfWeek, '*', 0, 7, 'dow'),
+    hour: makeRange(cal.hour, '0', 0, 23, 'int'),
+    minute: makeRange(cal.minute, '0', 0, 59, 'int'),
+    second: makeRange(cal.second, '0', 0, 59, 'int'),
+    comment: cal.comment ?? '',
+  };
+}
+
+const PREDEFINED: Record<string, string> = {
+  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+};
+
+export interface ParsedCron {
+  calendar?: StructuredCalendar;
+  every?: { intervalMs: number; phaseMs: number };
+  /** From a TZ= / CRON_TZ= prefix; '' when absent. */
+  tz: string;
+}
+
+/** Cron strings the real server accepts: 5, 6 (+year) or 7 (seconds first) fields, @every, @daily…, TZ= prefix. */
+export function parseCron(cron: string, comment = ''): ParsedCron {
+  let c = cron;
+  let tz = '';
+  if (c.startsWith('TZ=') || c.startsWith('CRON_TZ=')) {
+    const sp = c.indexOf(' ');
+    if (sp < 0) throw new Error(MALFORMED);
+    tz = c.slice(c.indexOf('=') + 1, sp);
+    c = c.slice(sp + 1);
+  }
+  if (c.startsWith('@every')) {
+    const sp = c.indexOf(' ');
+    if (sp < 0) throw new Error(MALFORMED);
+    const [iv = '', phase = ''] = c.slice(sp + 1).split(/\/(.*)/s);
+    // The server drops a TZ= prefix on @every strings: intervals are zone-free.
+    return { every: { intervalMs: parseGoDuration(iv), phaseMs: phase ? parseGoDuration(phase) : 0 }, tz: '' };
+  }
+  c = PREDEFINED[c] ?? c;
+  const f = c.trim().split(/\s+/);
+  let cal: CalendarStrings;
+  if (f.length === 5) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4] };
+  else if (f.length === 6) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4], year: f[5] };
+  else if (f.length === 7) cal = { second: f[0], minute: f[1], hour: f[2], dayOfMonth: f[3], month: f[4], dayOfWeek: f[5], year: f[6] };
+  else throw new Error(MALFORMED);
+  return { calendar: calendarToStructured({ ...cal, comment }), tz };
+}
+
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Go's time.ParseDuration plus the server's "d" (days) unit. */
+export function parseGoDuration(s: string): number {
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)/gy;
+  if (s === '0') return 0;
+  let total = 0;
+  let pos = 0;
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(s)) !== null) {
+    total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+    pos = re.lastIndex;
+  }
+  if (pos === 0 || pos !== s.length) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
+  return Math.round(total);
+}
+
+function matcher(ranges: Range[], dow = false): (v: number) => boolean {
+  const set = new Set<number>();
+  for (const r of ranges) {
+    const step = r.step || 1;
+    const end = Math.max(r.end, r.start);
+    for (let v = r.start; v <= end; v += step) set.add(v);
+  }
+  // 7 means Sunday too.
+  if (dow && set.has(7)) set.add(0);
+  return (v) => set.has(v);
+}
+
+export function daysInMonth(mo: number, y: number): number {
+  if (mo === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(mo) ? 30 : 31;
+}
+
+export interface CompiledCalendar {
+  matches(sec: number): boolean;
+  /** Earliest matching second strictly after `sec`, or null (none up to MAX_YEAR). */
+  next(sec: number): number | null;
+}
+
+export function compileCalendar(cal: StructuredCalendar, zone: Zone): CompiledCalendar {
+  const year = matcher(cal.year);
+  const month = matcher(cal.month);
+  const dom = matcher(cal.dayOfMonth);
+  const dow = matcher(cal.dayOfWeek, true);
+  const hour = matcher(cal.hour);
+  const minute = matcher(cal.minute);
+  const second = matcher(cal.second);
+  const weekday = (y: number, mo: number, d: number): number => new Date(Date.UTC(y, mo - 1, d)).getUTCDay();
+  return {
+    matches(sec) {
+      const f = zone.fields(sec);
+      return year(f.y) && month(f.mo) && dom(f.d) && dow(f.dow) && hour(f.h) && minute(f.m) && second(f.s);
+    },
+    next(sec) {
+      let { y, mo, d, h, m, s } = zone.fields(sec);
+      // In the second copy of a repeated (DST) hour, results are an hour later than their wall time says.
+      let dstOffset = zone.fields(sec - 3600).h === h ? 3600 : 0;
+      s++;
+      outer: for (;;) {
+        if (s >= 60) [m, s] = [m + 1, 0];
+        if (m >= 60) {
+          const prev = zone.toEpoch(y, mo, d, h, 0, 0);
+          [h, m] = [h + 1, 0];
+          const nextHour = zone.toEpoch(y, mo, d, h, 0, 0);
+          // Two hours later means we just skipped a repeated hour: try it again with the offset.
+          if (dstOffset === 0 && nextHour - prev > 3600) [h, dstOffset] = [h - 1, 3600];
+          else dstOffset = 0;
+        }
+        if (h >= 24) [d, h] = [d + 1, 0];
+        if (d > daysInMonth(mo, y)) [mo, d] = [mo + 1, 1];
+        if (mo > 12) [y, mo] = [y + 1, 1];
+        if (y > MAX_YEAR) return null;
+        if (!year(y)) {
+          [y, mo, d, h, m, s, dstOffset] = [y + 1, 1, 1, 0, 0, 0, 0];
+          continue;
+        }
+        while (!month(mo)) {
+          [mo, d, h, m, s, dstOffset] = [mo + 1, 1, 0, 0, 0, 0];
+          if (mo > 12) continue outer;
+        }
+        while (!dom(d) || !dow(weekday(y, mo, d))) {
+          [d, h, m, s, dstOffset] = [d + 1, 0, 0, 0, 0];
+          if (d > daysInMonth(mo, y)) continue outer;
+        }
+        while (!hour(h)) {
+          [h, m, s, dstOffset] = [h + 1, 0, 0, 0];
+          if (h >= 24) continue outer;
+        }
+        while (!minute(m)) {
+          [m, s] = [m + 1, 0];
+          if (m >= 60) continue outer;
+        }
+        while (!second(s)) {
+          s++;
+          if (s >= 60) continue outer;
+        }
+        const ts = zone.toEpoch(y, mo, d, h, m, s);
+        // A wall time skipped by a DST jump lands in another hour: move on to the next hour.
+        if (zone.fields(ts).h !== h) {
+          [h, m, s] = [h + 1, 0, 0];
+          continue;
+        }
+        return ts + dstOffset;
+      }
+    },
+  };
+}
