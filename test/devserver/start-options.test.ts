@@ -1,12 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { eventsOfType, eventTypes, millis, startHarness, waitForEvent, withinMs } from './helpers.js';
 import type { Harness } from './helpers.js';
 import { intKey, keywordKey } from './workflows/definitions.js';
 
+const { IndexedValueType } = temporal.api.enums.v1;
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
+  // As on a real server, custom search attributes exist only once registered through the OperatorService.
+  await h.env.connection.operatorService.addSearchAttributes({
+    namespace: h.namespace,
+    searchAttributes: { CustomKeywordField: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, CustomIntField: IndexedValueType.INDEXED_VALUE_TYPE_INT },
+  });
 });
 afterAll(async () => {
   await h?.teardown();
@@ -68,6 +77,16 @@ describe('start: timeouts, memo, search attributes, delay', () => {
       expect(described.closeTime).toBeInstanceOf(Date);
       expect(described.historyLength).toBeGreaterThanOrEqual(5);
     });
+  });
+
+  it('rejects a start with a search attribute that was never registered', async () => {
+    const unknown = defineSearchAttributeKey('NeverRegisteredField', SearchAttributeType.KEYWORD);
+    const err = await h.client.workflow.start('echo', {
+      taskQueue: h.taskQueue('unknown-sa'), workflowId: h.workflowId('unknown-sa'), args: [1],
+      typedSearchAttributes: [{ key: unknown, value: 'x' }],
+    }).catch((e: unknown) => e as Error & { cause?: { code?: number } });
+    expect((err as { cause?: { code?: number } }).cause?.code).toBe(3); // INVALID_ARGUMENT
+    expect(String((err as { cause?: unknown }).cause)).toMatch(/NeverRegisteredField/);
   });
 
   it('applies upserted search attributes and memo', async () => {
