@@ -28,11 +28,14 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
   const { tuning } = initial;
   let holder = initial.holder;
   let queue = [...initial.queue];
+  /** Workflow time each request of this run arrived; requests carried over from an earlier run count as old. */
+  const arrivedAt = new Map<string, number>();
 
   setHandler(lockRequestSignal, (request) => {
     // A retried requestLock activity delivers the same request twice: once is enough.
     if ((holder !== null && sameRun(holder, request)) || queue.some((waiting) => sameRun(waiting, request))) return;
     queue.push(request);
+    arrivedAt.set(`${request.workflowId}/${request.runId}`, Date.now());
   });
   setHandler(lockReleaseSignal, (release) => {
     if (holder !== null && sameRun(holder, release)) holder = null;
@@ -47,10 +50,12 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
 
   for (;;) {
     if (holder === null) {
-      const wasIdle = queue.length === 0;
       await condition(() => queue.length > 0 || historyFull());
       if (queue.length === 0) break;
-      if (wasIdle && tuning.gatherMs > 0) await sleep(tuning.gatherMs);
+      // Requests that reached an idle lock wait out the gather window, so ones sent together are ranked together.
+      const firstArrival = Math.min(...queue.map((waiting) => arrivedAt.get(`${waiting.workflowId}/${waiting.runId}`) ?? 0));
+      const gatherLeft = firstArrival + tuning.gatherMs - Date.now();
+      if (gatherLeft > 0) await sleep(gatherLeft);
       await grantNext();
     } else {
       const current = holder;
