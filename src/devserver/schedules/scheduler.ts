@@ -1,0 +1,288 @@
+/**
+ * The scheduler runtime: one iteration of the real server's scheduler workflow loop per wake-up (a timer
+ * at the next action time, an RPC, or a watched run closing). State lives in ScheduleRecords; the timer
+ * and the watcher are rebuilt from them on every wake, so a restored record resumes with its catch-up.
+ */
+import type { Engine } from '../engine.js';
+import { WorkflowExecutionStatus as WS, durationMs } from '../proto.js';
+import { compileSpec } from './spec.js';
+import type { CompiledSpec, NextTime } from './spec.js';
+import { processBuffer } from './buffer.js';
+import { latestRun, startAction, statusOf, stopRun } from './actions.js';
+import type { ActionRecord, ScheduleRecord } from './state.js';
+import { LIMITS, Overlap } from './state.js';
+
+export interface Entry {
+  rec: ScheduleRecord;
+  spec: CompiledSpec | null;
+  watcher: AbortController | null;
+  deleted: boolean;
+}
+
+export class Scheduler {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly engine: Engine) {}
+
+  get(namespace: string, scheduleId: string): Entry | undefined {
+    return this.entries.get(key(namespace, scheduleId));
+  }
+
+  list(namespace: string): Entry[] {
+    return [...this.entries.values()].filter((e) => e.rec.namespace === namespace);
+  }
+
+  /** Adds (or restores) a schedule and runs its first iteration with an optional initial patch. */
+  add(rec: ScheduleRecord, initial?: (e: Entry) => void): Entry {
+    const e: Entry = { rec, spec: null, watcher: null, deleted: false };
+    this.compile(e);
+    this.entries.set(key(rec.namespace, rec.scheduleId), e);
+    this.wake(e, initial ? () => { initial(e); return false; } : undefined);
+    return e;
+  }
+
+  remove(e: Entry): void {
+    e.deleted = true;
+    e.watcher?.abort();
+    this.engine.timers.clear(timerKey(e));
+    this.entries.delete(key(e.rec.namespace, e.rec.scheduleId));
+  }
+
+  compile(e: Entry): void {
+    try {
+      e.spec = compileSpec(e.rec.schedule.spec ?? {});
+      e.rec.info.invalidScheduleError = '';
+    } catch (err) {
+      e.spec = null;
+      e.rec.info.invalidScheduleError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /**
+   * One loop iteration: take the actions due since the last one, apply `mutate` (a patch or update; it
+   * returns true when the schedule changed), then backfills, the buffer, and the next wake-up.
+   */
+  wake(e: Entry, mutate?: () => boolean): void {
+    if (e.deleted || this.engine.stopped) return;
+    const now = Date.now();
+    const t2 = Math.max(now, e.rec.internal.lastProcessedMs);
+    const first = this.processTimeRange(e, e.rec.internal.lastProcessedMs, t2, Overlap.UNSPECIFIED, false);
+    let nextWakeup = first.next;
+    e.rec.internal.lastProcessedMs = first.lastAction;
+    if (mutate?.()) nextWakeup = this.processTimeRange(e, e.rec.internal.lastProcessedMs, t2, Overlap.UNSPECIFIED, false).next;
+    this.processBackfills(e);
+    while (this.processBuffer(e)) { /* drain until nothing more can start now */ }
+    const expires = this.retentionExpiration(e, nextWakeup);
+    if (expires !== null && expires <= now) {
+      // An idle schedule (no more actions) goes away after the retention time, as on the server.
+      this.remove(e);
+      return;
+    }
+    let wakeAt = nextWakeup;
+    if (this.hasMoreAllowAllBackfills(e)) wakeAt = now + 1000;
+    else if (!this.canTake(e, false, false)) wakeAt = null; // paused or out of actions: sleep until told
+    if (expires !== null) wakeAt = expires;
+    if (wakeAt === null) this.engine.timers.clear(timerKey(e));
+    else this.engine.timers.set(timerKey(e), wakeAt - now, () => this.wake(e));
+  }
+
+  nextTime(e: Entry, afterMs: number): NextTime | null {
+    return e.spec?.getNextTime(`${e.rec.namespaceId}-${e.rec.scheduleId}`, afterMs) ?? null;
+  }
+
+  catchupWindowMs(e: Entry): number {
+    const cw = e.rec.schedule.policies?.catchupWindow;
+    if (!cw) return LIMITS.defaultCatchupWindowMs;
+    return Math.max(durationMs(cw), LIMITS.minCatchupWindowMs);
+  }
+
+  resolveOverlap(e: Entry, policy: number): number {
+    return policy || e.rec.schedule.policies?.overlapPolicy || Overlap.SKIP;
+  }
+
+  private processTimeRange(e: Entry, start: number, end: number, policy: number, manual: boolean, limit?: { n: number }): { next: number | null; lastAction: number } {
+    if (!e.spec) return { next: null, lastAction: end };
+    // Paused or out of actions: skip the whole range (it does not count as missed either).
+    if (!this.canTake(e, manual, false)) return { next: this.nextTime(e, end)?.next ?? null, lastAction: end };
+    const catchup = this.catchupWindowMs(e);
+    let lastAction = start;
+    let t = this.nextTime(e, start);
+    for (; t !== null && t.next <= end; t = this.nextTime(e, t.next)) {
+      // Times before the last update were computed from the old spec: discard them.
+      if (!manual && e.rec.info.updateTimeMs > t.next) continue;
+      if (!manual && end - t.next > catchup) {
+        e.rec.info.missedCatchupWindow++;
+        continue;
+      }
+      this.addStart(e, t.nominal, t.next, policy, manual);
+      lastAction = t.next;
+      if (limit && --limit.n <= 0) break;
+    }
+    return { next: t?.next ?? null, lastAction };
+  }
+
+  addStart(e: Entry, nominalMs: number, actualMs: number, overlapPolicy: number, manual: boolean): void {
+    if (e.rec.internal.buffered.length >= LIMITS.maxBufferSize) {
+      e.rec.info.bufferDropped++;
+      return;
+    }
+    e.rec.internal.buffered.push({ nominalMs, actualMs, overlapPolicy, manual });
+  }
+
+  canTake(e: Entry, manual: boolean, decrement: boolean): boolean {
+    if (manual) return true;
+    const state = e.rec.schedule.state;
+    if (state?.paused) return false;
+    if (!state?.limitedActions) return true;
+    if (Number(state.remainingActions ?? 0) > 0) {
+      if (decrement) {
+        state.remainingActions = Number(state.remainingActions) - 1;
+        e.rec.internal.conflictToken++;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private processBackfills(e: Entry): void {
+    const limit = { n: LIMITS.backfillsPerIteration };
+    const backfills = e.rec.internal.backfills;
+    while (backfills.length > 0 && limit.n > 0 && e.rec.internal.buffered.length < LIMITS.maxBufferSize / 2) {
+      const b = backfills[0];
+      if (!b) break;
+      const { next } = this.processTimeRange(e, b.startMs, b.endMs, b.overlapPolicy, true, limit);
+      if (next === null || next > b.endMs) backfills.shift();
+      else b.startMs = next;
+    }
+  }
+
+  private hasMoreAllowAllBackfills(e: Entry): boolean {
+    const b = e.rec.internal.backfills[0];
+    return b !== undefined && this.resolveOverlap(e, b.overlapPolicy) === Overlap.ALLOW_ALL;
+  }
+
+  /** Updates what we know of started runs (the server's refresh/watcher), pause-on-failure included. */
+  refresh(e: Entry): void {
+    const rec = e.rec;
+    rec.info.running = rec.info.running.filter((ex) => {
+      const run = latestRun(this.engine, rec.namespace, ex.workflowId, ex.runId);
+      const status = statusOf(run);
+      if (status === WS.WORKFLOW_EXECUTION_STATUS_RUNNING) return true;
+      const recent = rec.info.recentActions.find((a) => a.workflowId === ex.workflowId);
+      if (recent) recent.status = status;
+      const close = run?.ms.closeEvent;
+      const completed = close?.workflowExecutionCompletedEventAttributes;
+      const failed = close?.workflowExecutionFailedEventAttributes;
+      if (completed) {
+        rec.internal.lastCompletionResult = completed.result ?? null;
+        rec.internal.continuedFailure = null;
+      } else if (failed) {
+        rec.internal.continuedFailure = failed.failure ?? null;
+      }
+      const failedStatus = status === WS.WORKFLOW_EXECUTION_STATUS_FAILED || status === WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+      const state = rec.schedule.state ?? (rec.schedule.state = {});
+      if (rec.schedule.policies?.pauseOnFailure && failedStatus && !state.paused) {
+        state.paused = true;
+        state.notes = failed
+          ? `paused due to workflow failure: ${ex.workflowId}: ${failed.failure?.message ?? ''}`
+          : `paused due to workflow timeout: ${ex.workflowId}`;
+        rec.internal.conflictToken++;
+      }
+      return false;
+    });
+  }
+
+  /** Returns true when it should be called again right away. */
+  private processBuffer(e: Entry): boolean {
+    this.refresh(e);
+    const rec = e.rec;
+    if (!rec.schedule.action?.startWorkflow || rec.internal.buffered.length === 0) {
+      rec.internal.buffered = [];
+      return false;
+    }
+    const action = processBuffer(rec.internal.buffered, rec.info.running.length > 0, (p) => this.resolveOverlap(e, p));
+    rec.internal.buffered = action.rest;
+    rec.info.overlapSkipped += action.skipped;
+    let again = false;
+    const starts = action.nonOverlapping ? [...action.overlapping, action.nonOverlapping] : action.overlapping;
+    for (const start of starts) {
+      if (!this.canTake(e, start.manual, true)) {
+        again = true;
+        continue;
+      }
+      let result: ActionRecord;
+      try {
+        result = startAction(this.engine, rec, start);
+      } catch (err) {
+        this.engine.logger.warn({ scheduleId: rec.scheduleId, err }, 'schedule failed to start workflow');
+        again = true;
+        continue;
+      }
+      rec.info.actionCount++;
+      rec.info.recentActions = [...rec.info.recentActions, result].slice(-LIMITS.recentActionCount);
+      if (start === action.nonOverlapping) rec.info.running.push({ workflowId: result.workflowId, runId: result.runId });
+    }
+    if (action.needTerminate || action.needCancel) {
+      for (const ex of rec.info.running) {
+        stopRun(this.engine, rec, latestRun(this.engine, rec.namespace, ex.workflowId, ex.runId), action.needTerminate);
+      }
+    }
+    // Still buffered: wait for a running one to close (one watcher at a time, like the server).
+    const watched = rec.info.running[0];
+    if (rec.internal.buffered.length > 0 && !e.watcher && watched) this.watch(e, watched);
+    return again;
+  }
+
+  private watch(e: Entry, ex: { workflowId: string; runId: string }): void {
+    const ac = new AbortController();
+    e.watcher = ac;
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        const run = latestRun(this.engine, e.rec.namespace, ex.workflowId, ex.runId);
+        if (!run?.isOpen || ac.signal.aborted || this.engine.stopped) break;
+        await run.waitForChangeUntil(() => !run.isOpen, ac.signal, 60_000);
+      }
+    };
+    loop().then(
+      () => {
+        if (e.watcher === ac) e.watcher = null;
+        if (!ac.signal.aborted) this.wake(e);
+      },
+      (err: unknown) => this.engine.logger.error({ scheduleId: e.rec.scheduleId, err }, 'schedule watcher failed'),
+    );
+  }
+
+  private retentionExpiration(e: Entry, nextWakeup: number | null): number | null {
+    if (e.rec.schedule.state?.paused || (nextWakeup !== null && this.canTake(e, false, false)) || this.hasMoreAllowAllBackfills(e)) return null;
+    return lastEvent(e.rec) + LIMITS.retentionMs;
+  }
+
+  /** Up to n future action times after the last processed time, as Describe and List show them. */
+  futureActionTimes(e: Entry, n: number): number[] {
+    const state = e.rec.schedule.state;
+    const count = state?.limitedActions ? Math.min(Number(state.remainingActions ?? 0), n) : n;
+    const out: number[] = [];
+    let t = e.rec.internal.lastProcessedMs;
+    while (out.length < count && e.spec) {
+      const next = this.nextTime(e, t);
+      if (!next) break;
+      t = next.next;
+      if (e.rec.info.updateTimeMs > t) continue;
+      out.push(t);
+    }
+    return out;
+  }
+}
+
+export function lastEvent(rec: ScheduleRecord): number {
+  const last = rec.info.recentActions.at(-1)?.actualTimeMs ?? 0;
+  return Math.max(last, rec.info.createTimeMs, rec.info.updateTimeMs);
+}
+
+function key(namespace: string, scheduleId: string): string {
+  return `${namespace}\u0000${scheduleId}`;
+}
+
+function timerKey(e: Entry): string {
+  return `schedule:${e.rec.namespace}:${e.rec.scheduleId}`;
+}
