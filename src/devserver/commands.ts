@@ -6,7 +6,7 @@ import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause a
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
-import { continueAsNew, retryOnFailure } from './start.js';
+import { CRON_UNSUPPORTED, continueAsNew, retryOnFailure } from './start.js';
 import { onRunClosed } from './close.js';
 
 export interface CommandFailure {
@@ -63,6 +63,7 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
         if (!a.workflowId || !a.workflowType?.name) {
           return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'WorkflowId and WorkflowType are required.' };
         }
+        if (a.cronSchedule) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: CRON_UNSUPPORTED };
         const saError = engine.namespaces.searchAttributeError(a.namespace || run.namespace, a.searchAttributes);
         if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: saError };
         break;

@@ -14,6 +14,8 @@ const enums = api.api.enums.v1;
 const Reuse = enums.WorkflowIdReusePolicy;
 const Conflict = enums.WorkflowIdConflictPolicy;
 
+export const CRON_UNSUPPORTED = 'CronSchedule is not supported by the embedded Temporal engine; use a Schedule or a loop.';
+
 export interface StartParams {
   namespace: string;
   workflowId: string;
@@ -57,6 +59,8 @@ export function startWorkflow(engine: Engine, p: StartParams): StartResult {
   if (!p.taskQueue) throw invalidArgument('TaskQueue is not set on request.');
   const policyError = validateRetryPolicy(p.retryPolicy);
   if (policyError) throw invalidArgument(policyError);
+  // Said plainly rather than running a cron workflow once.
+  if (p.cronSchedule) throw invalidArgument(CRON_UNSUPPORTED);
   const existing = engine.store.get(p.namespace, p.workflowId);
   if (existing) {
     if (p.requestId && existing.extras.requestIds.has(p.requestId) && !p.continued) return { run: existing, started: true };

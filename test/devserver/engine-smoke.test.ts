@@ -124,3 +124,24 @@ test('custom search attributes are registered through the OperatorService and en
   expect(found).toEqual(['smoke-sa']);
   await handle.terminate('done');
 });
+
+test('long polls end empty after the poll timeout', async () => {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const quick = await startEngineServer({ port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 200, queryTimeoutMs: 200 } });
+  const conn = await Connection.connect({ address: quick.address });
+  try {
+    const poll = await conn.workflowService.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: 'nobody-home' }, identity: 't' });
+    expect(poll.taskToken?.length ?? 0).toBe(0);
+    const started = await conn.workflowService.startWorkflowExecution({
+      namespace: 'default', workflowId: 'lp', workflowType: { name: 'x' }, taskQueue: { name: 'nobody-home' }, requestId: 'lp-1', identity: 't',
+    });
+    const history = await conn.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default', execution: { workflowId: 'lp', runId: started.runId }, waitNewEvent: true, historyEventFilterType: 2,
+    });
+    expect(history.history?.events ?? []).toHaveLength(0);
+    expect(history.nextPageToken?.length).toBeGreaterThan(0);
+  } finally {
+    await conn.close();
+    await quick.stop();
+  }
+});
