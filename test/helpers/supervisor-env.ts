@@ -12,7 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { Activities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/activities/index.js';
 import { pino } from 'pino';
 import { Config } from '../../src/config/schema.js';
 import { taskQueueOf } from '../../src/config/schema.js';
@@ -22,7 +24,7 @@ import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/workflows/definitions.js';
 import { handlerWorkflowId } from '../../src/workflows/definitions.js';
-import { createSupervisorWorker } from '../../src/worker.js';
+import { auditSinkFor, createSupervisorWorker } from '../../src/worker.js';
 import type { SupervisorWorkerOptions } from '../../src/worker.js';
 import { installQuietRuntime } from '../devserver/runtime.js';
 import { fakeWatcherArgs } from './fake-watcher.js';
@@ -79,6 +81,14 @@ export interface EnvConfigOptions {
   extra?: Record<string, unknown>;
 }
 
+export interface StartWorkerOptions extends Partial<SupervisorWorkerOptions> {
+  /**
+   * Replaces createSupervisorWorker by a plain Worker whose activities pass through this function:
+   * for tests that must make something happen between two activities (a commit landing mid-rollback).
+   */
+  wrapActivities?: (activities: Activities) => Activities;
+}
+
 export interface RunningWorker {
   stop(): Promise<void>;
 }
@@ -89,7 +99,7 @@ export interface SupervisorEnv {
   bundle: { code: string };
   /** A config rooted in `dir` with a fresh worker id, the fake watcher and a harmless deps install. */
   config(dir: string, options?: EnvConfigOptions): Config;
-  startWorker(config: Config, options?: Partial<SupervisorWorkerOptions>): Promise<RunningWorker>;
+  startWorker(config: Config, options?: StartWorkerOptions): Promise<RunningWorker>;
   /** Starts a handler workflow as the ingest would: id `<workerId>/<task_id>`, the worker's task queue. */
   start(config: Config, flag: FlagInput): Promise<WorkflowHandle>;
   run(config: Config, flag: FlagInput): Promise<HandlerResult>;
@@ -114,6 +124,18 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   const client = new Client({ connection, namespace: 'default' });
   const workers = new Set<RunningWorker>();
   let seq = 0;
+
+  async function wrappedWorker(config: Config, wrap: (activities: Activities) => Activities) {
+    const activities = createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), client, timing: FAST_TIMING, lock: TEST_LOCK });
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: taskQueueOf(config),
+      workflowBundle: bundle,
+      activities: wrap(activities),
+      shutdownGraceTime: '1s',
+    });
+    return { worker, close: async () => undefined };
+  }
 
   const env: SupervisorEnv = {
     server,
@@ -149,7 +171,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
       return config;
     },
     async startWorker(config, options = {}) {
-      const { worker, close } = await createSupervisorWorker({
+      const { worker, close } = options.wrapActivities === undefined ? await createSupervisorWorker({
         config,
         logger: silentLogger,
         connection: nativeConnection,
@@ -159,7 +181,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
         lock: TEST_LOCK,
         workerOptions: { shutdownGraceTime: '1s' },
         ...options,
-      });
+      }) : await wrappedWorker(config, options.wrapActivities);
       const running = worker.run();
       let stopped: Promise<void> | undefined;
       const handle: RunningWorker = {

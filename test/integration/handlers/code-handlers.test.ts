@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -8,10 +9,10 @@ import { checkFlag } from '../../../src/flags/schema.js';
 import { taskQueueOf } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
-import { divergeWork, isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { divergeWork, isolateGitEnv, makeGitFixture, makeRevertConflict } from '../../helpers/git.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
 import { depsMarker, FAST_TIMING, readResultFile, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from './support.js';
 
@@ -37,13 +38,12 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
   });
 
   /** A fresh NAS, repository and worker; the watcher is started the way the supervisor starts it. */
-  async function setUp(options: { startWatcher?: boolean; deps?: { command: string; args: string[] } } = {}): Promise<number | undefined> {
+  async function setUp(options: { deps?: { command: string; args: string[] }; worker?: StartWorkerOptions } = {}): Promise<number> {
     temp = await makeTempDir('ts-handlers-code-');
     repo = await makeGitFixture(temp.path);
-    config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work, extra: options.deps === undefined ? {} : {} });
+    config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
     if (options.deps !== undefined) config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...options.deps } } };
-    worker = await env.startWorker(config);
-    if (options.startWatcher === false) return undefined;
+    worker = await env.startWorker(config, options.worker);
     const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined), timing: FAST_TIMING });
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
@@ -150,6 +150,46 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     expect(await repo.subjects(repo.work, 3)).toEqual(['Revert "one"', 'Revert "two"', 'Revert "three"']);
     expect(await readFile(path.join(repo.work, 'app.txt'), 'utf8')).toBe('line 1\n');
     expect(await watcherPid(config)).toBeDefined();
+  });
+
+  it('rollback_code 3 with a conflict on the second revert: first reverted, conflict aborted, clean tree, watcher running', async () => {
+    // Newest-first reverts of a straight history never conflict (each revert restores the tree the next
+    // one expects). What does make the second one conflict: a commit landing on the host between two
+    // reverts that rewrites the line the middle commit introduced, which is exactly the situation
+    // makeRevertConflict describes. The wrapper lands that commit right after the first revert.
+    let landed: string | undefined;
+    await setUp({
+      worker: {
+        wrapActivities: (acts) => ({
+          ...acts,
+          revertCommit: async (sha: string) => {
+            const done = await acts.revertCommit(sha);
+            landed ??= await repo.commit(repo.work, 'hotfix on the host', { 'app.txt': 'line 1 hotfixed\n' });
+            return done;
+          },
+        }),
+      },
+    });
+    const { first, middle, newest } = await makeRevertConflict(repo);
+    const taskId = task('rb-conflict');
+    const result = await env.run(config, { task_id: taskId, handler: 'rollback_code', label: 'conflict', requested_by: 'ops', params: { commits_back: 3 } });
+    expect(result.success).toBe(false);
+    expect(result.error).toMatch(new RegExp(`reverting ${middle} conflicts \\(app\\.txt\\)`));
+    expect(result.details).toMatchObject({
+      commits_reverted: 1,
+      reverted_commits: [newest],
+      failed_commit: middle,
+      failure_type: 'GitConflict',
+      final_commit: landed,
+      watcher_started: true,
+      success: false,
+    });
+    expect(result.details.reverted_commits).not.toContain(first);
+    expect(await repo.head(repo.work)).toBe(landed);
+    expect(await repo.git(repo.work, 'status', '--porcelain')).toBe('');
+    expect(existsSync(path.join(repo.work, '.git', 'REVERT_HEAD'))).toBe(false);
+    expect(await watcherPid(config)).toBeDefined();
+    expect(await readResultFile(config, taskId)).toMatchObject({ success: false, details: { failed_commit: middle } });
   });
 
   it('commits_back out of range is refused: by the flag schema, and by the workflow when started raw', async () => {
