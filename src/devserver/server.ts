@@ -12,6 +12,7 @@ import { systemHandlers } from './system-rpc.js';
 import { describeWorkflow } from './describe.js';
 import { getHistory, getHistoryReverse } from './history-rpc.js';
 import { countWorkflows, listWorkflows } from './visibility.js';
+import { scheduleHandlers } from './schedules/rpc.js';
 
 export interface EngineServerOptions {
   port: number;
@@ -58,6 +59,7 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ListWorkflowExecutions: (req) => listWorkflows(engine, req),
     ScanWorkflowExecutions: (req) => listWorkflows(engine, req),
     CountWorkflowExecutions: (req) => countWorkflows(engine, req),
+    ...scheduleHandlers(engine),
   };
   const handlers: Record<string, Handler> = {
     ...requireNamespace(namespaces, scoped),
