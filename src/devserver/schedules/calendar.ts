@@ -40,7 +40,6 @@ type Mode = 'int' | 'month' | 'dow';
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const DOWS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
-const MALFORMED = 'malformed expression';
 const OUT_OF_RANGE = 'out of range';
 
 /** strconv.Atoi, with its error text. */
@@ -66,51 +65,81 @@ function parseValue(raw: string, min: number, max: number, mode: Mode): number {
 }
 
 /** One CalendarSpec field: "*", "x", "x-z", "x-z/y", "x/y", comma lists, names for months and weekdays. */
-export function makeRange(field: string | null | undefined, def: string, min: number, max: number, mode: Mode): Range[] {
+export function makeRange(field: string | null | undefined, name: string, def: string, min: number, max: number, mode: Mode | 'year'): Range[] {
   let s = (field ?? '').trim();
   if (s === '') s = def;
+  // All years is an empty list.
+  if (s === '*' && mode === 'year') return [];
   const out: Range[] = [];
   for (let part of s.split(',')) {
     let step = 1;
     let hasStep = false;
     if (part.includes('/')) {
       const pieces = part.split('/');
-      if (pieces.length !== 2) throw new Error(MALFORMED);
+      if (pieces.length !== 2) throw new Error(`${name} has too many slashes`);
       part = pieces[0] ?? '';
       step = atoi(pieces[1] ?? '');
-      if (step < 1) throw new Error(MALFORMED);
+      if (step < 1) throw new Error(`${name} has invalid Step`);
       hasStep = true;
     }
     let start = min;
     let end = max;
+    const valueMode: Mode = mode === 'year' ? 'int' : mode;
     if (part !== '*') {
       if (part.includes('-')) {
         const pieces = part.split('-');
-        if (pieces.length !== 2) throw new Error(MALFORMED);
-        start = parseValue(pieces[0] ?? '', min, max, mode);
-        end = parseValue(pieces[1] ?? '', start, max, mode);
+        if (pieces.length !== 2) throw new Error(`${name} has too many dashes`);
+        start = orFail(() => parseValue(pieces[0] ?? '', min, max, valueMode), `${name} Start is not in range [${min}-${max}]`);
+        end = orFail(() => parseValue(pieces[1] ?? '', start, max, valueMode), `${name} End is before Start or not in range [${min}-${max}]`);
       } else {
-        start = parseValue(part, min, max, mode);
+        start = orFail(() => parseValue(part, min, max, valueMode), `${name} is not in range [${min}-${max}]`);
         // With a step, a single value runs to the end of the field; without, it is just itself.
         if (!hasStep) end = start;
       }
+    }
+    // Sunday may be written 7: turn it into 0, adding a separate 0 range when one range cannot say it.
+    if (mode === 'dow' && end === 7) {
+      if ((7 - start) % step === 0 && (step > 1 || (step === 1 && start > 1))) {
+        out.push({ start: 0, end: 0, step: 0 });
+        if (start === 7) continue;
+      }
+      end = 6;
     }
     out.push({ start, end: start === end ? 0 : end, step: step === 1 ? 0 : step });
   }
   return out;
 }
 
+function orFail<T>(fn: () => T, message: string): T {
+  try {
+    return fn();
+  } catch {
+    throw new Error(message);
+  }
+}
+
 export function calendarToStructured(cal: CalendarStrings): StructuredCalendar {
-  return {
-    year: makeRange(cal.year, '*', MIN_YEAR, MAX_YEAR, 'int'),
-    month: makeRange(cal.month, '*', 1, 12, 'month'),
-    dayOfMonth: makeRange(cal.dayOfMonth, '*', 1, 31, 'int'),
-    dayOfWeek: makeRange(cal.dayOfWeek, '*', 0, 7, 'dow'),
-    hour: makeRange(cal.hour, '0', 0, 23, 'int'),
-    minute: makeRange(cal.minute, '0', 0, 59, 'int'),
-    second: makeRange(cal.second, '0', 0, 59, 'int'),
+  const errs: string[] = [];
+  const field = (s: string | null | undefined, name: string, def: string, min: number, max: number, mode: Mode | 'year'): Range[] => {
+    try {
+      return makeRange(s, name, def, min, max, mode);
+    } catch (err) {
+      errs.push(err instanceof Error ? err.message : String(err));
+      return [];
+    }
+  };
+  const out: StructuredCalendar = {
+    second: field(cal.second, 'Second', '0', 0, 59, 'int'),
+    minute: field(cal.minute, 'Minute', '0', 0, 59, 'int'),
+    hour: field(cal.hour, 'Hour', '0', 0, 23, 'int'),
+    dayOfWeek: field(cal.dayOfWeek, 'DayOfWeek', '*', 0, 7, 'dow'),
+    dayOfMonth: field(cal.dayOfMonth, 'DayOfMonth', '*', 1, 31, 'int'),
+    month: field(cal.month, 'Month', '*', 1, 12, 'month'),
+    year: field(cal.year, 'Year', '*', MIN_YEAR, MAX_YEAR, 'year'),
     comment: cal.comment ?? '',
   };
+  if (errs.length > 0) throw new Error(errs.join(', '));
+  return out;
 }
 
 const PREDEFINED: Record<string, string> = {
@@ -126,18 +155,22 @@ export interface ParsedCron {
 }
 
 /** Cron strings the real server accepts: 5, 6 (+year) or 7 (seconds first) fields, @every, @daily…, TZ= prefix. */
-export function parseCron(cron: string, comment = ''): ParsedCron {
-  let c = cron;
+export function parseCron(cron: string): ParsedCron {
+  let c = cron.trim();
   let tz = '';
   if (c.startsWith('TZ=') || c.startsWith('CRON_TZ=')) {
     const sp = c.indexOf(' ');
-    if (sp < 0) throw new Error(MALFORMED);
+    if (sp < 0) throw new Error('CronString has time zone but missing fields');
     tz = c.slice(c.indexOf('=') + 1, sp);
     c = c.slice(sp + 1);
   }
+  // A trailing "# text" is the calendar's comment.
+  const hash = c.indexOf('#');
+  const comment = hash >= 0 ? c.slice(hash + 1).trim() : '';
+  c = (hash >= 0 ? c.slice(0, hash) : c).trim();
   if (c.startsWith('@every')) {
     const sp = c.indexOf(' ');
-    if (sp < 0) throw new Error(MALFORMED);
+    if (sp < 0) throw new Error('CronString does not have interval after @every');
     const [iv = '', phase = ''] = c.slice(sp + 1).split(/\/(.*)/s);
     // The server drops a TZ= prefix on @every strings: intervals are zone-free.
     return { every: { intervalMs: parseGoDuration(iv), phaseMs: phase ? parseGoDuration(phase) : 0 }, tz: '' };
@@ -148,7 +181,7 @@ export function parseCron(cron: string, comment = ''): ParsedCron {
   if (f.length === 5) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4] };
   else if (f.length === 6) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4], year: f[5] };
   else if (f.length === 7) cal = { second: f[0], minute: f[1], hour: f[2], dayOfMonth: f[3], month: f[4], dayOfWeek: f[5], year: f[6] };
-  else throw new Error(MALFORMED);
+  else throw new Error('CronString does not have 5-7 fields');
   return { calendar: calendarToStructured({ ...cal, comment }), tz };
 }
 
@@ -193,7 +226,8 @@ export interface CompiledCalendar {
 }
 
 export function compileCalendar(cal: StructuredCalendar, zone: Zone): CompiledCalendar {
-  const year = matcher(cal.year);
+  const years = matcher(cal.year);
+  const year = cal.year.length === 0 ? (): boolean => true : years;
   const month = matcher(cal.month);
   const dom = matcher(cal.dayOfMonth);
   const dow = matcher(cal.dayOfWeek, true);
