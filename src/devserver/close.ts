@@ -4,6 +4,7 @@ import type { Run } from './run.js';
 import type { IHistoryEvent } from './proto.js';
 import { EventType as E, ParentClosePolicy, num } from './proto.js';
 import { addWorkflowEvent } from './wft-schedule.js';
+import { settleQueries } from './query-registry.js';
 
 export function onRunClosed(engine: Engine, run: Run): void {
   engine.timers.clearPrefix(`${run.runId}:`);
@@ -12,6 +13,7 @@ export function onRunClosed(engine: Engine, run: Run): void {
   engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, status: run.ms.status }, 'workflow run closed');
   if (run.ms.status !== 'ContinuedAsNew' && !run.extras.retriedAs) notifyParent(engine, run);
   applyParentClosePolicies(engine, run);
+  settleQueries(run);
 }
 
 function notifyParent(engine: Engine, run: Run): void {

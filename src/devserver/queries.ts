@@ -7,6 +7,7 @@ import type { Run } from './run.js';
 
 import { RpcError, invalidArgument, queryFailed } from './errors.js';
 import { decodeToken, encodeToken } from './tokens.js';
+import { bufferQuery, forgetQuery } from './query-registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type QueryReq = ReturnType<V1['QueryWorkflowRequest']['decode']>;
@@ -40,10 +41,12 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
       resolve: (r) => finish(() => resolve(r)),
       reject: (e) => finish(() => rejectFn(e)),
     };
+    const cleanup: (() => void)[] = [];
     const finish = (fn: () => void): void => {
       if (q.state === 'done') return;
       q.state = 'done';
       pending.delete(id);
+      for (const c of cleanup) c();
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       fn();
@@ -53,34 +56,53 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
     timer.unref();
     signal.addEventListener('abort', onAbort);
     pending.set(id, q);
-    const task = (sticky: boolean) => (): PollResponse | null => {
-      if (q.state !== 'pending') return null;
-      q.state = 'started';
-      return {
-        taskToken: encodeToken({ k: 'qry', id }),
-        workflowExecution: run.execution,
-        workflowType: { name: run.ms.workflowType },
-        previousStartedEventId: run.ms.lastCompletedWftStartedId,
-        startedEventId: 0,
-        attempt: 1,
-        query: req.query,
-        history: { events: sticky ? [] : [...run.events] },
-        workflowExecutionTaskQueue: { name: run.ms.taskQueue, kind: 1 },
-        queries: {},
-        messages: [],
-      };
+    const dispatchLegacy = (): void => {
+      if (q.state === 'pending') dispatchLegacyQuery(engine, run, id, q, req.query ?? {});
     };
-    const sticky = run.isOpen ? run.extras.sticky : null;
-    if (sticky) {
-      engine.matching.offer(run.namespace, 'workflow', sticky.queue, task(true));
-      const fallback = setTimeout(() => {
-        if (q.state === 'pending') engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
-      }, sticky.scheduleToStartMs);
-      fallback.unref();
+    if (run.isOpen && run.ms.wft) {
+      // A task is pending: answer after it, on the state it produces (consistent query).
+      bufferQuery(run, id, {
+        query: req.query ?? {}, inTask: 0, dispatchLegacy,
+        answer: (result) => {
+          if (result.resultType === ANSWERED) q.resolve({ queryResult: result.answer });
+          else q.reject(queryFailed(result.errorMessage || result.failure?.message || 'query failed'));
+        },
+      });
+      cleanup.push(() => forgetQuery(run, id));
     } else {
-      engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
+      dispatchLegacy();
     }
   });
+}
+
+function dispatchLegacyQuery(engine: Engine, run: Run, id: string, q: PendingQuery, query: L<pb.api.query.v1.IWorkflowQuery>): void {
+  const task = (sticky: boolean) => (): PollResponse | null => {
+    if (q.state !== 'pending') return null;
+    q.state = 'started';
+    return {
+      taskToken: encodeToken({ k: 'qry', id }),
+      workflowExecution: run.execution,
+      workflowType: { name: run.ms.workflowType },
+      previousStartedEventId: run.ms.lastCompletedWftStartedId,
+      startedEventId: 0,
+      attempt: 1,
+      query,
+      history: { events: sticky ? [] : [...run.events] },
+      workflowExecutionTaskQueue: { name: run.ms.taskQueue, kind: 1 },
+      queries: {},
+      messages: [],
+    };
+  };
+  const sticky = run.isOpen ? run.extras.sticky : null;
+  if (sticky) {
+    engine.matching.offer(run.namespace, 'workflow', sticky.queue, task(true));
+    const fallback = setTimeout(() => {
+      if (q.state === 'pending') engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
+    }, sticky.scheduleToStartMs);
+    fallback.unref();
+  } else {
+    engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
+  }
 }
 
 export function respondQueryTaskCompleted(req: AnswerReq): void {

@@ -8,6 +8,7 @@ import { invalidArgument, notFound } from './errors.js';
 import { decodeToken } from './tokens.js';
 import { endWorkflowTask, materializeTransient, runTimerKey, scheduleWorkflowTask, unstick } from './wft-schedule.js';
 import { applyCommands, validateCommands } from './commands.js';
+import { answerQueries, settleQueries } from './query-registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type CompletedReq = ReturnType<V1['RespondWorkflowTaskCompletedRequest']['decode']>;
@@ -59,9 +60,11 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
   run.extras.sticky = stickyQueue
     ? { queue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 5000 }
     : null;
+  answerQueries(run, req.queryResults);
   const { activityCanceled } = applyCommands(engine, run, req.commands ?? [], Number(completed.eventId));
   const flushed = run.flushBuffered();
   if (run.isOpen && (flushed || activityCanceled || req.forceCreateNewWorkflowTask)) scheduleWorkflowTask(engine, run, 1);
+  settleQueries(run);
   return { activityTasks: [] };
 }
 

@@ -8,6 +8,7 @@ import { nextGeneration } from './mutable-state.js';
 import type { WorkflowTaskInfo } from './mutable-state.js';
 import type { PollContext } from './matching.js';
 import { encodeToken } from './tokens.js';
+import { settleQueries, takeQueries } from './query-registry.js';
 
 type PollResponse = L<pb.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>;
 const KIND_NORMAL = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
@@ -132,7 +133,7 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
     workflowExecutionTaskQueue: { name: run.ms.taskQueue, kind: KIND_NORMAL },
     scheduledTime: tsFromMs(wft.scheduledTime),
     startedTime: tsFromMs(wft.startedTime),
-    queries: {},
+    queries: takeQueries(run, generation),
     messages: [],
   };
 }
@@ -187,9 +188,8 @@ export function endWorkflowTask(engine: Engine, run: Run, eventType: number, att
   if (wft.transient) run.ms.wft = null;
   else run.append(eventType, attributes);
   const flushed = run.flushBuffered();
-  if (!reschedule) return;
-  const nextAttempt = wasSticky || flushed ? 1 : wft.attempt + 1;
-  scheduleWorkflowTask(engine, run, nextAttempt);
+  if (reschedule) scheduleWorkflowTask(engine, run, wasSticky || flushed ? 1 : wft.attempt + 1);
+  settleQueries(run);
 }
 
 /** Writes the scheduled/started events of a transient task that is about to complete. */

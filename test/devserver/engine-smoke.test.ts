@@ -145,3 +145,15 @@ test('long polls end empty after the poll timeout', async () => {
     await quick.stop();
   }
 });
+
+test('a query right after a signal sees the signal (consistent query)', async () => {
+  await withWorker('smoke-5', async () => {
+    for (let i = 0; i < 5; i++) {
+      const handle = await client.workflow.start('smokeSignalQuery', { taskQueue: 'smoke-5', workflowId: `smoke-consistent-${i}` });
+      expect(await handle.query('state')).toBe('waiting');
+      await handle.signal('done', `value-${i}`);
+      expect(await handle.query('state')).toBe(`value-${i}`);
+      expect(await handle.result()).toBe(`value-${i}`);
+    }
+  });
+});
