@@ -23,7 +23,7 @@ function notifyParent(engine: Engine, run: Run): void {
   const child = parent?.ms.children.get(p.initiatedId);
   if (!parent || !parent.isOpen || !child) return;
   const common = {
-    namespace: run.namespace, workflowExecution: { workflowId: run.workflowId, runId: child.runId || run.runId },
+    namespace: run.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId },
     workflowType: { name: run.ms.workflowType }, initiatedEventId: p.initiatedId, startedEventId: child.startedId,
   };
   const close = run.ms.closeEvent as IHistoryEvent;

@@ -53,9 +53,9 @@ export function namespaceNotFound(namespace: string): RpcError {
   });
 }
 
-export function alreadyStarted(startRequestId: string, runId: string, workflowId: string): RpcError {
+export function alreadyStarted(startRequestId: string, runId: string, workflowId: string, message?: string): RpcError {
   const value = errordetails.WorkflowExecutionAlreadyStartedFailure.encode({ startRequestId, runId }).finish();
-  return new RpcError(status.ALREADY_EXISTS, `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`, {
+  return new RpcError(status.ALREADY_EXISTS, message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`, {
     typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
     value,
   });

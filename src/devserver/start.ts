@@ -74,7 +74,10 @@ export function startWorkflow(engine: Engine, p: StartParams): StartResult {
       const failedOnly = reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY;
       const succeeded = existing.ms.status === 'Completed' || existing.ms.status === 'ContinuedAsNew';
       if (reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE || (failedOnly && succeeded)) {
-        throw alreadyStarted(existing.extras.startRequestId, existing.runId, p.workflowId);
+        const how = succeeded ? 'finished successfully' : 'finished';
+        const policy = failedOnly ? 'allow duplicate workflow Id if last run failed' : 'reject duplicate workflow Id';
+        throw alreadyStarted(existing.extras.startRequestId, existing.runId, p.workflowId,
+          `Workflow execution already ${how}. WorkflowId: ${p.workflowId}, RunId: ${existing.runId}. Workflow Id reuse policy: ${policy}.`);
       }
     }
   }
