@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// Default import: the package is CommonJS and Node's ESM loader cannot see its named `temporal` export.
+import proto from '@temporalio/proto';
 import type { Flag } from '../flags/index.js';
 
 /** Custom search attributes every flag-started workflow carries (registered at start-up). */
@@ -9,7 +10,7 @@ export const WORKER_ID_KEY = defineSearchAttributeKey('WorkerId', 'KEYWORD');
 export const HANDLER_KEY = defineSearchAttributeKey('Handler', 'KEYWORD');
 export const TASK_LABEL_KEY = defineSearchAttributeKey('TaskLabel', 'TEXT');
 
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
 /** The workflow type a handler starts: the handler's own name, so `temporal workflow start --type` reads the same. */
 export function workflowTypeOf(handler: Flag['handler']): string {
