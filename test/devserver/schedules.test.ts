@@ -1,0 +1,206 @@
+/**
+ * Schedules through `client.schedule` of the real SDK: intervals and cron specs, pause/unpause, trigger,
+ * overlap policies, limited actions, describe/list/update/delete, matching times, and the search
+ * attributes and workflow ids of the runs a schedule starts (`<workflowId>-<RFC3339 nominal time>`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { ScheduleDescription, ScheduleHandle, ScheduleOptionsStartWorkflowAction, Workflow } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { google } from '@temporalio/proto';
+import { millis, startHarness, waitFor } from './helpers.js';
+import type { Harness } from './helpers.js';
+
+let h: Harness;
+let worker: Worker;
+let running: Promise<void>;
+let taskQueue: string;
+const handles: ScheduleHandle[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  taskQueue = h.taskQueue('schedules');
+  worker = await h.createWorker({ taskQueue });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  for (const handle of handles) await handle.delete().catch(() => undefined);
+  worker?.shutdown();
+  await running;
+  await h?.teardown();
+});
+
+type Action = Omit<ScheduleOptionsStartWorkflowAction<Workflow>, 'taskQueue' | 'workflowId' | 'type'>;
+
+function action(workflowId: string, a: Action): ScheduleOptionsStartWorkflowAction<Workflow> {
+  return { type: 'startWorkflow', taskQueue, workflowId, ...a } as ScheduleOptionsStartWorkflowAction<Workflow>;
+}
+
+async function create(label: string, options: Omit<Parameters<Harness['client']['schedule']['create']>[0], 'scheduleId'>): Promise<{ handle: ScheduleHandle; workflowId: string }> {
+  const handle = await h.client.schedule.create({ scheduleId: h.workflowId(`sched-${label}`), ...options });
+  handles.push(handle);
+  const workflowId = (options.action as { workflowId: string }).workflowId;
+  return { handle, workflowId };
+}
+
+async function untilActions(handle: ScheduleHandle, n: number): Promise<ScheduleDescription> {
+  return await waitFor(`${n} actions of ${handle.scheduleId}`, async () => {
+    const d = await handle.describe();
+    return d.info.recentActions.length >= n ? d : undefined;
+  });
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('schedules', () => {
+  it('interval spec: runs every second with timestamped ids and the scheduled-by search attributes', async () => {
+    const wf = h.workflowId('interval');
+    const { handle } = await create('interval', { spec: { intervals: [{ every: '1s' }] }, action: action(wf, { workflowType: 'echo', args: ['tick'] }) });
+    const d = await untilActions(handle, 2);
+    const [a, b] = d.info.recentActions;
+    expect(b!.scheduledAt.getTime() - a!.scheduledAt.getTime()).toBe(1000);
+    expect(a!.scheduledAt.getMilliseconds()).toBe(0);
+    const first = a!.action.workflow;
+    expect(first.workflowId).toBe(`${wf}-${a!.scheduledAt.toISOString().replace('.000Z', 'Z')}`);
+    const run = h.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);
+    h.track({ workflowId: first.workflowId, runId: first.firstExecutionRunId });
+    expect(await run.result()).toBe('tick');
+    const described = await run.describe();
+    expect(described.searchAttributes.TemporalScheduledById).toEqual([handle.scheduleId]);
+    expect((described.searchAttributes.TemporalScheduledStartTime as Date[])[0]?.getTime()).toBe(a!.scheduledAt.getTime());
+    // Next action times: ten of them, a second apart, in the future.
+    const next = d.info.nextActionTimes.map((t) => t.getTime());
+    expect(next).toHaveLength(10);
+    expect(next[1]! - next[0]!).toBe(1000);
+    expect(next[0]!).toBeGreaterThan(b!.scheduledAt.getTime());
+    expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(2);
+    expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);
+  });
+
+  it('cron spec: matches only the listed seconds and is described as a structured calendar', async () => {
+    const { handle } = await create('cron', {
+      spec: { cronExpressions: ['*/2 * * * * * *'] }, action: action(h.workflowId('cron'), { workflowType: 'echo', args: ['c'] }),
+    });
+    const d = await untilActions(handle, 2);
+    for (const a of d.info.recentActions) expect(a.scheduledAt.getUTCSeconds() % 2).toBe(0);
+    expect(d.spec.calendars?.[0]?.second).toEqual([{ start: 0, end: 59, step: 2 }]);
+    expect(d.spec.calendars?.[0]?.year).toEqual([]); // all years
+  });
+
+  it('pause and unpause with notes; a paused schedule takes no scheduled actions', async () => {
+    const { handle } = await create('pause', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('pause'), { workflowType: 'echo', args: ['p'] }),
+      state: { paused: true, note: 'created paused' },
+    });
+    let d = await handle.describe();
+    expect(d.state).toMatchObject({ paused: true, note: 'created paused' });
+    await pause(1500);
+    expect((await handle.describe()).info.numActionsTaken).toBe(0);
+    await handle.unpause('go on');
+    d = await untilActions(handle, 1);
+    expect(d.state).toMatchObject({ paused: false, note: 'go on' });
+    await handle.pause('hold');
+    const taken = (await handle.describe()).info.numActionsTaken;
+    await pause(1500);
+    d = await handle.describe();
+    expect(d.info.numActionsTaken).toBe(taken);
+    expect(d.state.note).toBe('hold');
+  });
+
+  it('trigger immediately starts a run even while paused', async () => {
+    const { handle } = await create('trigger', {
+      spec: { calendars: [{ year: 2099, month: 'JANUARY', dayOfMonth: 1 }] },
+      action: action(h.workflowId('trigger'), { workflowType: 'echo', args: ['now'] }), state: { paused: true },
+    });
+    await handle.trigger();
+    const d = await untilActions(handle, 1);
+    expect(d.info.numActionsTaken).toBe(1);
+    const started = d.info.recentActions[0]!.action.workflow;
+    expect(await h.client.workflow.getHandle(started.workflowId).result()).toBe('now');
+    // Future times ignore pausing (only limited actions cut them), as on the server.
+    expect(d.info.nextActionTimes.map((t) => t.toISOString())).toEqual(['2099-01-01T00:00:00.000Z']);
+  });
+
+  it('overlap SKIP keeps one run and counts the skipped; ALLOW_ALL starts every time', async () => {
+    const skip = await create('skip', { spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('skip'), { workflowType: 'blockForever' }) });
+    const all = await create('allow', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('allow'), { workflowType: 'blockForever' }),
+      policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
+    });
+    await untilActions(all.handle, 3);
+    const s = await waitFor('a skipped action', async () => {
+      const d = await skip.handle.describe();
+      return d.info.numActionsSkippedOverlap >= 2 ? d : undefined;
+    });
+    expect(s.info.numActionsTaken).toBe(1);
+    expect(s.info.runningActions).toHaveLength(1);
+    const a = await all.handle.describe();
+    expect(a.info.numActionsSkippedOverlap).toBe(0);
+    // ALLOW_ALL runs are not tracked as running, as on the server.
+    expect(a.info.runningActions).toHaveLength(0);
+    await skip.handle.delete();
+    await all.handle.delete();
+    for (const r of [...s.info.recentActions, ...a.info.recentActions]) {
+      await h.client.workflow.getHandle(r.action.workflow.workflowId).terminate('test over');
+    }
+  });
+
+  it('overlap BUFFER_ONE starts the buffered run when the running one closes', async () => {
+    const { handle } = await create('buffer', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('buffer'), { workflowType: 'sleepThenReturn', args: [1800, 'b'] }),
+      policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE },
+    });
+    const d = await untilActions(handle, 2);
+    await handle.pause();
+    const [a, b] = d.info.recentActions.map((r) => h.client.workflow.getHandle(r.action.workflow.workflowId));
+    const firstClosed = (await a!.describe()).closeTime?.getTime() ?? 0;
+    const secondStarted = (await b!.describe()).startTime.getTime();
+    expect(firstClosed).toBeGreaterThan(0);
+    expect(secondStarted).toBeGreaterThanOrEqual(firstClosed);
+    // The second was due a second after the first but waited in the buffer for it.
+    expect(d.info.recentActions[1]!.takenAt.getTime()).toBeGreaterThanOrEqual(d.info.recentActions[1]!.scheduledAt.getTime() + 500);
+  });
+
+  it('limited actions stop after the last one', async () => {
+    const { handle } = await create('limited', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('limited'), { workflowType: 'echo', args: ['l'] }),
+      state: { remainingActions: 2 },
+    });
+    await untilActions(handle, 2);
+    await pause(1300);
+    const d = await handle.describe();
+    expect(d.info.numActionsTaken).toBe(2);
+    expect(d.state.remainingActions).toBe(0);
+    expect(d.info.nextActionTimes).toEqual([]);
+  });
+
+  it('update, list, matching times, duplicate create, invalid spec and delete', async () => {
+    const { handle } = await create('update', {
+      spec: { cronExpressions: ['0 * * * *'] }, action: action(h.workflowId('update'), { workflowType: 'echo', args: ['u'] }),
+    });
+    const ts = (iso: string): google.protobuf.Timestamp => google.protobuf.Timestamp.fromObject({ seconds: Date.parse(iso) / 1000 });
+    const raw = await h.client.workflowService.listScheduleMatchingTimes({
+      namespace: h.namespace, scheduleId: handle.scheduleId, startTime: ts('2030-01-01T00:30:00Z'), endTime: ts('2030-01-01T03:00:00Z'),
+    });
+    expect(raw.startTime?.map((t) => new Date(millis(t)).toISOString())).toEqual([
+      '2030-01-01T01:00:00.000Z', '2030-01-01T02:00:00.000Z', '2030-01-01T03:00:00.000Z',
+    ]);
+    await expect(h.client.schedule.create({
+      scheduleId: handle.scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action('x', { workflowType: 'echo' }),
+    })).rejects.toBeInstanceOf(ScheduleAlreadyRunning);
+    await expect(h.client.schedule.create({
+      scheduleId: h.workflowId('bad'), spec: { cronExpressions: ['not a cron'] }, action: action('x', { workflowType: 'echo' }),
+    })).rejects.toThrow('CronString does not have 5-7 fields');
+    await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1s' }] } }));
+    const d = await untilActions(handle, 1);
+    expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);
+    expect(d.info.lastUpdatedAt).toBeInstanceOf(Date);
+    const listed: string[] = [];
+    for await (const s of h.client.schedule.list()) listed.push(`${s.scheduleId}:${s.action?.workflowType ?? ''}`);
+    expect(listed).toContain(`${handle.scheduleId}:echo`);
+    await handle.delete();
+    await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+});
