@@ -7,7 +7,7 @@ import { addWorkflowEvent } from './wft-schedule.js';
 import { settleQueries } from './query-registry.js';
 
 export function onRunClosed(engine: Engine, run: Run): void {
-  engine.timers.clearPrefix(`${run.runId}:`);
+  engine.timers.clearGroup(run.runId);
   // Closed runs are kept for the namespace retention period, then deleted, as on the real server.
   engine.timers.set(`${run.runId}:retention`, engine.namespaces.retentionMs(run.namespace), () => engine.store.delete(run));
   engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, status: run.ms.status }, 'workflow run closed');
