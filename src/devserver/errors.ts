@@ -69,6 +69,15 @@ export function queryFailed(message: string): RpcError {
   });
 }
 
+/** The server's WorkflowNotReady: FAILED_PRECONDITION with WorkflowNotReadyFailure details. */
+export function workflowNotReady(message: string): RpcError {
+  const value = errordetails.WorkflowNotReadyFailure.encode({}).finish();
+  return new RpcError(status.FAILED_PRECONDITION, message, {
+    typeName: 'temporal.api.errordetails.v1.WorkflowNotReadyFailure',
+    value,
+  });
+}
+
 export function taskNotFound(message = 'Workflow task not found.'): RpcError {
   return notFound(message);
 }

@@ -5,7 +5,8 @@ import { status } from '@grpc/grpc-js';
 import type { Engine } from './engine.js';
 import type { Run } from './run.js';
 
-import { RpcError, invalidArgument, queryFailed } from './errors.js';
+import { RpcError, invalidArgument, queryFailed, workflowNotReady } from './errors.js';
+import { unstick } from './wft-schedule.js';
 import { decodeToken, encodeToken } from './tokens.js';
 import { bufferQuery, forgetQuery } from './query-registry.js';
 
@@ -23,6 +24,8 @@ interface PendingQuery {
 
 const pending = new Map<string, PendingQuery>();
 const ANSWERED = 1;
+/** The server fails queries fast while the workflow task keeps failing (failQueryWorkflowTaskAttemptCount). */
+const FAIL_QUERY_AT_ATTEMPT = 3;
 const NOT_OPEN = 2;
 const NOT_COMPLETED_CLEANLY = 3;
 
@@ -34,6 +37,10 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
     return Promise.resolve({ queryRejected: { status: statusNumber[run.ms.status] ?? 0 } });
   }
   if (!req.query?.queryType) throw invalidArgument('QueryType is not set on request.');
+  const completedAnyTask = run.ms.lastCompletedWftStartedId > 0;
+  if (!run.isOpen && !completedAnyTask) throw workflowNotReady('Workflow closed before task started.');
+  if (run.isOpen && !run.ms.wft && !completedAnyTask) throw workflowNotReady('Workflow task is not scheduled yet.');
+  if ((run.ms.wft?.attempt ?? 0) >= FAIL_QUERY_AT_ATTEMPT) throw workflowNotReady('Unable to query workflow due to Workflow Task in failed state.');
   const id = randomUUID();
   return new Promise<QueryResp>((resolve, rejectFn) => {
     const q: PendingQuery = {
@@ -97,7 +104,10 @@ function dispatchLegacyQuery(engine: Engine, run: Run, id: string, q: PendingQue
   if (sticky) {
     engine.matching.offer(run.namespace, 'workflow', sticky.queue, task(true));
     const fallback = setTimeout(() => {
-      if (q.state === 'pending') engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
+      if (q.state !== 'pending') return;
+      // No sticky worker answered in time: drop stickiness, as the server does, and use the normal queue.
+      if (run.isOpen && run.extras.sticky?.queue === sticky.queue) unstick(engine, run);
+      engine.matching.offer(run.namespace, 'workflow', run.ms.taskQueue, task(false));
     }, sticky.scheduleToStartMs);
     fallback.unref();
   } else {
