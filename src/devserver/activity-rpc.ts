@@ -41,7 +41,8 @@ function locateById(engine: Engine, namespace: string, workflowId: string, runId
 }
 
 function heartbeat(engine: Engine, loc: Located, details: IPayloads | null | undefined): L<pb.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse> {
-  if (details) loc.rt.heartbeatDetails = details;
+  // Like the server, a heartbeat replaces the recorded details, even with none.
+  loc.rt.heartbeatDetails = details;
   loc.rt.lastHeartbeatTime = Date.now();
   armHeartbeatTimer(engine, loc.run, loc.info, loc.rt);
   return { cancelRequested: loc.info.cancelRequested, activityPaused: false, activityReset: false };
