@@ -4,10 +4,12 @@
  * attributes and workflow ids of the runs a schedule starts (`<workflowId>-<RFC3339 nominal time>`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ScheduleDescription, ScheduleHandle, ScheduleOptionsStartWorkflowAction, Workflow } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { google } from '@temporalio/proto';
+import { startEngineServer } from '../../src/devserver/server.js';
+import { schedulerOf } from '../../src/devserver/schedules/rpc.js';
 import { millis, startHarness, waitFor } from './helpers.js';
 import type { Harness } from './helpers.js';
 
@@ -202,5 +204,55 @@ describe('schedules', () => {
     expect(listed).toContain(`${handle.scheduleId}:echo`);
     await handle.delete();
     await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+});
+
+describe('schedule catch-up after the engine was down', () => {
+  it('restored records start what is due within the catch-up window and count the older times as missed', async () => {
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
+    const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
+      const connection = await Connection.connect({ address });
+      return { client: new Client({ connection }), close: () => connection.close() };
+    };
+    const first = await startEngineServer(opts);
+    const a = await connectTo(first.address);
+    const scheduleId = h.workflowId('catchup');
+    await a.client.schedule.create({
+      scheduleId, spec: { intervals: [{ every: '5s' }] }, action: action(h.workflowId('catchup'), { workflowType: 'echo' }),
+      policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '20s' },
+    });
+    const records = schedulerOf(first.engine).snapshot();
+    await a.close();
+    await first.stop();
+    // As if the engine had been down for the last minute: the schedule last looked at the clock then.
+    for (const rec of records) {
+      rec.internal.lastProcessedMs -= 60_000;
+      rec.info.createTimeMs -= 60_000;
+    }
+    const second = await startEngineServer(opts);
+    const from = records[0]!.internal.lastProcessedMs;
+    const restoredAt = Date.now();
+    schedulerOf(second.engine).restore(records);
+    const restoredBy = Date.now();
+    const b = await connectTo(second.address);
+    try {
+      const d = await b.client.schedule.getHandle(scheduleId).describe();
+      // Every 5 s time since the last processed time was either started or missed.
+      const due = (until: number): number => Math.floor(until / 5000) - Math.floor(from / 5000);
+      const total = d.info.numActionsTaken + d.info.numActionsMissedCatchupWindow;
+      expect(total).toBeGreaterThanOrEqual(due(restoredAt));
+      expect(total).toBeLessThanOrEqual(due(restoredBy));
+      expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(7);
+      expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
+      for (const r of d.info.recentActions) {
+        expect(restoredAt - r.scheduledAt.getTime()).toBeLessThanOrEqual(20_000);
+        const run = await b.client.workflow.getHandle(r.action.workflow.workflowId).describe();
+        expect(run.status.name).toBe('RUNNING');
+      }
+    } finally {
+      await b.close();
+      await second.stop();
+    }
   });
 });

@@ -48,8 +48,9 @@ function withScheduleAttributes(rec: ScheduleRecord, attrs: ISearchAttributes | 
 export function startAction(engine: Engine, rec: ScheduleRecord, start: BufferedStart): ActionRecord {
   const wf = rec.schedule.action?.startWorkflow;
   if (!wf) throw new Error('schedule has no start workflow action');
-  // The server always appends the nominal time (AlwaysAppendTimestamp), at whole seconds.
-  const workflowId = `${wf.workflowId ?? ''}-${rfc3339(start.nominalMs)}`;
+  // The server appends the nominal time at whole seconds (AlwaysAppendTimestamp) unless told to keep the id.
+  const keep = rec.schedule.policies?.keepOriginalWorkflowId === true;
+  const workflowId = keep ? wf.workflowId ?? '' : `${wf.workflowId ?? ''}-${rfc3339(start.nominalMs)}`;
   // ALLOW_ALL runs take no part in last completion result / continued failure.
   const carry = start.overlapPolicy !== Overlap.ALLOW_ALL && (rec.internal.lastCompletionResult || rec.internal.continuedFailure);
   const { run } = startWorkflow(engine, {

@@ -1,7 +1,6 @@
 /** WorkflowService schedule RPCs on top of the Scheduler, shaped like the real frontend's responses. */
 import type { Engine } from '../engine.js';
-import type { temporal } from '../proto.js';
-import { durationMs, msDuration, msFromTs, tsFromMs } from '../proto.js';
+import { temporal, durationMs, msDuration, msFromTs, tsFromMs } from '../proto.js';
 import { alreadyStarted, invalidArgument, notFound } from '../errors.js';
 import { Scheduler } from './scheduler.js';
 import type { Entry } from './scheduler.js';
@@ -25,8 +24,11 @@ function decodeToken(b: Uint8Array | null | undefined): number {
 }
 
 /** Validates and canonicalises a schedule as the frontend does before handing it to the scheduler. */
-function prepare(engine: Engine, namespace: string, schedule: ScheduleProto | null | undefined): ScheduleProto {
-  if (!schedule) throw invalidArgument('Schedule is not set on request.');
+function prepare(engine: Engine, namespace: string, requested: ScheduleProto | null | undefined): ScheduleProto {
+  if (!requested) throw invalidArgument('Schedule is not set on request.');
+  // Plain objects with int64 as numbers: records must survive structuredClone / JSON-like persistence.
+  const Schedule = temporal.api.schedule.v1.Schedule;
+  const schedule = Schedule.toObject(Schedule.fromObject(requested), { longs: Number }) as ScheduleProto;
   const wf = schedule.action?.startWorkflow;
   if (!wf) throw invalidArgument('Schedule action is not set on request.');
   if (!wf.workflowId) throw invalidArgument('WorkflowId is not set on request.');
@@ -54,8 +56,20 @@ function prepare(engine: Engine, namespace: string, schedule: ScheduleProto | nu
   };
 }
 
+const schedulers = new WeakMap<Engine, Scheduler>();
+
+/** The engine's scheduler, for whoever persists and restores schedule records (see Scheduler.snapshot/restore). */
+export function schedulerOf(engine: Engine): Scheduler {
+  let scheduler = schedulers.get(engine);
+  if (!scheduler) {
+    scheduler = new Scheduler(engine);
+    schedulers.set(engine, scheduler);
+  }
+  return scheduler;
+}
+
 export function scheduleHandlers(engine: Engine) {
-  const scheduler = new Scheduler(engine);
+  const scheduler = schedulerOf(engine);
   const require = (namespace: string, scheduleId: string): Entry => {
     const e = scheduler.get(namespace, scheduleId);
     if (!e) throw notFound('schedule not found');
@@ -65,10 +79,14 @@ export function scheduleHandlers(engine: Engine) {
     CreateSchedule: (req: Req<'CreateScheduleRequest'>) => {
       if (!req.scheduleId) throw invalidArgument('ScheduleId is not set on request.');
       const existing = scheduler.get(req.namespace, req.scheduleId);
+      if (existing && req.requestId && existing.rec.createRequestId === req.requestId) {
+        return { conflictToken: encodeToken(existing.rec.internal.conflictToken) };
+      }
       // The server starts the scheduler workflow: a second one fails as an already-started workflow.
       if (existing) throw alreadyStarted(req.requestId, '', `temporal-sys-scheduler:${req.scheduleId}`);
       const schedule = prepare(engine, req.namespace, req.schedule);
       const rec = newRecord(req.namespace, engine.namespaces.require(req.namespace).id, req.scheduleId, schedule, Date.now());
+      rec.createRequestId = req.requestId;
       rec.memo = req.memo ?? null;
       rec.searchAttributes = req.searchAttributes ?? null;
       const patch = req.initialPatch;

@@ -41,6 +41,19 @@ export class Scheduler {
     return e;
   }
 
+  /** Copies of every schedule's records, for persisting; timers and watchers are not part of them. */
+  snapshot(): ScheduleRecord[] {
+    return [...this.entries.values()].map((e) => structuredClone(e.rec));
+  }
+
+  /**
+   * Brings persisted schedules back: each catches up on the actions due while the engine was down (within
+   * its catch-up window) and re-arms its timer.
+   */
+  restore(records: ScheduleRecord[]): void {
+    for (const rec of records) this.add(structuredClone(rec));
+  }
+
   remove(e: Entry): void {
     e.deleted = true;
     e.watcher?.abort();

@@ -60,6 +60,8 @@ export interface ScheduleRecord {
   namespace: string;
   namespaceId: string;
   scheduleId: string;
+  /** Request id of the CreateSchedule that made it: a retried create succeeds, as the server dedupes it. */
+  createRequestId: string;
   schedule: ScheduleProto;
   memo: IMemo | null;
   searchAttributes: ISearchAttributes | null;
@@ -83,7 +85,7 @@ export const LIMITS = {
 
 export function newRecord(namespace: string, namespaceId: string, scheduleId: string, schedule: ScheduleProto, nowMs: number): ScheduleRecord {
   return {
-    namespace, namespaceId, scheduleId, schedule, memo: null, searchAttributes: null,
+    namespace, namespaceId, scheduleId, createRequestId: '', schedule, memo: null, searchAttributes: null,
     info: {
       createTimeMs: nowMs, updateTimeMs: 0, actionCount: 0, missedCatchupWindow: 0, overlapSkipped: 0, bufferDropped: 0,
       recentActions: [], running: [], invalidScheduleError: '',
