@@ -40,6 +40,10 @@ function requireNamespace(namespaces: Namespaces, handlers: Record<string, Handl
   return out;
 }
 
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export async function startEngineServer(opts: EngineServerOptions): Promise<EngineServer> {
   const namespaces = new Namespaces();
   namespaces.register('default');
@@ -74,10 +78,10 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
   const health = buildService(healthReflection, { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) }, opts.logger, track);
   server.addService(health.definition, health.implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(hostPort(opts.host, opts.port), ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
-  const address = `${opts.host}:${port}`;
-  opts.logger.info({ address }, 'devserver listening');
+  const address = hostPort(opts.host, port);
+  opts.logger.debug({ address }, 'devserver listening');
   return {
     address,
     engine,
