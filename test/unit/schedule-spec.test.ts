@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { compileSpec } from '../../src/devserver/schedules/spec.js';
 import type { ScheduleSpec } from '../../src/devserver/schedules/spec.js';
 import { parseCron } from '../../src/devserver/schedules/calendar.js';
+import { fingerprint32, goTimeBinary } from '../../src/devserver/schedules/farmhash.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -90,5 +91,22 @@ describe('schedule spec', () => {
     expect(times({ cronString: ['30 1 * * *'], timezoneName: 'America/New_York' }, '2024-11-03T00:00:00Z', 3)).toEqual([
       '2024-11-03T05:30:00.000Z', '2024-11-03T06:30:00.000Z', '2024-11-04T06:30:00.000Z',
     ]);
+  });
+});
+
+describe('farmhash Fingerprint32 (jitter hash)', () => {
+  it('matches the golden values of the reference implementation', () => {
+    const golden: [number, string][] = [
+      [0x3c973d4d, 'a'], [0x98b51e95, 'abcd'], [0xa3f366ac, 'abcde'], [0xf2669361, 'abcdefghij'],
+      [0xc6246b8d, 'size:  a.out:  bad magic'], [0x322984d9, "Nepal premier won't resign."],
+      [0xe273108f, 'Discard medicine more than two years old.'],
+      [0x11c493bb, 'The fugacity of a constituent in a mixture of gases at a given temperature is proportional to its mole fraction.  Lewis-Randall Rule'],
+    ];
+    for (const [want, s] of golden) expect(fingerprint32(Buffer.from(s))).toBe(want);
+  });
+
+  it("encodes a UTC time like Go's MarshalBinary", () => {
+    // version 1, seconds since year 1 (big-endian), nanoseconds, offset -1 for UTC
+    expect(Buffer.from(goTimeBinary(0)).toString('hex')).toBe('01' + '0000000e7791f700' + '00000000' + 'ffff');
   });
 });

@@ -10,6 +10,7 @@ import type { Range, StructuredCalendar } from './calendar.js';
 import { MAX_YEAR, MIN_YEAR, calendarToStructured, compileCalendar, parseCron } from './calendar.js';
 import type { CompiledCalendar } from './calendar.js';
 import { loadZone } from './tz.js';
+import { fingerprint32, goTimeBinary } from './farmhash.js';
 
 export type ScheduleSpec = L<pb.api.schedule.v1.IScheduleSpec>;
 type ProtoCalendar = L<pb.api.schedule.v1.IStructuredCalendarSpec>;
@@ -139,19 +140,18 @@ function rawNextTime(cals: CompiledCalendar[], intervals: { intervalMs: number; 
 }
 
 /**
- * Deterministic jitter in [0, maxJitterMs). The real server hashes Go's binary time encoding and the seed
- * with farmhash Fingerprint32; this uses FNV-1a over the same inputs, so the spread matches but the exact
- * offsets differ from a real server's.
+ * Deterministic jitter in [0, maxJitterMs), as the server computes it: farmhash Fingerprint32 of Go's binary
+ * encoding of the nominal time followed by the seed, scaled into the range in milliseconds.
  */
 function jitterOffset(seed: string, nominalSec: number, maxJitterMs: number): number {
   if (maxJitterMs <= 0) return 0;
-  let h = 0x811c9dc5;
-  for (const ch of `${nominalSec}|${seed}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
+  const time = goTimeBinary(nominalSec * 1000);
+  const seedBytes = Buffer.from(seed, 'utf8');
+  const bin = new Uint8Array(time.length + seedBytes.length);
+  bin.set(time);
+  bin.set(seedBytes, time.length);
   const ms = Math.min(Math.floor(maxJitterMs), 0xffffffff);
-  return Number((BigInt(h) * BigInt(ms)) >> 32n);
+  return Number((BigInt(fingerprint32(bin)) * BigInt(ms)) >> 32n);
 }
 
 function toProto(c: StructuredCalendar): ProtoCalendar {
