@@ -73,7 +73,7 @@ export function scheduleActivity(engine: Engine, run: Run, attrs: ScheduleAttrs,
       onTimeout(engine, run, info.scheduledId, 0, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     });
   }
-  queueAttempt(engine, run, info, { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' }, 0);
+  queueAttempt(engine, run, info, FIRST, 0);
 }
 
 function actKey(run: Run, info: ActivityInfo, what: string): string {
@@ -81,10 +81,12 @@ function actKey(run: Run, info: ActivityInfo, what: string): string {
 }
 
 type Carry = Pick<ActivityRuntime, 'attempt' | 'heartbeatDetails' | 'lastFailure' | 'lastIdentity'>;
+const FIRST: Carry = { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' };
 
 function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry, delayMs: number): void {
   const rt: ActivityRuntime = {
     ...carry, state: delayMs > 0 ? 'backoff' : 'scheduled', attemptScheduledTime: Date.now() + delayMs, startedTime: 0, identity: '',
+    lastAttemptCompleteTime: carry.attempt > 1 ? Date.now() : 0, retryIntervalMs: delayMs,
     lastHeartbeatTime: 0, generation: nextGeneration(),
   };
   run.extras.activities.set(info.scheduledId, rt);
@@ -110,7 +112,7 @@ export function dispatchPendingActivity(engine: Engine, run: Run, info: Activity
       onTimeout(engine, run, info.scheduledId, 0, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     });
   }
-  queueAttempt(engine, run, info, rt ?? { attempt: 1, heartbeatDetails: null, lastFailure: null, lastIdentity: '' }, 0);
+  queueAttempt(engine, run, info, rt ?? FIRST, 0);
 }
 
 function startActivity(engine: Engine, run: Run, scheduledId: number, generation: number, ctx: PollContext): PollResponse | null {

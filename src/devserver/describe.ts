@@ -58,6 +58,8 @@ export function describeWorkflow(engine: Engine, req: DescribeReq): DescribeResp
       expirationTime: info.scheduleToCloseMs > 0 ? tsFromMs(info.scheduledTime + info.scheduleToCloseMs) : null,
       lastFailure: rt?.lastFailure ?? null, lastWorkerIdentity: rt?.identity || rt?.lastIdentity || '',
       nextAttemptScheduleTime: rt?.state === 'backoff' ? tsFromMs(rt.attemptScheduledTime) : null,
+      lastAttemptCompleteTime: rt?.lastAttemptCompleteTime ? tsFromMs(rt.lastAttemptCompleteTime) : null,
+      currentRetryInterval: rt?.retryIntervalMs ? msDuration(rt.retryIntervalMs) : null,
     };
   });
   const pendingChildren = [...ms.children.values()].map((c) => ({

@@ -13,6 +13,9 @@ export interface ActivityRuntime {
   identity: string;
   /** Worker identity of the previous attempt, shown by Describe while the next one waits. */
   lastIdentity: string;
+  /** When the previous attempt ended and the backoff before this one (Describe's retry fields). */
+  lastAttemptCompleteTime: number;
+  retryIntervalMs: number;
   heartbeatDetails: IPayloads | null | undefined;
   lastHeartbeatTime: number;
   lastFailure: IFailure | null;
