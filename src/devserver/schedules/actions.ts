@@ -91,3 +91,37 @@ export function stopRun(engine: Engine, rec: ScheduleRecord, run: Run | undefine
   if (terminate) engine.terminate(run, 'terminated by schedule overlap policy', schedulerIdentity(rec));
   else engine.requestCancel(run, 'cancelled by schedule overlap policy', schedulerIdentity(rec));
 }
+
+/**
+ * Updates what the schedule knows of the runs it started (the server's refresh / watcher result): closed
+ * runs leave the running list, their status shows in recent actions, their result or failure is carried
+ * to the next run, and pause-on-failure applies.
+ */
+export function refreshRunning(engine: Engine, rec: ScheduleRecord): void {
+  rec.info.running = rec.info.running.filter((ex) => {
+    const run = latestRun(engine, rec.namespace, ex.workflowId, ex.runId);
+    const status = statusOf(run);
+    if (status === S.WORKFLOW_EXECUTION_STATUS_RUNNING) return true;
+    const recent = rec.info.recentActions.find((a) => a.workflowId === ex.workflowId);
+    if (recent) recent.status = status;
+    const close = run?.ms.closeEvent;
+    const completed = close?.workflowExecutionCompletedEventAttributes;
+    const failed = close?.workflowExecutionFailedEventAttributes;
+    if (completed) {
+      rec.internal.lastCompletionResult = completed.result ?? null;
+      rec.internal.continuedFailure = null;
+    } else if (failed) {
+      rec.internal.continuedFailure = failed.failure ?? null;
+    }
+    const failedStatus = status === S.WORKFLOW_EXECUTION_STATUS_FAILED || status === S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+    const state = rec.schedule.state ?? (rec.schedule.state = {});
+    if (rec.schedule.policies?.pauseOnFailure && failedStatus && !state.paused) {
+      state.paused = true;
+      state.notes = failed
+        ? `paused due to workflow failure: ${ex.workflowId}: ${failed.failure?.message ?? ''}`
+        : `paused due to workflow timeout: ${ex.workflowId}`;
+      rec.internal.conflictToken++;
+    }
+    return false;
+  });
+}

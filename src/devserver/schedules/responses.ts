@@ -35,6 +35,25 @@ export function applyPatch(scheduler: Scheduler, e: Entry, patch: Patch): void {
   }
 }
 
+/**
+ * Up to n future action times after the last processed time, as Describe and List show them: limited
+ * actions cut the list, pausing does not, times before the last update are left out.
+ */
+export function futureActionTimes(scheduler: Scheduler, e: Entry, n: number): number[] {
+  const state = e.rec.schedule.state;
+  const count = state?.limitedActions ? Math.min(Number(state.remainingActions ?? 0), n) : n;
+  const out: number[] = [];
+  let t = e.rec.internal.lastProcessedMs;
+  while (out.length < count) {
+    const next = scheduler.nextTime(e, t);
+    if (!next) break;
+    t = next.next;
+    if (e.rec.info.updateTimeMs > t) continue;
+    out.push(t);
+  }
+  return out;
+}
+
 function actionResult(a: ActionRecord): L<pb.api.schedule.v1.IScheduleActionResult> {
   return {
     scheduleTime: tsFromMs(a.scheduleTimeMs), actualTime: tsFromMs(a.actualTimeMs),
@@ -51,7 +70,7 @@ export function describeResponse(scheduler: Scheduler, e: Entry) {
       actionCount: info.actionCount, missedCatchupWindow: info.missedCatchupWindow, overlapSkipped: info.overlapSkipped,
       bufferDropped: info.bufferDropped, bufferSize: rec.internal.buffered.length, runningWorkflows: info.running,
       recentActions: info.recentActions.map(actionResult),
-      futureActionTimes: scheduler.futureActionTimes(e, LIMITS.futureActionCount).map(tsFromMs),
+      futureActionTimes: futureActionTimes(scheduler, e, LIMITS.futureActionCount).map(tsFromMs),
       createTime: tsFromMs(info.createTimeMs), updateTime: info.updateTimeMs ? tsFromMs(info.updateTimeMs) : null,
       invalidScheduleError: info.invalidScheduleError,
     },
@@ -73,7 +92,7 @@ export function listEntry(scheduler: Scheduler, e: Entry) {
       workflowType: rec.schedule.action?.startWorkflow?.workflowType ?? null,
       notes: rec.schedule.state?.notes ?? '', paused: rec.schedule.state?.paused ?? false,
       recentActions: rec.info.recentActions.slice(-LIMITS.recentActionCountForList).map(actionResult),
-      futureActionTimes: scheduler.futureActionTimes(e, LIMITS.futureActionCountForList).map(tsFromMs),
+      futureActionTimes: futureActionTimes(scheduler, e, LIMITS.futureActionCountForList).map(tsFromMs),
     },
   };
 }

@@ -4,11 +4,11 @@
  * and the watcher are rebuilt from them on every wake, so a restored record resumes with its catch-up.
  */
 import type { Engine } from '../engine.js';
-import { WorkflowExecutionStatus as WS, durationMs } from '../proto.js';
+import { durationMs } from '../proto.js';
 import { compileSpec } from './spec.js';
 import type { CompiledSpec, NextTime } from './spec.js';
 import { processBuffer } from './buffer.js';
-import { latestRun, startAction, statusOf, stopRun } from './actions.js';
+import { latestRun, refreshRunning, startAction, stopRun } from './actions.js';
 import type { ActionRecord, ScheduleRecord } from './state.js';
 import { LIMITS, Overlap } from './state.js';
 
@@ -174,40 +174,9 @@ export class Scheduler {
     return b !== undefined && this.resolveOverlap(e, b.overlapPolicy) === Overlap.ALLOW_ALL;
   }
 
-  /** Updates what we know of started runs (the server's refresh/watcher), pause-on-failure included. */
-  refresh(e: Entry): void {
-    const rec = e.rec;
-    rec.info.running = rec.info.running.filter((ex) => {
-      const run = latestRun(this.engine, rec.namespace, ex.workflowId, ex.runId);
-      const status = statusOf(run);
-      if (status === WS.WORKFLOW_EXECUTION_STATUS_RUNNING) return true;
-      const recent = rec.info.recentActions.find((a) => a.workflowId === ex.workflowId);
-      if (recent) recent.status = status;
-      const close = run?.ms.closeEvent;
-      const completed = close?.workflowExecutionCompletedEventAttributes;
-      const failed = close?.workflowExecutionFailedEventAttributes;
-      if (completed) {
-        rec.internal.lastCompletionResult = completed.result ?? null;
-        rec.internal.continuedFailure = null;
-      } else if (failed) {
-        rec.internal.continuedFailure = failed.failure ?? null;
-      }
-      const failedStatus = status === WS.WORKFLOW_EXECUTION_STATUS_FAILED || status === WS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
-      const state = rec.schedule.state ?? (rec.schedule.state = {});
-      if (rec.schedule.policies?.pauseOnFailure && failedStatus && !state.paused) {
-        state.paused = true;
-        state.notes = failed
-          ? `paused due to workflow failure: ${ex.workflowId}: ${failed.failure?.message ?? ''}`
-          : `paused due to workflow timeout: ${ex.workflowId}`;
-        rec.internal.conflictToken++;
-      }
-      return false;
-    });
-  }
-
   /** Returns true when it should be called again right away. */
   private processBuffer(e: Entry): boolean {
-    this.refresh(e);
+    refreshRunning(this.engine, e.rec);
     const rec = e.rec;
     if (!rec.schedule.action?.startWorkflow || rec.internal.buffered.length === 0) {
       rec.internal.buffered = [];
@@ -268,22 +237,6 @@ export class Scheduler {
   private retentionExpiration(e: Entry, nextWakeup: number | null): number | null {
     if (e.rec.schedule.state?.paused || (nextWakeup !== null && this.canTake(e, false, false)) || this.hasMoreAllowAllBackfills(e)) return null;
     return lastEvent(e.rec) + LIMITS.retentionMs;
-  }
-
-  /** Up to n future action times after the last processed time, as Describe and List show them. */
-  futureActionTimes(e: Entry, n: number): number[] {
-    const state = e.rec.schedule.state;
-    const count = state?.limitedActions ? Math.min(Number(state.remainingActions ?? 0), n) : n;
-    const out: number[] = [];
-    let t = e.rec.internal.lastProcessedMs;
-    while (out.length < count && e.spec) {
-      const next = this.nextTime(e, t);
-      if (!next) break;
-      t = next.next;
-      if (e.rec.info.updateTimeMs > t) continue;
-      out.push(t);
-    }
-    return out;
   }
 }
 

@@ -7,8 +7,9 @@
 import type { L, pb } from '../proto.js';
 import { durationMs, msDuration, msFromTs } from '../proto.js';
 import type { Range, StructuredCalendar } from './calendar.js';
-import { MAX_YEAR, MIN_YEAR, calendarToStructured, compileCalendar, parseCron } from './calendar.js';
-import type { CompiledCalendar } from './calendar.js';
+import { MAX_YEAR, MIN_YEAR, calendarToStructured, parseCron } from './calendar.js';
+import { compileCalendar } from './calendar-match.js';
+import type { CompiledCalendar } from './calendar-match.js';
 import { loadZone } from './tz.js';
 import { fingerprint32, goTimeBinary } from './farmhash.js';
 
