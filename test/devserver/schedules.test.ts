@@ -165,6 +165,47 @@ describe('schedules', () => {
     expect(d.info.recentActions[1]!.takenAt.getTime()).toBeGreaterThanOrEqual(d.info.recentActions[1]!.scheduledAt.getTime() + 500);
   });
 
+  it('overlap TERMINATE_OTHER terminates the running one before starting the next', async () => {
+    const { handle } = await create('terminate', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('terminate'), { workflowType: 'blockForever' }),
+      policies: { overlap: ScheduleOverlapPolicy.TERMINATE_OTHER },
+    });
+    const d = await untilActions(handle, 2);
+    await handle.delete();
+    const [first, second] = d.info.recentActions.map((r) => r.action.workflow.workflowId);
+    const history = await h.history(first!);
+    const last = history.events?.at(-1);
+    expect(last?.workflowExecutionTerminatedEventAttributes?.reason).toBe('terminated by schedule overlap policy');
+    expect(last?.workflowExecutionTerminatedEventAttributes?.identity).toBe(`temporal-scheduler-${h.namespace}-${handle.scheduleId}`);
+    await h.client.workflow.getHandle(second!).terminate('test over');
+  });
+
+  it('pause on failure pauses the schedule with the failure in the note', async () => {
+    const { handle } = await create('onfailure', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('onfailure'), { workflowType: 'failWith', args: ['boom', 'Boom', true] }),
+      policies: { pauseOnFailure: true },
+    });
+    const d = await waitFor('the schedule to pause', async () => {
+      const desc = await handle.describe();
+      return desc.state.paused ? desc : undefined;
+    });
+    const failed = d.info.recentActions[0]!.action.workflow.workflowId;
+    expect(d.state.note).toBe(`paused due to workflow failure: ${failed}: boom`);
+    expect(d.info.numActionsTaken).toBe(1);
+  });
+
+  it('backfill starts every matching time of a past range, start inclusive', async () => {
+    const wf = h.workflowId('backfill');
+    const { handle } = await create('backfill', { spec: { intervals: [{ every: '1m' }] }, action: action(wf, { workflowType: 'echo', args: ['bf'] }) });
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+    await handle.backfill({ start, end: new Date(start.getTime() + 2 * 60_000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+    const d = await untilActions(handle, 3);
+    expect(d.info.recentActions.map((r) => r.scheduledAt.getTime() - start.getTime())).toEqual([0, 60_000, 120_000]);
+    const first = d.info.recentActions[0]!.action.workflow.workflowId;
+    expect(first).toBe(`${wf}-${start.toISOString().replace('.000Z', 'Z')}`);
+    expect(await h.client.workflow.getHandle(first).result()).toBe('bf');
+  });
+
   it('limited actions stop after the last one', async () => {
     const { handle } = await create('limited', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('limited'), { workflowType: 'echo', args: ['l'] }),
