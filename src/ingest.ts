@@ -11,7 +11,7 @@ import { flagParseOptions } from './flags/index.js';
 import { Ledger } from './ingest/ledger.js';
 import { processFlag } from './ingest/process.js';
 import type { ProcessContext } from './ingest/process.js';
-import { drainedWorkers, listWaiting } from './ingest/scan.js';
+import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './ingest/scan.js';
 import type { StabilityTracker } from './ingest/scan.js';
 import { isUnreachable, registerSearchAttributes } from './ingest/starter.js';
 import { watchInbox } from './ingest/watch.js';
@@ -48,6 +48,8 @@ const BACKOFF_INITIAL_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** How soon a flag that could not be read for now (still being written, replaced) is looked at again. */
 const RETRY_LATER_MS = 1_000;
+/** Workers whose flags are handled side by side in one pass (an ingest serving one worker: no effect). */
+const PARALLEL_WORKERS = 8;
 
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const { config, client } = options;
@@ -130,18 +132,21 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     const mode = watcher.mode();
     const listing = await listWaiting(inbox, { stability: mode === 'polling' ? stability : undefined, pollInterval: config.ingest.poll_interval });
     if (listing.unsettled) later(config.ingest.poll_interval);
-    for (const waiting of listing.flags) {
-      if (stopped) return;
-      if (waiting.workerId !== undefined ? drained.includes(waiting.workerId) : drained.length > 0) {
-        later(config.ingest.poll_interval);
-        continue;
+    const ready = listing.flags.filter((w) => !(w.workerId !== undefined ? drained.includes(w.workerId) : drained.length > 0));
+    if (ready.length < listing.flags.length) later(config.ingest.poll_interval);
+    if (ready.length === 0 || !(await ensureRegistered())) return;
+    // Priority is per worker (SPEC): one worker's flags go one at a time in order, workers side by side.
+    let failure: { error: unknown; what: string } | undefined;
+    await eachLimited(groupByWorker(ready), PARALLEL_WORKERS, async (flags) => {
+      for (const waiting of flags) {
+        if (stopped || failure !== undefined) return;
+        const result = await processFlag(ctx, waiting.name, waiting.stats);
+        if (result.kind === 'temporal') failure ??= { error: result.error, what: `start ${waiting.name}` };
+        else if (result.kind === 'later') later(RETRY_LATER_MS);
+        else if (result.temporal) temporalOk();
       }
-      if (!(await ensureRegistered())) return;
-      const result = await processFlag(ctx, waiting.name, waiting.stats);
-      if (result.kind === 'temporal') return temporalFailed(result.error, `start ${waiting.name}`);
-      if (result.kind === 'later') later(RETRY_LATER_MS);
-      else if (result.temporal) temporalOk();
-    }
+    });
+    if (failure !== undefined) temporalFailed(failure.error, failure.what);
   };
 
   let running: Promise<void> | undefined;

@@ -113,7 +113,7 @@ export async function exists(file: string): Promise<boolean> {
 }
 
 /** Polls until `probe` returns a defined value; for waiting on files and runs, not for timing. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
