@@ -53,6 +53,9 @@ describe('ingest: valid flags', () => {
     expect(description.typedSearchAttributes.get(WORKER_ID_KEY)).toBe(WORKER_ID);
     expect(description.typedSearchAttributes.get(HANDLER_KEY)).toBe('rollback_code');
     expect(description.typedSearchAttributes.get(TASK_LABEL_KEY)).toBe('AA v1-2');
+    // Registered by the ingest at start-up, as a real cluster requires.
+    const { customAttributes } = await engine.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    expect(customAttributes).toMatchObject({ WorkerId: 2, Handler: 2, TaskLabel: 1 });
     const ledger = await readJson(ledgerPath(config.paths.state, WORKER_ID)).catch(() => undefined);
     expect(ledger).toMatchObject({ task_id: id, run_id: receipt.run_id });
   });
