@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { readFlagFile } from '../flags/index.js';
+import { parseFlagName, readFlagFile } from '../flags/index.js';
 import type { Flag, FlagParseOptions } from '../flags/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
@@ -51,7 +51,8 @@ export async function processFlag(ctx: ProcessContext, name: string, stats: Stat
   const read = await readFlagFile(filePath, ctx.parseOptions);
   if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
   if (!read.ok) {
-    const rejected = await rejectFlag(filePath, ctx.outbox, { problems: read.problems, sha256: read.sha256 });
+    const named = parseFlagName(name);
+    const rejected = await rejectFlag(filePath, ctx.outbox, { problems: read.problems, sha256: read.sha256, workerId: named.ok ? named.workerId : undefined });
     ctx.logger.warn({ file: name, rejected_as: path.basename(rejected.file), problems: read.problems }, 'flag rejected; nothing started');
     return { kind: 'done', temporal: false };
   }

@@ -76,8 +76,9 @@ describe('ingest: bad flags are rejected, never started', () => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     await dropFlag(config.paths.inbox, name, text);
     const rejected = path.join(config.paths.outbox, 'rejected', name);
-    const error = await waitForJson<{ problems: { path: string; message: string }[]; file: string }>(`${rejected}.error.json`);
+    const error = await waitForJson<{ problems: { path: string; message: string }[]; file: string; worker_id: string | null }>(`${rejected}.error.json`);
     expect(error.file).toBe(name);
+    expect(error.worker_id).toBe(c.name?.startsWith('supervisor_frobnicate') === true ? null : name.endsWith('_W2.flag') ? 'W2' : WORKER_ID);
     expect(error.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: c.problem.path, message: expect.stringMatching(c.problem.message) })]));
     expect(await readFile(rejected, 'utf8')).toBe(text);
     expect(await readdir(config.paths.inbox)).toEqual([]);
