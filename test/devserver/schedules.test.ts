@@ -243,6 +243,15 @@ describe('schedules', () => {
     const listed: string[] = [];
     for await (const s of h.client.schedule.list()) listed.push(`${s.scheduleId}:${s.action?.workflowType ?? ''}`);
     expect(listed).toContain(`${handle.scheduleId}:echo`);
+    const query = async (q: string): Promise<string[]> => {
+      const ids: string[] = [];
+      for await (const s of h.client.schedule.list({ query: q })) ids.push(s.scheduleId);
+      return ids;
+    };
+    expect(await query(`ScheduleId = '${handle.scheduleId}'`)).toEqual([handle.scheduleId]);
+    await handle.pause('listed as paused');
+    expect(await query('TemporalSchedulePaused = true')).toContain(handle.scheduleId);
+    expect(await query('TemporalSchedulePaused = false')).not.toContain(handle.scheduleId);
     await handle.delete();
     await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });

@@ -2,6 +2,7 @@
 import type { Engine } from '../engine.js';
 import { temporal, durationMs, msDuration, msFromTs, tsFromMs } from '../proto.js';
 import { alreadyStarted, invalidArgument, notFound } from '../errors.js';
+import { parseListQuery } from '../list-query.js';
 import { Scheduler } from './scheduler.js';
 import type { Entry } from './scheduler.js';
 import { compileSpec } from './spec.js';
@@ -68,6 +69,19 @@ export function schedulerOf(engine: Engine): Scheduler {
   return scheduler;
 }
 
+/** What a ListSchedules query can look at: the schedule id, whether it is paused, its search attributes. */
+function scheduleField(e: Entry, field: string): unknown {
+  if (field === 'ScheduleId') return e.rec.scheduleId;
+  if (field === 'TemporalSchedulePaused') return e.rec.schedule.state?.paused === true;
+  const payload = e.rec.searchAttributes?.indexedFields?.[field];
+  if (!payload?.data) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function scheduleHandlers(engine: Engine) {
   const scheduler = schedulerOf(engine);
   const require = (namespace: string, scheduleId: string): Entry => {
@@ -126,8 +140,8 @@ export function scheduleHandlers(engine: Engine) {
       return {};
     },
     ListSchedules: (req: Req<'ListSchedulesRequest'>) => {
-      if (req.query) throw invalidArgument(`ListSchedules query is not supported by this engine: ${req.query}`);
-      const all = scheduler.list(req.namespace).sort((a, b) => b.rec.info.createTimeMs - a.rec.info.createTimeMs || a.rec.scheduleId.localeCompare(b.rec.scheduleId));
+      const matches = parseListQuery(req.query ?? '');
+      const all = scheduler.list(req.namespace).filter((e) => matches((field) => scheduleField(e, field))).sort((a, b) => b.rec.info.createTimeMs - a.rec.info.createTimeMs || a.rec.scheduleId.localeCompare(b.rec.scheduleId));
       const offset = req.nextPageToken && req.nextPageToken.length > 0 ? Number(Buffer.from(req.nextPageToken).toString('utf8')) : 0;
       const size = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
       const page = all.slice(offset, offset + size);
