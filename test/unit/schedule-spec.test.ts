@@ -110,3 +110,10 @@ describe('farmhash Fingerprint32 (jitter hash)', () => {
     expect(Buffer.from(goTimeBinary(0)).toString('hex')).toBe('01' + '0000000e7791f700' + '00000000' + 'ffff');
   });
 });
+
+describe('over-excluded specs', () => {
+  it('give up instead of searching every second to 2100', () => {
+    const spec: ScheduleSpec = { interval: [{ interval: { seconds: 1 } }], excludeCalendar: [{ second: '*', minute: '*', hour: '*' }] };
+    expect(compileSpec(spec).getNextTime('s', Date.parse('2024-01-01T00:00:00Z'))).toBeNull();
+  });
+});

@@ -22,6 +22,12 @@ export interface Entry {
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
 
+  /**
+   * Called after every change to a schedule's records (null: deleted), synchronously, before the RPC that
+   * caused it answers: the place for a persistence layer to write them.
+   */
+  onChange: ((namespace: string, scheduleId: string, rec: ScheduleRecord | null) => void) | null = null;
+
   constructor(private readonly engine: Engine) {}
 
   get(namespace: string, scheduleId: string): Entry | undefined {
@@ -59,6 +65,7 @@ export class Scheduler {
     e.watcher?.abort();
     this.engine.timers.clear(timerKey(e));
     this.entries.delete(key(e.rec.namespace, e.rec.scheduleId));
+    this.onChange?.(e.rec.namespace, e.rec.scheduleId, null);
   }
 
   compile(e: Entry): void {
@@ -97,6 +104,7 @@ export class Scheduler {
     if (expires !== null) wakeAt = expires;
     if (wakeAt === null) this.engine.timers.clear(timerKey(e));
     else this.engine.timers.set(timerKey(e), wakeAt - now, () => this.wake(e));
+    this.onChange?.(e.rec.namespace, e.rec.scheduleId, e.rec);
   }
 
   nextTime(e: Entry, afterMs: number): NextTime | null {

@@ -13,6 +13,9 @@ import type { CompiledCalendar } from './calendar-match.js';
 import { loadZone } from './tz.js';
 import { fingerprint32, goTimeBinary } from './farmhash.js';
 
+/** Upper bound on excluded candidates examined per search. */
+const MAX_ITERATIONS = 100_000;
+
 export type ScheduleSpec = L<pb.api.schedule.v1.IScheduleSpec>;
 type ProtoCalendar = L<pb.api.schedule.v1.IStructuredCalendarSpec>;
 
@@ -110,7 +113,11 @@ export function compileSpec(spec: ScheduleSpec): CompiledSpec {
       // Before the allowed range: jump to just before it, so its first second can still match.
       if (startMs !== null && after < startMs) after = startMs - 1000;
       let nominal: number | null = null;
+      let iterations = 0;
       while (nominal === null || excl.some((x) => x.matches(nominal as number))) {
+        // An over-excluded spec would search to the year 2100 a second at a time: stop, as the server's
+        // compute limit does, and take no further action.
+        if (++iterations > MAX_ITERATIONS) return null;
         nominal = raw(Math.floor(after / 1000));
         if (nominal === null || (endMs !== null && nominal * 1000 > endMs)) return null;
         after = nominal * 1000;
