@@ -113,58 +113,68 @@ export function applyCommands(engine: Engine, run: Run, commands: ICommand[], co
   let activityCanceled = false;
   for (const cmd of commands) {
     if (!run.isOpen) break;
-    switch (cmd.commandType) {
-      case C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
-        const { attrs } = fillActivityAttributes(run, cmd);
-        if (attrs) scheduleActivity(engine, run, attrs, completedId);
-        break;
-      }
-      case C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
-        const info = run.ms.activities.get(Number(cmd.requestCancelActivityTaskCommandAttributes?.scheduledEventId));
-        if (info && requestCancelActivity(engine, run, info, completedId)) activityCanceled = true;
-        break;
-      }
-      case C.COMMAND_TYPE_START_TIMER:
-        startUserTimer(engine, run, cmd.startTimerCommandAttributes ?? {}, completedId);
-        break;
-      case C.COMMAND_TYPE_CANCEL_TIMER:
-        cancelUserTimer(engine, run, cmd.cancelTimerCommandAttributes?.timerId ?? '', completedId);
-        break;
-      case C.COMMAND_TYPE_RECORD_MARKER: {
-        const a = cmd.recordMarkerCommandAttributes ?? {};
-        run.append(E.EVENT_TYPE_MARKER_RECORDED, {
-          markerRecordedEventAttributes: { markerName: a.markerName, details: a.details, header: a.header, failure: a.failure, workflowTaskCompletedEventId: completedId },
-        });
-        break;
-      }
-      case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        run.append(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
-          upsertWorkflowSearchAttributesEventAttributes: {
-            searchAttributes: cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes, workflowTaskCompletedEventId: completedId,
-          },
-        });
-        break;
-      case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
-        run.append(E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
-          workflowPropertiesModifiedEventAttributes: {
-            upsertedMemo: cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo, workflowTaskCompletedEventId: completedId,
-          },
-        });
-        break;
-      case C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
-        initiateChild(engine, run, cmd.startChildWorkflowExecutionCommandAttributes ?? {}, completedId);
-        break;
-      case C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-        initiateExternalSignal(engine, run, cmd.signalExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
-        break;
-      case C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-        initiateExternalCancel(engine, run, cmd.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
-        break;
-      default:
-        closeByCommand(engine, run, cmd, completedId);
-    }
+    const before = run.events.length;
+    applyCommand(engine, run, cmd, completedId, () => {
+      activityCanceled = true;
+    });
+    // The command's user metadata (summary/details) goes on the event it produced, as the server does.
+    const produced = run.events[before];
+    if (produced && cmd.userMetadata) produced.userMetadata = cmd.userMetadata;
   }
   return { activityCanceled };
+}
+
+function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: number, onActivityCanceled: () => void): void {
+  switch (cmd.commandType) {
+    case C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+      const { attrs } = fillActivityAttributes(run, cmd);
+      if (attrs) scheduleActivity(engine, run, attrs, completedId);
+      break;
+    }
+    case C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
+      const info = run.ms.activities.get(Number(cmd.requestCancelActivityTaskCommandAttributes?.scheduledEventId));
+      if (info && requestCancelActivity(engine, run, info, completedId)) onActivityCanceled();
+      break;
+    }
+    case C.COMMAND_TYPE_START_TIMER:
+      startUserTimer(engine, run, cmd.startTimerCommandAttributes ?? {}, completedId);
+      break;
+    case C.COMMAND_TYPE_CANCEL_TIMER:
+      cancelUserTimer(engine, run, cmd.cancelTimerCommandAttributes?.timerId ?? '', completedId);
+      break;
+    case C.COMMAND_TYPE_RECORD_MARKER: {
+      const a = cmd.recordMarkerCommandAttributes ?? {};
+      run.append(E.EVENT_TYPE_MARKER_RECORDED, {
+        markerRecordedEventAttributes: { markerName: a.markerName, details: a.details, header: a.header, failure: a.failure, workflowTaskCompletedEventId: completedId },
+      });
+      break;
+    }
+    case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      run.append(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+        upsertWorkflowSearchAttributesEventAttributes: {
+          searchAttributes: cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes, workflowTaskCompletedEventId: completedId,
+        },
+      });
+      break;
+    case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+      run.append(E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
+        workflowPropertiesModifiedEventAttributes: {
+          upsertedMemo: cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo, workflowTaskCompletedEventId: completedId,
+        },
+      });
+      break;
+    case C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+      initiateChild(engine, run, cmd.startChildWorkflowExecutionCommandAttributes ?? {}, completedId);
+      break;
+    case C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+      initiateExternalSignal(engine, run, cmd.signalExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
+      break;
+    case C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+      initiateExternalCancel(engine, run, cmd.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
+      break;
+    default:
+      closeByCommand(engine, run, cmd, completedId);
+  }
 }
 
 function closeByCommand(engine: Engine, run: Run, cmd: ICommand, completedId: number): void {

@@ -83,5 +83,11 @@ export function describeWorkflow(engine: Engine, req: DescribeReq): DescribeResp
       : null,
     callbacks: [],
     pendingNexusOperations: [],
+    workflowExtendedInfo: {
+      executionExpirationTime: ms.executionExpiration ? tsFromMs(ms.executionExpiration) : null,
+      runExpirationTime: ms.runTimeoutMs > 0 ? tsFromMs(ms.executionTime + ms.runTimeoutMs) : null,
+      cancelRequested: ms.cancelRequested,
+      originalStartTime: tsFromMs(ms.startTime),
+    },
   };
 }

@@ -96,6 +96,7 @@ export function createRun(engine: Engine, p: StartParams): Run {
   const expiration = p.expiration ?? (execTimeout > 0 ? now + execTimeout : 0);
   const backoff = p.backoffMs ?? 0;
   run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
+    userMetadata: p.userMetadata ?? null,
     workflowExecutionStartedEventAttributes: {
       workflowType: { name: p.workflowType }, taskQueue: { name: p.taskQueue, kind: 1 }, input: p.input, header: p.header,
       workflowExecutionTimeout: optDuration(execTimeout), workflowRunTimeout: optDuration(runTimeout), workflowTaskTimeout: msDuration(taskTimeout),

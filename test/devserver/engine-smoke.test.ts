@@ -157,3 +157,13 @@ test('a query right after a signal sees the signal (consistent query)', async ()
     }
   });
 });
+
+test('user metadata: the start summary and details are described', async () => {
+  const handle = await client.workflow.start('smokeGreeting', {
+    taskQueue: 'smoke-6', workflowId: 'smoke-summary', args: ['meta'], staticSummary: 'greets once', staticDetails: 'details',
+  });
+  await withWorker('smoke-6', () => handle.result());
+  const described = await handle.describe();
+  expect(await described.staticSummary()).toBe('greets once');
+  expect(await described.staticDetails()).toBe('details');
+});
