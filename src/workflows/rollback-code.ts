@@ -20,6 +20,8 @@ export async function rollback_code(flag: HandlerInput): Promise<HandlerResult> 
     }
     const watcher = watcherActivities(settings);
     const reverted: string[] = [];
+    /** Commits whose revert a retried activity found already committed (a crash mid-revert). */
+    const alreadyReverted: string[] = [];
     const details: Record<string, unknown> = { commits_back: commitsBack };
     let error: string | undefined;
     let failedCommit: string | null = null;
@@ -35,8 +37,9 @@ export async function rollback_code(flag: HandlerInput): Promise<HandlerResult> 
       } else {
         for (const commit of targets) {
           try {
-            await git.revertCommit(commit.sha);
+            const done = await git.revertCommit(commit.sha);
             reverted.push(commit.sha);
+            if (done.alreadyReverted) alreadyReverted.push(commit.sha);
           } catch (revertError) {
             if (isCancellation(revertError)) throw revertError;
             failedCommit = commit.sha;
@@ -65,7 +68,7 @@ export async function rollback_code(flag: HandlerInput): Promise<HandlerResult> 
     }
     const success = error === undefined && details.watcher_started === true;
     error ??= success ? undefined : String(details.watcher_start_error);
-    Object.assign(details, { commits_reverted: reverted.length, reverted_commits: reverted, failed_commit: failedCommit, success, error: error ?? null });
+    Object.assign(details, { commits_reverted: reverted.length, reverted_commits: reverted, already_reverted: alreadyReverted, failed_commit: failedCommit, success, error: error ?? null });
     info('rollback finished', { commits_reverted: reverted.length, final_commit: details.final_commit });
     return success ? { success, details } : { success, error, details };
   });

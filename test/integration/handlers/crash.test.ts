@@ -1,0 +1,77 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import type { Config } from '../../../src/config/schema.js';
+import type { HandlerResult } from '../../../src/workflows/definitions.js';
+import type { GitFixture } from '../../helpers/git.js';
+import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { isProcessAlive, waitFor } from '../../helpers/process.js';
+import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { killSeen, seenPids, watcherPid } from './support.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+
+describe('a worker SIGKILLed in the middle of rollback_code', () => {
+  let env: SupervisorEnv;
+  let temp: TempDir;
+  let repo: GitFixture;
+  let config: Config;
+  let worker: RunningWorker | undefined;
+
+  beforeAll(async () => {
+    isolateGitEnv();
+    env = await startSupervisorEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    killSeen();
+    await temp?.cleanup();
+  });
+
+  it('finishes after a restart with every commit reverted exactly once and the watcher running', async () => {
+    temp = await makeTempDir('ts-handlers-crash-');
+    repo = await makeGitFixture(temp.path);
+    config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
+    const configFile = path.join(temp.path, 'config.json');
+    const bundleFile = path.join(temp.path, 'bundle.js');
+    await writeFile(configFile, JSON.stringify(config));
+    await writeFile(bundleFile, env.bundle.code);
+    // Each commit (a revert too) takes a moment in a post-commit hook, so the kill lands inside a revert.
+    await writeFile(path.join(repo.work, '.git', 'hooks', 'post-commit'), '#!/bin/sh\nsleep 0.4\n', { mode: 0o755 });
+    const commits = [];
+    for (const name of ['one', 'two', 'three', 'four', 'five']) commits.push(await repo.commit(repo.work, name, { [`${name}.txt`]: `${name}\n` }));
+
+    // node itself with tsx's loader (not the tsx launcher, which forks): the pid we SIGKILL is the worker.
+    const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
+    if (child.pid !== undefined) seenPids.add(child.pid);
+    await waitFor('worker process ready', () => new Promise<boolean>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().includes('ready')))), 60_000);
+
+    const handle = await env.start(config, { task_id: 'rb_crash', handler: 'rollback_code', requested_by: 'ops', params: { commits_back: 5 } });
+    // Killed as soon as the first revert commit exists: the rest of the rollback is still ahead.
+    await waitFor('first revert', async () => (await repo.subjects(repo.work, 1))[0]?.startsWith('Revert') === true, 30_000, 5);
+    child.kill('SIGKILL');
+    await child;
+    const revertsAtKill = (await repo.subjects(repo.work, 6)).filter((subject) => subject.startsWith('Revert')).length;
+    expect(revertsAtKill).toBeLessThan(5);
+    expect(await isProcessAlive(child.pid ?? 0)).toBe(false);
+
+    worker = await env.startWorker(config);
+    const result = (await handle.result()) as HandlerResult;
+    expect(result).toMatchObject({ success: true, details: { commits_reverted: 5, reverted_commits: [...commits].reverse() } });
+    // The kill landed while the first revert's hook ran: that revert was committed by the dead worker's
+    // git, its activity timed out, and the retry recognised the finished revert instead of making another.
+    expect(result.details.already_reverted).toEqual([commits[4]]);
+    const subjects = await repo.subjects(repo.work, 11);
+    expect(subjects).toEqual(['Revert "one"', 'Revert "two"', 'Revert "three"', 'Revert "four"', 'Revert "five"', 'five', 'four', 'three', 'two', 'one', 'initial']);
+    expect(await repo.git(repo.work, 'status', '--porcelain')).toBe('');
+    expect(await watcherPid(config)).toBeDefined();
+  }, 180_000);
+});
