@@ -4,6 +4,7 @@ import { temporal, durationMs, msDuration, msFromTs, tsFromMs } from '../proto.j
 import { alreadyStarted, invalidArgument, notFound } from '../errors.js';
 import { parseListQuery } from '../list-query.js';
 import { Scheduler } from './scheduler.js';
+import { latestRun } from './actions.js';
 import type { Entry } from './scheduler.js';
 import { compileSpec } from './spec.js';
 import type { ScheduleProto } from './state.js';
@@ -109,8 +110,10 @@ export function scheduleHandlers(engine: Engine) {
     },
     DescribeSchedule: (req: Req<'DescribeScheduleRequest'>) => {
       const e = require(req.namespace, req.scheduleId);
-      // Catch up on anything due (and on closed runs) before answering, so the answer is current.
-      scheduler.wake(e);
+      // Like the server's frontend: if a run the schedule believes running has closed, refresh first (a
+      // wake-up), so buffered starts go ahead; otherwise describing changes nothing.
+      const closed = e.rec.info.running.some((ex) => !latestRun(engine, req.namespace, ex.workflowId, ex.runId)?.isOpen);
+      if (closed) scheduler.wake(e);
       return { ...describeResponse(scheduler, e), conflictToken: encodeToken(e.rec.internal.conflictToken) };
     },
     UpdateSchedule: (req: Req<'UpdateScheduleRequest'>) => {
