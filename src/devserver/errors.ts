@@ -36,10 +36,6 @@ export function notFound(message: string): RpcError {
   return new RpcError(status.NOT_FOUND, message);
 }
 
-export function failedPrecondition(message: string): RpcError {
-  return new RpcError(status.FAILED_PRECONDITION, message);
-}
-
 export function workflowNotFound(workflowId: string, runId?: string | null): RpcError {
   const execution = runId ? `WorkflowId: ${workflowId}, RunId: ${runId}` : `WorkflowId: ${workflowId}`;
   return notFound(`workflow execution not found for ${execution}`);
@@ -78,6 +74,3 @@ export function workflowNotReady(message: string): RpcError {
   });
 }
 
-export function taskNotFound(message = 'Workflow task not found.'): RpcError {
-  return notFound(message);
-}

@@ -28,10 +28,6 @@ export function armUserTimer(engine: Engine, run: Run, timerId: string): void {
   });
 }
 
-export function hasTimer(run: Run, timerId: string): boolean {
-  return run.ms.timers.has(timerId) || run.buffered.some((ev) => ev.timerFiredEventAttributes?.timerId === timerId);
-}
-
 export function cancelUserTimer(engine: Engine, run: Run, timerId: string, completedId: number): void {
   let startedId = run.ms.timers.get(timerId)?.startedId;
   if (startedId === undefined) {

@@ -150,7 +150,7 @@ function startedAttributes(run: Run, scheduledId: number, identity: string, gene
 }
 
 /** The scheduled/started pair of a transient task: shown to the worker, written only when it completes. */
-export function transientEvents(run: Run, identity: string): IHistoryEvent[] {
+function transientEvents(run: Run, identity: string): IHistoryEvent[] {
   const wft = run.ms.wft;
   if (!wft) return [];
   return [
