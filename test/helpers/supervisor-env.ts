@@ -23,9 +23,11 @@ import type { DevServer } from '../../src/devserver/index.js';
 import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/workflows/definitions.js';
-import { handlerWorkflowId } from '../../src/workflows/definitions.js';
+import { handlerWorkflowId, lockWorkflowId } from '../../src/workflows/definitions.js';
 import { auditSinkFor, createSupervisorWorker } from '../../src/worker.js';
 import type { SupervisorWorkerOptions } from '../../src/worker.js';
+import { collectRunHistories } from '../devserver/histories.js';
+import type { RunRef } from '../devserver/histories.js';
 import { installQuietRuntime } from '../devserver/runtime.js';
 import { fakeWatcherArgs } from './fake-watcher.js';
 import type { FakeWatcherVariant } from './fake-watcher.js';
@@ -97,6 +99,8 @@ export interface SupervisorEnv {
   server: DevServer;
   client: Client;
   bundle: { code: string };
+  /** Replays every handler and lock history this file produced against the bundle: determinism check. */
+  replayAll(): Promise<void>;
   /** A config rooted in `dir` with a fresh worker id, the fake watcher and a harmless deps install. */
   config(dir: string, options?: EnvConfigOptions): Config;
   startWorker(config: Config, options?: StartWorkerOptions): Promise<RunningWorker>;
@@ -123,6 +127,8 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const workers = new Set<RunningWorker>();
+  const runs: RunRef[] = [];
+  const workerIds: string[] = [];
   let seq = 0;
 
   async function wrappedWorker(config: Config, wrap: (activities: Activities) => Activities) {
@@ -144,6 +150,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
     config(dir, options = {}) {
       seq += 1;
       const workerId = `W${process.pid}-${seq}`;
+      workerIds.push(workerId);
       const state = path.join(dir, '00_STATE');
       const heartbeatFile = path.join(state, `watcher_heartbeat_${workerId}.json`);
       const marker = path.join(dir, 'deps-installed.txt');
@@ -200,6 +207,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
     },
     async start(config, input) {
       const flag = Flag.parse(input);
+      runs.push({ workflowId: handlerWorkflowId(config.worker_id, flag.task_id) });
       return client.workflow.start(flag.handler, {
         workflowId: handlerWorkflowId(config.worker_id, flag.task_id),
         taskQueue: taskQueueOf(config),
@@ -209,6 +217,19 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
     async run(config, input) {
       const handle = await env.start(config, input);
       return (await handle.result()) as HandlerResult;
+    },
+    async replayAll() {
+      const locks: RunRef[] = [];
+      for (const workerId of workerIds) {
+        const id = lockWorkflowId(workerId);
+        if (await client.workflow.getHandle(id).describe().then(() => true, () => false)) locks.push({ workflowId: id });
+      }
+      const histories = await collectRunHistories(client, [...runs, ...locks]);
+      const failures: string[] = [];
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'supervisor-handlers' }, histories)) {
+        if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
+      }
+      if (failures.length > 0) throw new Error(`histories failed to replay:\n${failures.join('\n')}`);
     },
     async teardown() {
       for (const worker of [...workers]) await worker.stop().catch(() => undefined);

@@ -29,7 +29,11 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     env = await startSupervisorEnv();
   });
   afterAll(async () => {
-    await env?.teardown();
+    try {
+      await env?.replayAll();
+    } finally {
+      await env?.teardown();
+    }
   });
   afterEach(async () => {
     await worker?.stop();

@@ -28,7 +28,11 @@ describe('a worker SIGKILLed in the middle of rollback_code', () => {
     env = await startSupervisorEnv();
   });
   afterAll(async () => {
-    await env?.teardown();
+    try {
+      await env?.replayAll();
+    } finally {
+      await env?.teardown();
+    }
   });
   afterEach(async () => {
     await worker?.stop();

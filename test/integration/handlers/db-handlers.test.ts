@@ -21,8 +21,12 @@ describe('verify_db against the MariaDB harness', () => {
     [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database: 'supervisor_verify' })]);
   });
   afterAll(async () => {
-    await env?.teardown();
-    await db?.stop();
+    try {
+      await env?.replayAll();
+    } finally {
+      await env?.teardown();
+      await db?.stop();
+    }
   });
   afterEach(async () => {
     await worker?.stop();

@@ -46,7 +46,11 @@ describe('one handler at a time per worker, in priority order', () => {
     env = await startSupervisorEnv();
   });
   afterAll(async () => {
-    await env?.teardown();
+    try {
+      await env?.replayAll();
+    } finally {
+      await env?.teardown();
+    }
   });
   afterEach(async () => {
     await worker?.stop();

@@ -29,8 +29,12 @@ describe('watcher handlers with the audit in MariaDB', () => {
     [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database: 'supervisor_handlers' })]);
   });
   afterAll(async () => {
-    await env?.teardown();
-    await db?.stop();
+    try {
+      await env?.replayAll();
+    } finally {
+      await env?.teardown();
+      await db?.stop();
+    }
   });
   afterEach(async () => {
     await worker?.stop();
