@@ -2,6 +2,7 @@
  * Schedules through `client.schedule` of the real SDK: intervals and cron specs, pause/unpause, trigger,
  * overlap policies, limited actions, describe/list/update/delete, matching times, and the search
  * attributes and workflow ids of the runs a schedule starts (`<workflowId>-<RFC3339 nominal time>`).
+ * Tests run concurrently (each on its own schedule) because most of their time is waiting for the clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
@@ -56,7 +57,7 @@ async function untilActions(handle: ScheduleHandle, n: number): Promise<Schedule
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('schedules', () => {
-  it('interval spec: runs every second with timestamped ids and the scheduled-by search attributes', async () => {
+  it.concurrent('interval spec: runs every second with timestamped ids and the scheduled-by search attributes', async () => {
     const wf = h.workflowId('interval');
     const { handle } = await create('interval', { spec: { intervals: [{ every: '1s' }] }, action: action(wf, { workflowType: 'echo', args: ['tick'] }) });
     const d = await untilActions(handle, 2);
@@ -81,7 +82,7 @@ describe('schedules', () => {
     expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);
   });
 
-  it('cron spec: matches only the listed seconds and is described as a structured calendar', async () => {
+  it.concurrent('cron spec: matches only the listed seconds and is described as a structured calendar', async () => {
     const { handle } = await create('cron', {
       spec: { cronExpressions: ['*/2 * * * * * *'] }, action: action(h.workflowId('cron'), { workflowType: 'echo', args: ['c'] }),
     });
@@ -91,7 +92,7 @@ describe('schedules', () => {
     expect(d.spec.calendars?.[0]?.year).toEqual([]); // all years
   });
 
-  it('pause and unpause with notes; a paused schedule takes no scheduled actions', async () => {
+  it.concurrent('pause and unpause with notes; a paused schedule takes no scheduled actions', async () => {
     const { handle } = await create('pause', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('pause'), { workflowType: 'echo', args: ['p'] }),
       state: { paused: true, note: 'created paused' },
@@ -111,7 +112,7 @@ describe('schedules', () => {
     expect(d.state.note).toBe('hold');
   });
 
-  it('trigger immediately starts a run even while paused', async () => {
+  it.concurrent('trigger immediately starts a run even while paused', async () => {
     const { handle } = await create('trigger', {
       spec: { calendars: [{ year: 2099, month: 'JANUARY', dayOfMonth: 1 }] },
       action: action(h.workflowId('trigger'), { workflowType: 'echo', args: ['now'] }), state: { paused: true },
@@ -125,7 +126,7 @@ describe('schedules', () => {
     expect(d.info.nextActionTimes.map((t) => t.toISOString())).toEqual(['2099-01-01T00:00:00.000Z']);
   });
 
-  it('overlap SKIP keeps one run and counts the skipped; ALLOW_ALL starts every time', async () => {
+  it.concurrent('overlap SKIP keeps one run and counts the skipped; ALLOW_ALL starts every time', async () => {
     const skip = await create('skip', { spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('skip'), { workflowType: 'blockForever' }) });
     const all = await create('allow', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('allow'), { workflowType: 'blockForever' }),
@@ -149,7 +150,7 @@ describe('schedules', () => {
     }
   });
 
-  it('overlap BUFFER_ONE starts the buffered run when the running one closes', async () => {
+  it.concurrent('overlap BUFFER_ONE starts the buffered run when the running one closes', async () => {
     const { handle } = await create('buffer', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('buffer'), { workflowType: 'sleepThenReturn', args: [1800, 'b'] }),
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE },
@@ -165,7 +166,7 @@ describe('schedules', () => {
     expect(d.info.recentActions[1]!.takenAt.getTime()).toBeGreaterThanOrEqual(d.info.recentActions[1]!.scheduledAt.getTime() + 500);
   });
 
-  it('overlap TERMINATE_OTHER terminates the running one before starting the next', async () => {
+  it.concurrent('overlap TERMINATE_OTHER terminates the running one before starting the next', async () => {
     const { handle } = await create('terminate', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('terminate'), { workflowType: 'blockForever' }),
       policies: { overlap: ScheduleOverlapPolicy.TERMINATE_OTHER },
@@ -180,7 +181,7 @@ describe('schedules', () => {
     await h.client.workflow.getHandle(second!).terminate('test over');
   });
 
-  it('pause on failure pauses the schedule with the failure in the note', async () => {
+  it.concurrent('pause on failure pauses the schedule with the failure in the note', async () => {
     const { handle } = await create('onfailure', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('onfailure'), { workflowType: 'failWith', args: ['boom', 'Boom', true] }),
       policies: { pauseOnFailure: true },
@@ -194,7 +195,7 @@ describe('schedules', () => {
     expect(d.info.numActionsTaken).toBe(1);
   });
 
-  it('backfill starts every matching time of a past range, start inclusive', async () => {
+  it.concurrent('backfill starts every matching time of a past range, start inclusive', async () => {
     const wf = h.workflowId('backfill');
     const { handle } = await create('backfill', { spec: { intervals: [{ every: '1m' }] }, action: action(wf, { workflowType: 'echo', args: ['bf'] }) });
     const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
@@ -206,7 +207,7 @@ describe('schedules', () => {
     expect(await h.client.workflow.getHandle(first).result()).toBe('bf');
   });
 
-  it('limited actions stop after the last one', async () => {
+  it.concurrent('limited actions stop after the last one', async () => {
     const { handle } = await create('limited', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('limited'), { workflowType: 'echo', args: ['l'] }),
       state: { remainingActions: 2 },
@@ -219,7 +220,7 @@ describe('schedules', () => {
     expect(d.info.nextActionTimes).toEqual([]);
   });
 
-  it('update, list, matching times, duplicate create, invalid spec and delete', async () => {
+  it.concurrent('update, list, matching times, duplicate create, invalid spec and delete', async () => {
     const { handle } = await create('update', {
       spec: { cronExpressions: ['0 * * * *'] }, action: action(h.workflowId('update'), { workflowType: 'echo', args: ['u'] }),
     });
@@ -258,7 +259,7 @@ describe('schedules', () => {
 });
 
 describe('schedule catch-up after the engine was down', () => {
-  it('restored records start what is due within the catch-up window and count the older times as missed', async () => {
+  it.concurrent('restored records start what is due within the catch-up window and count the older times as missed', async () => {
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
     const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
     const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
