@@ -72,6 +72,13 @@ describe('schedules', () => {
     const described = await run.describe();
     expect(described.searchAttributes.TemporalScheduledById).toEqual([handle.scheduleId]);
     expect((described.searchAttributes.TemporalScheduledStartTime as Date[])[0]?.getTime()).toBe(a!.scheduledAt.getTime());
+    // The first run's result is handed to the next one, as the server does for non-overlapping runs.
+    const second = b!.action.workflow;
+    h.track({ workflowId: second.workflowId, runId: second.firstExecutionRunId });
+    const started = (await h.history(second.workflowId)).events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect(Buffer.from(started?.lastCompletionResult?.payloads?.[0]?.data ?? []).toString()).toBe('"tick"');
+    expect(started?.continuedExecutionRunId).toBe('');
+    expect(started?.identity).toBe(`temporal-scheduler-${h.namespace}-${handle.scheduleId}`);
     // Next action times: ten of them, a second apart, in the future.
     const next = d.info.nextActionTimes.map((t) => t.getTime());
     expect(next).toHaveLength(10);
