@@ -40,6 +40,8 @@ export interface LockTuning {
   gatherMs: number;
   /** How often the lock asks whether its holder still runs (recovery from a terminated holder). */
   holderCheckMs: number;
+  /** Continue-as-new past this many history events (default 2,000; the server's suggestion also counts). */
+  maxHistoryEvents?: number;
 }
 
 export const DEFAULT_LOCK_TUNING: LockTuning = { gatherMs: 1_000, holderCheckMs: 30_000 };

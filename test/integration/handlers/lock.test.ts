@@ -58,13 +58,13 @@ describe('one handler at a time per worker, in priority order', () => {
     await temp?.cleanup();
   });
 
-  async function setUp(deps?: { command: string; args: string[] }): Promise<void> {
+  async function setUp(deps?: { command: string; args: string[] }, lock: Record<string, number> = {}): Promise<void> {
     temp = await makeTempDir('ts-handlers-lock-');
     repo = await makeGitFixture(temp.path);
     config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
     if (deps !== undefined) config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...deps } } };
     // A gather window well above the time two starts take to reach the lock, even on a loaded machine.
-    worker = await env.startWorker(config, { lock: { gatherMs: 1_500, holderCheckMs: 1_000 } });
+    worker = await env.startWorker(config, { lock: { gatherMs: 1_500, holderCheckMs: 1_000, ...lock } });
   }
 
   it('restart_watcher and update_code dropped together: update_code runs first, they never overlap', async () => {
@@ -98,5 +98,22 @@ describe('one handler at a time per worker, in priority order', () => {
     const result = (await next.result()) as HandlerResult;
     expect(result.success).toBe(true);
     expect(await watcherPid(config)).toBe(result.details.pid);
+  });
+
+  it('continues as new when its history grows and keeps granting, in order, across runs', async () => {
+    await setUp(undefined, { gatherMs: 0, maxHistoryEvents: 15 });
+    for (const [i, handler] of (['pause_watcher', 'resume_watcher', 'restart_watcher'] as const).entries()) {
+      expect((await env.run(config, { task_id: `can_${i}`, handler, requested_by: 'ops' })).success).toBe(true);
+    }
+    // Two at once: one waits in the queue while the lock may be moving to a new run.
+    const results = (await Promise.all([
+      env.run(config, { task_id: 'can_a', handler: 'restart_watcher', requested_by: 'ops' }),
+      env.run(config, { task_id: 'can_b', handler: 'pause_watcher', requested_by: 'ops' }),
+    ])) as HandlerResult[];
+    expect(results.map((result) => result.success)).toEqual([true, true]);
+    const lock = env.client.workflow.getHandle(lockWorkflowId(config.worker_id));
+    const first = (await lock.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect(first?.continuedExecutionRunId).toBeTruthy();
+    expect(await lock.query(lockStateQuery)).toMatchObject({ holder: null, queue: [], tuning: { maxHistoryEvents: 15 } });
   });
 });
