@@ -188,6 +188,21 @@ describe('schedules', () => {
     await h.client.workflow.getHandle(second!).terminate('test over');
   });
 
+  it.concurrent('overlap CANCEL_OTHER requests cancellation and starts the next once the run is cancelled', async () => {
+    const { handle } = await create('cancel', {
+      spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('cancel'), { workflowType: 'blockForever' }),
+      policies: { overlap: ScheduleOverlapPolicy.CANCEL_OTHER },
+    });
+    const d = await untilActions(handle, 2);
+    await handle.delete();
+    const [first, second] = d.info.recentActions.map((r) => h.client.workflow.getHandle(r.action.workflow.workflowId));
+    expect((await first!.describe()).status.name).toBe('CANCELLED');
+    const history = await h.history(first!.workflowId);
+    const requested = history.events?.find((ev) => ev.workflowExecutionCancelRequestedEventAttributes);
+    expect(requested?.workflowExecutionCancelRequestedEventAttributes?.cause).toBe('cancelled by schedule overlap policy');
+    await second!.terminate('test over');
+  });
+
   it.concurrent('pause on failure pauses the schedule with the failure in the note', async () => {
     const { handle } = await create('onfailure', {
       spec: { intervals: [{ every: '1s' }] }, action: action(h.workflowId('onfailure'), { workflowType: 'failWith', args: ['boom', 'Boom', true] }),
