@@ -259,6 +259,10 @@ describe('schedules', () => {
     await expect(h.client.schedule.create({
       scheduleId: h.workflowId('bad'), spec: { cronExpressions: ['not a cron'] }, action: action('x', { workflowType: 'echo' }),
     })).rejects.toThrow('CronString does not have 5-7 fields');
+    await expect(h.client.schedule.create({
+      scheduleId: h.workflowId('badsa'), spec: { intervals: [{ every: '1h' }] },
+      action: action('x', { workflowType: 'echo', searchAttributes: { NotRegistered: ['x'] } }),
+    })).rejects.toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
     await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1s' }] } }));
     const d = await untilActions(handle, 1);
     expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);

@@ -100,6 +100,8 @@ export function scheduleHandlers(engine: Engine) {
       // The server starts the scheduler workflow: a second one fails as an already-started workflow.
       if (existing) throw alreadyStarted(req.requestId, '', `temporal-sys-scheduler:${req.scheduleId}`);
       const schedule = prepare(engine, req.namespace, req.schedule);
+      const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
+      if (saError) throw invalidArgument(saError);
       const rec = newRecord(req.namespace, engine.namespaces.require(req.namespace).id, req.scheduleId, schedule, Date.now());
       rec.createRequestId = req.requestId;
       rec.memo = req.memo ?? null;
@@ -119,6 +121,8 @@ export function scheduleHandlers(engine: Engine) {
     UpdateSchedule: (req: Req<'UpdateScheduleRequest'>) => {
       const e = require(req.namespace, req.scheduleId);
       const schedule = prepare(engine, req.namespace, req.schedule);
+      const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
+      if (saError) throw invalidArgument(saError);
       const token = decodeToken(req.conflictToken);
       // The server drops a conflicting update silently (the update is a signal to the scheduler).
       if (token !== 0 && token !== e.rec.internal.conflictToken) return {};
