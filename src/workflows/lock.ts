@@ -60,7 +60,7 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
     } else {
       const current = holder;
       const released = await condition(() => holder !== current, tuning.holderCheckMs);
-      if (!released && !(await workflowRunning(current))) {
+      if (!released && !(await holderRunning(current))) {
         log.warn('lock holder closed without releasing; lock freed', { holder: current.workflowId, runId: current.runId });
         if (holder === current) holder = null;
       }
@@ -70,6 +70,16 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
   // Sync signal handlers only: nothing is half handled here. Signals that arrive during this task
   // make the server refuse the continue-as-new and hand them to this run first.
   await continueAsNew<typeof supervisor_lock>({ holder, queue, tuning });
+
+  /** A check that cannot be made counts as "still running": the lock must never fail, nor free a live holder. */
+  async function holderRunning(current: LockRequest): Promise<boolean> {
+    try {
+      return await workflowRunning(current);
+    } catch (error) {
+      log.warn('cannot tell whether the lock holder still runs; asking again later', { holder: current.workflowId, error: String(error) });
+      return true;
+    }
+  }
 
   async function grantNext(): Promise<void> {
     queue.sort(byRank);
