@@ -3,6 +3,9 @@ import { compileSpec } from '../../src/devserver/schedules/spec.js';
 import type { ScheduleSpec } from '../../src/devserver/schedules/spec.js';
 import { parseCron } from '../../src/devserver/schedules/calendar.js';
 import { fingerprint32, goTimeBinary } from '../../src/devserver/schedules/farmhash.js';
+import { processBuffer } from '../../src/devserver/schedules/buffer.js';
+import { Overlap } from '../../src/devserver/schedules/state.js';
+import type { BufferedStart } from '../../src/devserver/schedules/state.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -115,5 +118,29 @@ describe('over-excluded specs', () => {
   it('give up instead of searching every second to 2100', () => {
     const spec: ScheduleSpec = { interval: [{ interval: { seconds: 1 } }], excludeCalendar: [{ second: '*', minute: '*', hour: '*' }] };
     expect(compileSpec(spec).getNextTime('s', Date.parse('2024-01-01T00:00:00Z'))).toBeNull();
+  });
+});
+
+describe('overlap buffer (processBuffer)', () => {
+  const start = (n: number, overlapPolicy = 0): BufferedStart => ({ nominalMs: n, actualMs: n, overlapPolicy, manual: false });
+  const as = (policy: number) => (p: number): number => p || policy;
+
+  it('starts one when nothing runs, and applies the policy to the rest', () => {
+    const buffer = [start(1), start(2), start(3)];
+    expect(processBuffer(buffer, false, as(Overlap.SKIP))).toMatchObject({ nonOverlapping: buffer[0], rest: [], skipped: 2 });
+    expect(processBuffer(buffer, false, as(Overlap.BUFFER_ONE))).toMatchObject({ nonOverlapping: buffer[0], rest: [buffer[1]], skipped: 1 });
+    expect(processBuffer(buffer, true, as(Overlap.BUFFER_ALL))).toMatchObject({ nonOverlapping: null, rest: buffer, skipped: 0 });
+  });
+
+  it('CANCEL_OTHER / TERMINATE_OTHER: replace a pending start, or stop the running one and keep the start', () => {
+    const buffer = [start(1), start(2)];
+    expect(processBuffer(buffer, false, as(Overlap.TERMINATE_OTHER))).toMatchObject({ nonOverlapping: buffer[1], rest: [], needTerminate: false });
+    expect(processBuffer(buffer, true, as(Overlap.CANCEL_OTHER))).toMatchObject({ nonOverlapping: null, rest: buffer, needCancel: true });
+  });
+
+  it('ALLOW_ALL starts everything, unless something is about to be cancelled', () => {
+    const all = [start(1, Overlap.ALLOW_ALL), start(2, Overlap.ALLOW_ALL)];
+    expect(processBuffer(all, true, as(Overlap.SKIP))).toMatchObject({ overlapping: all, nonOverlapping: null });
+    expect(processBuffer([...all, start(3, Overlap.TERMINATE_OTHER)], true, as(Overlap.SKIP))).toMatchObject({ overlapping: [], needTerminate: true });
   });
 });
