@@ -10,6 +10,7 @@ import { taskQueueOf } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { divergeWork, isolateGitEnv, makeGitFixture, makeRevertConflict } from '../../helpers/git.js';
+import { waitFor } from '../../helpers/process.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import type { RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
@@ -127,6 +128,24 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     expect(result.details).toMatchObject({ recorded_commit: recorded, head_after: pushed, final_commit: recorded, compensated: true, failure_type: 'DepsInstallFailed' });
     expect(await repo.head(repo.work)).toBe(recorded);
     expect(await watcherPid(config)).toBeDefined();
+  });
+
+  it('update_code_deps cancelled during the install: compensated, reported as cancelled, lock free again', async () => {
+    await setUp({ deps: { command: process.execPath, args: ['-e', 'setTimeout(() => {}, 120000)'] } });
+    const recorded = await repo.head(repo.work);
+    await repo.pushUpstream('slow deps', { 'requirements.txt': 'slow\n' });
+    const taskId = task('deps-cancel');
+    const handle = await env.start(config, { task_id: taskId, handler: 'update_code_deps', label: 'slow', requested_by: 'ops' });
+    const taskLog = path.join(config.paths.logs, `task_${taskId}.log`);
+    await waitFor('install started', () => existsSync(taskLog));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect(await repo.head(repo.work)).toBe(recorded);
+    expect(await watcherPid(config)).toBeDefined();
+    expect(await readResultFile(config, taskId)).toMatchObject({ success: false, error: 'cancelled', label: 'slow' });
+    expect((await ndjsonAudit(config)).find((row) => row.task_id === taskId)).toMatchObject({ action: 'cancelled', success: false });
+    // The lock was released on the way out: the next handler runs at once.
+    expect((await env.run(config, { task_id: task('after-cancel'), handler: 'restart_watcher', requested_by: 'ops' })).success).toBe(true);
   });
 
   it('rollback_code 1 reverts the last commit and starts the watcher again', async () => {
