@@ -1,4 +1,9 @@
-/** Every workflow the worker registers; the exported names are the workflow types. */
+/**
+ * Every workflow the worker registers; the exported names are the workflow types. A handler can be
+ * started without a flag file, e.g. on a real cluster:
+ *   temporal workflow start --type rollback_code --task-queue supervisor-<workerId> \
+ *     --workflow-id <workerId>/<task_id> --input '{"task_id":"<task_id>","handler":"rollback_code","params":{"commits_back":2}}'
+ */
 export { diagnostics } from './diagnostics.js';
 export { supervisor_lock } from './lock.js';
 export { pause_watcher } from './pause-watcher.js';

@@ -85,6 +85,7 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
     queue.sort(byRank);
     const next = queue.shift();
     if (next === undefined) return;
+    arrivedAt.delete(`${next.workflowId}/${next.runId}`);
     holder = next;
     try {
       await getExternalWorkflowHandle(next.workflowId, next.runId).signal(lockGrantedSignal, { lockWorkflowId: workflowInfo().workflowId });
