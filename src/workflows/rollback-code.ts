@@ -13,8 +13,10 @@ const MAX_COMMITS_BACK = 10;
  */
 export async function rollback_code(flag: HandlerInput): Promise<HandlerResult> {
   return runHandler(flag, { exclusive: true }, async ({ settings, info, warn }) => {
-    const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : 1;
-    if (!Number.isInteger(commitsBack) || commitsBack < 1 || commitsBack > MAX_COMMITS_BACK) {
+    // A start through Temporal (not the ingest) may omit params: same default as the flag schema.
+    const params = (flag.params as { commits_back?: unknown } | undefined) ?? {};
+    const commitsBack = params.commits_back ?? 1;
+    if (typeof commitsBack !== 'number' || !Number.isInteger(commitsBack) || commitsBack < 1 || commitsBack > MAX_COMMITS_BACK) {
       // Started straight through Temporal with a bad parameter: refused before anything is touched.
       return { success: false, error: `commits_back must be an integer from 1 to ${MAX_COMMITS_BACK}, got ${JSON.stringify(commitsBack)}`, details: { commits_reverted: 0 } };
     }
