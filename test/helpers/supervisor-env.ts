@@ -229,6 +229,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
       for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'supervisor-handlers' }, histories)) {
         if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
       }
+      if (process.env.DEVSERVER_DEBUG) process.stderr.write(`[handlers] replayed ${histories.length} histories\n`);
       if (failures.length > 0) throw new Error(`histories failed to replay:\n${failures.join('\n')}`);
     },
     async teardown() {
