@@ -5,7 +5,9 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
 import { registerFlagCommand } from './flag.js';
+import { registerIngestCommands } from './ingest.js';
 import { registerStart } from './start.js';
+import { registerWorkerCommand } from './worker.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,6 +21,8 @@ function buildProgram(): Command {
     .exitOverride();
   registerStart(program);
   registerDevserver(program);
+  registerWorkerCommand(program);
+  registerIngestCommands(program);
   registerFlagCommand(program);
   registerConfigCommands(program);
   for (const command of program.commands) command.exitOverride();
