@@ -47,6 +47,13 @@ export function loggerFor(command: Command, config?: Config): ReturnType<typeof 
   });
 }
 
+/** Where to reach Temporal: `override`, else the configured cluster, else the embedded engine's listen address. */
+export function temporalAddress(config: Config, override?: string): string {
+  if (override !== undefined) return override;
+  const { address, embedded } = config.temporal;
+  return address === 'embedded' ? `${embedded.host}:${embedded.port}` : address;
+}
+
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */
 export function shutdownSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

@@ -1,27 +1,54 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
+import { startIngest } from '../ingest.js';
+import { installTemporalRuntime } from '../observability/temporal-logs.js';
+import { createSupervisorWorker } from '../worker.js';
 import { startEngine } from './devserver.js';
-import { configFor, loggerFor, shutdownSignal } from './common.js';
+import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from './common.js';
+
+/** Connections to Temporal for the worker (native) and for the client (ingest, lock activities). */
+async function connect(address: string): Promise<{ native: NativeConnection; connection: Connection; close(): Promise<void> }> {
+  try {
+    const native = await NativeConnection.connect({ address });
+    const connection = await Connection.connect({ address });
+    return { native, connection, close: async () => void (await Promise.all([native.close(), connection.close()])) };
+  } catch (error) {
+    throw new CliError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the supervisor on this host (the embedded Temporal engine too, unless temporal.address names a cluster)')
+    .description('run the supervisor on this host: worker and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster')
     .action(async (_options, command: Command) => {
       const { config, source } = configFor(command);
       const { logger, close } = loggerFor(command, config);
       prepareFolders(config);
       logger.info({ config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root }, 'configuration valid; folders ready');
+      installTemporalRuntime(logger);
       const engine =
         config.temporal.address === 'embedded'
           ? await startEngine({ ...config.temporal.embedded, namespace: config.temporal.namespace }, logger)
           : undefined;
-      // Honest until the worker, ingest and health issues land: say plainly that nothing is supervised yet.
-      logger.warn(
-        { temporal: engine?.address ?? config.temporal.address },
-        'worker, ingest and health loop are not built yet: the watcher is NOT supervised and no flag is processed',
-      );
-      await shutdownSignal(logger);
+      const address = engine?.address ?? temporalAddress(config);
+      const connections = await connect(address);
+      const client = new Client({ connection: connections.connection, namespace: config.temporal.namespace });
+      const { worker, close: closeWorker } = await createSupervisorWorker({ config, logger, connection: connections.native, client });
+      const running = worker.run();
+      const ingest = await startIngest({ config, logger, client });
+      logger.info({ temporal: address, worker_id: config.worker_id, inbox: config.paths.inbox }, 'supervisor running: worker and ingest');
+      logger.warn({}, 'the health loop is not built yet: a watcher that dies or hangs is not restarted automatically');
+
+      // The Temporal runtime shuts the worker down on SIGINT/SIGTERM itself; the same signal ends everything else.
+      await Promise.race([shutdownSignal(logger), running]);
+      await ingest.stop();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await closeWorker();
+      await connections.close();
       await engine?.stop();
       logger.info({}, 'stopped');
       await close();

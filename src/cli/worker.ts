@@ -2,17 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
-import type { Config } from '../config/schema.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
 import { createSupervisorWorker } from '../worker.js';
-import { CliError, configFor, loggerFor } from './common.js';
-
-/** Where the worker connects: the cluster named in config, or the embedded engine's listen address. */
-export function temporalAddress(config: Config, override?: string): string {
-  if (override !== undefined) return override;
-  const { address, embedded } = config.temporal;
-  return address === 'embedded' ? `${embedded.host}:${embedded.port}` : address;
-}
+import { CliError, configFor, loggerFor, temporalAddress } from './common.js';
 
 export function registerWorkerCommand(program: Command): void {
   program

@@ -31,6 +31,15 @@ function waitForStderr(child: ResultPromise, pattern: RegExp): Promise<string> {
   });
 }
 
+/** Resolves once `file` exists (polling: the writer renames it into place atomically). */
+async function waitForFile(file: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} did not appear within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('supervisor CLI', () => {
   const tmp = useTempDir('cli-');
 
@@ -77,23 +86,31 @@ describe('supervisor CLI', () => {
     expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
   });
 
-  it('start prepares the folders, runs the embedded engine, says nothing is supervised yet, and stops on SIGTERM', async () => {
+  it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\n');
+    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  enabled: false\n');
     const child = supervisor(['--config', file, 'start'], tmp());
-    const stderr = await waitForStderr(child, /NOT supervised/);
+    const stderr = await waitForStderr(child, /supervisor running: worker and ingest/);
     const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    const connection = await Connection.connect({ address });
-    try {
-      const info = await connection.workflowService.getSystemInfo({});
-      expect(info.capabilities?.sdkMetadata).toBe(true);
-    } finally {
-      await connection.close();
-    }
     for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
       expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
     }
+
+    const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
+    expect(flag.exitCode).toBe(0);
+    const taskId = flag.stdout.trim();
+    const result = path.join(tmp(), 'var/nas/Worker_Outbox', `${taskId}.result.json`);
+    await waitForFile(result);
+    expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({ success: true, task_id: taskId, label: 'e2e check' });
+    const connection = await Connection.connect({ address });
+    try {
+      const described = await connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: `w1/${taskId}` } });
+      expect(described.workflowExecutionInfo?.type?.name).toBe('diagnostics');
+    } finally {
+      await connection.close();
+    }
+
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
     const logLines = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n');
