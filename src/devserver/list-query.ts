@@ -1,128 +1,52 @@
-/** A small subset of the visibility query language: comparisons, IN, STARTS_WITH, IS NULL, AND/OR, parentheses. */
+/**
+ * The list-filter language (visibility/{lexer,parser,evaluate}.ts) as the RPCs use it: a filter, an order
+ * and a group-by, checked against the namespace's search attribute types before anything runs.
+ */
 import { invalidArgument } from './errors.js';
+import { parseQuery } from './visibility/parser.js';
+import { compileFilter, compileOrder, resolveType } from './visibility/evaluate.js';
+import type { FieldType, Lookup, SaType, TypeOf } from './visibility/evaluate.js';
 
-export type Lookup = (field: string) => unknown;
+export type { Lookup, SaType, TypeOf };
 export type Predicate = (get: Lookup) => boolean;
 
-const TOKEN = /\s*(?:(\(|\)|,)|(>=|<=|!=|=|>|<)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|`([^`]+)`|([A-Za-z_][\w.]*)|(-?\d+(?:\.\d+)?))/y;
+export interface ListQuery {
+  matches: Predicate;
+  /** The query's ORDER BY; null when it has none, so the caller keeps the store's default order. */
+  order: ((a: Lookup, b: Lookup) => number) | null;
+  /** GROUP BY fields (only ExecutionStatus passes validation). */
+  groupBy: string[];
+}
 
-type Tok = { kind: 'punct' | 'op' | 'str' | 'ident' | 'num'; value: string };
+const notSupported = (what: string) => invalidArgument(`invalid query: operation is not supported: ${what}`);
 
-function tokenize(query: string): Tok[] {
-  const out: Tok[] = [];
-  TOKEN.lastIndex = 0;
-  let rest = query.trim();
-  while (rest.length > 0) {
-    TOKEN.lastIndex = 0;
-    const m = TOKEN.exec(rest);
-    if (!m) throw invalidArgument(`invalid query: ${query}`);
-    if (m[1]) out.push({ kind: 'punct', value: m[1] });
-    else if (m[2]) out.push({ kind: 'op', value: m[2] });
-    else if (m[3] !== undefined) out.push({ kind: 'str', value: m[3] });
-    else if (m[4] !== undefined) out.push({ kind: 'str', value: m[4] });
-    else if (m[5]) out.push({ kind: 'ident', value: m[5] });
-    else if (m[6]) out.push({ kind: 'ident', value: m[6] });
-    else if (m[7]) out.push({ kind: 'num', value: m[7] });
-    rest = rest.slice(m[0].length).trimStart();
+/** Type names by the IndexedValueType numbers the registry stores. */
+const TYPE_BY_NUMBER: Record<number, SaType> = { 1: 'Text', 2: 'Keyword', 3: 'Int', 4: 'Double', 5: 'Bool', 6: 'Datetime', 7: 'KeywordList' };
+
+export function typeOfFrom(types: Record<string, number>): TypeOf {
+  return (field) => (Object.hasOwn(types, field) ? TYPE_BY_NUMBER[types[field] ?? 0] : undefined);
+}
+
+/** Compiles a List/Count/Scan query; `forCount` admits GROUP BY and refuses ORDER BY next to it. */
+export function compileListQuery(query: string, typeOf: TypeOf, forCount = false): ListQuery {
+  const parsed = parseQuery(query.trim());
+  if (parsed.limit) throw notSupported("'LIMIT' clause");
+  const matches = compileFilter(parsed.where, typeOf);
+  if (parsed.groupBy.length > 0) {
+    if (!forCount) throw notSupported("'GROUP BY' clause");
+    if (parsed.groupBy.length > 1) throw notSupported("'GROUP BY' clause supports only a single field");
+    for (const field of parsed.groupBy) {
+      resolveType(typeOf, field);
+      if (field !== 'ExecutionStatus') throw notSupported("'GROUP BY' clause is only supported for ExecutionStatus");
+    }
+    if (parsed.orderBy.length > 0) throw notSupported("'ORDER BY' clause is not supported with 'GROUP BY' clause");
   }
-  return out;
+  const order = parsed.orderBy.length > 0 ? compileOrder(parsed.orderBy, typeOf) : null;
+  return { matches, order, groupBy: parsed.groupBy };
 }
 
-function compare(a: unknown, b: string, op: string): boolean {
-  const values = Array.isArray(a) ? a : [a];
-  return values.some((v) => {
-    if (v === undefined || v === null) return op === '!=';
-    const left = typeof v === 'number' ? v : String(v);
-    const right = typeof v === 'number' ? Number(b) : b;
-    const ld = typeof left === 'string' ? Date.parse(left) : NaN;
-    const rd = Date.parse(b);
-    const [l, r] = !Number.isNaN(ld) && !Number.isNaN(rd) && /\d{4}-\d\d-\d\d/.test(b) ? [ld, rd] : [left, right];
-    switch (op) {
-      case '=': return l === r;
-      case '!=': return l !== r;
-      case '>': return l > r;
-      case '<': return l < r;
-      case '>=': return l >= r;
-      case '<=': return l <= r;
-      default: return false;
-    }
-  });
-}
-
+/** Untyped filter for ListSchedules: any field, values compared as given (no registry to check against). */
 export function parseListQuery(query: string): Predicate {
-  const text = query.replace(/\border\s+by\b[\s\S]*$/i, '').trim();
-  if (!text) return () => true;
-  const toks = tokenize(text);
-  let i = 0;
-  const peek = (): Tok | undefined => toks[i];
-  const take = (): Tok => {
-    const t = toks[i++];
-    if (!t) throw invalidArgument(`invalid query: ${query}`);
-    return t;
-  };
-  const isWord = (w: string): boolean => peek()?.kind === 'ident' && peek()?.value.toUpperCase() === w;
-  const value = (): string => {
-    const t = take();
-    if (t.kind === 'punct' || t.kind === 'op') throw invalidArgument(`invalid query: ${query}`);
-    return t.value;
-  };
-  const primary = (): Predicate => {
-    if (peek()?.value === '(') {
-      take();
-      const inner = or();
-      take();
-      return inner;
-    }
-    const field = take().value;
-    if (isWord('IS')) {
-      take();
-      const negate = isWord('NOT') ? (take(), true) : false;
-      take();
-      return (get) => (get(field) === undefined || get(field) === null) !== negate;
-    }
-    const negate = isWord('NOT') ? (take(), true) : false;
-    if (isWord('IN')) {
-      take();
-      take();
-      const list: string[] = [value()];
-      while (peek()?.value === ',') {
-        take();
-        list.push(value());
-      }
-      take();
-      return (get) => list.some((v) => compare(get(field), v, '=')) !== negate;
-    }
-    if (isWord('STARTS_WITH')) {
-      take();
-      const prefix = value();
-      return (get) => String(get(field) ?? '').startsWith(prefix) !== negate;
-    }
-    const op = take();
-    if (op.kind !== 'op') throw invalidArgument(`invalid query: ${query}`);
-    const v = value();
-    return (get) => compare(get(field), v, op.value);
-  };
-  const and = (): Predicate => {
-    let left = primary();
-    while (isWord('AND')) {
-      take();
-      const l = left;
-      const r = primary();
-      left = (get) => l(get) && r(get);
-    }
-    return left;
-  };
-  const or = (): Predicate => {
-    let left = and();
-    while (isWord('OR')) {
-      take();
-      const l = left;
-      const r = and();
-      left = (get) => l(get) || r(get);
-    }
-    return left;
-  };
-  const predicate = or();
-  if (i !== toks.length) throw invalidArgument(`invalid query: ${query}`);
-  return predicate;
+  const any: FieldType = 'Any';
+  return compileListQuery(query, () => any).matches;
 }

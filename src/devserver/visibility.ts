@@ -1,17 +1,26 @@
-/** Listing and counting executions (derived from the runs), with the query subset of list-query.ts. */
+/** List/Scan/Count of workflow executions, derived from the runs, filtered with list-query.ts. */
 import type { L, pb, temporal } from './proto.js';
 import type { Engine } from './engine.js';
 import type { Run } from './run.js';
 import type { IPayload } from './proto.js';
-import { executionInfo } from './describe.js';
-import { parseListQuery } from './list-query.js';
+import { executionInfo, statusCode } from './describe.js';
+import { invalidArgument } from './errors.js';
+import { compileListQuery, typeOfFrom } from './list-query.js';
+import type { ListQuery, Lookup } from './list-query.js';
+import { allSearchAttributeTypes } from './search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type ListReq = ReturnType<V1['ListWorkflowExecutionsRequest']['decode']>;
+type ScanReq = ReturnType<V1['ScanWorkflowExecutionsRequest']['decode']>;
 type CountReq = ReturnType<V1['CountWorkflowExecutionsRequest']['decode']>;
+type ListResp = L<pb.api.workflowservice.v1.IListWorkflowExecutionsResponse>;
+
+/** The frontend's default (and maximum) visibility page size. */
+const MAX_PAGE_SIZE = 1000;
+const OPEN_CLOSE_TIME = Number.MAX_SAFE_INTEGER;
 
 function decodePayload(p: IPayload | null | undefined): unknown {
-  if (!p?.data) return undefined;
+  if (!p?.data || p.data.length === 0) return undefined;
   try {
     return JSON.parse(Buffer.from(p.data).toString('utf8'));
   } catch {
@@ -19,11 +28,8 @@ function decodePayload(p: IPayload | null | undefined): unknown {
   }
 }
 
-function iso(ms: number): string | undefined {
-  return ms ? new Date(ms).toISOString() : undefined;
-}
-
-function lookup(run: Run): (field: string) => unknown {
+/** A run's searchable fields: the system attributes plus its custom ones, by name. */
+function lookup(run: Run): Lookup {
   const ms = run.ms;
   return (field) => {
     switch (field) {
@@ -32,45 +38,77 @@ function lookup(run: Run): (field: string) => unknown {
       case 'WorkflowType': return ms.workflowType;
       case 'ExecutionStatus': return ms.status;
       case 'TaskQueue': return ms.taskQueue;
-      case 'StartTime': return iso(ms.startTime);
-      case 'CloseTime': return iso(ms.closeTime);
-      case 'ExecutionTime': return iso(ms.executionTime);
-      case 'ParentWorkflowId': return ms.parent?.execution.workflowId ?? undefined;
+      case 'StartTime': return ms.startTime || null;
+      case 'CloseTime': return ms.closeTime || null;
+      case 'ExecutionTime': return ms.executionTime || null;
+      case 'ExecutionDuration': return ms.closeTime ? (ms.closeTime - ms.executionTime) * 1e6 : null;
+      case 'ParentWorkflowId': return ms.parent?.execution.workflowId ?? null;
+      case 'ParentRunId': return ms.parent?.execution.runId ?? null;
       case 'RootWorkflowId': return ms.root?.workflowId ?? run.workflowId;
-      case 'HistoryLength': return run.events.length;
+      case 'RootRunId': return ms.root?.runId ?? run.runId;
+      case 'HistoryLength':
+      case 'StateTransitionCount': return run.events.length;
+      case 'HistorySizeBytes': return run.historySizeBytes;
       default: return decodePayload(ms.searchAttributes.indexedFields?.[field]);
     }
   };
 }
 
-function matching(engine: Engine, namespace: string, query: string): Run[] {
-  const predicate = parseListQuery(query);
-  return engine.store
-    .all(namespace)
-    .filter((run) => predicate(lookup(run)))
-    .sort((a, b) => b.ms.startTime - a.ms.startTime || (a.runId < b.runId ? -1 : 1));
+function compile(engine: Engine, namespace: string, query: string, forCount: boolean): ListQuery {
+  const registry = engine.namespaces.require(namespace).searchAttributes;
+  return compileListQuery(query, typeOfFrom(allSearchAttributeTypes([registry])), forCount);
 }
 
-export function listWorkflows(engine: Engine, req: ListReq): L<pb.api.workflowservice.v1.IListWorkflowExecutionsResponse> {
-  const all = matching(engine, req.namespace, req.query ?? '');
-  const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString('utf8')) : 0;
-  const size = req.pageSize > 0 ? req.pageSize : 1000;
-  const page = all.slice(offset, offset + size);
-  const next = offset + page.length < all.length ? Buffer.from(String(offset + page.length), 'utf8') : null;
-  return { executions: page.map(executionInfo), nextPageToken: next };
+/** The SQL store's order: open runs first, then by close time, start time (newest first), run id. */
+function defaultOrder(a: Run, b: Run): number {
+  const close = (r: Run): number => r.ms.closeTime || OPEN_CLOSE_TIME;
+  return close(b) - close(a) || b.ms.startTime - a.ms.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+}
+
+function matching(engine: Engine, namespace: string, q: ListQuery): Run[] {
+  const rows = engine.store.all(namespace).map((run) => ({ run, get: lookup(run) })).filter((r) => q.matches(r.get));
+  const order = q.order;
+  rows.sort((a, b) => (order ? order(a.get, b.get) : 0) || defaultOrder(a.run, b.run));
+  return rows.map((r) => r.run);
+}
+
+function decodeToken(token: Uint8Array | null | undefined): number {
+  if (!token || token.length === 0) return 0;
+  try {
+    const offset = (JSON.parse(Buffer.from(token).toString('utf8')) as { offset?: unknown }).offset;
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidArgument('Invalid NextPageToken.');
+}
+
+function page(engine: Engine, req: ListReq | ScanReq): ListResp {
+  const all = matching(engine, req.namespace, compile(engine, req.namespace, req.query ?? '', false));
+  const offset = decodeToken(req.nextPageToken);
+  const size = req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
+  const rows = all.slice(offset, offset + size);
+  const end = offset + rows.length;
+  return { executions: rows.map(executionInfo), nextPageToken: end < all.length ? Buffer.from(JSON.stringify({ offset: end })) : null };
+}
+
+/** Scan shares List's paging; the real server only drops the ordering guarantee for it. */
+export function listWorkflows(engine: Engine, req: ListReq | ScanReq): ListResp {
+  return page(engine, req);
 }
 
 export function countWorkflows(engine: Engine, req: CountReq): L<pb.api.workflowservice.v1.ICountWorkflowExecutionsResponse> {
-  const query = req.query ?? '';
-  const groupBy = /group\s+by\s+ExecutionStatus/i.test(query);
-  const runs = matching(engine, req.namespace, query.replace(/group\s+by\s+\w+/i, ''));
-  if (!groupBy) return { count: runs.length, groups: [] };
+  const q = compile(engine, req.namespace, req.query ?? '', true);
+  const runs = matching(engine, req.namespace, q);
+  if (q.groupBy.length === 0) return { count: runs.length, groups: [] };
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.ms.status, (counts.get(r.ms.status) ?? 0) + 1);
+  const groups = [...counts.entries()].sort(([a], [b]) => (statusCode[a] ?? 0) - (statusCode[b] ?? 0));
   return {
     count: runs.length,
-    groups: [...counts.entries()].map(([status, count]) => ({
-      groupValues: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(status)) }],
+    // Group values are Keyword search attribute payloads, as the server encodes them.
+    groups: groups.map(([status, count]) => ({
+      groupValues: [{ metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') }, data: Buffer.from(JSON.stringify(status)) }],
       count,
     })),
   };
