@@ -49,6 +49,7 @@ export interface KeepAliveCounters {
   consecutive: number;
   lastRestartAt: number | null;
   failed: { at: number; reason: string } | null;
+  total: number;
 }
 
 export interface KeepAliveInput {

@@ -1,0 +1,87 @@
+/**
+ * The keep-alive's eyes: one look at the watcher (process, pause flag, heartbeat age), and a long
+ * heartbeating watch that returns as soon as what it sees changes or calls for a restart.
+ */
+import { readFile } from 'node:fs/promises';
+import type { WatcherObservation } from '../workflows/health-definitions.js';
+import { activityHooks } from './context.js';
+import { readPauseFlag } from './files.js';
+import type { PidRecord } from './pidfile.js';
+import { matchesRecord, pidFilePath, readPidFile } from './pidfile.js';
+import { isAlive, listProcesses, procArgv } from './process-tree.js';
+import type { ResolvedDeps } from './types.js';
+
+export interface WatchResult {
+  observation: WatcherObservation;
+  pid: number | null;
+  /** Since the last heartbeat (or the start, when the watcher has not beaten yet); null when not running. */
+  heartbeatAgeMs: number | null;
+}
+
+export interface WatchInput {
+  /** The observation the workflow already knows: the watch returns once it differs. */
+  since: WatcherObservation | null;
+  hangTimeoutMs: number;
+  pollMs: number;
+  maxWatchMs: number;
+}
+
+/** The heartbeat's unix_ts in ms, or undefined when the file is missing or torn. */
+export async function heartbeatTimeMs(file: string): Promise<number | undefined> {
+  try {
+    const body = JSON.parse(await readFile(file, 'utf8')) as { unix_ts?: unknown };
+    return typeof body.unix_ts === 'number' ? body.unix_ts * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function watchActivities(deps: ResolvedDeps) {
+  const { config } = deps;
+  const pidFile = pidFilePath(config);
+  /** The last record proven ours (ps + command match); later polls only check it is still alive, cheaply. */
+  let verified: PidRecord | undefined;
+
+  async function runningRecord(): Promise<PidRecord | undefined> {
+    const record = await readPidFile(pidFile);
+    if (record === undefined) return undefined;
+    const known = verified !== undefined && verified.pid === record.pid && verified.started_at === record.started_at;
+    if (!known) {
+      const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
+      if (entry === undefined || !matchesRecord(entry, record, await procArgv(record.pid))) return undefined;
+      verified = record;
+    }
+    return (await isAlive(record.pid, record.start_ticks)) ? record : undefined;
+  }
+
+  /** One look. A paused watcher that runs is left alone even when silent: paused means hands off. */
+  async function observeWatcher(input: { hangTimeoutMs: number }): Promise<WatchResult> {
+    const [record, pause] = await Promise.all([runningRecord(), readPauseFlag(config)]);
+    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null };
+    const beat = await heartbeatTimeMs(config.watcher.heartbeat_file);
+    // A heartbeat from before this process started is its predecessor's: count from the start instead.
+    const since = Math.max(beat ?? 0, Date.parse(record.started_at));
+    const heartbeatAgeMs = Math.max(0, deps.now().getTime() - since);
+    const hung = pause === null && heartbeatAgeMs > input.hangTimeoutMs;
+    return { observation: hung ? 'hung' : 'running', pid: record.pid, heartbeatAgeMs };
+  }
+
+  /**
+   * Returns when the watcher needs a restart (down, hung), when what it sees differs from `since`,
+   * or after maxWatchMs. Heartbeats every poll, so a dead worker's watch times out and is retried
+   * elsewhere, and a cancellation ends the sleep at once.
+   */
+  async function watchWatcher(input: WatchInput): Promise<WatchResult> {
+    const hooks = activityHooks();
+    const deadline = Date.now() + input.maxWatchMs;
+    for (;;) {
+      const seen = await observeWatcher(input);
+      const actionable = seen.observation === 'down' || seen.observation === 'hung';
+      if (actionable || seen.observation !== input.since || Date.now() >= deadline) return seen;
+      hooks.heartbeat(seen);
+      await hooks.sleep(input.pollMs);
+    }
+  }
+
+  return { observeWatcher, watchWatcher };
+}

@@ -1,0 +1,158 @@
+/**
+ * `keepalive/<workerId>`: keeps the watcher running. A heartbeating activity watches the process and
+ * its heartbeat file and returns when the watcher is down or hung (or when what it sees changes); the
+ * workflow then restarts it under the per-worker lock, with exponential backoff and a restart budget.
+ * The counters live in workflow state and travel across continue-as-new: a supervisor restart keeps them.
+ */
+import { CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, WatchResult } from '../activities/index.js';
+import type { LockRelease } from './definitions.js';
+import { lockGrantedSignal, lockReleaseSignal, lockWorkflowId } from './definitions.js';
+import { failureMessage } from './handler.js';
+import type { KeepAliveCounters, KeepAliveInput, KeepAliveState, KeepAliveStateName, WatcherObservation } from './health-definitions.js';
+import { KEEPALIVE_LOCK_HANDLER, KEEPALIVE_LOCK_PRIORITY, keepAliveResetSignal, keepAliveStateQuery } from './health-definitions.js';
+import { RETRY } from './proxies.js';
+
+const MARGIN_MS = 15_000;
+
+/** Exponent of the backoff, restarted when the watcher stayed up long enough. */
+export function backoffDelay(consecutive: number, initialMs: number, maxMs: number): number {
+  return consecutive === 0 ? 0 : Math.min(maxMs, initialMs * 2 ** (consecutive - 1));
+}
+
+export async function supervisor_keepalive(input: KeepAliveInput): Promise<void> {
+  const { tuning } = input;
+  const counters: KeepAliveCounters = input.counters ?? { restartTimes: [], consecutive: 0, lastRestartAt: null, failed: null, total: 0 };
+  let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
+  let observation: WatcherObservation | null = null;
+  let backoffMs = 0;
+  let woken = false;
+  let granted = false;
+
+  const io = proxyActivities<Pick<Activities, 'observeWatcher' | 'recordAudit' | 'requestLock'>>({ startToCloseTimeout: '30s', retry: RETRY });
+  // Retried without limit: a watch that timed out on a dead host must go on elsewhere.
+  const watch = proxyActivities<Pick<Activities, 'watchWatcher'>>({
+    startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
+    heartbeatTimeout: tuning.watchHeartbeatTimeoutMs,
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
+  const stop = proxyActivities<Pick<Activities, 'stopWatcher'>>({ startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS, heartbeatTimeout: '10s', retry: RETRY });
+  const start = proxyActivities<Pick<Activities, 'startWatcher'>>({ startToCloseTimeout: '1m', heartbeatTimeout: '20s', retry: RETRY });
+
+  const inWindow = () => counters.restartTimes.filter((at) => Date.now() - at < tuning.windowMs);
+  setHandler(keepAliveStateQuery, (): KeepAliveState => ({
+    state,
+    restartsInWindow: inWindow().length,
+    totalRestarts: counters.total,
+    lastRestartAt: counters.lastRestartAt === null ? null : new Date(counters.lastRestartAt).toISOString(),
+    backoffMs,
+    failedReason: counters.failed?.reason ?? null,
+    lastObservation: observation,
+  }));
+  setHandler(keepAliveResetSignal, ({ reason }) => {
+    log.info('keep-alive reset by an operator: restart budget and backoff cleared', { reason });
+    Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
+    observation = null;
+    woken = true;
+  });
+  setHandler(lockGrantedSignal, () => {
+    granted = true;
+  });
+
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > tuning.maxHistoryEvents;
+
+  while (!historyFull()) {
+    woken = false;
+    if (counters.failed !== null) {
+      state = 'failed';
+      await condition(() => woken || historyFull());
+      continue;
+    }
+    const seen: WatchResult = await watch.watchWatcher({ since: observation, hangTimeoutMs: tuning.hangTimeoutMs, pollMs: tuning.pollMs, maxWatchMs: tuning.maxWatchMs });
+    const found = seen.observation;
+    observation = found;
+    if (found === 'running' || found === 'paused') {
+      state = found;
+      continue;
+    }
+    state = 'stopped';
+    counters.restartTimes = inWindow();
+    if (counters.restartTimes.length >= tuning.maxRestarts) {
+      await markFailed(found);
+      continue;
+    }
+    if (counters.lastRestartAt !== null && Date.now() - counters.lastRestartAt >= tuning.backoffResetAfterMs) counters.consecutive = 0;
+    backoffMs = backoffDelay(counters.consecutive, tuning.backoffInitialMs, tuning.backoffMaxMs);
+    if (backoffMs > 0) {
+      state = 'backoff';
+      const interrupted = await condition(() => woken, backoffMs);
+      backoffMs = 0;
+      if (interrupted) continue;
+    }
+    await restartUnderLock(found);
+  }
+  await continueAsNew<typeof supervisor_keepalive>({ tuning, counters });
+
+  async function markFailed(why: WatcherObservation): Promise<void> {
+    const reason = `${counters.restartTimes.length} restarts within ${Math.round(tuning.windowMs / 1000)} s (budget ${tuning.maxRestarts}); watcher ${why} again`;
+    counters.failed = { at: Date.now(), reason };
+    state = 'failed';
+    log.error('watcher marked failed: restart budget spent; no more restarts until resume_watcher or restart_watcher', { reason });
+    await audit('watcher_failed', false, { reason, restarts_in_window: counters.restartTimes.length, max_restarts: tuning.maxRestarts, window_ms: tuning.windowMs });
+  }
+
+  /** The lock keeps a restart from racing a handler that stopped the watcher on purpose. */
+  async function restartUnderLock(why: WatcherObservation): Promise<void> {
+    const info = workflowInfo();
+    const me: LockRelease = { workflowId: info.workflowId, runId: info.runId };
+    granted = false;
+    state = 'held';
+    try {
+      await io.requestLock({ ...me, handler: KEEPALIVE_LOCK_HANDLER, priority: KEEPALIVE_LOCK_PRIORITY, requestedAt: Date.now() });
+      await condition(() => granted);
+      state = 'restarting';
+      // The holder before us may have restarted or paused the watcher: then there is nothing to do.
+      const again = await io.observeWatcher({ hangTimeoutMs: tuning.hangTimeoutMs });
+      if (again.observation === 'running' || again.observation === 'paused') {
+        observation = again.observation;
+        state = again.observation;
+        return;
+      }
+      const stopped = await stop.stopWatcher();
+      let pid: number | null = null;
+      let error: string | null = null;
+      try {
+        pid = (await start.startWatcher()).pid;
+      } catch (failure) {
+        // A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
+        error = failureMessage(failure);
+      }
+      const now = Date.now();
+      counters.restartTimes = [...inWindow(), now];
+      counters.consecutive += 1;
+      counters.total += 1;
+      counters.lastRestartAt = now;
+      observation = null;
+      state = error === null ? 'running' : 'stopped';
+      log.warn('watcher restarted by the keep-alive', { reason: why, pid, error, restarts_in_window: counters.restartTimes.length });
+      await audit('watcher_restarted', error === null, { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: counters.restartTimes.length });
+    } finally {
+      await CancellationScope.nonCancellable(async () => {
+        try {
+          await getExternalWorkflowHandle(lockWorkflowId(tuning.workerId)).signal(lockReleaseSignal, me);
+        } catch (failure) {
+          log.warn('lock release not delivered', { error: String(failure) });
+        }
+      });
+    }
+  }
+
+  /** An audit outage must not stop the keep-alive: the log has the same facts. */
+  async function audit(action: string, success: boolean, details: Record<string, unknown>): Promise<void> {
+    try {
+      await io.recordAudit({ task_id: null, handler: KEEPALIVE_LOCK_HANDLER, label: null, action, success, details, actor: 'supervisor' });
+    } catch (failure) {
+      log.warn('keep-alive audit row not written', { action, error: failureMessage(failure) });
+    }
+  }
+}

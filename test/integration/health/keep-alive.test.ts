@@ -1,0 +1,125 @@
+import { writeFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createActivities } from '../../../src/activities/index.js';
+import type { Config } from '../../../src/config/schema.js';
+import { auditSinkFor } from '../../../src/worker.js';
+import { keepAliveResetSignal } from '../../../src/workflows/health-definitions.js';
+import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
+import { isProcessAlive, waitFor } from '../../helpers/process.js';
+import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { crashingConfig, healthConfig, keepAliveOf, startKeepAlive, waitForKeepAlive } from './support.js';
+
+describe('keep-alive', () => {
+  let env: SupervisorEnv;
+  let temp: TempDir;
+  let config: Config;
+  let worker: RunningWorker;
+  let n = 0;
+
+  beforeAll(async () => {
+    env = await startSupervisorEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    killSeen();
+    await temp?.cleanup();
+  });
+
+  const acts = () => createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), timing: FAST_TIMING });
+
+  /** Worker running, watcher started outside the keep-alive and beating, keep-alive watching it. */
+  async function setUp(variant: FakeWatcherVariant = 'well-behaved', hangTimeout?: string): Promise<number> {
+    temp = await makeTempDir('ts-keepalive-');
+    config = healthConfig(env, temp.path, { variant, hangTimeout });
+    worker = await env.startWorker(config);
+    const { pid } = await acts().startWatcher();
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    await startKeepAlive(env.client, config);
+    await waitForKeepAlive(env.client, config, 'keep-alive watching', (state) => state.state === 'running');
+    return pid;
+  }
+
+  /** A running watcher other than `old` that has written its first heartbeat. */
+  async function newWatcher(old: number, timeoutMs = 15_000): Promise<number> {
+    const pid = await waitFor('a new watcher', async () => {
+      const current = await watcherPid(config);
+      return current !== undefined && current !== old ? current : undefined;
+    }, timeoutMs);
+    await waitForBeat(config, pid);
+    return pid;
+  }
+
+  it('restarts a watcher killed with SIGKILL', async () => {
+    const pid = await setUp();
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const replacement = await newWatcher(pid);
+    // Measured for the log only: the figure belongs to bench/restart.ts.
+    silentLogger.info({ delayMs: Date.now() - killedAt }, 'restart delay');
+    expect(replacement).not.toBe(pid);
+    const state = await waitForKeepAlive(env.client, config, 'running again', (s) => s.state === 'running');
+    expect(state).toMatchObject({ restartsInWindow: 1, totalRestarts: 1, failedReason: null });
+    const rows = await waitFor('restart audit row', async () => {
+      const found = (await ndjsonAudit(config)).filter((row) => row.handler === 'keepalive');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(rows).toEqual([expect.objectContaining({ action: 'watcher_restarted', success: true, details: expect.objectContaining({ reason: 'down', pid: replacement }) })]);
+  });
+
+  it('kills and restarts a watcher that stays alive but stops heartbeating, after the hang timeout', async () => {
+    const pid = await setUp('stops-heartbeating', '1');
+    const startedAt = Date.now();
+    const replacement = await newWatcher(pid, 20_000);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(500);
+    expect(await isProcessAlive(pid)).toBe(false);
+    // The audit row follows the start: wait for it rather than race it.
+    const row = await waitFor('restart audit row', async () => (await ndjsonAudit(config)).find((r) => r.action === 'watcher_restarted'));
+    expect(row.details).toMatchObject({ reason: 'hung', pid: replacement });
+  });
+
+  it('never restarts a paused watcher', async () => {
+    const pid = await setUp();
+    await acts().createPauseFlag({ who: 'ops', label: 'maintenance' });
+    process.kill(pid, 'SIGKILL');
+    await waitForKeepAlive(env.client, config, 'paused', (state) => state.state === 'paused');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await watcherPid(config)).toBeUndefined();
+    expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'paused', totalRestarts: 0 });
+  });
+
+  it('spends exactly the budget on an always-crashing watcher, then fails until an operator resumes it', async () => {
+    temp = await makeTempDir('ts-keepalive-crash-');
+    const crashing = crashingConfig(env, temp.path);
+    config = crashing.config;
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
+    expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
+    expect(failed.failedReason).toContain('budget 3');
+    const audit = await ndjsonAudit(config);
+    expect(audit.filter((row) => row.action === 'watcher_restarted')).toHaveLength(3);
+    expect(audit.filter((row) => row.action === 'watcher_failed')).toEqual([expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' })]);
+
+    // Nothing restarts it on its own.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await watcherPid(config)).toBeUndefined();
+    expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'failed', totalRestarts: 3 });
+
+    // The operator fixes the cause and resumes: the handler starts the watcher, the reset clears the budget.
+    await writeFile(crashing.healthyFile, 'fixed\n');
+    const result = await env.run(config, { task_id: `resume_${++n}`, handler: 'resume_watcher', requested_by: 'ops' });
+    expect(result.success).toBe(true);
+    await env.client.workflow.getHandle(`keepalive/${config.worker_id}`).signal(keepAliveResetSignal, { reason: 'test: resume_watcher' });
+    const back = await waitForKeepAlive(env.client, config, 'running after resume', (state) => state.state === 'running');
+    expect(back).toMatchObject({ restartsInWindow: 0, failedReason: null });
+    expect(await watcherPid(config)).toBeDefined();
+  }, 60_000);
+});
