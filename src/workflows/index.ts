@@ -5,6 +5,8 @@
  *     --workflow-id <workerId>/<task_id> --input '{"task_id":"<task_id>","handler":"rollback_code","params":{"commits_back":2}}'
  */
 export { diagnostics } from './diagnostics.js';
+export { health_check } from './health-check.js';
+export { supervisor_keepalive } from './keep-alive.js';
 export { supervisor_lock } from './lock.js';
 export { pause_watcher } from './pause-watcher.js';
 export { restart_watcher } from './restart-watcher.js';
