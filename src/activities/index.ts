@@ -3,11 +3,13 @@ import { depsActivities } from './deps.js';
 import { diagnosticsActivities } from './diagnostics.js';
 import { fileActivities } from './files.js';
 import { gitActivities } from './git.js';
+import { healthActivities } from './health.js';
 import { heartbeatActivities } from './heartbeat.js';
 import { lockActivities } from './lock.js';
 import { processActivities } from './process.js';
 import type { ActivityDeps } from './types.js';
 import { resolveDeps } from './types.js';
+import { watchActivities } from './watch.js';
 
 /**
  * Every activity of the supervisor, closed over its dependencies. Workflows use
@@ -16,6 +18,7 @@ import { resolveDeps } from './types.js';
 export function createActivities(input: ActivityDeps) {
   const deps = resolveDeps(input);
   const processes = processActivities(deps);
+  const diagnostics = diagnosticsActivities(deps, processes.watcherStatus);
   return {
     ...processes,
     ...gitActivities(deps),
@@ -24,7 +27,9 @@ export function createActivities(input: ActivityDeps) {
     ...dbActivities(deps),
     ...heartbeatActivities(deps),
     ...lockActivities(deps),
-    ...diagnosticsActivities(deps, processes.watcherStatus),
+    ...diagnostics,
+    ...watchActivities(deps),
+    ...healthActivities(deps, processes.watcherStatus, diagnostics.watcherHeartbeat),
   };
 }
 
@@ -39,5 +44,7 @@ export type { AuditInput, PauseFlag, PauseInput } from './files.js';
 export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult, HeartbeatReport } from './diagnostics.js';
 export type { SupervisorHeartbeat } from './heartbeat.js';
+export type { HealthObservation } from './health.js';
+export type { WatchResult } from './watch.js';
 export type { PermanentFailureType } from './errors.js';
 export { GitCommandFailed, GitConflict, GitDirtyWorkTree, GitInvalidCommit, GitNotFastForward, InvalidArgument, PermanentFailure } from './errors.js';
