@@ -1,0 +1,108 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { createActivities } from '../../../src/activities/index.js';
+import type { Config } from '../../../src/config/schema.js';
+import { auditSinkFor } from '../../../src/worker.js';
+import type { KeepAliveState } from '../../../src/workflows/health-definitions.js';
+import type { GitFixture } from '../../helpers/git.js';
+import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { waitFor } from '../../helpers/process.js';
+import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { healthConfig, keepAliveOf, startKeepAlive, waitForKeepAlive } from './support.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('../handlers/worker-process.ts', import.meta.url));
+
+describe('keep-alive against handlers and a crashing supervisor', () => {
+  let env: SupervisorEnv;
+  let temp: TempDir;
+  let config: Config;
+  let worker: RunningWorker | undefined;
+
+  beforeAll(async () => {
+    isolateGitEnv();
+    env = await startSupervisorEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+    killSeen();
+    await temp?.cleanup();
+  });
+
+  it('waits (held) while update_code_deps has the watcher stopped, and does not restart it behind the handler', async () => {
+    temp = await makeTempDir('ts-keepalive-held-');
+    const repo: GitFixture = await makeGitFixture(temp.path);
+    // The install takes 1.5 s with the watcher stopped: the keep-alive sees it down the whole time.
+    const depsInstall = { command: process.execPath, args: ['-e', 'setTimeout(() => {}, 1500)'], timeout: '30s' };
+    config = healthConfig(env, path.join(temp.path, 'nas'), { repoDir: repo.work, extra: { repo: { dir: repo.work, deps_install: depsInstall } } });
+    worker = await env.startWorker(config);
+    const acts = createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), timing: FAST_TIMING });
+    const { pid } = await acts.startWatcher();
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    await startKeepAlive(env.client, config);
+    await waitForKeepAlive(env.client, config, 'watching', (state) => state.state === 'running');
+
+    const handle = await env.start(config, { task_id: 'deps_1', handler: 'update_code_deps', requested_by: 'ops' });
+    const seen = new Set<KeepAliveState['state']>();
+    let done = false;
+    const result = handle.result().finally(() => {
+      done = true;
+    });
+    while (!done) {
+      const state = await keepAliveOf(env.client, config).catch(() => undefined);
+      if (state !== undefined) seen.add(state.state);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const outcome = (await result) as { success: boolean; details: { pid?: number } };
+    expect(outcome.success).toBe(true);
+    expect(seen.has('held')).toBe(true);
+    await waitForKeepAlive(env.client, config, 'watching again', (state) => state.state === 'running');
+    // The running watcher is the handler's; the keep-alive restarted nothing.
+    expect(await watcherPid(config)).toBe(outcome.details.pid);
+    expect(await keepAliveOf(env.client, config)).toMatchObject({ totalRestarts: 0 });
+    expect((await ndjsonAudit(config)).filter((row) => row.handler === 'keepalive')).toEqual([]);
+  }, 60_000);
+
+  it('carries the restart count over a SIGKILLed worker and restarts the watcher that died meanwhile', async () => {
+    temp = await makeTempDir('ts-keepalive-crash-worker-');
+    config = healthConfig(env, path.join(temp.path, 'nas'));
+    const configFile = path.join(temp.path, 'config.json');
+    const bundleFile = path.join(temp.path, 'bundle.js');
+    await writeFile(configFile, JSON.stringify(config));
+    await writeFile(bundleFile, env.bundle.code);
+    const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
+    if (child.pid !== undefined) seenPids.add(child.pid);
+    await waitFor('worker process ready', () => new Promise<boolean>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().includes('ready')))), 60_000);
+
+    // The watcher is down at first: the keep-alive's first restart starts it.
+    await startKeepAlive(env.client, config);
+    const first = await waitFor('first watcher', () => watcherPid(config), 15_000);
+    await waitForKeepAlive(env.client, config, 'one restart', (state) => state.state === 'running' && state.totalRestarts === 1);
+
+    child.kill('SIGKILL');
+    await child;
+    process.kill(first, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await watcherPid(config)).toBeUndefined();
+
+    worker = await env.startWorker(config);
+    const second = await waitFor('watcher restarted by the new worker', async () => {
+      const pid = await watcherPid(config);
+      return pid !== undefined && pid !== first ? pid : undefined;
+    }, 30_000);
+    await waitForBeat(config, second);
+    const state = await waitForKeepAlive(env.client, config, 'two restarts', (s) => s.state === 'running' && s.totalRestarts === 2, 15_000);
+    expect(state.restartsInWindow).toBe(2);
+  }, 120_000);
+});
