@@ -12,7 +12,7 @@ function parsePort(value: string): number {
 }
 
 /** Starts the embedded engine, turning "address in use" into an operator-readable error. */
-export async function startEngine(options: { host: string; port: number; namespace?: string }, logger: Logger): Promise<DevServer> {
+export async function startEngine(options: { host: string; port: number; namespace?: string; dbPath?: string }, logger: Logger): Promise<DevServer> {
   try {
     const engine = await startDevServer({ ...options, logger: logger.child({ component: 'devserver' }) });
     logger.info({ address: engine.address }, 'embedded Temporal engine listening');
@@ -30,9 +30,11 @@ export function registerDevserver(program: Command): void {
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 7233)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--namespace <name>', 'an extra namespace to register besides "default"')
-    .action(async (options: { port: number; host: string; namespace?: string }, command: Command) => {
+    .option('--db <path>', 'database file (created if missing); ":memory:" keeps nothing across restarts', 'var/temporal.db')
+    .action(async (options: { port: number; host: string; namespace?: string; db: string }, command: Command) => {
       const { logger, close } = loggerFor(command);
-      const engine = await startEngine(options, logger);
+      const { db, ...rest } = options;
+      const engine = await startEngine({ ...rest, dbPath: db }, logger);
       process.stdout.write(`${engine.address}\n`);
       await shutdownSignal(logger);
       await engine.stop();

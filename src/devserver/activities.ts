@@ -90,9 +90,11 @@ function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry
     lastHeartbeatTime: 0, generation: nextGeneration(),
   };
   run.extras.activities.set(info.scheduledId, rt);
+  run.touch();
   const enqueue = (): void => {
     rt.state = 'scheduled';
     rt.attemptScheduledTime = Date.now();
+    run.touch();
     engine.matching.offer<PollResponse>(run.namespace, 'activity', info.taskQueue, (ctx) => startActivity(engine, run, info.scheduledId, rt.generation, ctx));
     if (info.scheduleToStartMs > 0) {
       engine.timers.set(actKey(run, info, 's2s'), info.scheduleToStartMs, () => {
@@ -104,15 +106,33 @@ function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry
   else enqueue();
 }
 
-/** Re-derives an activity's queue entry and timers from state (after a restore; a started attempt is lost). */
+/**
+ * Re-derives an activity's queue entry and timers after a restore. A started attempt stays started, as on the
+ * real server: the worker may still report it, and its start-to-close/heartbeat timeouts (from the recorded
+ * times, so one that expired while the engine was down fires at once) hand it out again otherwise.
+ */
 export function dispatchPendingActivity(engine: Engine, run: Run, info: ActivityInfo): void {
   const rt = run.extras.activities.get(info.scheduledId);
+  const now = Date.now();
   if (info.scheduleToCloseMs > 0) {
-    engine.timers.set(actKey(run, info, 's2c'), info.scheduledTime + info.scheduleToCloseMs - Date.now(), () => {
+    engine.timers.set(actKey(run, info, 's2c'), info.scheduledTime + info.scheduleToCloseMs - now, () => {
       onTimeout(engine, run, info.scheduledId, 0, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
     });
   }
-  queueAttempt(engine, run, info, rt ?? FIRST, 0);
+  if (rt?.state === 'started') {
+    const generation = rt.generation;
+    engine.timers.set(actKey(run, info, 'stc'), rt.startedTime + info.startToCloseMs - now, () => {
+      onTimeout(engine, run, info.scheduledId, generation, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
+    });
+    if (info.heartbeatMs > 0) {
+      engine.timers.set(actKey(run, info, 'hb'), Math.max(rt.lastHeartbeatTime, rt.startedTime) + info.heartbeatMs - now, () => {
+        onTimeout(engine, run, info.scheduledId, generation, TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
+      });
+    }
+    return;
+  }
+  const delay = rt?.state === 'backoff' ? Math.max(1, rt.attemptScheduledTime - now) : 0;
+  queueAttempt(engine, run, info, rt ?? FIRST, delay);
 }
 
 function startActivity(engine: Engine, run: Run, scheduledId: number, generation: number, ctx: PollContext): PollResponse | null {
@@ -123,6 +143,8 @@ function startActivity(engine: Engine, run: Run, scheduledId: number, generation
   rt.state = 'started';
   rt.startedTime = Date.now();
   rt.identity = ctx.identity;
+  // Written before the poll answers, so a worker's result for this attempt is accepted after a restart.
+  run.touch();
   engine.timers.set(actKey(run, info, 'stc'), info.startToCloseMs, () => {
     onTimeout(engine, run, scheduledId, generation, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
   });

@@ -44,6 +44,7 @@ function heartbeat(engine: Engine, loc: Located, details: IPayloads | null | und
   // Like the server, a heartbeat replaces the recorded details, even with none.
   loc.rt.heartbeatDetails = details;
   loc.rt.lastHeartbeatTime = Date.now();
+  loc.run.touch();
   armHeartbeatTimer(engine, loc.run, loc.info, loc.rt);
   return { cancelRequested: loc.info.cancelRequested, activityPaused: false, activityReset: false };
 }

@@ -9,11 +9,17 @@ import { settleQueries } from './query-registry.js';
 export function onRunClosed(engine: Engine, run: Run): void {
   engine.timers.clearGroup(run.runId);
   // Closed runs are kept for the namespace retention period, then deleted, as on the real server.
-  engine.timers.set(`${run.runId}:retention`, engine.namespaces.retentionMs(run.namespace), () => engine.store.delete(run));
+  armRetention(engine, run);
   engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, status: run.ms.status }, 'workflow run closed');
   if (run.ms.status !== 'ContinuedAsNew' && !run.extras.retriedAs) notifyParent(engine, run);
   applyParentClosePolicies(engine, run);
   settleQueries(run);
+}
+
+/** Deletes the closed run once the namespace retention has passed since it closed (at once if it already has). */
+export function armRetention(engine: Engine, run: Run): void {
+  const due = run.ms.closeTime + engine.namespaces.retentionMs(run.namespace);
+  engine.timers.set(`${run.runId}:retention`, due - Date.now(), () => engine.store.delete(run));
 }
 
 function notifyParent(engine: Engine, run: Run): void {

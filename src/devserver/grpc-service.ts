@@ -42,6 +42,8 @@ export function buildService(
   handlers: Record<string, Handler>,
   logger: DevServerLogger,
   track: (ac: AbortController) => () => void,
+  /** Awaited before every unary response (ok or error): the durable store's commit. */
+  beforeRespond: () => Promise<void> = () => Promise.resolve(),
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const definition: Record<string, unknown> = {};
   const implementation: UntypedServiceImplementation = {};
@@ -75,6 +77,10 @@ export function buildService(
       const meta = { method: method.name, ...describeCall(call.request) };
       Promise.resolve()
         .then(() => handler(call.request, { signal: ac.signal }))
+        .then(
+          (res) => beforeRespond().then(() => res),
+          (err: unknown) => beforeRespond().then(() => Promise.reject(err as Error), () => Promise.reject(err as Error)),
+        )
         .then(
           (res) => {
             logger.debug({ ...meta, outcome: 'ok', ms: Date.now() - started }, 'devserver rpc');

@@ -12,6 +12,15 @@ export interface DevServerOptions {
   /** Extra namespace registered at start besides 'default'. */
   namespace?: string;
   logger?: DevServerLogger;
+  /**
+   * Database file (a crash-safe append-only log, created with its folder if missing). Absent or ':memory:':
+   * nothing is persisted, as before.
+   */
+  dbPath?: string;
+  /** Retention (ms) of namespaces registered without one, 'default' included; default one day like `temporal server start-dev`. */
+  retentionMs?: number;
+  /** Compact the log once it passes this size (and twice its size after the last compaction); default 64 MiB. */
+  compactAfterBytes?: number;
 }
 
 export interface DevServer {
@@ -33,6 +42,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     namespace: options.namespace,
     logger: options.logger ?? silent,
     engine: { longPollMs: LONG_POLL_MS, queryTimeoutMs: QUERY_TIMEOUT_MS },
+    dbPath: options.dbPath && options.dbPath !== ':memory:' ? options.dbPath : undefined,
+    retentionMs: options.retentionMs,
+    compactAfterBytes: options.compactAfterBytes,
   });
   return { address: server.address, stop: () => server.stop() };
 }

@@ -98,7 +98,9 @@ const closeStatus: Partial<Record<number, RunStatus>> = {
   [E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT]: 'TimedOut',
 };
 
-let wftGeneration = 0;
+// Generations live in task tokens: starting from the clock keeps a restarted engine from reissuing one an
+// old worker still holds.
+let wftGeneration = Date.now() * 1000;
 export function nextGeneration(): number {
   wftGeneration += 1;
   return wftGeneration;

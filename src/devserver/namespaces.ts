@@ -21,19 +21,42 @@ interface NamespaceRecord {
   searchAttributes: SearchAttributeRegistry;
 }
 
-const DEFAULT_RETENTION_MS = 24 * 3600 * 1000;
+/** `temporal server start-dev` registers its namespaces with a one-day retention. */
+export const DEFAULT_RETENTION_MS = 24 * 3600 * 1000;
 const REGISTERED = 1;
+
+/** A namespace as a durable store keeps it (plain data). */
+export type NamespaceSnapshot = Omit<NamespaceRecord, 'searchAttributes'> & {
+  searchAttributes: ReturnType<SearchAttributeRegistry['entries']>;
+};
 
 export class Namespaces {
   private readonly byName = new Map<string, NamespaceRecord>();
 
+  /** `defaultRetentionMs` applies to namespaces registered without a retention of their own. */
+  constructor(private readonly defaultRetentionMs = DEFAULT_RETENTION_MS) {}
+
   register(name: string, opts: Partial<Omit<NamespaceRecord, 'id' | 'name' | 'searchAttributes'>> = {}): NamespaceRecord {
     const rec: NamespaceRecord = {
       id: randomUUID(), name, description: opts.description ?? '', ownerEmail: opts.ownerEmail ?? '',
-      data: opts.data ?? {}, retentionMs: opts.retentionMs || DEFAULT_RETENTION_MS, searchAttributes: new SearchAttributeRegistry(),
+      data: opts.data ?? {}, retentionMs: opts.retentionMs || this.defaultRetentionMs, searchAttributes: new SearchAttributeRegistry(),
     };
     this.byName.set(name, rec);
     return rec;
+  }
+
+  snapshot(): NamespaceSnapshot[] {
+    return this.all().map(({ searchAttributes, ...rest }) => ({ ...rest, data: { ...rest.data }, searchAttributes: searchAttributes.entries() }));
+  }
+
+  /** Replaces the registry with persisted namespaces; ids are kept (schedule jitter is seeded with them). */
+  restore(snapshots: NamespaceSnapshot[]): void {
+    this.byName.clear();
+    for (const { searchAttributes, ...rest } of snapshots) {
+      const registry = new SearchAttributeRegistry();
+      registry.restore(searchAttributes);
+      this.byName.set(rest.name, { ...rest, searchAttributes: registry });
+    }
   }
 
   all(): NamespaceRecord[] {
@@ -46,7 +69,7 @@ export class Namespaces {
   }
 
   retentionMs(name: string): number {
-    return this.byName.get(name)?.retentionMs ?? DEFAULT_RETENTION_MS;
+    return this.byName.get(name)?.retentionMs ?? this.defaultRetentionMs;
   }
 
   has(name: string): boolean {

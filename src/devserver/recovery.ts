@@ -13,6 +13,8 @@ import { armUserTimer } from './user-timers.js';
 import { armRunTimeout, endBackoff } from './start.js';
 import { deliverExternalCancel, deliverExternalSignal, startChild } from './children.js';
 import { runTimerKey } from './wft-schedule.js';
+import { armRetention } from './close.js';
+import { nextGeneration } from './mutable-state.js';
 
 export interface RunSnapshot {
   namespace: string;
@@ -21,6 +23,10 @@ export interface RunSnapshot {
   events: IHistoryEvent[];
   /** Non-history state, if the store kept it (request ids, activity attempts); optional. */
   extras?: Partial<RunExtras>;
+  /** Events waiting for the running workflow task to finish. */
+  buffered?: IHistoryEvent[];
+  /** A pending transient workflow task (retry attempt >= 2), which history does not show. */
+  transient?: { attempt: number; queue: string; sticky: boolean; scheduledTime: number } | null;
 }
 
 /** Adds a run rebuilt from its history. Restore runs of one workflow id oldest first. */
@@ -29,13 +35,22 @@ export function restoreRun(engine: Engine, snapshot: RunSnapshot): Run {
   const run = new Run(snapshot.namespace, snapshot.workflowId, snapshot.runId, snapshot.extras?.startRequestId ?? first?.originalExecutionRunId ?? '');
   for (const ev of snapshot.events) run.restore(ev);
   if (snapshot.extras) Object.assign(run.extras, snapshot.extras);
+  if (snapshot.buffered) run.buffered = snapshot.buffered;
+  const t = snapshot.transient;
+  if (t && run.isOpen && !run.ms.wft) {
+    // If the old process had handed it out, that attempt is lost with the worker's connection: offer it again.
+    run.ms.wft = { ...t, scheduledId: run.ms.nextEventId, startedId: 0, startedTime: 0, transient: true, generation: nextGeneration() };
+  }
   engine.store.add(run);
   return run;
 }
 
 /** Derives the engine's in-memory work for an open run: queues, timers and unfinished transfers. */
 export function rederive(engine: Engine, run: Run): void {
-  if (!run.isOpen) return;
+  if (!run.isOpen) {
+    armRetention(engine, run);
+    return;
+  }
   const ms = run.ms;
   armRunTimeout(engine, run, ms.runTimeoutMs > 0 ? ms.executionTime + ms.runTimeoutMs : 0, ms.executionExpiration);
   for (const timerId of ms.timers.keys()) armUserTimer(engine, run, timerId);

@@ -1,6 +1,6 @@
 /** One workflow run: its history (source of truth), buffered events, derived mutable state, extras. */
 import type { IFailure, IHistoryEvent, IPayloads } from './proto.js';
-import { temporal, tsFromMs } from './proto.js';
+import { num, temporal, tsFromMs } from './proto.js';
 import { applyEvent, newMutableState } from './mutable-state.js';
 import type { MutableState } from './mutable-state.js';
 
@@ -54,6 +54,8 @@ export class Run {
   buffered: IHistoryEvent[] = [];
   readonly ms: MutableState = newMutableState();
   readonly extras: RunExtras;
+  /** Set by the store: told about every change a durable store must write (history, buffer, extras). */
+  onTouch: ((run: Run) => void) | null = null;
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -87,12 +89,20 @@ export class Run {
     this.events.push(ev);
     this.historySizeBytes += encodedSize(ev);
     applyEvent(this.ms, ev);
+    this.touch();
     this.notify();
     return ev;
   }
 
+  /** Marks state outside history (attempts, heartbeats, transient tasks) as changed. */
+  touch(): void {
+    this.onTouch?.(this);
+  }
+
   /** Re-applies a persisted event (rebuilding a run from its history). */
   restore(ev: IHistoryEvent): void {
+    // Task ids keep increasing across restarts, as they do on the real server.
+    taskIdCounter = Math.max(taskIdCounter, num(ev.taskId));
     this.events.push(ev);
     this.historySizeBytes += encodedSize(ev);
     applyEvent(this.ms, ev);
@@ -102,6 +112,7 @@ export class Run {
   appendOrBuffer(eventType: number, attributes: IHistoryEvent): IHistoryEvent | null {
     if (this.wftInFlight) {
       this.buffered.push({ ...attributes, eventType, eventTime: tsFromMs(Date.now()) });
+      this.touch();
       return null;
     }
     return this.append(eventType, attributes);

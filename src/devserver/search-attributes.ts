@@ -40,6 +40,16 @@ export class SearchAttributeRegistry {
   /** alias → { type, field } */
   private readonly custom = new Map<string, { type: number; field: string }>();
 
+  /** Registered attributes with their SQL field, for a durable store (aliases must survive a restart). */
+  entries(): [string, { type: number; field: string }][] {
+    return [...this.custom].map(([name, v]) => [name, { ...v }]);
+  }
+
+  restore(entries: [string, { type: number; field: string }][]): void {
+    this.custom.clear();
+    for (const [name, v] of entries) this.custom.set(name, { ...v });
+  }
+
   list(): Record<string, number> {
     return Object.fromEntries([...this.custom].map(([name, v]) => [name, v.type]));
   }

@@ -13,6 +13,7 @@ import { describeWorkflow } from './describe.js';
 import { getHistory, getHistoryReverse } from './history-rpc.js';
 import { countWorkflows, listWorkflows } from './visibility.js';
 import { scheduleHandlers } from './schedules/rpc.js';
+import { openDurableStore } from './persist/open.js';
 
 export interface EngineServerOptions {
   port: number;
@@ -20,6 +21,12 @@ export interface EngineServerOptions {
   namespace?: string;
   logger: DevServerLogger;
   engine: EngineConfig;
+  /** Database file; absent: in memory only. */
+  dbPath?: string;
+  /** Retention of namespaces registered without one of their own. */
+  retentionMs?: number;
+  /** Default 64 MiB. */
+  compactAfterBytes?: number;
 }
 
 export interface EngineServer {
@@ -45,10 +52,11 @@ function hostPort(host: string, port: number): string {
 }
 
 export async function startEngineServer(opts: EngineServerOptions): Promise<EngineServer> {
-  const namespaces = new Namespaces();
-  namespaces.register('default');
-  if (opts.namespace && opts.namespace !== 'default') namespaces.register(opts.namespace);
+  const namespaces = new Namespaces(opts.retentionMs);
   const engine = new Engine(namespaces, opts.logger, opts.engine);
+  const durable = opts.dbPath ? await openDurableStore(engine, opts.dbPath, { compactAfterBytes: opts.compactAfterBytes ?? 64 * 1024 * 1024 }) : null;
+  for (const name of new Set(['default', opts.namespace ?? 'default'])) if (!namespaces.has(name)) namespaces.register(name);
+  const commit = durable ? () => durable.commit() : undefined;
   const controllers = new Set<AbortController>();
   const track = (ac: AbortController): (() => void) => {
     controllers.add(ac);
@@ -71,14 +79,18 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ...systemHandlers(engine),
   };
   const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
-  const wf = buildService(workflowServiceReflection, handlers, opts.logger, track);
+  const wf = buildService(workflowServiceReflection, handlers, opts.logger, track, commit);
   server.addService(wf.definition, wf.implementation);
-  const operator = buildService(operatorServiceReflection, operatorHandlers((ns) => namespaces.require(ns).searchAttributes), opts.logger, track);
+  const operator = buildService(operatorServiceReflection, operatorHandlers((ns) => namespaces.require(ns).searchAttributes), opts.logger, track, commit);
   server.addService(operator.definition, operator.implementation);
   const health = buildService(healthReflection, { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) }, opts.logger, track);
   server.addService(health.definition, health.implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(hostPort(opts.host, opts.port), ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  }).catch(async (err: unknown) => {
+    engine.stop();
+    await durable?.close();
+    throw err;
   });
   const address = hostPort(opts.host, port);
   opts.logger.debug({ address }, 'devserver listening');
@@ -99,6 +111,7 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
           resolve();
         });
       });
+      await durable?.close();
     },
   };
 }

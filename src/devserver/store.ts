@@ -1,11 +1,30 @@
 /** Index of runs: by run id, and the current run of each workflow id (derived from the runs). */
 import type { Run } from './run.js';
 
+/** What a durable store hears: a run changed (or was added), a run was deleted. */
+export interface RunStoreListener {
+  touched(run: Run): void;
+  deleted(run: Run): void;
+}
+
 export class RunStore {
   private readonly runs = new Map<string, Run>();
   private readonly current = new Map<string, Run>();
+  private listener: RunStoreListener | null = null;
+
+  /** Attaches a listener to the runs already here and to every run added later. */
+  listen(listener: RunStoreListener): void {
+    this.listener = listener;
+    const touched = (run: Run): void => listener.touched(run);
+    for (const run of this.runs.values()) run.onTouch = touched;
+  }
 
   add(run: Run): void {
+    if (this.listener) {
+      const listener = this.listener;
+      run.onTouch = (r) => listener.touched(r);
+      listener.touched(run);
+    }
     this.runs.set(run.runId, run);
     this.current.set(key(run.namespace, run.workflowId), run);
   }
@@ -19,7 +38,9 @@ export class RunStore {
   }
 
   delete(run: Run): void {
-    this.runs.delete(run.runId);
+    if (!this.runs.delete(run.runId)) return;
+    run.onTouch = null;
+    this.listener?.deleted(run);
     const k = key(run.namespace, run.workflowId);
     if (this.current.get(k) === run) this.current.delete(k);
   }

@@ -54,6 +54,7 @@ export function scheduleWorkflowTask(engine: Engine, run: Run, attempt: number):
       scheduledId: run.ms.nextEventId, startedId: 0, attempt, queue, sticky: !!sticky, scheduledTime: Date.now(),
       startedTime: 0, transient: true, generation: nextGeneration(),
     };
+    run.touch(); // a transient task is not in history; the durable store keeps its attempt
   } else {
     run.append(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
       workflowTaskScheduledEventAttributes: {

@@ -3,3 +3,4 @@ export * from './activities.js';
 export * from './basic.js';
 export * from './children.js';
 export * from './tasks.js';
+export * from './durable.js';
