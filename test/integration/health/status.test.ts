@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { collectStatus, formatStatus } from '../../../src/cli/status.js';
+import type { StatusReport } from '../../../src/cli/status.js';
+import type { Config } from '../../../src/config/schema.js';
+import { ensureHealthSchedule } from '../../../src/health/schedule.js';
+import { healthScheduleId } from '../../../src/workflows/health-definitions.js';
+import { waitFor } from '../../helpers/process.js';
+import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { killSeen, waitForBeat, watcherPid } from '../handlers/support.js';
+import { healthConfig, startKeepAlive, waitForKeepAlive } from './support.js';
+
+const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
+
+describe('supervisor status', () => {
+  let env: SupervisorEnv;
+  let temp: TempDir;
+  let config: Config;
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    env = await startSupervisorEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    await env.client.schedule.getHandle(healthScheduleId(config.worker_id)).delete().catch(() => undefined);
+    killSeen();
+    await temp?.cleanup();
+  });
+
+  it('reports state, pid, uptime, heartbeat age, restarts, last and next health run', async () => {
+    temp = await makeTempDir('ts-status-');
+    config = healthConfig(env, temp.path);
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
+    await waitForBeat(config, pid);
+    await waitForKeepAlive(env.client, config, 'running', (state) => state.state === 'running');
+    await ensureHealthSchedule(env.client, config, { intervalMs: 1_000 });
+    await waitFor('a health run', async () => (await collectStatus(config, silentLogger, env.client)).last_health_run !== null, 15_000);
+
+    const report = await collectStatus(config, silentLogger, env.client);
+    expect(report).toMatchObject({ worker_id: config.worker_id, watcher_state: 'running', pid, restarts_in_window: 1, heartbeat_healthy: true, temporal: { reachable: true } });
+    expect(report.uptime_seconds).toEqual(expect.any(Number));
+    expect(report.heartbeat_age_seconds).toBeLessThan(5);
+    expect(Date.parse(report.next_health_run ?? '')).toBeGreaterThan(Date.now() - 1_000);
+    const text = formatStatus(report);
+    expect(text).toContain(`pid               ${pid}`);
+    expect(text).toMatch(/restarts \(window\) 1, last /);
+
+    // The command itself, from a config file, as JSON.
+    const configFile = path.join(temp.path, 'config.json');
+    await writeFile(configFile, JSON.stringify({ worker_id: config.worker_id, paths: { nas_root: config.paths.nas_root }, watcher: { command: config.watcher.command, args: config.watcher.args } }));
+    const run = await execa(process.execPath, ['--import', 'tsx', STATUS, '--config', configFile, '--log-level', 'error', 'status', '--json', '--address', env.server.address], { reject: false });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({ watcher_state: 'running', pid, restarts_in_window: 1 });
+  }, 60_000);
+
+  it('still reports the local facts when Temporal is unreachable', async () => {
+    temp = await makeTempDir('ts-status-');
+    config = healthConfig(env, temp.path);
+    const report = await collectStatus(config, silentLogger, undefined, 'connect ECONNREFUSED');
+    expect(report).toMatchObject({ watcher_state: 'stopped', pid: null, keepalive: null, next_health_run: null, temporal: { reachable: false } });
+    expect(formatStatus(report)).toContain('temporal          unreachable (connect ECONNREFUSED)');
+  });
+});
