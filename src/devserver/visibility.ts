@@ -59,10 +59,19 @@ function compile(engine: Engine, namespace: string, query: string, forCount: boo
   return compileListQuery(query, typeOfFrom(allSearchAttributeTypes([registry])), forCount);
 }
 
+type SortKey = [closeMs: number, startMs: number, runId: string];
+
+function sortKey(run: Run): SortKey {
+  return [run.ms.closeTime || OPEN_CLOSE_TIME, run.ms.startTime, run.runId];
+}
+
 /** The SQL store's order: open runs first, then by close time, start time (newest first), run id. */
+function compareKeys(a: SortKey, b: SortKey): number {
+  return b[0] - a[0] || b[1] - a[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+}
+
 function defaultOrder(a: Run, b: Run): number {
-  const close = (r: Run): number => r.ms.closeTime || OPEN_CLOSE_TIME;
-  return close(b) - close(a) || b.ms.startTime - a.ms.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+  return compareKeys(sortKey(a), sortKey(b));
 }
 
 function matching(engine: Engine, namespace: string, q: ListQuery): Run[] {
@@ -72,11 +81,21 @@ function matching(engine: Engine, namespace: string, q: ListQuery): Run[] {
   return rows.map((r) => r.run);
 }
 
-function decodeToken(token: Uint8Array | null | undefined): number {
-  if (!token || token.length === 0) return 0;
+/**
+ * Without ORDER BY the token is the last row's sort key, as the SQL store pages, so runs started between
+ * pages are not listed twice; with ORDER BY it is an offset into the sorted result.
+ */
+type PageToken = { after: SortKey } | { offset: number };
+
+function decodeToken(token: Uint8Array | null | undefined): PageToken | null {
+  if (!token || token.length === 0) return null;
   try {
-    const offset = (JSON.parse(Buffer.from(token).toString('utf8')) as { offset?: unknown }).offset;
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+    const t = JSON.parse(Buffer.from(token).toString('utf8')) as { after?: unknown; offset?: unknown };
+    const after = t.after;
+    if (Array.isArray(after) && after.length === 3 && typeof after[0] === 'number' && typeof after[1] === 'number' && typeof after[2] === 'string') {
+      return { after: after as SortKey };
+    }
+    if (typeof t.offset === 'number' && Number.isInteger(t.offset) && t.offset >= 0) return { offset: t.offset };
   } catch {
     // fall through to the error below
   }
@@ -84,12 +103,22 @@ function decodeToken(token: Uint8Array | null | undefined): number {
 }
 
 function page(engine: Engine, req: ListReq | ScanReq): ListResp {
-  const all = matching(engine, req.namespace, compile(engine, req.namespace, req.query ?? '', false));
-  const offset = decodeToken(req.nextPageToken);
+  const q = compile(engine, req.namespace, req.query ?? '', false);
+  const all = matching(engine, req.namespace, q);
+  const token = decodeToken(req.nextPageToken);
+  let from = 0;
+  if (token && 'after' in token) {
+    const i = all.findIndex((run) => compareKeys(sortKey(run), token.after) > 0);
+    from = i < 0 ? all.length : i;
+  } else if (token) {
+    from = token.offset;
+  }
   const size = req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
-  const rows = all.slice(offset, offset + size);
-  const end = offset + rows.length;
-  return { executions: rows.map(executionInfo), nextPageToken: end < all.length ? Buffer.from(JSON.stringify({ offset: end })) : null };
+  const rows = all.slice(from, from + size);
+  const end = from + rows.length;
+  const last = rows[rows.length - 1];
+  const next = end < all.length && last ? (q.order ? { offset: end } : { after: sortKey(last) }) : null;
+  return { executions: rows.map(executionInfo), nextPageToken: next ? Buffer.from(JSON.stringify(next)) : null };
 }
 
 /** Scan shares List's paging; the real server only drops the ordering guarantee for it. */
