@@ -130,6 +130,23 @@ describe('list query', () => {
     expect(error(`Kw = 'unterminated`)).toContain('malformed SQL query');
   });
 
+  it('reads SQL literals: doubled and escaped quotes, double quotes, backticks, negatives, <>', () => {
+    const quoted: Row = { id: 'q', Kw: "it's", Num: -3 };
+    const match = (query: string) => compileListQuery(query, typeOf).matches(get(quoted));
+    expect(match(`Kw = 'it''s'`)).toBe(true);
+    expect(match(`Kw = 'it\\'s'`)).toBe(true);
+    expect(match(`\`Kw\` = "it's"`)).toBe(true);
+    expect(match(`Num = -3 AND Num <> 3 AND Num>-4`)).toBe(true);
+    expect(error(`kw = 'x'`)).toContain(`column name 'kw' is not a valid search attribute`);
+  });
+
+  it('matches Text with accents and case folded, like SQLite FTS unicode61', () => {
+    const row: Row = { id: 't', Txt: 'Café Déploiement' };
+    expect(compileListQuery(`Txt = 'cafe'`, typeOf).matches(get(row))).toBe(true);
+    expect(compileListQuery(`Txt = 'DEPLOIEMENT'`, typeOf).matches(get(row))).toBe(true);
+    expect(error(`Txt = '  '`)).toContain('no tokens found');
+  });
+
   it('keeps the untyped filter ListSchedules uses', () => {
     const matches = parseListQuery(`TemporalSchedulePaused = true AND ScheduleId STARTS_WITH 'nightly'`);
     expect(matches((f) => ({ TemporalSchedulePaused: true, ScheduleId: 'nightly-1' })[f])).toBe(true);
