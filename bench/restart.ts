@@ -1,0 +1,184 @@
+/**
+ * Restart delay: SIGKILL of the watcher → the new watcher's first heartbeat, for the supervisor's
+ * keep-alive and, on the same host in the same run, for supervisord and PM2 supervising the same
+ * sample watcher (examples/sample-watcher.mjs, which beats once at start).
+ *
+ *   npx tsx bench/restart.ts [--count 20] [--only temporal,temporal-fast,supervisord,pm2]
+ *
+ * Each kill waits for a settled watcher first (up longer than every supervisor's "healthy run" threshold:
+ * supervisord startsecs, the keep-alive's backoff reset), so every restart is a first restart and no
+ * backoff is measured. The delay is the new heartbeat's own unix_ts minus the kill time (same clock).
+ * `temporal` uses the production defaults (watch poll 250 ms, lock gather window 1 s); `temporal-fast`
+ * a 50 ms poll and a 100 ms gather window.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { execa } from 'execa';
+import { pino } from 'pino';
+import { Config } from '../src/config/schema.js';
+import { startDevServer } from '../src/devserver/index.js';
+import { ensureKeepAlive } from '../src/health/keepalive.js';
+import { createSupervisorWorker } from '../src/worker.js';
+import { createActivities } from '../src/activities/index.js';
+import { ndjsonAuditSink } from '../src/db/index.js';
+import { keepAliveWorkflowId } from '../src/workflows/health-definitions.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');
+const { values } = parseArgs({ options: { count: { type: 'string', default: '20' }, only: { type: 'string', default: 'temporal,temporal-fast,supervisord,pm2' } } });
+const count = Number(values.count);
+const only = new Set((values.only ?? '').split(','));
+const SETTLE_MS = 1_500;
+
+interface Beat {
+  unix_ts: number;
+  pid: number;
+}
+
+async function readBeat(file: string): Promise<Beat | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Beat;
+  } catch {
+    return undefined;
+  }
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 2): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+
+/** Kills the beating watcher `count` times; returns each kill → new first beat delay in ms, sorted. */
+async function measure(name: string, heartbeatFile: string): Promise<number[]> {
+  const delays: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const beat = await until(`${name}: a watcher`, async () => {
+      const body = await readBeat(heartbeatFile);
+      return body !== undefined && Date.now() - body.unix_ts * 1000 < 10_000 ? body : undefined;
+    });
+    await sleep(SETTLE_MS);
+    const killedAt = Date.now();
+    process.kill(beat.pid, 'SIGKILL');
+    const next = await until(`${name}: restart ${index + 1}`, async () => {
+      const body = await readBeat(heartbeatFile);
+      return body !== undefined && body.pid !== beat.pid ? body : undefined;
+    });
+    delays.push(next.unix_ts * 1000 - killedAt);
+  }
+  return delays.sort((a, b) => a - b);
+}
+
+async function temporal(dir: string, fast: boolean): Promise<number[]> {
+  const server = await startDevServer({ port: 0 });
+  const logger = pino({ level: 'silent' });
+  const config = Config.parse({
+    worker_id: fast ? 'bench-fast' : 'bench',
+    paths: { nas_root: path.join(dir, fast ? 'nas-fast' : 'nas') },
+    watcher: { command: process.execPath, args: [SAMPLE], cwd: dir, stop_timeout: '2s' },
+    // A roomy budget and a backoff that resets within the settle time: each kill is a first restart.
+    health: { restart_budget: { max_restarts: 100_000, window: '1m' }, backoff: { initial: '1s', max: '1m', reset_after: '1s' } },
+  });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const { worker, close } = await createSupervisorWorker({ config, logger, connection: nativeConnection, client, ...(fast ? { lock: { gatherMs: 100 } } : {}), workerOptions: { shutdownGraceTime: '1s' } });
+  const running = worker.run();
+  try {
+    await ensureKeepAlive(client, config, fast ? { pollMs: 50 } : {});
+    return await measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file);
+  } finally {
+    await client.workflow.getHandle(keepAliveWorkflowId(config.worker_id)).terminate('bench done').catch(() => undefined);
+    await createActivities({ config, logger, audit: ndjsonAuditSink(path.join(dir, 'audit.ndjson')) }).stopWatcher().catch(() => undefined);
+    worker.shutdown();
+    await running;
+    await close();
+    await connection.close();
+    await nativeConnection.close();
+    await server.stop();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+}
+
+async function supervisord(dir: string): Promise<number[] | string> {
+  if (!existsSync('/usr/bin/supervisord')) {
+    if (process.getuid?.() !== 0) return 'skipped: supervisord missing (apt-get install supervisor) and not root';
+    process.stdout.write('installing supervisord (apt-get install supervisor)…\n');
+    const install = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], { reject: false, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    if (install.exitCode !== 0) return `skipped: apt-get install supervisor failed: ${install.stderr.slice(-300)}`;
+  }
+  const heartbeatFile = path.join(dir, 'supervisord', 'heartbeat.json');
+  const conf = path.join(dir, 'supervisord.conf');
+  await writeFile(conf, [
+    '[supervisord]', 'nodaemon=true', `logfile=${path.join(dir, 'supervisord.log')}`, `pidfile=${path.join(dir, 'supervisord.pid')}`,
+    '[unix_http_server]', `file=${path.join(dir, 'supervisord.sock')}`,
+    '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+    '[program:watcher]', `command=${process.execPath} ${SAMPLE} ${heartbeatFile}`, 'autorestart=true', 'startsecs=1', 'startretries=100000',
+    `stdout_logfile=${path.join(dir, 'supervisord-watcher.log')}`, 'redirect_stderr=true', '',
+  ].join('\n'));
+  const child = spawn('/usr/bin/supervisord', ['-c', conf], { stdio: 'ignore' });
+  try {
+    return await measure('supervisord', heartbeatFile);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function pm2(dir: string): Promise<number[] | string> {
+  const bin = path.join(root, 'node_modules', '.bin', 'pm2');
+  if (!existsSync(bin)) return 'skipped: node_modules/.bin/pm2 is missing (the lead may add pm2 as a devDependency)';
+  const heartbeatFile = path.join(dir, 'pm2', 'heartbeat.json');
+  const env = { ...process.env, PM2_HOME: path.join(dir, 'pm2-home') };
+  await execa(bin, ['start', SAMPLE, '--name', 'bench-watcher', '--interpreter', process.execPath, '--', heartbeatFile], { env });
+  try {
+    return await measure('pm2', heartbeatFile);
+  } finally {
+    await execa(bin, ['kill'], { env, reject: false });
+  }
+}
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const dir = await mkdtemp(path.join(tmpdir(), 'bench-restart-'));
+const results = new Map<string, number[] | string>();
+try {
+  process.stdout.write(`restart bench: ${String(count)} SIGKILLs each, sample watcher, delay = kill → new watcher's first heartbeat\n`);
+  if (only.has('temporal')) results.set('temporal', await temporal(dir, false));
+  if (only.has('temporal-fast')) results.set('temporal-fast', await temporal(dir, true));
+  if (only.has('supervisord')) results.set('supervisord', await supervisord(dir));
+  if (only.has('pm2')) results.set('pm2', await pm2(dir));
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+const base = results.get('temporal');
+for (const [name, result] of results) {
+  if (typeof result === 'string') {
+    process.stdout.write(`${name.padEnd(14)} ${result}\n`);
+    continue;
+  }
+  const p50 = percentile(result, 50);
+  const p99 = percentile(result, 99);
+  const ratio = Array.isArray(base) && name !== 'temporal' ? `; temporal/${name} p50 ×${(percentile(base, 50) / p50).toFixed(2)}, p99 ×${(percentile(base, 99) / p99).toFixed(2)}` : '';
+  process.stdout.write(`${name.padEnd(14)} p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${String(Math.round(result.at(-1) ?? Number.NaN))} ms${ratio}\n`);
+}
