@@ -29,7 +29,7 @@ export function parseQuery(query: string): ParsedQuery {
   const next = (): Tok => toks[Math.min(i++, toks.length - 1)]!;
   const isWord = (w: string, k = 0): boolean => peek(k).kind === 'ident' && peek(k).value.toLowerCase() === w;
   const fail = (t: Tok = peek()): never => {
-    throw malformed(t.kind === 'eof' ? '' : t.kind === 'str' ? t.value : t.value, t.end);
+    throw malformed(t.value, t.end);
   };
   const expectWord = (w: string): void => {
     if (!isWord(w)) fail();
