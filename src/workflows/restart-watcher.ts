@@ -2,6 +2,7 @@ import { sleep } from '@temporalio/workflow';
 import type { HandlerInput, HandlerResult } from './definitions.js';
 import { RESTART_PAUSE_MS } from './definitions.js';
 import { runHandler } from './handler.js';
+import { resetKeepAlive } from './keep-alive-client.js';
 import { watcherActivities } from './proxies.js';
 
 /**
@@ -14,6 +15,7 @@ export async function restart_watcher(flag: HandlerInput): Promise<HandlerResult
     const stop = await watcher.stopWatcher();
     await sleep(RESTART_PAUSE_MS);
     const start = await watcher.startWatcher();
+    await resetKeepAlive(settings.workerId, `restart_watcher ${flag.task_id}`);
     info('watcher restarted', { old_pids: stop.pids, pid: start.pid });
     return { success: true, details: { was_running: stop.wasRunning, stopped_by: stop.stoppedBy, old_pids: stop.pids, pid: start.pid } };
   });
