@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { auditSinkFor } from '../../../src/worker.js';
-import { keepAliveResetSignal } from '../../../src/workflows/health-definitions.js';
+import { keepAliveWorkflowId } from '../../../src/workflows/health-definitions.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
 import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
@@ -11,7 +11,7 @@ import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/sup
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { crashingConfig, healthConfig, keepAliveOf, startKeepAlive, waitForKeepAlive } from './support.js';
+import { crashingConfig, healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
 
 describe('keep-alive', () => {
   let env: SupervisorEnv;
@@ -23,10 +23,17 @@ describe('keep-alive', () => {
   beforeAll(async () => {
     env = await startSupervisorEnv();
   });
+  const workerIds: string[] = [];
   afterAll(async () => {
-    await env?.teardown();
+    try {
+      // Determinism: every keep-alive run this file produced replays against the bundle.
+      expect(await replayKeepAlives(env, workerIds)).toBeGreaterThanOrEqual(workerIds.length);
+    } finally {
+      await env?.teardown();
+    }
   });
   afterEach(async () => {
+    workerIds.push(config.worker_id);
     await worker?.stop();
     killSeen();
     await temp?.cleanup();
@@ -113,13 +120,31 @@ describe('keep-alive', () => {
     expect(await watcherPid(config)).toBeUndefined();
     expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'failed', totalRestarts: 3 });
 
-    // The operator fixes the cause and resumes: the handler starts the watcher, the reset clears the budget.
+    // The operator fixes the cause and resumes: the handler starts the watcher and resets the keep-alive.
     await writeFile(crashing.healthyFile, 'fixed\n');
     const result = await env.run(config, { task_id: `resume_${++n}`, handler: 'resume_watcher', requested_by: 'ops' });
     expect(result.success).toBe(true);
-    await env.client.workflow.getHandle(`keepalive/${config.worker_id}`).signal(keepAliveResetSignal, { reason: 'test: resume_watcher' });
     const back = await waitForKeepAlive(env.client, config, 'running after resume', (state) => state.state === 'running');
     expect(back).toMatchObject({ restartsInWindow: 0, failedReason: null });
     expect(await watcherPid(config)).toBeDefined();
+  }, 60_000);
+
+  it('carries its counters across continue-as-new', async () => {
+    temp = await makeTempDir('ts-keepalive-can-');
+    config = healthConfig(env, temp.path);
+    worker = await env.startWorker(config);
+    // A tiny history budget and short watches: the keep-alive continues as new every few loops.
+    await startKeepAlive(env.client, config, { maxHistoryEvents: 40, maxWatchMs: 200 });
+    const handle = env.client.workflow.getHandle(keepAliveWorkflowId(config.worker_id));
+    const firstRun = (await handle.describe()).runId;
+    let pid = await waitFor('watcher', () => watcherPid(config), 15_000);
+    for (let kill = 0; kill < 2; kill += 1) {
+      await waitForBeat(config, pid);
+      process.kill(pid, 'SIGKILL');
+      pid = await newWatcher(pid);
+    }
+    await waitFor('a continued run', async () => (await handle.describe()).runId !== firstRun, 15_000);
+    const state = await waitForKeepAlive(env.client, config, 'three restarts', (s) => s.state === 'running' && s.totalRestarts === 3);
+    expect(state.restartsInWindow).toBe(3);
   }, 60_000);
 });

@@ -45,3 +45,16 @@ export async function waitForKeepAlive(client: Client, config: Config, what: str
     return state !== undefined && check(state) ? state : undefined;
   }, timeoutMs, 50);
 }
+
+/** Replays every keep-alive run (continue-as-new successors too) of these workers against the bundle. */
+export async function replayKeepAlives(env: SupervisorEnv, workerIds: string[]): Promise<number> {
+  const { Worker } = await import('@temporalio/worker');
+  const { collectRunHistories } = await import('../../devserver/histories.js');
+  const histories = await collectRunHistories(env.client, workerIds.map((id) => ({ workflowId: keepAliveWorkflowId(id) })));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: env.bundle, replayName: 'keepalive' }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
+  }
+  if (failures.length > 0) throw new Error(`keep-alive histories failed to replay:\n${failures.join('\n')}`);
+  return histories.length;
+}
