@@ -1,14 +1,17 @@
 /**
  * Embedded engine throughput and latency: N workflows, each one activity then one timer.
  *
- *   npx tsx bench/devserver.ts [--count 1000] [--timer-ms 100] [--same-process]
+ *   npx tsx bench/devserver.ts [--count 1000] [--timer-ms 100] [--same-process] [--db FILE]
  *
  * By default the engine runs in its own Node process (spawned with tsx) and the client and worker in
  * this one, like a real deployment on one host; `--same-process` puts all three in this process.
  * Prints workflows/second (first start call to last result) and the start → activity-started latency:
  * the client's time just before `workflow.start` against the activity's own clock at its first line.
+ * `--db FILE` runs the engine persistent (every acknowledged RPC fsynced to FILE; the file is deleted
+ * first so each run starts empty); without it the engine keeps everything in memory.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -28,8 +31,11 @@ const { values } = parseArgs({
     'timer-ms': { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '100' },
     'same-process': { type: 'boolean', default: false },
+    db: { type: 'string' },
   },
 });
+const dbPath = values.db ? path.resolve(values.db) : undefined;
+if (dbPath) rmSync(dbPath, { force: true });
 const count = Number(values.count);
 const timerMs = Number(values['timer-ms']);
 const concurrency = Number(values.concurrency);
@@ -37,7 +43,7 @@ const concurrency = Number(values.concurrency);
 interface Engine { address: string; mode: string; stop(): Promise<void> }
 
 async function engineInChild(): Promise<Engine> {
-  const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0 }))
+  const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0, dbPath: ${JSON.stringify(dbPath ?? ':memory:')} }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
@@ -62,7 +68,7 @@ async function engineInChild(): Promise<Engine> {
 }
 
 async function engineInProcess(): Promise<Engine> {
-  const server = await startDevServer({ port: 0 });
+  const server = await startDevServer({ port: 0, dbPath });
   return { address: server.address, mode: 'engine, client and worker in one process', stop: () => server.stop() };
 }
 
@@ -114,7 +120,7 @@ async function main(): Promise<void> {
       const idle = (await runBatch('idle', 50, 1)).latencies;
       const { elapsedMs, latencies } = await runBatch('bench', count, concurrency);
       console.log(`devserver bench: ${count} workflows (1 activity + 1 timer of ${timerMs} ms each), ${concurrency} in flight`);
-      console.log(`mode: ${engine.mode}; ${cpus().length} CPUs, Node ${process.version}`);
+      console.log(`mode: ${engine.mode}; ${dbPath ? `persistent (${dbPath})` : 'in memory'}; ${cpus().length} CPUs, Node ${process.version}`);
       console.log(`throughput: ${((count / elapsedMs) * 1000).toFixed(1)} workflows/s (${(elapsedMs / 1000).toFixed(2)} s total)`);
       const fmt = (l: number[]) => `p50 ${percentile(l, 50).toFixed(0)} ms, p99 ${percentile(l, 99).toFixed(0)} ms, max ${l.at(-1)?.toFixed(0)} ms`;
       console.log(`start -> first activity started, under that load: ${fmt(latencies)}`);

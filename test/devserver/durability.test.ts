@@ -159,6 +159,24 @@ test('closed runs are deleted after the namespace retention, also while the engi
   await s.close();
 }, 60_000);
 
+test('schedules survive a restart; a deleted one stays deleted', async () => {
+  const s = await setup('schedules');
+  const action = { type: 'startWorkflow', workflowType: 'echo', args: ['x'], taskQueue: 'sched' } as const;
+  const kept = await s.client.schedule.create({
+    scheduleId: 'kept', spec: { intervals: [{ every: '1h' }] }, action: { ...action, workflowId: 'kept-wf' }, state: { paused: true, note: 'kept paused' },
+  });
+  const gone = await s.client.schedule.create({ scheduleId: 'gone', spec: { cronExpressions: ['0 3 * * *'] }, action: { ...action, workflowId: 'gone-wf' } });
+  await gone.delete();
+  await s.server().stop();
+  await s.start();
+  const d = await kept.describe();
+  expect(d.state).toMatchObject({ paused: true, note: 'kept paused' });
+  expect(d.spec.intervals).toEqual([{ every: 3_600_000, offset: undefined }]);
+  await expect(gone.describe()).rejects.toThrow();
+  await kept.delete();
+  await s.close();
+}, 60_000);
+
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {

@@ -12,7 +12,8 @@ interface CrashActivities {
 
 const acts = proxyActivities<CrashActivities>({
   startToCloseTimeout: '20s',
-  heartbeatTimeout: '10s',
+  // Also the time after which a task whose poll answer was lost with the engine is handed out again.
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 1, maximumAttempts: 50 },
 });
 
