@@ -28,6 +28,8 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   let backoffMs = 0;
   let woken = false;
   let granted = false;
+  /** Why the last reset came, until it is audited (signal handlers cannot run activities). */
+  let resetReason: string | null = null;
 
   const io = proxyActivities<Pick<Activities, 'observeWatcher' | 'recordAudit' | 'requestLock'>>({ startToCloseTimeout: '30s', retry: RETRY });
   // Retried without limit: a watch that timed out on a dead host must go on elsewhere.
@@ -54,6 +56,7 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
     observation = null;
     woken = true;
+    resetReason = reason;
   });
   setHandler(lockGrantedSignal, () => {
     granted = true;
@@ -63,6 +66,11 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
 
   while (!historyFull()) {
     woken = false;
+    if (resetReason !== null) {
+      const reason = resetReason;
+      resetReason = null;
+      await audit('watcher_budget_reset', true, { reason });
+    }
     if (counters.failed !== null) {
       state = 'failed';
       await condition(() => woken || historyFull());

@@ -126,6 +126,8 @@ describe('keep-alive', () => {
     expect(result.success).toBe(true);
     const back = await waitForKeepAlive(env.client, config, 'running after resume', (state) => state.state === 'running');
     expect(back).toMatchObject({ restartsInWindow: 0, failedReason: null });
+    const reset = await waitFor('reset audit row', async () => (await ndjsonAudit(config)).find((row) => row.action === 'watcher_budget_reset'));
+    expect(String(reset.details.reason)).toMatch(/^resume_watcher resume_\d+$/);
     expect(await watcherPid(config)).toBeDefined();
   }, 60_000);
 
