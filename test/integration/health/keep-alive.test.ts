@@ -149,4 +149,17 @@ describe('keep-alive', () => {
     const state = await waitForKeepAlive(env.client, config, 'three restarts', (s) => s.state === 'running' && s.totalRestarts === 3);
     expect(state.restartsInWindow).toBe(3);
   }, 60_000);
+
+  it('counts starts that fail at once against the budget too, and ends failed', async () => {
+    temp = await makeTempDir('ts-keepalive-nostart-');
+    // Dies within the start grace period: every startWatcher fails (WatcherStartFailed).
+    config = crashingConfig(env, temp.path, 0).config;
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
+    expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
+    const restarts = (await ndjsonAudit(config)).filter((row) => row.action === 'watcher_restarted');
+    expect(restarts).toHaveLength(3);
+    for (const row of restarts) expect(row).toMatchObject({ success: false, details: expect.objectContaining({ pid: null, error: expect.stringContaining('exited right after start') }) });
+  }, 60_000);
 });

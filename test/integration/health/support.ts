@@ -24,10 +24,10 @@ export function healthConfig(env: SupervisorEnv, dir: string, options: EnvConfig
 }
 
 /** The crashing watcher as the configured command; it behaves once `healthyFile` exists. */
-export function crashingConfig(env: SupervisorEnv, dir: string): { config: Config; healthyFile: string } {
+export function crashingConfig(env: SupervisorEnv, dir: string, crashAfterMs = 400): { config: Config; healthyFile: string } {
   const base = healthConfig(env, dir);
   const healthyFile = path.join(dir, 'healthy');
-  const args = [CRASHING_WATCHER, base.watcher.heartbeat_file, '--crash-after-ms=400', `--healthy-file=${healthyFile}`];
+  const args = [CRASHING_WATCHER, base.watcher.heartbeat_file, `--crash-after-ms=${crashAfterMs}`, `--healthy-file=${healthyFile}`];
   return { config: { ...base, watcher: { ...base.watcher, args } }, healthyFile };
 }
 
