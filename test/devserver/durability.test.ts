@@ -115,6 +115,7 @@ test('a torn last write is cut off when the database is opened', async () => {
   // Half a frame: a length that runs past the end of the file, as after kill -9 in the middle of a write.
   appendFileSync(s.db, Buffer.from([0xff, 0x00, 0x00, 0x00, 0x12, 0x34]));
   await s.start();
+  await expect(startDevServer({ port: 0, dbPath: s.db })).rejects.toThrow(/is in use by process/);
   expect(statSync(s.db).size).toBe(good);
   expect((await s.client.workflow.getHandle('torn-1').describe()).status.name).toBe('RUNNING');
   await s.close();

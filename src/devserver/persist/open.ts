@@ -45,7 +45,13 @@ export function replay(records: Buffer[]): Replayed {
 export async function openDurableStore(engine: Engine, file: string, options: DurableStoreOptions): Promise<DurableStore> {
   const { log, records, truncatedBytes } = await RecordLog.open(file);
   if (truncatedBytes > 0) engine.logger.warn({ file, truncatedBytes }, 'devserver database: torn last write cut off');
-  const state = replay(records);
+  let state: Replayed;
+  try {
+    state = replay(records);
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
   const store = new DurableStore(log, engine, options);
   if (state.namespaces) {
     engine.namespaces.restore(state.namespaces);

@@ -4,7 +4,7 @@
  * and checksum hold and truncates the rest, so a torn write is simply an append that never happened.
  * Compaction writes a fresh file beside the log, syncs it and renames it over the old one (atomic on POSIX).
  */
-import { mkdirSync, openSync, closeSync, fsyncSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, fsyncSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -49,6 +49,34 @@ export function parseLog(data: Buffer): { records: Buffer[]; end: number } {
   return { records, end: at };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per database: a second engine on the same file would cut what it takes for a torn tail out
+ * from under the first one's writes. The lock file names its holder; one left by a killed process is taken over.
+ */
+function lock(file: string): string {
+  const lockFile = `${file}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return lockFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    if (holder > 0 && alive(holder)) throw new Error(`database ${file} is in use by process ${holder}`);
+    rmSync(lockFile, { force: true });
+  }
+}
+
 function syncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -62,14 +90,25 @@ export class RecordLog {
   private constructor(
     private fh: FileHandle,
     private readonly file: string,
+    private readonly lockFile: string,
     /** Offset of the next frame: writes are positional, so a failed write is overwritten by the next. */
     private end: number,
   ) {}
 
   static async open(file: string): Promise<OpenedLog> {
     mkdirSync(path.dirname(file), { recursive: true });
+    const lockFile = lock(file);
     // A compaction that crashed before its rename leaves a partial file; the log itself is intact.
     rmSync(`${file}.compact`, { force: true });
+    try {
+      return await RecordLog.openLocked(file, lockFile);
+    } catch (err) {
+      rmSync(lockFile, { force: true });
+      throw err;
+    }
+  }
+
+  private static async openLocked(file: string, lockFile: string): Promise<OpenedLog> {
     const existed = existsSync(file);
     const data = existed ? readFileSync(file) : Buffer.alloc(0);
     const { records, end } = parseLog(data);
@@ -85,7 +124,7 @@ export class RecordLog {
       await fh.truncate(end);
       await fh.sync();
     }
-    return { log: new RecordLog(fh, file, at), records, truncatedBytes: data.length - end };
+    return { log: new RecordLog(fh, file, lockFile, at), records, truncatedBytes: data.length - end };
   }
 
   get size(): number {
@@ -131,5 +170,6 @@ export class RecordLog {
 
   async close(): Promise<void> {
     await this.fh.close();
+    rmSync(this.lockFile, { force: true });
   }
 }
