@@ -1,5 +1,5 @@
 /**
- * Crash test: the engine runs as its own process (`supervisor devserver --db FILE`) and is killed with SIGKILL
+ * Crash test: the engine runs as its own process on a database file and is killed with SIGKILL
  * at random moments while 200 workflows run (an activity failing its first attempt, a timer, a signal, a
  * heartbeating activity). Each time it comes back on the same port and file, and the same worker and client
  * carry on through the SDK's reconnects. At the end every workflow has completed once, with the result its
@@ -40,11 +40,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the engine through the real CLI and resolves once it prints its address. */
-async function startEngine(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devserver', '--port', String(port), '--db', db, '--log-level', 'warn'], {
-    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SUPERVISOR_CONFIG: '' },
-  });
+/**
+ * Starts the engine and resolves once it prints its address. The first start goes through the real CLI
+ * (`supervisor devserver --db`); restarts use a bare entry that loads only the engine (~0.5 s instead of
+ * ~1.5 s for the whole CLI), which keeps 20 restarts within a CI budget. Both open the same file.
+ */
+async function startEngine(port: number, viaCli: boolean): Promise<ChildProcess> {
+  const bare = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: ${port}, dbPath: ${JSON.stringify(db)} }))
+    .then((s) => process.stdout.write(s.address + '\\n'));`;
+  const args = viaCli
+    ? ['--import', 'tsx', 'src/cli/main.ts', 'devserver', '--port', String(port), '--db', db, '--log-level', 'warn']
+    : ['--import', 'tsx', '--input-type=module', '-e', bare];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SUPERVISOR_CONFIG: '' } });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -107,7 +114,7 @@ test(`${WORKFLOWS} workflows survive ${KILLS} SIGKILLs of the engine`, async () 
   });
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  engine = await startEngine(port);
+  engine = await startEngine(port, true);
   const workflowBundle = await loadWorkflowBundle();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -151,7 +158,7 @@ test(`${WORKFLOWS} workflows survive ${KILLS} SIGKILLs of the engine`, async () 
       await kill(engine as ChildProcess);
       kills += 1;
       const down = Date.now();
-      engine = await startEngine(port);
+      engine = await startEngine(port, false);
       downtime += Date.now() - down;
     }
     return kills;
