@@ -7,6 +7,8 @@ import { registerDevserver } from './devserver.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
 import { registerStart } from './start.js';
+import { registerStatusCommand } from './status.js';
+import { registerWrapCommand } from './wrap.js';
 import { registerWorkerCommand } from './worker.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,6 +26,8 @@ function buildProgram(): Command {
   registerWorkerCommand(program);
   registerIngestCommands(program);
   registerFlagCommand(program);
+  registerStatusCommand(program);
+  registerWrapCommand(program);
   registerConfigCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;

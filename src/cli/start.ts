@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
+import { ensureSupervision } from '../health/index.js';
 import { startIngest } from '../ingest.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
 import { createSupervisorWorker } from '../worker.js';
@@ -22,7 +23,7 @@ async function connect(address: string): Promise<{ native: NativeConnection; con
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the supervisor on this host: worker and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster')
+    .description('run the supervisor on this host: worker, keep-alive, health schedule and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster')
     .action(async (_options, command: Command) => {
       const { config, source } = configFor(command);
       const { logger, close } = loggerFor(command, config);
@@ -38,9 +39,12 @@ export function registerStart(program: Command): void {
       const client = new Client({ connection: connections.connection, namespace: config.temporal.namespace });
       const { worker, close: closeWorker } = await createSupervisorWorker({ config, logger, connection: connections.native, client });
       const running = worker.run();
+      const supervision = await ensureSupervision(client, config);
       const ingest = await startIngest({ config, logger, client });
-      logger.info({ temporal: address, worker_id: config.worker_id, inbox: config.paths.inbox }, 'supervisor running: worker and ingest');
-      logger.warn({}, 'the health loop is not built yet: a watcher that dies or hangs is not restarted automatically');
+      logger.info(
+        { temporal: address, worker_id: config.worker_id, inbox: config.paths.inbox, ...supervision },
+        'supervisor running: worker, keep-alive, health schedule and ingest',
+      );
 
       // The Temporal runtime shuts the worker down on SIGINT/SIGTERM itself; the same signal ends everything else.
       await Promise.race([shutdownSignal(logger), running]);

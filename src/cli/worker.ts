@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
+import { ensureSupervision } from '../health/index.js';
 import { createSupervisorWorker } from '../worker.js';
 import { CliError, configFor, loggerFor, temporalAddress } from './common.js';
 
@@ -30,7 +31,8 @@ export function registerWorkerCommand(program: Command): void {
       const client = new Client({ connection, namespace: config.temporal.namespace });
       try {
         const { worker, close: closeWorker } = await createSupervisorWorker({ config, logger, connection: nativeConnection, client });
-        logger.info({ config: source, address, worker_id: config.worker_id }, 'supervisor worker running');
+        const supervision = await ensureSupervision(client, config);
+        logger.info({ config: source, address, worker_id: config.worker_id, ...supervision }, 'supervisor worker running');
         try {
           await worker.run();
         } finally {

@@ -10,6 +10,7 @@ import { condition, continueAsNew, getExternalWorkflowHandle, log, proxyActiviti
 import type { Activities } from '../activities/index.js';
 import type { LockRelease, LockRequest, LockState } from './definitions.js';
 import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from './definitions.js';
+import { KEEPALIVE_LOCK_PRIORITY } from './health-definitions.js';
 import { RETRY } from './proxies.js';
 
 const { workflowRunning } = proxyActivities<Pick<Activities, 'workflowRunning'>>({ startToCloseTimeout: '30s', retry: RETRY });
@@ -52,10 +53,14 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
     if (holder === null) {
       await condition(() => queue.length > 0 || historyFull());
       if (queue.length === 0) break;
-      // Requests that reached an idle lock wait out the gather window, so ones sent together are ranked together.
-      const firstArrival = Math.min(...queue.map((waiting) => arrivedAt.get(`${waiting.workflowId}/${waiting.runId}`) ?? 0));
-      const gatherLeft = firstArrival + tuning.gatherMs - Date.now();
-      if (gatherLeft > 0) await sleep(gatherLeft);
+      // Handler requests that reached an idle lock wait out the gather window, so flags dropped together are
+      // ranked together. The keep-alive's restart is not a flag: alone in the queue it is granted at once.
+      const flags = queue.filter((waiting) => waiting.priority !== KEEPALIVE_LOCK_PRIORITY);
+      if (flags.length > 0) {
+        const firstArrival = Math.min(...flags.map((waiting) => arrivedAt.get(`${waiting.workflowId}/${waiting.runId}`) ?? 0));
+        const gatherLeft = firstArrival + tuning.gatherMs - Date.now();
+        if (gatherLeft > 0) await sleep(gatherLeft);
+      }
       await grantNext();
     } else {
       const current = holder;

@@ -90,7 +90,7 @@ describe('supervisor CLI', () => {
     const file = path.join(tmp(), 'supervisor.yaml');
     writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  enabled: false\n');
     const child = supervisor(['--config', file, 'start'], tmp());
-    const stderr = await waitForStderr(child, /supervisor running: worker and ingest/);
+    const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
     const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
@@ -111,8 +111,14 @@ describe('supervisor CLI', () => {
       await connection.close();
     }
 
+    // The keep-alive started the sample watcher; it outlives the supervisor by design (found again by its pid file).
+    const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w1.pid');
+    await waitForFile(pidFile);
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
+    const watcherPid = Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]);
+    expect(() => process.kill(watcherPid, 0)).not.toThrow();
+    process.kill(-watcherPid, 'SIGTERM');
     const logLines = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n');
     expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(
       expect.arrayContaining(['configuration valid; folders ready', 'shutdown requested', 'stopped']),
