@@ -31,6 +31,7 @@ export class DurableStore implements RunStoreListener {
   private background: NodeJS.Timeout | null = null;
   private compactedSize: number;
   private closed = false;
+  private failed: Error | null = null;
 
   constructor(
     private readonly log: RecordLog,
@@ -75,22 +76,26 @@ export class DurableStore implements RunStoreListener {
       this.next ??= this.running.then(() => this.start(), () => this.start());
       return this.next;
     }
+    if (this.failed) return Promise.reject(this.failed);
     if (!this.hasWork()) return Promise.resolve();
     return this.start();
   }
 
   async close(): Promise<void> {
     if (this.background) clearTimeout(this.background);
-    await this.commit();
-    this.closed = true;
-    await this.log.close();
+    try {
+      await this.commit();
+    } finally {
+      this.closed = true;
+      await this.log.close();
+    }
   }
 
   private soon(): void {
     if (this.background || this.closed) return;
     this.background = setTimeout(() => {
       this.background = null;
-      this.commit().catch((err: unknown) => this.engine.logger.error({ err }, 'devserver database write failed'));
+      this.commit().catch(() => {}); // logged by write(); an RPC's own commit reports it to the client
     }, BACKGROUND_COMMIT_MS);
     this.background.unref();
   }
@@ -111,9 +116,20 @@ export class DurableStore implements RunStoreListener {
     return p;
   }
 
+  /**
+   * A failed write leaves the file and the bookkeeping of what it holds out of step, so from then on every
+   * commit fails (an acknowledged RPC would otherwise not be durable); restarting recovers from the file.
+   */
   private async write(payloads: Buffer[]): Promise<void> {
-    await this.log.append(payloads);
-    if (this.log.size > this.options.compactAfterBytes && this.log.size > 2 * this.compactedSize) await this.compact();
+    if (this.failed) throw this.failed;
+    try {
+      await this.log.append(payloads);
+      if (this.log.size > this.options.compactAfterBytes && this.log.size > 2 * this.compactedSize) await this.compact();
+    } catch (err) {
+      this.failed = err instanceof Error ? err : new Error(String(err));
+      this.engine.logger.error({ err }, 'devserver database write failed; nothing more can be acknowledged until a restart');
+      throw err;
+    }
   }
 
   private namespacesRecord(): Buffer {
