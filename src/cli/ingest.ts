@@ -31,8 +31,9 @@ export function registerIngestCommands(program: Command): void {
       const { config, source } = configFor(command);
       const { logger, close } = loggerFor(command, config);
       prepareFolders(config);
-      // Lazy: an unreachable cluster at start-up is the ingest's to report and retry, not a crash.
-      const connection = Connection.lazy({ address: temporalAddress(config) });
+      // Lazy: an unreachable cluster at start-up is the ingest's to report and retry, not a crash. grpc-js
+      // would otherwise back off up to 2 min between reconnects; cap it at the ingest's own 30 s backoff.
+      const connection = Connection.lazy({ address: temporalAddress(config), channelArgs: { 'grpc.max_reconnect_backoff_ms': 30_000 } });
       const client = new Client({ connection, namespace: config.temporal.namespace });
       logger.info({ config: source, temporal: temporalAddress(config), namespace: config.temporal.namespace }, 'starting the ingest');
       const ingest = await startIngest({ config, logger, client, workerIds: options.worker });

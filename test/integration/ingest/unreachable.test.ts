@@ -12,19 +12,31 @@ afterAll(async () => {
   await engine?.teardown();
 });
 
+/** Names the step in a failure: several steps here can fail with the same gRPC message. */
+async function step<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (error) {
+    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ingest: Temporal unreachable', () => {
   it('keeps the flag, logs once, and starts it once Temporal is back', async () => {
     // Learn a free port from an engine, then stop it: the ingest starts against a dead address.
-    const first = await startEngine();
+    const first = await step('first engine', startEngine());
     const address = first.server.address;
     const port = Number(address.split(':').pop());
     await first.teardown();
 
     const root = tmp();
     const config = testConfig(root);
-    const connection = Connection.lazy({ address });
+    // grpc-js waits out its reconnect backoff (up to 2 min by default) before it tries a dead address again;
+    // keep that short so the test measures the ingest's retry, not the channel's. Its own channel options
+    // also keep it from sharing a subchannel (and that backoff) with the harness's connection.
+    const connection = Connection.lazy({ address, channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1_000 } });
     const client = new Client({ connection, namespace: 'default' });
     const { ingest, records } = await runIngest(client, config);
     try {
@@ -38,7 +50,7 @@ describe('ingest: Temporal unreachable', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]?.msg).toMatch(/Temporal cannot take starts/);
 
-      engine = await startEngine({ port });
+      engine = await step('restart the engine on the same port', startEngine({ port }));
       await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'), 60_000);
       expect(await readdir(config.paths.inbox)).toEqual([]);
       expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(true);
@@ -50,4 +62,25 @@ describe('ingest: Temporal unreachable', () => {
       await connection.close();
     }
   }, 120_000);
+
+  it('a cluster refusing the starts (unknown namespace) keeps the flag and says why, once', async () => {
+    engine ??= await startEngine();
+    const root = tmp();
+    const config = testConfig(root);
+    const client = new Client({ connection: engine.connection, namespace: 'no-such-namespace' });
+    const { ingest, records } = await runIngest(client, config);
+    try {
+      await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: `t_refused_${String(Date.now())}`, handler: 'diagnostics' });
+      await waitFor('failing state', async () => (ingest.status().temporal === 'failing' ? true : undefined));
+      await pause(2_000);
+      await ingest.idle();
+      expect(await readdir(config.paths.inbox)).toEqual([flagName('diagnostics')]);
+      expect(await readdir(config.paths.outbox)).toEqual([]);
+      const errors = records.filter((r) => r.level === 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ reason: 'refusing', error: expect.stringMatching(/no-such-namespace/) });
+    } finally {
+      await ingest.stop();
+    }
+  });
 });
