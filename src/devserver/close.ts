@@ -5,6 +5,7 @@ import type { IHistoryEvent } from './proto.js';
 import { EventType as E, ParentClosePolicy, num } from './proto.js';
 import { addWorkflowEvent } from './wft-schedule.js';
 import { settleQueries } from './query-registry.js';
+import { abortUpdates } from './updates/lifecycle.js';
 
 export function onRunClosed(engine: Engine, run: Run): void {
   engine.timers.clearGroup(run.runId);
@@ -14,6 +15,7 @@ export function onRunClosed(engine: Engine, run: Run): void {
   if (run.ms.status !== 'ContinuedAsNew' && !run.extras.retriedAs) notifyParent(engine, run);
   applyParentClosePolicies(engine, run);
   settleQueries(run);
+  abortUpdates(run);
 }
 
 /** Deletes the closed run once the namespace retention has passed since it closed (at once if it already has). */

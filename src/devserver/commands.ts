@@ -8,6 +8,7 @@ import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
 import { CRON_UNSUPPORTED, continueAsNew, retryOnFailure } from './start.js';
 import { onRunClosed } from './close.js';
+import { applyProtocolMessageCommand } from './updates/protocol.js';
 
 export interface CommandFailure {
   cause: number;
@@ -97,6 +98,7 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
       case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_RECORD_MARKER:
       case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: // its message is checked with the others (updates/protocol.ts)
         break;
       default:
         return {
@@ -168,6 +170,9 @@ function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: numb
       break;
     case C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
       initiateExternalSignal(engine, run, cmd.signalExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
+      break;
+    case C.COMMAND_TYPE_PROTOCOL_MESSAGE:
+      applyProtocolMessageCommand(run, cmd.protocolMessageCommandAttributes?.messageId ?? '');
       break;
     case C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
       initiateExternalCancel(engine, run, cmd.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedId);

@@ -13,6 +13,7 @@ import { describeWorkflow } from './describe.js';
 import { getHistory, getHistoryReverse } from './history-rpc.js';
 import { countWorkflows, listWorkflows } from './visibility.js';
 import { scheduleHandlers } from './schedules/rpc.js';
+import { updateHandlers } from './updates/rpc.js';
 import { openDurableStore } from './persist/open.js';
 
 export interface EngineServerOptions {
@@ -72,6 +73,7 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ScanWorkflowExecutions: (req) => listWorkflows(engine, req),
     CountWorkflowExecutions: (req) => countWorkflows(engine, req),
     ...scheduleHandlers(engine),
+    ...updateHandlers(engine),
   };
   const handlers: Record<string, Handler> = {
     ...requireNamespace(namespaces, scoped),

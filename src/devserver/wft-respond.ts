@@ -9,6 +9,9 @@ import { decodeToken } from './tokens.js';
 import { endWorkflowTask, materializeTransient, runTimerKey, scheduleWorkflowTask, unstick } from './wft-schedule.js';
 import { applyCommands, validateCommands } from './commands.js';
 import { answerQueries, settleQueries } from './query-registry.js';
+import { beginMessages, finishMessages, validateMessages } from './updates/protocol.js';
+import { afterTaskCompleted, dropSpeculative } from './updates/lifecycle.js';
+import { hasOutgoing } from './updates/registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type CompletedReq = ReturnType<V1['RespondWorkflowTaskCompletedRequest']['decode']>;
@@ -29,7 +32,10 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
   const run = locate(engine, req.taskToken);
   const wft = run.ms.wft;
   if (!wft) throw notFound('Workflow task not found.');
-  const failure = validateCommands(engine, run, req.commands ?? [], run.buffered.length > 0);
+  const commands = req.commands ?? [];
+  // Admitted updates the workflow has not seen block closing it, like buffered events (UnhandledCommand).
+  const failure = validateCommands(engine, run, commands, run.buffered.length > 0 || hasOutgoing(run)) ??
+    validateMessages(run, req.messages ?? [], commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => id));
   if (failure) {
     engine.logger.debug({ workflowId: run.workflowId, cause: failure.cause, message: failure.message }, 'workflow task completion rejected');
     if (wft.attempt > 1 && failure.cause !== Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) {
@@ -46,6 +52,8 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
     });
     throw invalidArgument(failure.message);
   }
+  // A dropped speculative task: the worker rewinds to the last task really completed (resetHistoryEventId).
+  if (dropSpeculative(engine, run, req)) return { activityTasks: [], resetHistoryEventId: run.ms.lastCompletedWftStartedId };
   engine.timers.clear(runTimerKey(run, 'wft-stc'));
   materializeTransient(run, req.identity);
   const current = run.ms.wft ?? wft;
@@ -61,9 +69,12 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
     ? { queue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 5000 }
     : null;
   answerQueries(run, req.queryResults);
-  const { activityCanceled } = applyCommands(engine, run, req.commands ?? [], Number(completed.eventId));
+  beginMessages(run, req.messages ?? []);
+  const { activityCanceled } = applyCommands(engine, run, commands, Number(completed.eventId));
+  finishMessages(run);
   const flushed = run.flushBuffered();
   if (run.isOpen && (flushed || activityCanceled || req.forceCreateNewWorkflowTask)) scheduleWorkflowTask(engine, run, 1);
+  afterTaskCompleted(engine, run);
   settleQueries(run);
   return { activityTasks: [] };
 }

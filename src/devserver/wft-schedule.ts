@@ -9,6 +9,7 @@ import type { WorkflowTaskInfo } from './mutable-state.js';
 import type { PollContext } from './matching.js';
 import { encodeToken } from './tokens.js';
 import { settleQueries, takeQueries } from './query-registry.js';
+import { outgoingMessages } from './updates/protocol.js';
 
 type PollResponse = L<pb.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>;
 const KIND_NORMAL = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
@@ -135,7 +136,7 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
     scheduledTime: tsFromMs(wft.scheduledTime),
     startedTime: tsFromMs(wft.startedTime),
     queries: takeQueries(run, generation),
-    messages: [],
+    messages: outgoingMessages(run, wft.startedId),
   };
 }
 

@@ -4,3 +4,4 @@ export * from './basic.js';
 export * from './children.js';
 export * from './tasks.js';
 export * from './durable.js';
+export * from './updates.js';

@@ -1,0 +1,67 @@
+/** UpdateWorkflowExecution and PollWorkflowExecutionUpdate: admit (or find) an update, wait for the asked stage. */
+import type { Engine } from '../engine.js';
+import type { Run } from '../run.js';
+import type { temporal } from '../proto.js';
+import type { CallContext } from '../grpc-service.js';
+import { invalidArgument, notFound, workflowNotFound } from '../errors.js';
+import { admitUpdate, registryOf, stageOf, waitForStage } from './registry.js';
+import type { UpdateEntry } from './registry.js';
+import { deliverUpdates } from './lifecycle.js';
+
+type V1 = typeof temporal.api.workflowservice.v1;
+type UpdateReq = ReturnType<V1['UpdateWorkflowExecutionRequest']['decode']>;
+type PollReq = ReturnType<V1['PollWorkflowExecutionUpdateRequest']['decode']>;
+
+const STAGE_ACCEPTED = 2;
+const STAGE_COMPLETED = 3;
+
+function findRun(engine: Engine, namespace: string, workflowId: string, runId: string | null | undefined): Run {
+  if (!workflowId) throw invalidArgument('WorkflowId is not set on request.');
+  const run = engine.store.get(namespace, workflowId, runId || undefined);
+  if (!run) throw workflowNotFound(workflowId, runId);
+  return run;
+}
+
+/** The answer both RPCs give: the stage reached within the wait, and the outcome once there is one. */
+async function answer(engine: Engine, run: Run, entry: UpdateEntry, stage: number, ctx: CallContext) {
+  // Short of the client's own deadline, like the server, so the client sees a stage and asks again.
+  await waitForStage(entry, stage, ctx.signal, engine.config.longPollMs);
+  if (entry.error) throw entry.error;
+  const reached = stageOf(entry);
+  return {
+    updateRef: { workflowExecution: { workflowId: run.workflowId, runId: run.runId }, updateId: entry.id },
+    outcome: reached === STAGE_COMPLETED ? entry.outcome : null,
+    stage: reached,
+  };
+}
+
+/** Admits an update to a run (or finds one with the same id) and gets it to the workflow. */
+export function admit(engine: Engine, run: Run, req: UpdateReq): UpdateEntry {
+  const updateId = req.request?.meta?.updateId ?? '';
+  if (!updateId) throw invalidArgument('Update ID is not set on request.');
+  if (!req.request?.input?.name) throw invalidArgument('Update name is not set on request.');
+  const existing = registryOf(run).get(updateId);
+  if (existing) return existing;
+  if (!run.isOpen) throw notFound('workflow execution already completed');
+  const entry = admitUpdate(run, updateId, req.request);
+  deliverUpdates(engine, run);
+  return entry;
+}
+
+export function updateHandlers(engine: Engine) {
+  return {
+    UpdateWorkflowExecution: async (req: UpdateReq, ctx: CallContext) => {
+      const run = findRun(engine, req.namespace, req.workflowExecution?.workflowId ?? '', req.workflowExecution?.runId);
+      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId) throw workflowNotFound(run.workflowId);
+      const entry = admit(engine, run, req);
+      return await answer(engine, run, entry, req.waitPolicy?.lifecycleStage || STAGE_ACCEPTED, ctx);
+    },
+    PollWorkflowExecutionUpdate: async (req: PollReq, ctx: CallContext) => {
+      const ref = req.updateRef;
+      const run = findRun(engine, req.namespace, ref?.workflowExecution?.workflowId ?? '', ref?.workflowExecution?.runId);
+      const entry = registryOf(run).get(ref?.updateId ?? '');
+      if (!entry) throw notFound(`update ${ref?.updateId ?? ''} not found`);
+      return await answer(engine, run, entry, req.waitPolicy?.lifecycleStage || STAGE_COMPLETED, ctx);
+    },
+  };
+}
