@@ -32,7 +32,7 @@ export function registerStart(program: Command): void {
       installTemporalRuntime(logger);
       const engine =
         config.temporal.address === 'embedded'
-          ? await startEngine({ ...config.temporal.embedded, namespace: config.temporal.namespace }, logger)
+          ? await startEngine({ ...config.temporal.embedded, dbPath: config.temporal.embedded.db, namespace: config.temporal.namespace }, logger)
           : undefined;
       const address = engine?.address ?? temporalAddress(config);
       const connections = await connect(address);

@@ -84,9 +84,11 @@ function defaultWorkerId(): string {
 function resolvePaths(config: Config, baseDir: string): Config {
   const at = (p: string): string => path.resolve(baseDir, p);
   const paths = Object.fromEntries(Object.entries(config.paths).map(([key, value]) => [key, at(value)])) as Config['paths'];
+  const { embedded } = config.temporal;
   return {
     ...config,
     paths,
+    temporal: { ...config.temporal, embedded: { ...embedded, db: embedded.db === ':memory:' ? embedded.db : at(embedded.db) } },
     watcher: { ...config.watcher, cwd: at(config.watcher.cwd), log_file: at(config.watcher.log_file), heartbeat_file: at(config.watcher.heartbeat_file) },
     repo: { ...config.repo, dir: at(config.repo.dir) },
     logging: { ...config.logging, file: at(config.logging.file) },

@@ -28,7 +28,10 @@ const Temporal = z.strictObject({
   address: z.union([z.literal('embedded'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded" or host:port')]).default('embedded'),
   namespace: NonEmpty.default('default'),
   task_queue_prefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('supervisor'),
-  embedded: z.strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(7233) }).prefault({}),
+  /** The embedded engine: where it listens and its data file (`:memory:` keeps nothing across restarts). */
+  embedded: z
+    .strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(7233), db: NonEmpty.default('var/temporal.db') })
+    .prefault({}),
 });
 
 const Database = z

@@ -96,6 +96,7 @@ describe('supervisor CLI', () => {
     for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
       expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
     }
+    expect(existsSync(path.join(tmp(), 'var/temporal.db'))).toBe(true);
 
     const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
     expect(flag.exitCode).toBe(0);
@@ -126,7 +127,7 @@ describe('supervisor CLI', () => {
   });
 
   it('devserver prints the address it listens on', async () => {
-    const child = supervisor(['devserver', '--port', '0']);
+    const child = supervisor(['devserver', '--port', '0', '--db', path.join(tmp(), 'temporal.db')], tmp());
     const address = await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     const connection = await Connection.connect({ address });

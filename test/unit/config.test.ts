@@ -28,7 +28,13 @@ describe('config defaults', () => {
       logs: `${base}/var/nas/05_LOGS`,
       diagnostics: `${base}/var/nas/05_LOGS/diagnostics`,
     });
-    expect(config.temporal).toEqual({ address: 'embedded', namespace: 'default', task_queue_prefix: 'supervisor', embedded: { host: '127.0.0.1', port: 7233 } });
+    expect(config.temporal).toEqual({
+      address: 'embedded',
+      namespace: 'default',
+      task_queue_prefix: 'supervisor',
+      embedded: { host: '127.0.0.1', port: 7233, db: `${base}/var/temporal.db` },
+    });
+    expect(parse('worker_id: w1\ntemporal:\n  embedded:\n    db: ":memory:"\n').temporal.embedded.db).toBe(':memory:');
     expect(config.database).toBeUndefined();
     expect(config.watcher.command).toBe(process.execPath);
     expect(path.basename(config.watcher.args[0] ?? '')).toBe('sample-watcher.mjs');
