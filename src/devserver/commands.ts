@@ -6,7 +6,7 @@ import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause a
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
-import { CRON_UNSUPPORTED, continueAsNew, retryOnFailure } from './start.js';
+import { CRON_UNSUPPORTED, continueAsNew, cronNext, retryOnFailure } from './start.js';
 import { onRunClosed } from './close.js';
 import { applyProtocolMessageCommand } from './updates/protocol.js';
 
@@ -184,21 +184,27 @@ function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: numb
 
 function closeByCommand(engine: Engine, run: Run, cmd: ICommand, completedId: number): void {
   switch (cmd.commandType) {
-    case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+    case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: {
+      const result = cmd.completeWorkflowExecutionCommandAttributes?.result;
+      const cron = cronNext(engine, run, { lastCompletionResult: result });
       run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
-        workflowExecutionCompletedEventAttributes: { result: cmd.completeWorkflowExecutionCommandAttributes?.result, workflowTaskCompletedEventId: completedId },
+        workflowExecutionCompletedEventAttributes: { result, workflowTaskCompletedEventId: completedId, newExecutionRunId: cron?.newRunId ?? '' },
       });
+      cron?.start();
       break;
+    }
     case C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: {
       const failure = cmd.failWorkflowExecutionCommandAttributes?.failure;
       const retry = retryOnFailure(engine, run, failure ?? {});
+      // Retries come first; a cron run that is not retried is followed by the next scheduled run.
+      const cron = retry.start ? null : cronNext(engine, run, { failure });
       run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, {
         workflowExecutionFailedEventAttributes: {
           failure, workflowTaskCompletedEventId: completedId, retryState: retry.retryState ?? RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
-          newExecutionRunId: retry.newRunId ?? '',
+          newExecutionRunId: retry.newRunId ?? cron?.newRunId ?? '',
         },
       });
-      retry.start?.();
+      (retry.start ?? cron?.start)?.();
       break;
     }
     case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:

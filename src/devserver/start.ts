@@ -9,6 +9,7 @@ import { alreadyStarted, invalidArgument } from './errors.js';
 import { runTimerKey, scheduleWorkflowTask } from './wft-schedule.js';
 import { forceClose, signalRun, terminateRun } from './control.js';
 import { decideRetry, validateRetryPolicy } from './retry.js';
+import { cronBackoffMs, cronError } from './cron.js';
 
 const enums = api.api.enums.v1;
 const Reuse = enums.WorkflowIdReusePolicy;
@@ -59,8 +60,11 @@ export function startWorkflow(engine: Engine, p: StartParams): StartResult {
   if (!p.taskQueue) throw invalidArgument('TaskQueue is not set on request.');
   const policyError = validateRetryPolicy(p.retryPolicy);
   if (policyError) throw invalidArgument(policyError);
-  // Said plainly rather than running a cron workflow once.
-  if (p.cronSchedule) throw invalidArgument(CRON_UNSUPPORTED);
+  if (p.cronSchedule) {
+    const cronProblem = cronError(p.cronSchedule);
+    if (cronProblem) throw invalidArgument(cronProblem);
+    if (p.backoffMs) throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+  }
   const existing = engine.store.get(p.namespace, p.workflowId);
   if (existing) {
     if (p.requestId && existing.extras.requestIds.has(p.requestId) && !p.continued) return { run: existing, started: true };
@@ -81,7 +85,9 @@ export function startWorkflow(engine: Engine, p: StartParams): StartResult {
       }
     }
   }
-  return { run: createRun(engine, p), started: true };
+  // A cron workflow's first run waits for the schedule's next time.
+  const cronFirst = p.cronSchedule && !p.continued ? { backoffMs: cronBackoffMs(p.cronSchedule, Date.now(), Date.now()) } : {};
+  return { run: createRun(engine, { ...p, ...cronFirst }), started: true };
 }
 
 /** Creates a run unconditionally: WorkflowExecutionStarted (+ signal) then the first workflow task. */
@@ -138,7 +144,9 @@ export function armRunTimeout(engine: Engine, run: Run, runDeadline: number, exp
     const failure: IFailure = { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
     // Execution expiry is final; a run timeout may be retried (or reports RETRY_POLICY_NOT_SET), as on the server.
     const expired = expiration > 0 && Date.now() >= expiration;
-    const retry = expired ? { retryState: RetryState.RETRY_STATE_TIMEOUT } : retryOnFailure(engine, run, failure);
+    const retried = expired ? { retryState: RetryState.RETRY_STATE_TIMEOUT } : retryOnFailure(engine, run, failure);
+    const cron = expired || 'start' in retried ? null : cronNext(engine, run, { failure });
+    const retry = cron ? { ...retried, newRunId: cron.newRunId, start: cron.start } : retried;
     forceClose(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
       workflowExecutionTimedOutEventAttributes: {
         retryState: retry.retryState ?? RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET, newExecutionRunId: 'newRunId' in retry ? retry.newRunId : '',
@@ -148,7 +156,7 @@ export function armRunTimeout(engine: Engine, run: Run, runDeadline: number, exp
   });
 }
 
-function inheritedParams(run: Run): Omit<StartParams, 'requestId' | 'identity'> {
+export function inheritedParams(run: Run): Omit<StartParams, 'requestId' | 'identity'> {
   const started = run.ms.startedEvent?.workflowExecutionStartedEventAttributes ?? {};
   return {
     namespace: run.namespace, workflowId: run.workflowId, workflowType: run.ms.workflowType, taskQueue: run.ms.taskQueue,
@@ -202,4 +210,26 @@ export function continueAsNew(engine: Engine, run: Run, a: CanAttrs, completedId
     },
   });
   createRun(engine, params);
+}
+
+/** If the run is a cron run, the id of its successor and how to start it once the close event is written. */
+export function cronNext(
+  engine: Engine, run: Run, carry: { lastCompletionResult?: IPayloads | null; failure?: IFailure | null },
+): { newRunId: string; start: () => void } | null {
+  const cron = run.ms.startedEvent?.workflowExecutionStartedEventAttributes?.cronSchedule ?? '';
+  if (!cron) return null;
+  const backoffMs = cronBackoffMs(cron, run.ms.executionTime, Date.now());
+  if (backoffMs < 0) return null;
+  const newRunId = randomUUID();
+  // Marks the chain as going on: the parent is not told, in-flight updates get a retryable error.
+  run.extras.retriedAs = newRunId;
+  return {
+    newRunId,
+    start: () => {
+      createRun(engine, {
+        ...inheritedParams(run), runId: newRunId, requestId: randomUUID(), identity: 'history-service', attempt: 1, backoffMs,
+        continued: { runId: run.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE, lastCompletionResult: carry.lastCompletionResult ?? run.ms.startedEvent?.workflowExecutionStartedEventAttributes?.lastCompletionResult, failure: carry.failure ?? null },
+      });
+    },
+  };
 }

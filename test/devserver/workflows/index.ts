@@ -5,3 +5,4 @@ export * from './children.js';
 export * from './tasks.js';
 export * from './durable.js';
 export * from './updates.js';
+export * from './cron.js';
