@@ -154,7 +154,8 @@ describe('keep-alive', () => {
     temp = await makeTempDir('ts-keepalive-nostart-');
     // Dies within the start grace period: every startWatcher fails (WatcherStartFailed).
     config = crashingConfig(env, temp.path, 0).config;
-    worker = await env.startWorker(config);
+    // A grace period long enough for Node to start and crash even on a loaded machine, so each start fails.
+    worker = await env.startWorker(config, { timing: { ...FAST_TIMING, startGraceMs: 3_000 } });
     await startKeepAlive(env.client, config);
     const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });

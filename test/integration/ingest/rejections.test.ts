@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signBody } from '../../../src/flags/index.js';
 import type { Ingest } from '../../../src/ingest.js';
 import { receiptPath } from '../../../src/ingest.js';
+import { waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
 import type { Engine } from './harness.js';
@@ -81,7 +82,8 @@ describe('ingest: bad flags are rejected, never started', () => {
     expect(error.worker_id).toBe(c.name?.startsWith('supervisor_frobnicate') === true ? null : name.endsWith('_W2.flag') ? 'W2' : WORKER_ID);
     expect(error.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: c.problem.path, message: expect.stringMatching(c.problem.message) })]));
     expect(await readFile(rejected, 'utf8')).toBe(text);
-    expect(await readdir(config.paths.inbox)).toEqual([]);
+    // The error file is written before the flag leaves the inbox (crash safety): wait for the move to finish.
+    await waitFor('the inbox to empty', async () => (await readdir(config.paths.inbox)).length === 0);
     for (const worker of [WORKER_ID, 'W2']) expect(await workflowExists(engine.client, `${worker}/${taskId}`)).toBe(false);
     expect((await listWorkflowIds(engine.client)).filter((id) => id.includes(taskId))).toEqual([]);
     expect(await exists(receiptPath(config.paths.outbox, taskId, 'accepted'))).toBe(false);
