@@ -14,6 +14,7 @@ import { getHistory, getHistoryReverse } from './history-rpc.js';
 import { countWorkflows, listWorkflows } from './visibility.js';
 import { scheduleHandlers } from './schedules/rpc.js';
 import { updateHandlers } from './updates/rpc.js';
+import { executeMultiOperation } from './multi-op.js';
 import { openDurableStore } from './persist/open.js';
 
 export interface EngineServerOptions {
@@ -74,6 +75,7 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     CountWorkflowExecutions: (req) => countWorkflows(engine, req),
     ...scheduleHandlers(engine),
     ...updateHandlers(engine),
+    ExecuteMultiOperation: (req, ctx) => executeMultiOperation(engine, req, ctx),
   };
   const handlers: Record<string, Handler> = {
     ...requireNamespace(namespaces, scoped),

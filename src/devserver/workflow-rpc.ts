@@ -15,7 +15,7 @@ type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R
 type StartReq = Req<'StartWorkflowExecutionRequest'>;
 type SwsReq = Req<'SignalWithStartWorkflowExecutionRequest'>;
 
-function startParams(engine: Engine, req: StartReq | SwsReq): StartParams {
+export function startParams(engine: Engine, req: StartReq | SwsReq): StartParams {
   const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
   if (saError) throw invalidArgument(saError);
   return {

@@ -23,7 +23,7 @@ function findRun(engine: Engine, namespace: string, workflowId: string, runId: s
 }
 
 /** The answer both RPCs give: the stage reached within the wait, and the outcome once there is one. */
-async function answer(engine: Engine, run: Run, entry: UpdateEntry, stage: number, ctx: CallContext) {
+export async function answer(engine: Engine, run: Run, entry: UpdateEntry, stage: number, ctx: CallContext) {
   // Short of the client's own deadline, like the server, so the client sees a stage and asks again.
   await waitForStage(entry, stage, ctx.signal, engine.config.longPollMs);
   if (entry.error) throw entry.error;
