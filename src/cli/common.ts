@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -52,6 +53,15 @@ export function temporalAddress(config: Config, override?: string): string {
   if (override !== undefined) return override;
   const { address, embedded } = config.temporal;
   return address === 'embedded' ? `${embedded.host}:${embedded.port}` : address;
+}
+
+/** Who runs this command, for audits and drain files: `user@host`, or undefined when the OS cannot say (some containers). */
+export function operatorName(): string | undefined {
+  try {
+    return `${userInfo().username}@${hostname()}`.slice(0, 100);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */

@@ -1,10 +1,9 @@
-import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { HANDLERS } from '../flags/handlers.js';
 import { checkFlag } from '../flags/schema.js';
 import type { FlagInput, FlagProblem } from '../flags/schema.js';
 import { FlagInvalidError, FlagWaitingError, newTaskId, writeFlag } from '../flags/write.js';
-import { CliError, EXIT_FAILURE, EXIT_USAGE, configFor } from './common.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, configFor, operatorName } from './common.js';
 
 interface FlagOptions {
   worker?: string;
@@ -36,15 +35,6 @@ function parseParams(pairs: string[]): { params: Record<string, unknown>; proble
   return { params: Object.fromEntries(entries), problems };
 }
 
-/** Who asked, for the audit: `user@host`, or nothing when the OS cannot say (some containers). */
-function defaultRequester(): string | undefined {
-  try {
-    return `${userInfo().username}@${hostname()}`.slice(0, 100);
-  } catch {
-    return undefined;
-  }
-}
-
 function invalid(problems: FlagProblem[]): CliError {
   return new CliError(`invalid flag, nothing written:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, EXIT_USAGE);
 }
@@ -64,7 +54,7 @@ export function registerFlagCommand(program: Command): void {
       const { params, problems } = parseParams(options.param);
       const taskId = options.taskId ?? newTaskId();
       // Untyped operator input on purpose: writeFlag validates it with the ingest's own schema.
-      const flag = { task_id: taskId, handler, label: options.label, params, requested_by: options.requestedBy ?? defaultRequester() } as FlagInput;
+      const flag = { task_id: taskId, handler, label: options.label, params, requested_by: options.requestedBy ?? operatorName() } as FlagInput;
       if (problems.length > 0) {
         const rest = checkFlag(flag);
         throw invalid([...problems, ...(rest.ok ? [] : rest.problems.filter((p) => !p.path.startsWith('params')))]);

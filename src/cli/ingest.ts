@@ -1,26 +1,10 @@
-import { hostname, userInfo } from 'node:os';
 import { unlink } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { writeJsonAtomic } from '../activities/atomic.js';
-import type { Config } from '../config/schema.js';
 import { prepareFolders } from '../config/folders.js';
 import { drainFlagPath, startIngest } from '../ingest.js';
-import { configFor, loggerFor, shutdownSignal } from './common.js';
-
-/** The cluster the ingest talks to: the configured one, or where `supervisor start`/`devserver` listens. */
-function temporalAddress(config: Config): string {
-  const { address, embedded } = config.temporal;
-  return address === 'embedded' ? `${embedded.host}:${String(embedded.port)}` : address;
-}
-
-function whoAmI(): string {
-  try {
-    return `${userInfo().username}@${hostname()}`;
-  } catch {
-    return 'unknown';
-  }
-}
+import { configFor, loggerFor, operatorName, shutdownSignal, temporalAddress } from './common.js';
 
 export function registerIngestCommands(program: Command): void {
   program
@@ -52,7 +36,7 @@ export function registerIngestCommands(program: Command): void {
       const { config } = configFor(command);
       const workerId = options.worker ?? config.worker_id;
       const file = drainFlagPath(config.paths.state, workerId);
-      await writeJsonAtomic(file, { worker_id: workerId, by: whoAmI(), at: new Date().toISOString(), reason: options.reason ?? null });
+      await writeJsonAtomic(file, { worker_id: workerId, by: operatorName() ?? 'unknown', at: new Date().toISOString(), reason: options.reason ?? null });
       process.stdout.write(`draining ${workerId}: ${file}\n`);
     });
 
