@@ -114,7 +114,7 @@ describe('workflow updates', () => {
     });
   });
 
-  it('queries and updates are answered while the workflow sleeps for days; the timer stays pending', async () => {
+  it('queries and updates are answered while the workflow sleeps for 30 days; the timer stays pending', async () => {
     const taskQueue = h.taskQueue('long');
     await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('longSleeper', { taskQueue, workflowId: h.workflowId('long') });
@@ -123,8 +123,14 @@ describe('workflow updates', () => {
       expect(await handle.query(totalQuery)).toBe(5);
       const history = await handle.fetchHistory();
       expect(eventsOfType(history, 'TIMER_STARTED')).toHaveLength(1);
-      expect(eventTypes(history)).not.toContain('TIMER_FIRED');
-      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const timer = eventsOfType(history, 'TIMER_STARTED')[0]?.timerStartedEventAttributes;
+      expect(Number(timer?.startToFireTimeout?.seconds)).toBe(30 * 24 * 3600);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(eventTypes(await handle.fetchHistory())).not.toContain('TIMER_FIRED');
+      // Describe: running, no workflow task left pending by the update (the API has no pending-timer list).
+      const desc = await h.client.workflowService.describeWorkflowExecution({ namespace: h.namespace, execution: { workflowId: handle.workflowId } });
+      expect(desc.workflowExecutionInfo?.status).toBe(1);
+      expect(desc.pendingWorkflowTask).toBeFalsy();
       await handle.terminate('done');
     });
   });

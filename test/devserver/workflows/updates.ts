@@ -35,7 +35,7 @@ export async function longSleeper(): Promise<number> {
   let total = 0;
   setHandler(addUpdate, (n) => (total += n));
   setHandler(totalQuery, () => total);
-  await sleep('3 days');
+  await sleep('30 days'); // beyond setTimeout's 24.8-day range
   return total;
 }
 
