@@ -2,10 +2,17 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
-import { ensureSupervision } from '../health/index.js';
+import { ensureSupervision, keepAliveState } from '../health/index.js';
 import { startIngest } from '../ingest.js';
+import type { Ingest } from '../ingest.js';
+import { startHttpServer } from '../observability/http.js';
+import type { HttpServer } from '../observability/http.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
+import type { Config } from '../config/schema.js';
 import { createSupervisorWorker } from '../worker.js';
+import type { Worker } from '@temporalio/worker';
 import { startEngine } from './devserver.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from './common.js';
 
@@ -17,6 +24,23 @@ async function connect(address: string): Promise<{ native: NativeConnection; con
     return { native, connection, close: async () => void (await Promise.all([native.close(), connection.close()])) };
   } catch (error) {
     throw new CliError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
+async function serveHttp(config: Config, parts: { worker: Worker; ingest: Ingest; client: Client }, logger: Logger): Promise<HttpServer> {
+  const { worker, ingest, client } = parts;
+  const registry = createMetrics(config.worker_id, {
+    workerRunning: () => worker.getState() === 'RUNNING',
+    ingestTemporalOk: () => ingest.status().temporal === 'ok',
+    draining: () => ingest.status().draining.length,
+    keepAlive: () => keepAliveState(client, config.worker_id),
+  });
+  const readiness = () => ({ worker: worker.getState() === 'RUNNING', temporal: ingest.status().temporal === 'ok' });
+  try {
+    return await startHttpServer({ ...config.http, registry, readiness, logger: logger.child({ component: 'http' }) });
+  } catch (error) {
+    throw new CliError(`cannot serve http on ${config.http.host}:${config.http.port} (set http.port, or http.enabled: false): ${String(error)}`);
   }
 }
 
@@ -41,6 +65,7 @@ export function registerStart(program: Command): void {
       const running = worker.run();
       const supervision = await ensureSupervision(client, config);
       const ingest = await startIngest({ config, logger, client });
+      const http = config.http.enabled ? await serveHttp(config, { worker, ingest, client }, logger) : undefined;
       logger.info(
         { temporal: address, worker_id: config.worker_id, inbox: config.paths.inbox, ...supervision },
         'supervisor running: worker, keep-alive, health schedule and ingest',
@@ -48,6 +73,7 @@ export function registerStart(program: Command): void {
 
       // The Temporal runtime shuts the worker down on SIGINT/SIGTERM itself; the same signal ends everything else.
       await Promise.race([shutdownSignal(logger), running]);
+      await http?.close();
       await ingest.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

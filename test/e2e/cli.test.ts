@@ -88,7 +88,7 @@ describe('supervisor CLI', () => {
 
   it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  enabled: false\n');
+    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
     const child = supervisor(['--config', file, 'start'], tmp());
     const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
     const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
@@ -97,6 +97,10 @@ describe('supervisor CLI', () => {
       expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
     }
     expect(existsSync(path.join(tmp(), 'var/temporal.db'))).toBe(true);
+    const http = /http endpoints listening: \/metrics, \/healthz, \/readyz \{"component":"http","address":"([^"]+)"\}/.exec(stderr)?.[1];
+    const readyz = await fetch(`http://${http ?? ''}/readyz`);
+    expect(await readyz.json()).toEqual({ ready: true, checks: { worker: true, temporal: true } });
+    expect(await (await fetch(`http://${http ?? ''}/metrics`)).text()).toContain('supervisor_worker_running{worker_id="w1"} 1');
 
     const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
     expect(flag.exitCode).toBe(0);
