@@ -6,3 +6,4 @@ export * from './tasks.js';
 export * from './durable.js';
 export * from './updates.js';
 export * from './cron.js';
+export * from './samples.js';
