@@ -55,7 +55,7 @@ describe('update-with-start (ExecuteMultiOperation)', () => {
       const secondOp = op();
       expect(await h.client.workflow.executeUpdateWithStart(addUpdate, { args: [2], startWorkflowOperation: secondOp })).toBe(3);
       const first = await firstOp.workflowHandle();
-      expect((await secondOp.workflowHandle()).firstExecutionRunId).toBe(first.firstExecutionRunId);
+      expect((await (await secondOp.workflowHandle()).describe()).runId).toBe((await first.describe()).runId);
       h.track(first);
       const failOp = new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'FAIL' });
       await expect(h.client.workflow.executeUpdateWithStart(addUpdate, { args: [5], startWorkflowOperation: failOp }))
