@@ -6,7 +6,8 @@ import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause a
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
-import { CRON_UNSUPPORTED, continueAsNew, cronNext, retryOnFailure } from './start.js';
+import { continueAsNew, cronNext, retryOnFailure } from './start.js';
+import { cronError } from './cron.js';
 import { onRunClosed } from './close.js';
 import { applyProtocolMessageCommand } from './updates/protocol.js';
 
@@ -64,7 +65,8 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
         if (!a.workflowId || !a.workflowType?.name) {
           return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'WorkflowId and WorkflowType are required.' };
         }
-        if (a.cronSchedule) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: CRON_UNSUPPORTED };
+        const cronProblem = a.cronSchedule ? cronError(a.cronSchedule) : null;
+        if (cronProblem) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: cronProblem };
         const saError = engine.namespaces.searchAttributeError(a.namespace || run.namespace, a.searchAttributes);
         if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: saError };
         break;

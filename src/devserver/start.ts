@@ -15,8 +15,6 @@ const enums = api.api.enums.v1;
 const Reuse = enums.WorkflowIdReusePolicy;
 const Conflict = enums.WorkflowIdConflictPolicy;
 
-export const CRON_UNSUPPORTED = 'CronSchedule is not supported by the embedded Temporal engine; use a Schedule or a loop.';
-
 export interface StartParams {
   namespace: string;
   workflowId: string;

@@ -55,6 +55,26 @@ describe('cronSchedule', () => {
     await h.client.workflow.getHandle(workflowId).terminate('enough');
   });
 
+  it('runs a cron child workflow as a chain of runs', async () => {
+    const taskQueue = h.taskQueue('cron-child');
+    const childId = h.workflowId('cron-child');
+    await h.withWorker({ taskQueue }, async () => {
+      const parent = await h.client.workflow.start('cronParent', { taskQueue, workflowId: h.workflowId('cron-parent'), args: [childId] });
+      h.track(parent);
+      const firstRunId = await parent.result();
+      for (;;) {
+        const completed = eventsOfType(await h.history(childId, firstRunId), 'WORKFLOW_EXECUTION_COMPLETED')[0];
+        const next = completed?.workflowExecutionCompletedEventAttributes?.newExecutionRunId;
+        if (next) {
+          h.track({ workflowId: childId, runId: firstRunId });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await h.client.workflow.getHandle(childId).terminate('enough');
+    });
+  });
+
   it('refuses a cron string it cannot parse', async () => {
     const err = await h.client.workflow.start('cronCounter', { taskQueue: h.taskQueue('bad'), workflowId: h.workflowId('bad'), cronSchedule: 'every day' })
       .then(() => null, (e: unknown) => e as Error & { cause?: Error });
