@@ -1,9 +1,10 @@
 /** UpdateWorkflowExecution and PollWorkflowExecutionUpdate: admit (or find) an update, wait for the asked stage. */
+import { status } from '@grpc/grpc-js';
 import type { Engine } from '../engine.js';
 import type { Run } from '../run.js';
 import type { temporal } from '../proto.js';
 import type { CallContext } from '../grpc-service.js';
-import { invalidArgument, notFound, workflowNotFound } from '../errors.js';
+import { RpcError, invalidArgument, notFound, workflowNotFound } from '../errors.js';
 import { admitUpdate, registryOf, stageOf, waitForStage } from './registry.js';
 import type { UpdateEntry } from './registry.js';
 import { deliverUpdates } from './lifecycle.js';
@@ -13,6 +14,9 @@ type UpdateReq = ReturnType<V1['UpdateWorkflowExecutionRequest']['decode']>;
 type PollReq = ReturnType<V1['PollWorkflowExecutionUpdateRequest']['decode']>;
 
 const STAGE_ACCEPTED = 2;
+/** The server's defaults: history.maxInFlightUpdates and history.maxTotalUpdates. */
+const MAX_IN_FLIGHT = 10;
+const MAX_TOTAL = 2000;
 const STAGE_COMPLETED = 3;
 
 function findRun(engine: Engine, namespace: string, workflowId: string, runId: string | null | undefined): Run {
@@ -43,6 +47,11 @@ export function admit(engine: Engine, run: Run, req: UpdateReq): UpdateEntry {
   const existing = registryOf(run).get(updateId);
   if (existing) return existing;
   if (!run.isOpen) throw notFound('workflow execution already completed');
+  const all = [...registryOf(run).values()];
+  if (all.filter((e) => stageOf(e) < STAGE_COMPLETED).length >= MAX_IN_FLIGHT) {
+    throw new RpcError(status.RESOURCE_EXHAUSTED, `limit on number of concurrent in-flight updates has been reached (${MAX_IN_FLIGHT})`);
+  }
+  if (all.length >= MAX_TOTAL) throw new RpcError(status.FAILED_PRECONDITION, `limit on number of total updates has been reached (${MAX_TOTAL})`);
   const entry = admitUpdate(run, updateId, req.request);
   deliverUpdates(engine, run);
   return entry;
