@@ -32,7 +32,7 @@ export async function executeMultiOperation(engine: Engine, req: MultiReq, ctx: 
   start.namespace = req.namespace;
   const { run, started } = startWorkflow(engine, { ...startParams(engine, start), completionCallbacks: start.completionCallbacks });
   const entry = admit(engine, run, update);
-  const updateResponse = await answer(engine, run, entry, update.waitPolicy?.lifecycleStage || 2, ctx);
+  const updateResponse = await answer(engine, run, entry, update.waitPolicy?.lifecycleStage || 3, ctx);
   return {
     responses: [
       { startWorkflow: { runId: run.runId, started, status: run.isOpen ? 1 : 0 } },

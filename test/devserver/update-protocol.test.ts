@@ -31,15 +31,19 @@ describe('update protocol (scripted worker)', () => {
     await h.client.workflow.start('counter', { taskQueue, workflowId });
     const poll = () => svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
     const first = await poll();
-    const admitted = await svc.updateWorkflowExecution({
+    // Like the server: UpdateWorkflowExecution refuses to wait for ADMITTED only.
+    await expect(svc.updateWorkflowExecution({
       namespace: h.namespace, workflowExecution: { workflowId },
       request: { meta: { updateId: 'adm' }, input: { name: 'add' } }, waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
-    });
-    expect(admitted.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    })).rejects.toThrow(/admitted is not supported/);
     const outcome = svc.updateWorkflowExecution({
       namespace: h.namespace, workflowExecution: { workflowId },
       request: { meta: { updateId: 'adm' }, input: { name: 'add' } }, waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
     });
+    await new Promise((r) => setTimeout(r, 100));
+    // A poll without a stage answers at once with the stage reached.
+    const polled = await svc.pollWorkflowExecutionUpdate({ namespace: h.namespace, updateRef: { workflowExecution: { workflowId }, updateId: 'adm' } });
+    expect(polled.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
     const complete = { commandType: C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: {} };
     await expect(svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: first.taskToken, commands: [complete], identity: 'scripted' }))
       .rejects.toThrow(/UnhandledCommand/);

@@ -1,4 +1,5 @@
 /** UpdateWorkflowExecution and PollWorkflowExecutionUpdate: admit (or find) an update, wait for the asked stage. */
+import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { Engine } from '../engine.js';
 import type { Run } from '../run.js';
@@ -13,7 +14,7 @@ type V1 = typeof temporal.api.workflowservice.v1;
 type UpdateReq = ReturnType<V1['UpdateWorkflowExecutionRequest']['decode']>;
 type PollReq = ReturnType<V1['PollWorkflowExecutionUpdateRequest']['decode']>;
 
-const STAGE_ACCEPTED = 2;
+const STAGE_ADMITTED = 1;
 /** The server's defaults: history.maxInFlightUpdates and history.maxTotalUpdates. */
 const MAX_IN_FLIGHT = 10;
 const MAX_TOTAL = 2000;
@@ -41,9 +42,10 @@ export async function answer(engine: Engine, run: Run, entry: UpdateEntry, stage
 
 /** Admits an update to a run (or finds one with the same id) and gets it to the workflow. */
 export function admit(engine: Engine, run: Run, req: UpdateReq): UpdateEntry {
-  const updateId = req.request?.meta?.updateId ?? '';
-  if (!updateId) throw invalidArgument('Update ID is not set on request.');
   if (!req.request?.input?.name) throw invalidArgument('Update name is not set on request.');
+  // Like the frontend: an update without an id gets one.
+  const meta = (req.request.meta ??= {});
+  const updateId = (meta.updateId ||= randomUUID());
   const existing = registryOf(run).get(updateId);
   if (existing) return existing;
   if (!run.isOpen) throw notFound('workflow execution already completed');
@@ -62,15 +64,21 @@ export function updateHandlers(engine: Engine) {
     UpdateWorkflowExecution: async (req: UpdateReq, ctx: CallContext) => {
       const run = findRun(engine, req.namespace, req.workflowExecution?.workflowId ?? '', req.workflowExecution?.runId);
       if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId) throw workflowNotFound(run.workflowId);
+      // The server's defaults: no stage means COMPLETED, and ADMITTED is refused for UpdateWorkflowExecution.
+      const stage = req.waitPolicy?.lifecycleStage || STAGE_COMPLETED;
+      if (stage === STAGE_ADMITTED) {
+        throw new RpcError(status.PERMISSION_DENIED, 'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.');
+      }
       const entry = admit(engine, run, req);
-      return await answer(engine, run, entry, req.waitPolicy?.lifecycleStage || STAGE_ACCEPTED, ctx);
+      return await answer(engine, run, entry, stage, ctx);
     },
     PollWorkflowExecutionUpdate: async (req: PollReq, ctx: CallContext) => {
       const ref = req.updateRef;
       const run = findRun(engine, req.namespace, ref?.workflowExecution?.workflowId ?? '', ref?.workflowExecution?.runId);
       const entry = registryOf(run).get(ref?.updateId ?? '');
-      if (!entry) throw notFound(`update ${ref?.updateId ?? ''} not found`);
-      return await answer(engine, run, entry, req.waitPolicy?.lifecycleStage || STAGE_COMPLETED, ctx);
+      if (!entry) throw notFound(`update "${ref?.updateId ?? ''}" not found`);
+      // No stage or ADMITTED: answer at once with the stage reached (the server's non-blocking poll).
+      return await answer(engine, run, entry, req.waitPolicy?.lifecycleStage ?? 0, ctx);
     },
   };
 }
