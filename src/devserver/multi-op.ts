@@ -3,10 +3,11 @@
  * follows the id conflict policy (USE_EXISTING sends the update to the running run); the update rides in the
  * new run's first workflow task. Retried requests are idempotent through the start request id and update id.
  */
+import { status } from '@grpc/grpc-js';
 import type { Engine } from './engine.js';
-import type { temporal } from './proto.js';
+import { temporal } from './proto.js';
 import type { CallContext } from './grpc-service.js';
-import { invalidArgument } from './errors.js';
+import { RpcError, invalidArgument } from './errors.js';
 import { startWorkflow } from './start.js';
 import { startParams } from './workflow-rpc.js';
 import { admit, answer } from './updates/rpc.js';
@@ -30,13 +31,41 @@ export async function executeMultiOperation(engine: Engine, req: MultiReq, ctx: 
   if (start.requestEagerExecution) throw invalidArgument('RequestEagerExecution is not allowed.');
   if (start.workflowStartDelay) throw invalidArgument('WorkflowStartDelay is not allowed.');
   start.namespace = req.namespace;
-  const { run, started } = startWorkflow(engine, { ...startParams(engine, start), completionCallbacks: start.completionCallbacks });
-  const entry = admit(engine, run, update);
-  const updateResponse = await answer(engine, run, entry, update.waitPolicy?.lifecycleStage || 3, ctx);
+  let started: ReturnType<typeof startWorkflow>;
+  try {
+    started = startWorkflow(engine, { ...startParams(engine, start), completionCallbacks: start.completionCallbacks });
+  } catch (err) {
+    throw multiOpError(0, err);
+  }
+  const { run } = started;
+  let updateResponse: Awaited<ReturnType<typeof answer>>;
+  try {
+    updateResponse = await answer(engine, run, admit(engine, run, update), update.waitPolicy?.lifecycleStage || 3, ctx);
+  } catch (err) {
+    throw multiOpError(1, err);
+  }
   return {
     responses: [
-      { startWorkflow: { runId: run.runId, started, status: run.isOpen ? 1 : 0 } },
+      { startWorkflow: { runId: run.runId, started: started.started, status: run.isOpen ? 1 : 0 } },
       { updateWorkflow: updateResponse },
     ],
   };
+}
+
+const ABORTED_DETAIL = { type_url: 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted', value: new Uint8Array() };
+
+/**
+ * The server's MultiOperationExecution error: the failing operation's code on the whole call, and per-operation
+ * statuses in a MultiOperationExecutionFailure detail (the other operation ABORTED), which the SDK unwraps.
+ */
+function multiOpError(index: number, err: unknown): unknown {
+  if (!(err instanceof RpcError)) return err;
+  const own = {
+    code: err.code, message: err.message,
+    details: err.detail ? [{ type_url: `type.googleapis.com/${err.detail.typeName}`, value: err.detail.value }] : [],
+  };
+  const aborted = { code: status.ABORTED, message: 'Operation was aborted.', details: [ABORTED_DETAIL] };
+  const statuses = index === 0 ? [own, aborted] : [aborted, own];
+  const value = temporal.api.errordetails.v1.MultiOperationExecutionFailure.encode({ statuses }).finish();
+  return new RpcError(err.code, 'Update-with-Start could not be executed.', { typeName: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure', value });
 }
