@@ -15,6 +15,7 @@ import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './inges
 import type { StabilityTracker } from './ingest/scan.js';
 import { isUnreachable, registerSearchAttributes } from './ingest/starter.js';
 import { watchInbox } from './ingest/watch.js';
+import { eventsFileOf } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
 
 export { drainFlagPath } from './ingest/scan.js';
@@ -67,6 +68,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     ledgers,
     taskQueueOf: (workerId) => taskQueueOf({ temporal: config.temporal, worker_id: workerId }),
     logger,
+    events: eventsFileOf(config.paths),
   };
 
   let stopped = false;

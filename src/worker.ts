@@ -10,7 +10,9 @@ import type { ActivityTiming, LockTuning } from './activities/index.js';
 import type { Config } from './config/schema.js';
 import { taskQueueOf } from './config/schema.js';
 import { auditFileOf, createDbPool, migrate, mysqlAuditSink, ndjsonAuditSink } from './db/index.js';
-import type { AuditSink } from './db/index.js';
+import type { AuditRecord, AuditSink } from './db/index.js';
+import { isHandler } from './flags/handlers.js';
+import { appendEvent, eventsFileOf } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
 
 export interface SupervisorWorkerOptions {
@@ -85,22 +87,29 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
 
 /**
  * MySQL when configured, with `<logs>/audit.ndjson` as the fallback for rows the database refuses:
- * an audit row is never lost, and a database outage never fails (or stalls) a handler.
+ * an audit row is never lost, and a database outage never fails (or stalls) a handler. Every row also
+ * goes out as an event on `<logs>/events.ndjson` (task_completed, watcher_restarted, …).
  */
 export function auditSinkFor(config: Config, pool: Pool | undefined, logger: Logger): AuditSink {
   const file = ndjsonAuditSink(auditFileOf(config.paths.logs));
-  if (pool === undefined) return file;
-  const mysql = mysqlAuditSink(pool);
+  const events = eventsFileOf(config.paths);
+  const mysql = pool === undefined ? undefined : mysqlAuditSink(pool);
+  const store = async (row: AuditRecord): Promise<void> => {
+    if (mysql === undefined) return file.record(row);
+    try {
+      await mysql.record(row);
+    } catch (error) {
+      logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
+      await file.record(row);
+    }
+  };
   return {
-    kind: 'mysql',
+    kind: mysql === undefined ? 'ndjson' : 'mysql',
     async record(row) {
-      try {
-        await mysql.record(row);
-      } catch (error) {
-        logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
-        await file.record(row);
-      }
+      await store(row);
+      const { action, ...fields } = row;
+      await appendEvent(events, { ...fields, type: isHandler(row.handler) ? `task_${action}` : action });
     },
-    last: (count, workerId) => mysql.last(count, workerId).catch(() => file.last(count, workerId)),
+    last: (count, workerId) => (mysql === undefined ? file.last(count, workerId) : mysql.last(count, workerId).catch(() => file.last(count, workerId))),
   };
 }

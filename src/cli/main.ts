@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
+import { registerEventsCommand } from './events.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
 import { registerStart } from './start.js';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerFlagCommand(program);
   registerStatusCommand(program);
   registerWrapCommand(program);
+  registerEventsCommand(program);
   registerConfigCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -6,6 +6,7 @@ import { parseFlagName, readFlagFile } from '../flags/index.js';
 import type { Flag, FlagParseOptions } from '../flags/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
+import { appendEvent } from '../observability/events.js';
 import { rejectFlag, writeReceipt } from './outputs.js';
 import type { Receipt } from './outputs.js';
 import { startFlagWorkflow, workflowIdOf } from './starter.js';
@@ -18,6 +19,8 @@ export interface ProcessContext {
   ledgers: ReadonlyMap<string, Ledger>;
   taskQueueOf: (workerId: string) => string;
   logger: Logger;
+  /** The NDJSON event stream the ingest reports its flags on. */
+  events: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export async function processFlag(ctx: ProcessContext, name: string, stats: Stat
     const named = parseFlagName(name);
     const rejected = await rejectFlag(filePath, ctx.outbox, { problems: read.problems, sha256: read.sha256, workerId: named.ok ? named.workerId : undefined });
     ctx.logger.warn({ file: name, rejected_as: path.basename(rejected.file), problems: read.problems }, 'flag rejected; nothing started');
+    await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: named.ok ? named.workerId : null, file: name, rejected_as: path.basename(rejected.file), problems: read.problems });
     return { kind: 'done', temporal: false };
   }
   const { flag, workerId, sha256 } = read;
@@ -98,11 +102,13 @@ async function removeFlag(filePath: string): Promise<void> {
 async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'accepted', receipt);
   await removeFlag(filePath);
+  await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
   ctx.logger.info({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, handler: receipt.handler, label: receipt.label }, 'flag accepted; workflow started');
 }
 
 async function finishDuplicate(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'duplicate', receipt);
   await removeFlag(filePath);
+  await appendEvent(ctx.events, { type: 'flag_duplicate', ...receipt });
   ctx.logger.warn({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, duplicate_of: receipt.duplicate_of }, 'flag is a duplicate of an earlier task; not run again');
 }

@@ -108,6 +108,10 @@ describe('supervisor CLI', () => {
     const result = path.join(tmp(), 'var/nas/Worker_Outbox', `${taskId}.result.json`);
     await waitForFile(result);
     expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({ success: true, task_id: taskId, label: 'e2e check' });
+    const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());
+    const lines = events.stdout.trim().split('\n').map((line) => JSON.parse(line) as { v: number; type: string; task_id: string; worker_id: string; label: string });
+    expect(lines.filter((event) => event.task_id === taskId).map((event) => event.type)).toEqual(['flag_accepted', 'task_completed']);
+    expect(lines.every((event) => event.v === 1 && event.worker_id === 'w1')).toBe(true);
     const connection = await Connection.connect({ address });
     try {
       const described = await connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: `w1/${taskId}` } });

@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
+import { eventsFileOf } from '../../../src/observability/events.js';
 import { auditSinkFor } from '../../../src/worker.js';
 import { keepAliveWorkflowId } from '../../../src/workflows/health-definitions.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
@@ -114,6 +115,12 @@ describe('keep-alive', () => {
     const audit = await ndjsonAudit(config);
     expect(audit.filter((row) => row.action === 'watcher_restarted')).toHaveLength(3);
     expect(audit.filter((row) => row.action === 'watcher_failed')).toEqual([expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' })]);
+    // The same decision goes out on the event stream, for alerting.
+    const events = (await readFile(eventsFileOf(config.paths), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((event) => event.type === 'watcher_failed')).toEqual([
+      expect.objectContaining({ v: 1, worker_id: config.worker_id, success: false, details: expect.objectContaining({ restarts_in_window: 3 }) }),
+    ]);
+    expect(events.filter((event) => event.type === 'watcher_restarted')).toHaveLength(3);
 
     // Nothing restarts it on its own.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
