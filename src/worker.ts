@@ -9,10 +9,7 @@ import { createActivities } from './activities/index.js';
 import type { ActivityTiming, LockTuning } from './activities/index.js';
 import type { Config } from './config/schema.js';
 import { taskQueueOf } from './config/schema.js';
-import { auditFileOf, createDbPool, migrate, mysqlAuditSink, ndjsonAuditSink } from './db/index.js';
-import type { AuditRecord, AuditSink } from './db/index.js';
-import { isHandler } from './flags/handlers.js';
-import { appendEvent, eventsFileOf } from './observability/events.js';
+import { createAuditSink, createDbPool, migrate } from './db/index.js';
 import type { Logger } from './observability/logger.js';
 
 export interface SupervisorWorkerOptions {
@@ -61,7 +58,7 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
     const activities = createActivities({
       config,
       logger: options.logger,
-      audit: auditSinkFor(config, pool, logger),
+      audit: createAuditSink(config, pool, logger),
       pool,
       client: options.client,
       timing: options.timing,
@@ -83,33 +80,4 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
     await ownPool?.end().catch(() => undefined);
     throw error;
   }
-}
-
-/**
- * MySQL when configured, with `<logs>/audit.ndjson` as the fallback for rows the database refuses:
- * an audit row is never lost, and a database outage never fails (or stalls) a handler. Every row also
- * goes out as an event on `<logs>/events.ndjson` (task_completed, watcher_restarted, …).
- */
-export function auditSinkFor(config: Config, pool: Pool | undefined, logger: Logger): AuditSink {
-  const file = ndjsonAuditSink(auditFileOf(config.paths.logs));
-  const events = eventsFileOf(config.paths);
-  const mysql = pool === undefined ? undefined : mysqlAuditSink(pool);
-  const store = async (row: AuditRecord): Promise<void> => {
-    if (mysql === undefined) return file.record(row);
-    try {
-      await mysql.record(row);
-    } catch (error) {
-      logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
-      await file.record(row);
-    }
-  };
-  return {
-    kind: mysql === undefined ? 'ndjson' : 'mysql',
-    async record(row) {
-      await store(row);
-      const { action, ...fields } = row;
-      await appendEvent(events, { ...fields, type: isHandler(row.handler) ? `task_${action}` : action });
-    },
-    last: (count, workerId) => (mysql === undefined ? file.last(count, workerId) : mysql.last(count, workerId).catch(() => file.last(count, workerId))),
-  };
 }

@@ -1,6 +1,8 @@
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/schema.js';
-import type { AuditSink } from './audit.js';
+import { appendEvent, auditEvent, eventsFileOf } from '../observability/events.js';
+import type { Logger } from '../observability/logger.js';
+import type { AuditRecord, AuditSink } from './audit.js';
 import { mysqlAuditSink } from './audit.js';
 import { auditFileOf, ndjsonAuditSink } from './audit-file.js';
 
@@ -14,8 +16,30 @@ export type { DatabaseConfig, DatabaseTarget, Queryable } from './pool.js';
 export { upsertWorker } from './workers.js';
 export type { WorkerStatusRow } from './workers.js';
 
-/** SPEC: audit rows go to MySQL when a database is configured (and its pool given), otherwise to `<logs>/audit.ndjson`. */
-export function createAuditSink(config: Pick<Config, 'database' | 'paths'>, pool: Pool | undefined): AuditSink {
-  if (config.database !== undefined && pool !== undefined) return mysqlAuditSink(pool);
-  return ndjsonAuditSink(auditFileOf(config.paths.logs));
+/**
+ * SPEC: audit rows go to MySQL when a database is configured (its pool given), otherwise to
+ * `<logs>/audit.ndjson`, which also takes the rows the database refuses: an audit row is never lost and a
+ * database outage never fails (or stalls) a handler. Every row also goes out on the event stream.
+ */
+export function createAuditSink(config: Pick<Config, 'paths'>, pool: Pool | undefined, logger: Pick<Logger, 'warn'>): AuditSink {
+  const file = ndjsonAuditSink(auditFileOf(config.paths.logs));
+  const events = eventsFileOf(config.paths);
+  const mysql = pool === undefined ? undefined : mysqlAuditSink(pool);
+  const store = async (row: AuditRecord): Promise<void> => {
+    if (mysql === undefined) return file.record(row);
+    try {
+      await mysql.record(row);
+    } catch (error) {
+      logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
+      await file.record(row);
+    }
+  };
+  return {
+    kind: mysql === undefined ? 'ndjson' : 'mysql',
+    async record(row) {
+      await store(row);
+      await appendEvent(events, auditEvent(row));
+    },
+    last: (count, workerId) => (mysql === undefined ? file.last(count, workerId) : mysql.last(count, workerId).catch(() => file.last(count, workerId))),
+  };
 }

@@ -1,5 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { AuditRecord } from '../db/audit.js';
+import { isHandler } from '../flags/handlers.js';
 
 /**
  * The NDJSON event stream, schema v1: one JSON object a line, `{"v":1,"type":"…","at":"…","worker_id":"…",…}`.
@@ -41,4 +43,10 @@ export async function appendEvent(file: string, event: SupervisorEvent): Promise
   const line = `${JSON.stringify({ v: EVENT_SCHEMA_VERSION, type, at: at ?? new Date().toISOString(), ...fields })}\n`;
   await mkdir(path.dirname(file), { recursive: true });
   await appendFile(file, line, { flag: 'a' });
+}
+
+/** The event an audit row stands for: a handler's `completed` is `task_completed`; keep-alive and health actions keep their names. */
+export function auditEvent(row: AuditRecord): SupervisorEvent {
+  const { action, ...fields } = row;
+  return { ...fields, type: isHandler(row.handler) ? `task_${action}` : action };
 }

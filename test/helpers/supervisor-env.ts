@@ -24,7 +24,8 @@ import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/workflows/definitions.js';
 import { handlerWorkflowId, lockWorkflowId } from '../../src/workflows/definitions.js';
-import { auditSinkFor, createSupervisorWorker } from '../../src/worker.js';
+import { createAuditSink } from '../../src/db/index.js';
+import { createSupervisorWorker } from '../../src/worker.js';
 import type { SupervisorWorkerOptions } from '../../src/worker.js';
 import { collectRunHistories } from '../devserver/histories.js';
 import type { RunRef } from '../devserver/histories.js';
@@ -132,7 +133,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   let seq = 0;
 
   async function wrappedWorker(config: Config, wrap: (activities: Activities) => Activities) {
-    const activities = createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), client, timing: FAST_TIMING, lock: TEST_LOCK });
+    const activities = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), client, timing: FAST_TIMING, lock: TEST_LOCK });
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue: taskQueueOf(config),

@@ -22,7 +22,7 @@ export function activitiesFor(config: Config, extra: Partial<ActivityDeps> = {})
   return createActivities({
     config,
     logger: silentLogger,
-    audit: extra.audit ?? createAuditSink(config, extra.pool),
+    audit: extra.audit ?? createAuditSink(config, extra.pool, silentLogger),
     timing: FAST_TIMING,
     ...extra,
   });

@@ -49,7 +49,7 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
     if (options.deps !== undefined) config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...options.deps } } };
     worker = await env.startWorker(config, options.worker);
-    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined), timing: FAST_TIMING });
+    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { eventsFileOf } from '../../../src/observability/events.js';
-import { auditSinkFor } from '../../../src/worker.js';
+import { createAuditSink } from '../../../src/db/index.js';
 import { keepAliveWorkflowId } from '../../../src/workflows/health-definitions.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
@@ -40,7 +40,7 @@ describe('keep-alive', () => {
     await temp?.cleanup();
   });
 
-  const acts = () => createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), timing: FAST_TIMING });
+  const acts = () => createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
 
   /** Worker running, watcher started outside the keep-alive and beating, keep-alive watching it. */
   async function setUp(variant: FakeWatcherVariant = 'well-behaved', hangTimeout?: string): Promise<number> {

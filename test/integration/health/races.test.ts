@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { execa } from 'execa';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
-import { auditSinkFor } from '../../../src/worker.js';
+import { createAuditSink } from '../../../src/db/index.js';
 import type { KeepAliveState } from '../../../src/workflows/health-definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
@@ -46,7 +46,7 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
     const depsInstall = { command: process.execPath, args: ['-e', 'setTimeout(() => {}, 1500)'], timeout: '30s' };
     config = healthConfig(env, path.join(temp.path, 'nas'), { repoDir: repo.work, extra: { repo: { dir: repo.work, deps_install: depsInstall } } });
     worker = await env.startWorker(config);
-    const acts = createActivities({ config, logger: silentLogger, audit: auditSinkFor(config, undefined, silentLogger), timing: FAST_TIMING });
+    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);
