@@ -4,15 +4,13 @@
  * One engine and one workflow bundle per test file; each test gets its own worker id, so its task
  * queue, lock workflow and files never meet another test's.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
 import { createActivities } from '../../src/activities/index.js';
 import { pino } from 'pino';
@@ -32,6 +30,7 @@ import type { RunRef } from '../devserver/histories.js';
 import { installQuietRuntime } from '../devserver/runtime.js';
 import { fakeWatcherArgs } from './fake-watcher.js';
 import type { FakeWatcherVariant } from './fake-watcher.js';
+import { cachedWorkflowBundle, tsFilesOf } from './bundle-cache.js';
 
 const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
 
@@ -42,37 +41,12 @@ export const TEST_LOCK = { gatherMs: 300, holderCheckMs: 1_000 };
 
 export const silentLogger = pino({ level: process.env.SUPERVISOR_TEST_LOG ?? 'silent' });
 
-async function bundleHash(): Promise<string> {
-  const hash = createHash('sha256');
-  const files = [
-    ...(await readdir(path.join(srcDir, 'workflows'))).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join('workflows', f)),
-    'flags/handlers.ts',
-  ];
-  for (const file of files) {
-    hash.update(file);
-    hash.update(await readFile(path.join(srcDir, file)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /** The supervisor's workflows bundled once per content hash (webpack costs seconds). */
 export async function loadSupervisorBundle(): Promise<{ code: string }> {
-  const cacheDir = path.join(tmpdir(), 'temporal-supervisor-workflow-bundles');
-  const cached = path.join(cacheDir, `${await bundleHash()}.js`);
-  try {
-    return { code: await readFile(cached, 'utf8') };
-  } catch {
-    // not built yet
-  }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(srcDir, 'workflows', 'index.ts'),
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-  });
-  await mkdir(cacheDir, { recursive: true });
-  const partial = `${cached}.${process.pid}.tmp`;
-  await writeFile(partial, code);
-  await rename(partial, cached);
-  return { code };
+  const workflows = path.join(srcDir, 'workflows');
+  // Workflow code also imports the plain handler table from src/flags.
+  const sources = [...(await tsFilesOf(workflows)), path.join(srcDir, 'flags', 'handlers.ts')];
+  return cachedWorkflowBundle(path.join(workflows, 'index.ts'), sources);
 }
 
 export interface EnvConfigOptions {
