@@ -3,7 +3,6 @@
  * port, so the same worker and client reconnect), and the work carries on.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -18,6 +17,7 @@ import { loadWorkflowBundle } from './bundle.js';
 import { installQuietRuntime } from './runtime.js';
 import { finishSignal, pokeSignal } from './workflows/definitions.js';
 import type { ActivityCall } from './workflows/definitions.js';
+import { freePort } from '../helpers/process.js';
 
 let dir: string;
 let workflowBundle: { code: string };
@@ -29,14 +29,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 interface Setup {
   start(extra?: Partial<DevServerOptions>): Promise<DevServer>;

@@ -3,7 +3,6 @@
  * history events (id dedupe and outcomes survive; an accepted update still fails when the workflow completes).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -14,6 +13,7 @@ import type { DevServer } from '../../src/devserver/index.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { installQuietRuntime } from './runtime.js';
 import { addUpdate, doneSignal, hangUpdate } from './workflows/updates.js';
+import { freePort } from '../helpers/process.js';
 
 let dir: string;
 let workflowBundle: { code: string };
@@ -25,14 +25,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 test('completed and accepted updates survive a restart', async () => {
   const port = await freePort();

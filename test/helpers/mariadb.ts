@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import type { Pool } from 'mysql2/promise';
 import { createConnection, createPool } from 'mysql2/promise';
+import { freePort } from './process.js';
 import { makeTempDir } from './tmp.js';
 
 export interface MariaDbConfig {
@@ -57,18 +57,6 @@ function defaultBinDirs(): string[] {
   // Debian puts mariadbd in /usr/sbin, which is not on a normal user's PATH.
   const path = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   return [...path, '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
-  return address.port;
 }
 
 // Speed over durability: this server lives for one test file.

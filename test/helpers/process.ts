@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 
 /**
  * True when `pid` names a live, non-zombie process. `kill(pid, 0)` alone is not enough: an exited
@@ -47,4 +48,17 @@ export function killAll(pids: Iterable<number>): void {
       // Already gone: exactly what we wanted.
     }
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now (a server started later may still race another process for it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
+  return address.port;
 }
