@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadWorkflowBundle } from './bundle.js';
 import { bonusSignal } from './workflows/durable.js';
+import { freePort } from '../helpers/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKFLOWS = 200;
@@ -31,14 +31,6 @@ afterAll(() => {
   engine?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 /**
  * Starts the engine and resolves once it prints its address. The first start goes through the real CLI
@@ -116,7 +108,8 @@ test(`${WORKFLOWS} workflows survive ${KILLS} SIGKILLs of the engine`, async () 
   const address = `127.0.0.1:${port}`;
   engine = await startEngine(port, true);
   const workflowBundle = await loadWorkflowBundle();
-  const connection = await Connection.connect({ address });
+  // No SDK-side retries: `persist` is the only retry, so `tries` counts real RPC attempts.
+  const connection = await Connection.connect({ address, interceptors: [] });
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address });
   const worker = await Worker.create({
