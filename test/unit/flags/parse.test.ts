@@ -108,7 +108,7 @@ describe('bad flags: every problem with its path, never a throw', () => {
 
   it('deep nesting and invalid UTF-8 end in a rejection, not a crash', () => {
     const deep = `{"task_id":"t1","handler":"rollback_code","label":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
-    expect(problems(deep)).toEqual(['label: must be a string or null']);
+    expect(problems(deep)).toEqual(['(file): is too deeply nested: more than 32 levels of objects and arrays (a flag needs 3)']);
     expect(parseFlagBytes(Buffer.from([0x7b, 0xff, 0x7d]), ROLLBACK, options)).toMatchObject({ ok: false, problems: [{ path: '(file)', message: 'is not valid UTF-8 text' }] });
   });
 
