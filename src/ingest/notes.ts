@@ -12,7 +12,7 @@ export class InboxNotes {
   private readonly foreignNames = new Set<string>();
   /** name → identity of an entry left in place; skipped while it is unchanged. */
   private readonly left = new Map<string, string>();
-  /** name → the last failure logged for it. */
+  /** name → the kind of the last failure logged for it. */
   private readonly failures = new Map<string, string>();
 
   constructor(private readonly logger: Logger) {}
@@ -44,8 +44,10 @@ export class InboxNotes {
 
   failed(flag: Waiting, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (this.failures.get(flag.name) === message) return;
-    this.failures.set(flag.name, message);
+    // By errno code where there is one: messages carry temp names that differ on every try.
+    const kind = (error as NodeJS.ErrnoException).code ?? message;
+    if (this.failures.get(flag.name) === kind) return;
+    this.failures.set(flag.name, kind);
     this.logger.error({ file: flag.name, error: message }, 'could not handle this flag (local failure); it stays in the inbox and is retried, the other flags go on');
   }
 }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, readlink, rename, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { receiptPath } from '../../../src/ingest.js';
@@ -118,4 +118,31 @@ describe('ingest: hostile flags against a running ingest', () => {
       await ingest.stop();
     }
   }, 120_000);
+
+  it('a flag that fails locally stays and is logged once, and never blocks the flags behind it', async () => {
+    const root = tmp();
+    const config = testConfig(root);
+    const { inbox, outbox } = config.paths;
+    const id = `t_stuck_${String(Date.now())}`;
+    // The receipt's name taken by a non-empty folder: writing the receipt fails after the start.
+    const blocker = receiptPath(outbox, WORKER_ID, `${id}_first`, 'accepted');
+    await mkdir(path.join(blocker, 'x'), { recursive: true });
+    await dropFlag(inbox, flagName('rollback_code'), { task_id: `${id}_first`, handler: 'rollback_code' });
+    await dropFlag(inbox, flagName('verify_db'), { task_id: `${id}_second`, handler: 'verify_db' });
+    const { ingest, records } = await runIngest(engine.client, config);
+    try {
+      // rollback_code goes first (code tier) and fails; verify_db behind it is still started.
+      await waitForJson(receiptPath(outbox, WORKER_ID, `${id}_second`, 'accepted'));
+      for (let i = 0; i < 3; i += 1) await ingest.idle();
+      expect(await readdir(inbox)).toEqual([flagName('rollback_code')]);
+      const failures = records.filter((r) => r.level === 50);
+      expect(failures).toEqual([expect.objectContaining({ file: flagName('rollback_code'), msg: expect.stringMatching(/could not handle this flag/) })]);
+      // Once the cause is gone it finishes, started exactly once (the ledger knows the start).
+      await rm(blocker, { recursive: true });
+      await waitForJson(receiptPath(outbox, WORKER_ID, `${id}_first`, 'accepted'));
+      expect((await listWorkflowIds(engine.client)).filter((w) => w.includes(id)).sort()).toEqual([`${WORKER_ID}/${id}_first`, `${WORKER_ID}/${id}_second`]);
+    } finally {
+      await ingest.stop();
+    }
+  });
 });
