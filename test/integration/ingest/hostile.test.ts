@@ -5,9 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Config } from '../../../src/config/schema.js';
 import { receiptPath } from '../../../src/ingest.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitFor, waitForJson } from './harness.js';
@@ -143,6 +144,34 @@ describe('ingest: hostile flags against a running ingest', () => {
       expect((await listWorkflowIds(engine.client)).filter((w) => w.includes(id)).sort()).toEqual([`${WORKER_ID}/${id}_first`, `${WORKER_ID}/${id}_second`]);
     } finally {
       await ingest.stop();
+    }
+  });
+
+  it('with rejected/ on another file system: a file is copied over (bytes kept), a folder is left and reported once', async () => {
+    const root = tmp();
+    const other = await mkdtemp(path.join('/dev/shm', 'ingest-outbox-'));
+    try {
+      const config = Config.parse({ worker_id: WORKER_ID, paths: { nas_root: root, outbox: other } });
+      const { inbox, outbox } = config.paths;
+      const { ingest, records } = await runIngest(engine.client, config);
+      try {
+        await dropFlag(inbox, flagName('verify_db'), 'not json');
+        await mkdir(path.join(root, 'dir'));
+        await rename(path.join(root, 'dir'), path.join(inbox, flagName('pause_watcher')));
+        const rejected = path.join(outbox, 'rejected');
+        await waitFor('the file to be rejected', async () => ((await readdir(inbox)).join() === flagName('pause_watcher') ? true : undefined));
+        expect(await readFile(path.join(rejected, flagName('verify_db')), 'utf8')).toBe('not json');
+        const folder = await waitForJson<{ left_in_inbox?: boolean; rejected_as: string | null }>(path.join(rejected, `${flagName('pause_watcher')}.error.json`));
+        expect(folder).toMatchObject({ left_in_inbox: true, rejected_as: null });
+        for (let i = 0; i < 3; i += 1) await ingest.idle();
+        expect((await lstat(path.join(inbox, flagName('pause_watcher')))).isDirectory()).toBe(true);
+        expect(records.filter((r) => r.file === flagName('pause_watcher') && /left in the inbox/.test(String(r.msg)))).toHaveLength(1);
+        expect((await readdir(rejected)).sort()).toEqual([flagName('pause_watcher'), flagName('verify_db')].map((n) => `${n}.error.json`).concat(flagName('verify_db')).sort());
+      } finally {
+        await ingest.stop();
+      }
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 });
