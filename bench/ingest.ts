@@ -96,7 +96,8 @@ async function runMode(client: Client, mode: 'native' | 'polling'): Promise<void
   const twice = [...runs.values()].filter((starts) => starts.length > 1).length;
   const delays = [...runs].map(([id, starts]) => (starts[0] ?? 0) - (renamedAt.get(id) ?? 0)).sort((a, b) => a - b);
   const lastStart = Math.max(...[...runs.values()].map((starts) => starts[0] ?? 0));
-  const outbox = await readdir(config.paths.outbox);
+  // Receipts are under Worker_Outbox/<workerId>/.
+  const outbox = await readdir(config.paths.outbox, { recursive: true });
   const seconds = (lastStart - firstRename) / 1000;
   process.stdout.write(
     `${mode.padEnd(7)} ${String(runs.size)}/${String(count)} started, ${String(twice)} twice, ` +

@@ -11,6 +11,7 @@ import { flagParseOptions } from './flags/index.js';
 import { Ledger } from './ingest/ledger.js';
 import { processFlag } from './ingest/process.js';
 import type { ProcessContext } from './ingest/process.js';
+import { InboxNotes } from './ingest/notes.js';
 import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './ingest/scan.js';
 import type { StabilityTracker } from './ingest/scan.js';
 import { isUnreachable, registerSearchAttributes } from './ingest/starter.js';
@@ -77,6 +78,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   let backoff = BACKOFF_INITIAL_MS;
   let draining: string[] = [];
   const stability: StabilityTracker = new Map();
+  const notes = new InboxNotes(logger);
 
   // One timer for "pass again later": the earliest request wins.
   let timer: NodeJS.Timeout | undefined;
@@ -132,19 +134,30 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       draining = drained;
     }
     const mode = watcher.mode();
-    const listing = await listWaiting(inbox, { stability: mode === 'polling' ? stability : undefined, pollInterval: config.ingest.poll_interval });
+    const listing = await listWaiting(inbox, { served: workerIds, stability: mode === 'polling' ? stability : undefined, pollInterval: config.ingest.poll_interval });
     if (listing.unsettled) later(config.ingest.poll_interval);
-    const ready = listing.flags.filter((w) => !(w.workerId !== undefined ? drained.includes(w.workerId) : drained.length > 0));
-    if (ready.length < listing.flags.length) later(config.ingest.poll_interval);
+    notes.foreign(listing.foreign);
+    const waiting = notes.unsettled(listing.flags);
+    const ready = waiting.filter((w) => !drained.includes(w.workerId));
+    if (ready.length < waiting.length) later(config.ingest.poll_interval);
     if (ready.length === 0 || !(await ensureRegistered())) return;
     // Priority is per worker (SPEC): one worker's flags go one at a time in order, workers side by side.
     let failure: { error: unknown; what: string } | undefined;
     await eachLimited(groupByWorker(ready), PARALLEL_WORKERS, async (flags) => {
       for (const waiting of flags) {
         if (stopped || failure !== undefined) return;
-        const result = await processFlag(ctx, waiting.name, waiting.stats);
+        let result;
+        try {
+          result = await processFlag(ctx, waiting);
+        } catch (error) {
+          // A local failure with this one flag (disk full, permissions): it stays, the others go on.
+          notes.failed(waiting, error);
+          later(config.ingest.poll_interval);
+          continue;
+        }
         if (result.kind === 'temporal') failure ??= { error: result.error, what: `start ${waiting.name}` };
         else if (result.kind === 'later') later(RETRY_LATER_MS);
+        else if (result.kind === 'leave') notes.leave(waiting);
         else if (result.temporal) temporalOk();
       }
     });

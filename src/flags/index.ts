@@ -1,8 +1,8 @@
 /** The flag half of the ingest in one import: names, priority, parsing, signing and writing. */
 export { HANDLERS, PRIORITY_TIERS, TIER_OF, compareWaitingFlags, isHandler, priorityOf } from './handlers.js';
 export type { Handler, PriorityTier, WaitingFlag } from './handlers.js';
-export { flagFileName, isIgnoredName, parseFlagName } from './names.js';
-export type { FlagName } from './names.js';
+export { flagFileName, isIgnoredName, parseFlagName, readingFor, readingsOf, servedWorkerOf } from './names.js';
+export type { FlagName, NameReading } from './names.js';
 export { flagParseOptions, parseFlagBytes, readFlagFile } from './parse.js';
 export type { FlagParseOptions, FlagParseResult } from './parse.js';
 export { Flag, Label, TaskId, checkFlag } from './schema.js';

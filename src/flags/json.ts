@@ -1,19 +1,23 @@
 import type { FlagProblem } from './schema.js';
+import { checkStructure } from './structure.js';
 
 /**
- * JSON.parse plus a prototype-poisoning guard (the rule secure-json-parse applies): a `__proto__` key, or a
+ * checkStructure (depth, duplicate keys), then JSON.parse plus a prototype-poisoning guard (the rule secure-json-parse applies): a `__proto__` key, or a
  * `constructor` key holding an object with `prototype`, anywhere in the document is a problem. JSON.parse
  * itself only creates own properties, but a later spread or deep merge of such a value would poison
  * Object.prototype, so the keys are reported and removed before anything else sees the value.
  */
 export function parseJsonSafely(text: string): { ok: true; value: unknown; problems: FlagProblem[] } | { ok: false; problems: FlagProblem[] } {
+  const structure = checkStructure(text);
+  // Too deep: nothing further may walk the value, not even JSON.parse.
+  if (structure.tooDeep !== undefined) return { ok: false, problems: [structure.tooDeep, ...structure.duplicates] };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     return { ok: false, problems: [{ path: '(file)', message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
   }
-  return { ok: true, value, problems: stripPoison(value) };
+  return { ok: true, value, problems: [...structure.duplicates, ...stripPoison(value)] };
 }
 
 interface Visit {

@@ -23,13 +23,29 @@ const BY_LENGTH = [...HANDLERS].sort((a, b) => b.length - a.length);
 
 export type FlagName = { ok: true; handler: Handler; workerId: string } | { ok: false; message: string };
 
+/** One way to read a name as `supervisor_<handler>_<workerId>.flag`. */
+export interface NameReading {
+  handler: Handler;
+  workerId: string;
+}
+
 /**
- * Splits `supervisor_<handler>_<workerId>.flag`. Handlers contain underscores, so the known handler names
- * are matched rather than splitting on `_`. A worker id starting with `deps_` is ambiguous with
- * update_code/update_code_deps; the longest handler wins here and the parser accepts the other reading
- * only when the body names that handler.
+ * Every valid reading of a name, longest handler first. Handlers contain underscores, so the known names are
+ * matched rather than splitting on `_`; `supervisor_update_code_deps_W1.flag` reads both as update_code_deps
+ * for W1 and as update_code for `deps_W1`.
  */
+export function readingsOf(name: string): NameReading[] {
+  if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return [];
+  const middle = name.slice(PREFIX.length, -SUFFIX.length);
+  return BY_LENGTH.filter((h) => middle.startsWith(`${h}_`))
+    .map((handler) => ({ handler, workerId: middle.slice(handler.length + 1) }))
+    .filter((reading) => WorkerId.safeParse(reading.workerId).success);
+}
+
+/** Splits a name into its first reading (see readingsOf), or says why it has none. */
 export function parseFlagName(name: string): FlagName {
+  const reading = readingsOf(name)[0];
+  if (reading !== undefined) return { ok: true, ...reading };
   const shape = `expected supervisor_<handler>_<workerId>.flag, got "${name}"`;
   if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return { ok: false, message: shape };
   const middle = name.slice(PREFIX.length, -SUFFIX.length);
@@ -39,6 +55,28 @@ export function parseFlagName(name: string): FlagName {
   }
   const workerId = middle.slice(handler.length + 1);
   const valid = WorkerId.safeParse(workerId);
-  if (!valid.success) return { ok: false, message: `worker id "${workerId}" in the name ${valid.error.issues[0]?.message ?? 'is invalid'}` };
-  return { ok: true, handler, workerId };
+  return { ok: false, message: `worker id "${workerId}" in the name ${valid.error?.issues[0]?.message ?? 'is invalid'}` };
+}
+
+/**
+ * The reading a flag's body selects, the same on every host that reads the same bytes: another reading
+ * than the first only when the body names that reading's handler; otherwise (an unreadable body too) the
+ * first. So each ambiguous flag has exactly one owner on a shared inbox.
+ */
+export function readingFor(name: string, body: unknown): NameReading | undefined {
+  const readings = readingsOf(name);
+  const handler = typeof body === 'object' && body !== null ? (body as { handler?: unknown }).handler : undefined;
+  return readings.find((reading) => reading.handler === handler) ?? readings[0];
+}
+
+/**
+ * Before reading: could this name be one of `served`'s flags? A name with a valid reading is a candidate
+ * when any reading's worker is served (the body then decides, see readingFor). A malformed name belongs to
+ * the served worker whose id ends it (`supervisor_frobnicate_W1.flag` → W1), so the typo is reported by
+ * that host; one that no served id ends is another host's business (undefined).
+ */
+export function servedWorkerOf(name: string, served: readonly string[]): string | undefined {
+  const readings = readingsOf(name);
+  if (readings.length > 0) return readings.find((reading) => served.includes(reading.workerId))?.workerId;
+  return [...served].sort((a, b) => b.length - a.length).find((id) => name.endsWith(`_${id}${SUFFIX}`));
 }

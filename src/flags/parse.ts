@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { isHandler } from './handlers.js';
 import { parseJsonSafely } from './json.js';
-import { flagFileName, parseFlagName } from './names.js';
+import { parseFlagName, readingFor, servedWorkerOf } from './names.js';
 import { checkFlag } from './schema.js';
 import type { Flag, FlagProblem } from './schema.js';
 import { checkSignature } from './signature.js';
@@ -16,7 +16,7 @@ import type { SignaturePolicy, SignatureState } from './signature.js';
 export interface FlagParseOptions extends SignaturePolicy {
   /** `ingest.max_flag_size` in bytes; a larger file is refused without being read. */
   maxSize: number;
-  /** The worker ids this ingest serves; a flag for any other is refused. */
+  /** The worker ids this ingest serves; a flag for any other is `foreign` (left for its own host). */
   workerIds: readonly string[];
 }
 
@@ -25,9 +25,11 @@ export type FlagParseResult =
   /**
    * `bytes`/`sha256` are there when the file was read, for the rejection record. `transient`: the file
    * vanished, could not be opened or changed while being read; the ingest should look again later rather
-   * than reject it (it may be another ingest's, or still being written).
+   * than reject it (it may be another ingest's, or still being written). `foreign`: the flag is for a
+   * worker this ingest does not serve; not a problem, another host's business: leave it untouched.
+   * `workerId`: whose flag it is, when the name says (for the rejection record).
    */
-  | { ok: false; problems: FlagProblem[]; bytes?: Buffer; sha256?: string; transient?: true };
+  | { ok: false; problems: FlagProblem[]; bytes?: Buffer; sha256?: string; transient?: true; foreign?: true; workerId?: string };
 
 export function flagParseOptions(config: Config, workerIds: readonly string[] = [config.worker_id]): FlagParseOptions {
   return { maxSize: config.ingest.max_flag_size, workerIds, requireSignature: config.security.require_signature, hmacKey: config.security.hmac_key };
@@ -39,30 +41,42 @@ function tooLarge(size: number, maxSize: number): FlagProblem {
   return { path: '(file)', message: `is ${String(size)} bytes, over the limit of ${String(maxSize)} (ingest.max_flag_size); not read` };
 }
 
-/** The name's handler and worker id must agree with the body and with the workers served. */
-function crossCheck(fileName: string, body: unknown, options: FlagParseOptions): { workerId?: string; problems: FlagProblem[] } {
-  const name = parseFlagName(fileName);
-  if (!name.ok) return { problems: [{ path: '(name)', message: name.message }] };
+interface NameCheck {
+  /** The worker the flag is for (for a malformed name: the served one whose id ends it), when known. */
+  workerId?: string;
+  /** For a worker this ingest does not serve: not a problem, another host's flag; leave it alone. */
+  foreign?: true;
+  problems: FlagProblem[];
+}
+
+/** The name's handler and worker id must agree with the body; the worker decides whose flag it is. */
+function crossCheck(fileName: string, body: unknown, options: FlagParseOptions): NameCheck {
+  const reading = readingFor(fileName, body);
+  if (reading === undefined) {
+    const name = parseFlagName(fileName);
+    const workerId = servedWorkerOf(fileName, options.workerIds);
+    return { ...(workerId === undefined ? { foreign: true } : { workerId }), problems: [{ path: '(name)', message: name.ok ? 'is malformed' : name.message }] };
+  }
+  if (!options.workerIds.includes(reading.workerId)) {
+    const message = `is for worker ${reading.workerId}, which this ingest does not serve (serves: ${options.workerIds.join(', ')})`;
+    return { workerId: reading.workerId, foreign: true, problems: [{ path: '(name)', message }] };
+  }
   const handler = typeof body === 'object' && body !== null ? (body as { handler?: unknown }).handler : undefined;
-  // Exact match first: resolves `supervisor_update_code_deps_W1.flag` for update_code on worker `deps_W1`.
-  const exact = isHandler(handler) ? options.workerIds.find((id) => flagFileName(handler, id) === fileName) : undefined;
-  if (exact !== undefined) return { workerId: exact, problems: [] };
-  const problems: FlagProblem[] = [];
-  if (isHandler(handler) && handler !== name.handler) {
-    problems.push({ path: '(name)', message: `names handler ${name.handler} but the body says ${handler}` });
-  }
-  if (!options.workerIds.includes(name.workerId)) {
-    problems.push({ path: '(name)', message: `is for worker ${name.workerId}, which this ingest does not serve (serves: ${options.workerIds.join(', ')})` });
-  }
-  return { workerId: name.workerId, problems };
+  const problems = isHandler(handler) && handler !== reading.handler ? [{ path: '(name)', message: `names handler ${reading.handler} but the body says ${handler}` }] : [];
+  return { workerId: reading.workerId, problems };
+}
+
+function ownerOf(names: NameCheck): { foreign?: true; workerId?: string } {
+  return { ...(names.foreign ? { foreign: true } : {}), ...(names.workerId === undefined ? {} : { workerId: names.workerId }) };
 }
 
 /** Checks a flag's bytes; `fileName` is its base name in the inbox. Lists every problem; never throws. */
 export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagParseOptions): FlagParseResult {
   const name = path.basename(fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const fail = (problems: FlagProblem[]): FlagParseResult => ({ ok: false, problems, bytes, sha256 });
-  const nameProblems = crossCheck(name, undefined, options).problems;
+  const unread = crossCheck(name, undefined, options);
+  const nameProblems = unread.problems;
+  const fail = (problems: FlagProblem[], names: NameCheck = unread): FlagParseResult => ({ ok: false, problems, bytes, sha256, ...ownerOf(names) });
   if (bytes.length === 0) return fail([{ path: '(file)', message: 'is empty' }, ...nameProblems]);
   if (bytes.length > options.maxSize) return fail([tooLarge(bytes.length, options.maxSize), ...nameProblems]);
   let text: string;
@@ -77,7 +91,7 @@ export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagPar
   const signature = checkSignature(json.value, options);
   const names = crossCheck(name, json.value, options);
   const problems = [...names.problems, ...json.problems, ...(schema.ok ? [] : schema.problems), ...signature.problems];
-  if (!schema.ok || problems.length > 0 || names.workerId === undefined) return fail(problems);
+  if (!schema.ok || problems.length > 0 || names.workerId === undefined) return fail(problems, names);
   return { ok: true, flag: schema.flag, sha256, bytes, workerId: names.workerId, signature: signature.state };
 }
 
@@ -97,8 +111,8 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
  */
 export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
   const name = path.basename(filePath);
-  const nameProblems = crossCheck(name, undefined, options).problems;
-  const refuse = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }, ...nameProblems] });
+  const unread = crossCheck(name, undefined, options);
+  const refuse = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }, ...unread.problems], ...ownerOf(unread) });
   const later = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }], transient: true });
   let before: Stats;
   try {
@@ -108,7 +122,7 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
   }
   if (before.isSymbolicLink()) return refuse('is a symbolic link (not followed): a flag must be a regular file');
   if (!before.isFile()) return refuse(`is ${kindOf(before)}, not a regular file`);
-  if (before.size > options.maxSize) return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...nameProblems] };
+  if (before.size > options.maxSize) return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...unread.problems], ...ownerOf(unread) };
   let bytes: Buffer;
   try {
     const handle = await open(filePath, OPEN_FLAGS);

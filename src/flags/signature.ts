@@ -10,15 +10,42 @@ import type { FlagProblem } from './schema.js';
  */
 export function canonicalBody(body: Readonly<Record<string, unknown>>): string {
   const { signature: _signature, ...rest } = body;
-  return JSON.stringify(sortKeys(rest));
+  return stringifySorted(rest);
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-  return sorted;
+/** One unit of pending output: a value to serialise, or literal text (a bracket, a comma, a key). */
+type Piece = { value: unknown } | { text: string };
+
+/**
+ * JSON.stringify with every object's keys sorted, without recursion (the body may be nested thousands of
+ * levels deep; a recursive sort or JSON.stringify itself overflows the stack). Plain JSON values only, as
+ * JSON.parse made them: an `undefined` member is left out and an `undefined` array item becomes null, as
+ * JSON.stringify does.
+ */
+function stringifySorted(root: unknown): string {
+  let out = '';
+  const todo: Piece[] = [{ value: root }];
+  for (let piece = todo.pop(); piece !== undefined; piece = todo.pop()) {
+    if ('text' in piece) {
+      out += piece.text;
+      continue;
+    }
+    const { value } = piece;
+    if (Array.isArray(value)) {
+      const items: Piece[] = value.map((item: unknown, i) => [{ text: i === 0 ? '' : ',' }, { value: item ?? null }]).flat();
+      todo.push({ text: ']' }, ...items.reverse());
+      out += '[';
+    } else if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort().filter((key) => record[key] !== undefined);
+      const members: Piece[] = keys.map((key, i) => [{ text: `${i === 0 ? '' : ','}${JSON.stringify(key)}:` }, { value: record[key] }]).flat();
+      todo.push({ text: '}' }, ...members.reverse());
+      out += '{';
+    } else {
+      out += JSON.stringify(value) ?? 'null';
+    }
+  }
+  return out;
 }
 
 /** Lowercase hex HMAC-SHA256 of the canonical body; the key is the UTF-8 bytes of `security.hmac_key`. */

@@ -18,8 +18,16 @@ export class FlagInvalidError extends Error {
 
 /** A flag for the same handler and worker still waits in the inbox; overwriting it would lose it. */
 export class FlagWaitingError extends Error {
-  constructor(readonly path: string) {
-    super(`a flag with this name is already waiting in the inbox: ${path} (let the ingest take it first)`);
+  constructor(
+    readonly path: string,
+    /** A folder (or other non-file) holds the name: the ingest moves it to rejected/, or remove it. */
+    readonly notAFile = false,
+  ) {
+    super(
+      notAFile
+        ? `something that is not a flag file (a folder?) has this flag's name in the inbox: ${path} (the ingest moves it to rejected/; or remove it, then write again)`
+        : `a flag with this name is already waiting in the inbox: ${path} (let the ingest take it first)`,
+    );
     this.name = 'FlagWaitingError';
   }
 }
@@ -87,13 +95,18 @@ async function placeWithoutReplacing(temp: string, target: string): Promise<void
     await link(temp, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new FlagWaitingError(target);
+    if (code === 'EEXIST') throw new FlagWaitingError(target, !(await isFile(target)));
     if (code === undefined || !NO_LINKS.has(code)) throw error;
     // Small race: a flag of the same name dropped between this check and the rename would be replaced.
-    const exists = await lstat(target).then(() => true, () => false);
-    if (exists) throw new FlagWaitingError(target);
+    const existing = await lstat(target).catch(() => undefined);
+    // A rename onto a folder would fail or, with an operator's `mv`, move the flag into it.
+    if (existing !== undefined) throw new FlagWaitingError(target, !existing.isFile());
     await rename(temp, target);
   }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return await lstat(file).then((stats) => stats.isFile(), () => false);
 }
 
 /** Makes the new directory entry durable; not every platform or share lets a directory be opened, hence best effort. */

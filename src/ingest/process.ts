@@ -2,12 +2,14 @@ import type { Stats } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { parseFlagName, readFlagFile } from '../flags/index.js';
-import type { Flag, FlagParseOptions } from '../flags/index.js';
+import { readFlagFile } from '../flags/index.js';
+import type { Flag, FlagParseOptions, FlagProblem } from '../flags/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { appendEvent } from '../observability/events.js';
-import { rejectFlag, writeReceipt } from './outputs.js';
+import { writeReceipt } from './outputs.js';
+import { rejectFlag } from './reject.js';
+import type { Waiting } from './scan.js';
 import type { Receipt } from './outputs.js';
 import { startFlagWorkflow, workflowIdOf } from './starter.js';
 
@@ -25,9 +27,15 @@ export interface ProcessContext {
 
 /**
  * done: the flag left the inbox (accepted, duplicate or rejected). later: look again soon (still being
- * written, vanished, unreadable for now). temporal: the start failed; the flag stays and the pass stops.
+ * written, vanished, unreadable for now). leave: it stays and is not looked at again while unchanged
+ * (another worker's flag, or a bad entry that could not be moved and was reported). temporal: the start
+ * failed; the flag stays and the pass stops.
  */
-export type ProcessResult = { kind: 'done'; temporal: boolean } | { kind: 'later'; reason: string } | { kind: 'temporal'; error: unknown };
+export type ProcessResult =
+  | { kind: 'done'; temporal: boolean }
+  | { kind: 'later'; reason: string }
+  | { kind: 'leave'; reason: 'foreign' | 'unmovable' }
+  | { kind: 'temporal'; error: unknown };
 
 /** Identifies one file instance: a resubmission under the same name is a different file. */
 export function fileIdentity(stats: Pick<Stats, 'dev' | 'ino' | 'mtimeMs' | 'size'>): string {
@@ -48,18 +56,30 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   };
 }
 
+async function reject(ctx: ProcessContext, waiting: Waiting, details: { problems: FlagProblem[]; sha256?: string; workerId: string }): Promise<ProcessResult> {
+  const { name } = waiting;
+  const rejected = await rejectFlag(waiting, ctx.outbox, details);
+  const as = rejected.file === undefined ? null : path.basename(rejected.file);
+  const meta = { file: name, ...(waiting.nameHex === undefined ? {} : { file_name_hex: waiting.nameHex }), rejected_as: as, error_file: rejected.errorFile, problems: details.problems };
+  if (as === null) ctx.logger.warn(meta, 'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started');
+  else ctx.logger.warn(meta, 'flag rejected; nothing started');
+  await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
+  return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
+}
+
 /** One flag, start to finish. Nothing leaves the inbox before Temporal (or the ledger) has answered. */
-export async function processFlag(ctx: ProcessContext, name: string, stats: Stats): Promise<ProcessResult> {
-  const filePath = path.join(ctx.inbox, name);
+export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promise<ProcessResult> {
+  const { name, stats } = waiting;
+  if (typeof waiting.path !== 'string') {
+    // A name no string can spell names no worker: only the host whose id ends it gets here, and rejects it.
+    const problems = [{ path: '(name)', message: `is not valid UTF-8 (bytes ${waiting.nameHex ?? '?'}); rename it` }];
+    return await reject(ctx, waiting, { problems, workerId: waiting.workerId });
+  }
+  const filePath = waiting.path;
   const read = await readFlagFile(filePath, ctx.parseOptions);
   if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
-  if (!read.ok) {
-    const named = parseFlagName(name);
-    const rejected = await rejectFlag(filePath, ctx.outbox, { problems: read.problems, sha256: read.sha256, workerId: named.ok ? named.workerId : undefined });
-    ctx.logger.warn({ file: name, rejected_as: path.basename(rejected.file), problems: read.problems }, 'flag rejected; nothing started');
-    await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: named.ok ? named.workerId : null, file: name, rejected_as: path.basename(rejected.file), problems: read.problems });
-    return { kind: 'done', temporal: false };
-  }
+  if (!read.ok && read.foreign) return { kind: 'leave', reason: 'foreign' };
+  if (!read.ok) return await reject(ctx, waiting, { problems: read.problems, sha256: read.sha256, workerId: read.workerId ?? waiting.workerId });
   const { flag, workerId, sha256 } = read;
   const ledger = ctx.ledgers.get(workerId);
   if (ledger === undefined) throw new Error(`no ledger for served worker ${workerId}`);

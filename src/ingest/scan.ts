@@ -1,7 +1,8 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { compareWaitingFlags, isIgnoredName, parseFlagName } from '../flags/index.js';
+import { compareWaitingFlags, isIgnoredName, parseFlagName, servedWorkerOf } from '../flags/index.js';
+import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';
 
 /** `00_STATE/supervisor_drain_<workerId>.flag`: while it exists, that worker's new flags stay in the inbox. */
@@ -17,13 +18,13 @@ export async function drainedWorkers(stateDir: string, workerIds: readonly strin
 /** Polling mode: what each name looked like when last seen, and since when it has looked so. */
 export type StabilityTracker = Map<string, { shape: string; since: number }>;
 
-export interface Waiting extends WaitingFlag {
+export interface Waiting extends WaitingFlag, InboxEntry {
   stats: Stats;
-  /** From the name; undefined when the name is malformed (the flag is going to be rejected). */
-  workerId?: string;
+  /** The served worker the flag is (or, for a malformed name, is taken to be) for. */
+  workerId: string;
 }
 
-async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
+async function lstatOrUndefined(file: string | Buffer): Promise<Stats | undefined> {
   try {
     return await lstat(file);
   } catch (error) {
@@ -33,44 +34,77 @@ async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * The flags waiting in the inbox in start order (SPEC priority, then mtime, then name). Ignored names and
- * folders are skipped. With `stability` (polling mode) a file is listed only once its size and mtime were
- * the same for a whole poll interval: a writer on a share may not rename, and half a file must not be read.
+ * The inbox's entries by their bytes: a name that is not valid UTF-8 comes back from a plain readdir with
+ * U+FFFD in it, a name no file has, and would never be seen. Such a name keeps its Buffer path.
+ */
+async function readInbox(inbox: string): Promise<InboxEntry[]> {
+  const folder = Buffer.from(inbox.endsWith(path.sep) ? inbox : `${inbox}${path.sep}`);
+  return (await readdir(inbox, { encoding: 'buffer' })).map((raw) => {
+    try {
+      const name = UTF8.decode(raw);
+      return { name, path: path.join(inbox, name) };
+    } catch {
+      return { name: raw.toString('utf8'), path: Buffer.concat([folder, raw]), nameHex: raw.toString('hex') };
+    }
+  });
+}
+
+export interface Listing {
+  flags: Waiting[];
+  /** Flags of workers this ingest does not serve: left alone (another host's), by name. */
+  foreign: string[];
+  unsettled: boolean;
+}
+
+/**
+ * The flags of the `served` workers waiting in the inbox, in start order (SPEC priority, then mtime, then
+ * name). Ignored names are skipped; a folder with a flag's name is listed (it is going to be moved aside:
+ * left there it would block the name, and an operator's `mv` would move the next flag into it). With
+ * `stability` (polling mode) a file is listed only once its size and mtime were the same for a whole poll
+ * interval: a writer on a share may not rename, and half a file must not be read.
  */
 export async function listWaiting(
   inbox: string,
-  options: { stability?: StabilityTracker; pollInterval: number },
-): Promise<{ flags: Waiting[]; unsettled: boolean }> {
-  const names = (await readdir(inbox)).filter((name) => !isIgnoredName(name));
+  options: { served: readonly string[]; stability?: StabilityTracker; pollInterval: number },
+): Promise<Listing> {
+  const entries = (await readInbox(inbox)).filter((entry) => !isIgnoredName(entry.name));
   const flags: Waiting[] = [];
+  const foreign: string[] = [];
   let unsettled = false;
   const now = Date.now();
-  for (const name of names) {
-    const stats = await lstatOrUndefined(path.join(inbox, name));
-    if (stats === undefined || stats.isDirectory()) continue;
+  for (const entry of entries) {
+    const workerId = servedWorkerOf(entry.name, options.served);
+    if (workerId === undefined) {
+      foreign.push(entry.name);
+      continue;
+    }
+    const stats = await lstatOrUndefined(entry.path);
+    if (stats === undefined) continue;
     if (options.stability !== undefined) {
       const shape = `${String(stats.ino)}:${String(stats.size)}:${String(stats.mtimeMs)}`;
-      const seen = options.stability.get(name);
-      if (seen?.shape !== shape) options.stability.set(name, { shape, since: now });
+      const seen = options.stability.get(entry.name);
+      if (seen?.shape !== shape) options.stability.set(entry.name, { shape, since: now });
       if (seen?.shape !== shape || now - seen.since < options.pollInterval) {
         unsettled = true;
         continue;
       }
     }
-    const parsed = parseFlagName(name);
-    flags.push({ name, mtimeMs: stats.mtimeMs, stats, ...(parsed.ok ? { handler: parsed.handler, workerId: parsed.workerId } : {}) });
+    const parsed = parseFlagName(entry.name);
+    flags.push({ ...entry, mtimeMs: stats.mtimeMs, stats, workerId, ...(parsed.ok ? { handler: parsed.handler } : {}) });
   }
   if (options.stability !== undefined) {
-    const present = new Set(names);
+    const present = new Set(entries.map((entry) => entry.name));
     for (const name of options.stability.keys()) if (!present.has(name)) options.stability.delete(name);
   }
-  return { flags: flags.sort(compareWaitingFlags), unsettled };
+  return { flags: flags.sort(compareWaitingFlags), foreign, unsettled };
 }
 
-/** The listing split per worker, each keeping its start order; malformed names form their own group. */
+/** The listing split per worker, each keeping its start order. */
 export function groupByWorker(flags: readonly Waiting[]): Waiting[][] {
-  const groups = new Map<string | undefined, Waiting[]>();
+  const groups = new Map<string, Waiting[]>();
   for (const flag of flags) groups.set(flag.workerId, [...(groups.get(flag.workerId) ?? []), flag]);
   return [...groups.values()];
 }

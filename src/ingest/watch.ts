@@ -41,7 +41,8 @@ export function watchInbox(options: WatchOptions): InboxWatcher {
       ignored: (file: string) => file !== options.inbox && path.dirname(file) === options.inbox && isIgnoredName(path.basename(file)),
     });
     const notify = (file: string): void => options.onChange(path.basename(file));
-    watcher.on('add', notify).on('change', notify);
+    // addDir: a folder named like a flag is moved aside, not left to block the name until the next rescan.
+    watcher.on('add', notify).on('addDir', notify).on('change', notify);
     watcher.on('error', (error: unknown) => {
       if (closed) return;
       if (mode === 'native') {

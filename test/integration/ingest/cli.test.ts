@@ -31,7 +31,7 @@ describe('supervisor ingest', () => {
       const config = testConfig(root);
       const id = `t_cli_${String(Date.now())}`;
       await dropFlag(config.paths.inbox, flagName('pause_watcher'), { task_id: id, handler: 'pause_watcher' });
-      await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+      await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
       expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(true);
     } finally {
       child.kill('SIGTERM');

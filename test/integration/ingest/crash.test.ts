@@ -63,8 +63,8 @@ describe('ingest: SIGKILL crash loop', () => {
     for (const id of taskIds) {
       const worker = id.split('_')[3] ?? '';
       expect(listed.filter((w) => w === `${worker}/${id}`)).toHaveLength(1);
-      expect(await exists(receiptPath(config.paths.outbox, id, 'accepted'))).toBe(true);
-      expect(await exists(receiptPath(config.paths.outbox, id, 'duplicate'))).toBe(false);
+      expect(await exists(receiptPath(config.paths.outbox, worker, id, 'accepted'))).toBe(true);
+      expect(await exists(receiptPath(config.paths.outbox, worker, id, 'duplicate'))).toBe(false);
     }
     expect(await exists(path.join(config.paths.outbox, 'rejected'))).toBe(false);
     const crashes = (await readFile(path.join(root, 'crashes.log'), 'utf8')).split('\n');

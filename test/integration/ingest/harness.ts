@@ -97,7 +97,8 @@ export async function runIngest(client: Client, config: Config, workerIds?: read
 export async function dropFlag(inbox: string, name: string, body: unknown): Promise<string> {
   await mkdir(inbox, { recursive: true });
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const temp = path.join(inbox, `.${name}.tmp`);
+  // A short temp name: the final one may be as long as a name can be.
+  const temp = path.join(inbox, `.drop-${createHash('sha256').update(name).digest('hex').slice(0, 16)}.tmp`);
   await writeFile(temp, text);
   const final = path.join(inbox, name);
   await rename(temp, final);

@@ -38,7 +38,7 @@ describe('ingest: valid flags', () => {
     await ingestFor(root);
     const id = taskId('valid');
     const flag = await dropFlag(config.paths.inbox, flagName('rollback_code'), { task_id: id, handler: 'rollback_code', label: 'AA v1-2', params: { commits_back: 3 } });
-    const receipt = await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    const receipt = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     const workflowId = `${WORKER_ID}/${id}`;
     expect(receipt).toMatchObject({ task_id: id, workflow_id: workflowId, handler: 'rollback_code', label: 'AA v1-2', worker_id: WORKER_ID });
     expect(receipt.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -68,9 +68,9 @@ describe('ingest: the same task_id twice', () => {
     await ingestFor(root);
     const id = taskId('running');
     await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: id, handler: 'diagnostics', label: 'hold first' });
-    const accepted = await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    const accepted = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: id, handler: 'diagnostics', label: 'hold second' });
-    const duplicate = await waitForJson(receiptPath(config.paths.outbox, id, 'duplicate'));
+    const duplicate = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     expect(duplicate).toMatchObject({ task_id: id, run_id: accepted.run_id, duplicate_of: 'ledger' });
     expect(await exists(path.join(config.paths.inbox, flagName('diagnostics')))).toBe(false);
     const handle = engine.client.workflow.getHandle(`${WORKER_ID}/${id}`);
@@ -85,17 +85,17 @@ describe('ingest: the same task_id twice', () => {
     const first = await ingestFor(root);
     const id = taskId('restart');
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db' });
-    const accepted = await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    const accepted = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     await engine.client.workflow.getHandle(`${WORKER_ID}/${id}`).result();
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db', label: 'again' });
-    await waitForJson(receiptPath(config.paths.outbox, id, 'duplicate'));
+    await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     await first.ingest.stop();
     running.splice(running.indexOf(first.ingest), 1);
     // A new ingest, same state folder: the ledger remembers even without asking Temporal.
     await ingestFor(root);
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db', label: 'third' });
     await waitFor('third flag handled', async () => ((await exists(path.join(config.paths.inbox, flagName('verify_db')))) ? undefined : true));
-    const duplicate = await readJson(receiptPath(config.paths.outbox, id, 'duplicate'));
+    const duplicate = await readJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     expect(duplicate).toMatchObject({ label: 'third', run_id: accepted.run_id, duplicate_of: 'ledger' });
     expect((await listWorkflowIds(engine.client)).filter((w) => w === `${WORKER_ID}/${id}`)).toHaveLength(1);
   });
@@ -108,9 +108,9 @@ describe('ingest: the same task_id twice', () => {
     await engine.client.workflow.start('diagnostics', { workflowId: `${WORKER_ID}/${id}`, taskQueue: `supervisor-${WORKER_ID}`, args: [{ task_id: id, handler: 'diagnostics', label: 'hold' }] });
     await ingestFor(root);
     await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: id, handler: 'diagnostics' });
-    const duplicate = await waitForJson(receiptPath(config.paths.outbox, id, 'duplicate'));
+    const duplicate = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     expect(duplicate).toMatchObject({ duplicate_of: 'temporal', workflow_id: `${WORKER_ID}/${id}` });
-    expect(await exists(receiptPath(config.paths.outbox, id, 'accepted'))).toBe(false);
+    expect(await exists(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'))).toBe(false);
     await engine.client.workflow.getHandle(`${WORKER_ID}/${id}`).signal(releaseSignal);
   });
 });

@@ -59,7 +59,7 @@ describe('ingest: polling mode', () => {
     }
     expect(await exists(file)).toBe(true);
     await appendFile(file, '}');
-    await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     expect(await exists(path.join(config.paths.outbox, 'rejected'))).toBe(false);
     expect(records.filter((r) => r.msg === 'flag rejected; nothing started')).toEqual([]);
     expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(true);
@@ -84,7 +84,7 @@ describe('ingest: drain', () => {
     expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(false);
     expect(records.filter((r) => typeof r.msg === 'string' && r.msg.startsWith('draining'))).toHaveLength(1);
     await cli(root, 'undrain');
-    await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     expect(ingest.status().draining).toEqual([]);
     expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(true);
     expect(records.filter((r) => r.msg === 'drain lifted; taking flags again')).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('ingest: drain', () => {
     await writeFile(drainFlagPath(config.paths.state, 'W2'), '{}');
     const id = taskId('other');
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db' });
-    await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'));
+    await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'));
     await ingest.idle();
     expect(ingest.status().draining).toEqual(['W2']);
     await unlink(drainFlagPath(config.paths.state, 'W2'));

@@ -51,7 +51,7 @@ describe('ingest: Temporal unreachable', () => {
       expect(errors[0]?.msg).toMatch(/Temporal cannot take starts/);
 
       engine = await step('restart the engine on the same port', startEngine({ port }));
-      await waitForJson(receiptPath(config.paths.outbox, id, 'accepted'), 60_000);
+      await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'accepted'), 60_000);
       expect(await readdir(config.paths.inbox)).toEqual([]);
       expect(await workflowExists(engine.client, `${WORKER_ID}/${id}`)).toBe(true);
       expect(ingest.status().temporal).toBe('ok');

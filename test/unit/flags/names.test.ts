@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { HANDLERS, compareWaitingFlags, priorityOf } from '../../../src/flags/handlers.js';
 import type { WaitingFlag } from '../../../src/flags/handlers.js';
-import { flagFileName, isIgnoredName, parseFlagName } from '../../../src/flags/names.js';
+import { flagFileName, isIgnoredName, parseFlagName, readingFor, readingsOf, servedWorkerOf } from '../../../src/flags/names.js';
 
 describe('flag file names', () => {
   it('splits every known handler, underscores included, from the worker id', () => {
@@ -64,5 +64,34 @@ describe('priority of waiting flags', () => {
       'supervisor_verify_db_W1.flag',
       'junk.flag',
     ]);
+  });
+});
+
+describe('names on a shared inbox', () => {
+  it('reads every valid way, longest handler first', () => {
+    expect(readingsOf('supervisor_update_code_deps_W1.flag')).toEqual([
+      { handler: 'update_code_deps', workerId: 'W1' },
+      { handler: 'update_code', workerId: 'deps_W1' },
+    ]);
+    expect(readingsOf('supervisor_update_code_deps_.flag')).toEqual([{ handler: 'update_code', workerId: 'deps_' }]);
+    expect(parseFlagName('supervisor_update_code_deps_.flag')).toEqual({ ok: true, handler: 'update_code', workerId: 'deps_' });
+    expect(readingsOf('supervisor_frobnicate_W1.flag')).toEqual([]);
+  });
+
+  it('lets the body pick the reading, the first one when it names neither', () => {
+    const name = 'supervisor_update_code_deps_W1.flag';
+    expect(readingFor(name, { handler: 'update_code' })).toEqual({ handler: 'update_code', workerId: 'deps_W1' });
+    expect(readingFor(name, { handler: 'update_code_deps' })).toEqual({ handler: 'update_code_deps', workerId: 'W1' });
+    for (const body of [undefined, null, 'text', { handler: 'verify_db' }]) expect(readingFor(name, body)).toEqual({ handler: 'update_code_deps', workerId: 'W1' });
+  });
+
+  it('tells which served worker a name may belong to before reading it', () => {
+    expect(servedWorkerOf('supervisor_rollback_code_W1.flag', ['W1', 'W2'])).toBe('W1');
+    expect(servedWorkerOf('supervisor_rollback_code_W3.flag', ['W1', 'W2'])).toBeUndefined();
+    expect(servedWorkerOf('supervisor_update_code_deps_W1.flag', ['deps_W1'])).toBe('deps_W1');
+    // Malformed: the served id that ends the name (the longest when several do), else nobody here.
+    expect(servedWorkerOf('supervisor_frobnicate_x_W1.flag', ['W1', 'x_W1'])).toBe('x_W1');
+    expect(servedWorkerOf('supervisor_frobnicate_W1.flag', ['W1'])).toBe('W1');
+    expect(servedWorkerOf('supervisor_rollback_code_bad id.flag', ['W1'])).toBeUndefined();
   });
 });

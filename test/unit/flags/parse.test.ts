@@ -108,17 +108,48 @@ describe('bad flags: every problem with its path, never a throw', () => {
 
   it('deep nesting and invalid UTF-8 end in a rejection, not a crash', () => {
     const deep = `{"task_id":"t1","handler":"rollback_code","label":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
-    expect(problems(deep)).toEqual(['label: must be a string or null']);
+    expect(problems(deep)).toEqual(['(file): is too deeply nested: more than 32 levels of objects and arrays (a flag needs 3)']);
     expect(parseFlagBytes(Buffer.from([0x7b, 0xff, 0x7d]), ROLLBACK, options)).toMatchObject({ ok: false, problems: [{ path: '(file)', message: 'is not valid UTF-8 text' }] });
   });
 
   it('lists name and body problems together', () => {
-    expect(problems(rollback({ label: 'a;b', params: { commits_back: 0 } }), 'supervisor_update_code_Vega.flag')).toEqual([
+    expect(problems(rollback({ label: 'a;b', params: { commits_back: 0 } }), 'supervisor_update_code_OrionMX.flag')).toEqual([
       '(name): names handler update_code but the body says rollback_code',
-      '(name): is for worker Vega, which this ingest does not serve (serves: OrionMX)',
       'label: may contain only letters, digits, spaces, hyphens and underscores',
       'params.commits_back: must be an integer from 1 to 10, got 0',
     ]);
+  });
+});
+
+describe('whose flag it is (a shared inbox)', () => {
+  it('calls a flag for a worker it does not serve foreign, not bad, whatever its body', () => {
+    for (const body of [rollback(), 'not json', '']) {
+      expect(parse(body, 'supervisor_rollback_code_Vega.flag')).toMatchObject({ ok: false, foreign: true, workerId: 'Vega' });
+    }
+  });
+
+  it('reads supervisor_update_code_deps_X.flag by its body: update_code for deps_X, else update_code_deps for X', () => {
+    const name = 'supervisor_update_code_deps_W1.flag';
+    const forW1 = { ...options, workerIds: ['W1'] };
+    const forDeps = { ...options, workerIds: ['deps_W1'] };
+    const deps = { task_id: 't1', handler: 'update_code_deps' };
+    const code = { task_id: 't1', handler: 'update_code' };
+    expect(parse(deps, name, forW1)).toMatchObject({ ok: true, workerId: 'W1' });
+    expect(parse(deps, name, forDeps)).toMatchObject({ ok: false, foreign: true });
+    expect(parse(code, name, forDeps)).toMatchObject({ ok: true, workerId: 'deps_W1' });
+    expect(parse(code, name, forW1)).toMatchObject({ ok: false, foreign: true });
+    // A body that names neither, or cannot be read, belongs to the first reading: exactly one host rejects it.
+    for (const body of ['not json', { task_id: 't1', handler: 'verify_db' }]) {
+      expect(parse(body, name, forW1)).toMatchObject({ ok: false, workerId: 'W1' });
+      expect(parse(body, name, forW1)).not.toHaveProperty('foreign');
+      expect(parse(body, name, forDeps)).toMatchObject({ ok: false, foreign: true });
+    }
+  });
+
+  it('takes a malformed name as the flag of the served worker whose id ends it, else foreign', () => {
+    expect(parse(rollback(), 'supervisor_frobnicate_OrionMX.flag')).toMatchObject({ ok: false, workerId: 'OrionMX', problems: [{ path: '(name)', message: expect.stringMatching(/no known handler/) }] });
+    expect(parse(rollback(), 'supervisor_frobnicate_OrionMX.flag')).not.toHaveProperty('foreign');
+    expect(parse(rollback(), 'supervisor_frobnicate_Vega.flag')).toMatchObject({ ok: false, foreign: true });
   });
 });
 
@@ -140,6 +171,7 @@ describe('reading flag files', () => {
     expect(await readFlagFile(link, options)).toEqual({
       ok: false,
       problems: [{ path: '(file)', message: 'is a symbolic link (not followed): a flag must be a regular file' }],
+      workerId: 'OrionMX',
     });
   });
 

@@ -24,6 +24,7 @@ describe('size limit', () => {
     expect(result).toEqual({
       ok: false,
       problems: [{ path: '(file)', message: 'is 4294967296 bytes, over the limit of 1024 (ingest.max_flag_size); not read' }],
+      workerId: 'OrionMX',
     });
     expect(openSpy).not.toHaveBeenCalled();
   });

@@ -48,6 +48,16 @@ describe('writeFlag', () => {
     expect(await readdir(tmp())).toEqual(['supervisor_pause_watcher_OrionMX.flag']);
   });
 
+  it('says so when a folder holds the flag\'s name, and writes nothing into it', async () => {
+    const inbox = tmp();
+    await mkdir(path.join(inbox, 'supervisor_pause_watcher_OrionMX.flag'));
+    const error = await writeFlag(inbox, { task_id: 't3', handler: 'pause_watcher' }, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlagWaitingError);
+    expect((error as FlagWaitingError).notAFile).toBe(true);
+    expect((error as Error).message).toMatch(/not a flag file \(a folder\?\).*moves it to rejected/);
+    expect(await readdir(path.join(inbox, 'supervisor_pause_watcher_OrionMX.flag'))).toEqual([]);
+  });
+
   it('fails with ENOENT when the inbox is missing instead of creating it', async () => {
     const inbox = path.join(tmp(), 'not-mounted');
     await expect(writeFlag(inbox, { task_id: 't1', handler: 'verify_db' }, options)).rejects.toMatchObject({ code: 'ENOENT' });
