@@ -7,9 +7,11 @@ import { openConnection, query } from '../db/pool.js';
 import { readFileTail } from '../exec.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 import { readPauseFlag } from './files.js';
+import { reportFileName } from './report-name.js';
 import type { WatcherStatus } from './process.js';
 import type { ResolvedDeps } from './types.js';
-import { fileTimestamp } from './types.js';
+
+export { labelSuffix } from './report-name.js';
 
 /** SPEC: a watcher heartbeat older than this is stale. */
 export const HEARTBEAT_FRESH_MS = 5 * 60_000;
@@ -49,12 +51,6 @@ async function section<T>(collect: () => Promise<T>): Promise<Section<T>> {
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** Labels are letters, digits, spaces, hyphens, underscores; spaces become underscores in file names. */
-export function labelSuffix(label: string | null | undefined): string {
-  const clean = (label ?? '').trim().replace(/\s+/g, '_').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 100);
-  return clean === '' ? '' : `_${clean}`;
 }
 
 async function pathAccess(target: string) {
@@ -133,7 +129,7 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
       pending_flags: await section(() => pendingFlags(config.paths.inbox)),
       audit: await section(() => deps.audit.last(AUDIT_ROWS, config.worker_id)),
     };
-    const reportPath = path.join(config.paths.diagnostics, `diagnostics_${config.worker_id}_${fileTimestamp(at)}${labelSuffix(input.label)}.json`);
+    const reportPath = path.join(config.paths.diagnostics, reportFileName('diagnostics', config.worker_id, at, input));
     await writeJsonAtomic(reportPath, report);
     logger.info({ reportPath }, 'diagnostics written');
     return {
