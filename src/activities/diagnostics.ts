@@ -13,8 +13,6 @@ import type { ResolvedDeps } from './types.js';
 
 export { labelSuffix } from './report-name.js';
 
-/** SPEC: a watcher heartbeat older than this is stale. */
-export const HEARTBEAT_FRESH_MS = 5 * 60_000;
 const LOG_LINES = 50;
 const AUDIT_ROWS = 10;
 
@@ -81,13 +79,17 @@ async function pendingFlags(inbox: string): Promise<string[]> {
 export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => Promise<WatcherStatus>) {
   const { config, logger } = deps;
 
-  /** The watcher's own heartbeat file, judged: the health check and diagnostics both read it this way. */
+  /**
+   * The watcher's own heartbeat file, judged: the health check, `status` and diagnostics all read it
+   * this way. Fresh means younger than watcher.hang_timeout, the age at which the keep-alive calls the
+   * watcher hung: a report must not call healthy what the keep-alive is about to kill.
+   */
   async function heartbeat(): Promise<HeartbeatReport> {
     const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
     const paused = (await readPauseFlag(config)) !== null;
     if (body === undefined) return { exists: false, fresh: false, healthy: false, paused, age_seconds: null, status: null, message: null, error: null };
     const ageMs = typeof body.unix_ts === 'number' ? deps.now().getTime() - body.unix_ts * 1000 : Number.POSITIVE_INFINITY;
-    const fresh = ageMs < HEARTBEAT_FRESH_MS;
+    const fresh = ageMs <= config.watcher.hang_timeout;
     return {
       exists: true,
       fresh,
