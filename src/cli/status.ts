@@ -71,7 +71,8 @@ export async function collectStatus(config: Config, logger: Logger, client: Clie
     pid: watcher.pid,
     uptime_seconds: watcher.uptimeSeconds,
     heartbeat_age_seconds: heartbeat.age_seconds,
-    heartbeat_healthy: heartbeat.healthy,
+    // Two reads a moment apart may straddle the limit: the hung verdict wins.
+    heartbeat_healthy: heartbeat.healthy && !hung,
     paused: heartbeat.paused,
     keepalive,
     restarts_in_window: keepalive?.restartsInWindow ?? null,

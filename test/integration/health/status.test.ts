@@ -1,19 +1,21 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
+import { createActivities } from '../../../src/activities/index.js';
 import { collectStatus, formatStatus } from '../../../src/cli/status.js';
 import type { StatusReport } from '../../../src/cli/status.js';
 import type { Config } from '../../../src/config/schema.js';
 import { ensureHealthSchedule } from '../../../src/health/schedule.js';
+import { createAuditSink } from '../../../src/db/index.js';
 import { healthScheduleId } from '../../../src/workflows/health-definitions.js';
 import { waitFor } from '../../helpers/process.js';
 import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, waitForBeat, watcherPid } from '../handlers/support.js';
+import { killSeen, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 import { healthConfig, startKeepAlive, waitForKeepAlive } from './support.js';
 
 const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
@@ -65,6 +67,28 @@ describe('supervisor status', () => {
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({ watcher_state: 'running', pid, restarts_in_window: 0 });
   }, 60_000);
+
+  it('calls a silent watcher hung after watcher.hang_timeout in status, diagnostics and the health check', async () => {
+    temp = await makeTempDir('ts-status-hung-');
+    config = healthConfig(env, temp.path, { hangTimeout: '1' });
+    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
+    const { pid } = await acts.startWatcher();
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    expect(await collectStatus(config, silentLogger, undefined)).toMatchObject({ watcher_state: 'running', heartbeat_healthy: true });
+    process.kill(pid, 'SIGSTOP');
+    // No keep-alive here: only the readers' own judgement, long before the old fixed 5 minutes.
+    const report = await waitFor('status says hung', async () => {
+      const found = await collectStatus(config, silentLogger, undefined);
+      return found.watcher_state === 'hung' ? found : undefined;
+    });
+    expect(report).toMatchObject({ pid, heartbeat_healthy: false });
+    expect(formatStatus(report)).toContain('watcher           hung');
+    const health = await acts.checkHealth();
+    expect(health.heartbeat).toMatchObject({ exists: true, fresh: false, healthy: false });
+    const diagnostics = JSON.parse(await readFile((await acts.runDiagnostics({ taskId: 'diag_hung' })).reportPath, 'utf8')) as { heartbeat: { fresh: boolean; healthy: boolean } };
+    expect(diagnostics.heartbeat).toMatchObject({ fresh: false, healthy: false });
+  });
 
   it('still reports the local facts when Temporal is unreachable', async () => {
     temp = await makeTempDir('ts-status-');
