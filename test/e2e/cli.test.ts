@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { execa } from 'execa';
@@ -84,6 +84,36 @@ describe('supervisor CLI', () => {
     const printed = JSON.parse(result.stdout.split('\n').slice(1).join('\n')) as { database: { password: string }; paths: { inbox: string } };
     expect(printed.database.password).toBe('***');
     expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
+  });
+
+  it('runs the commands that need no database with a database variable unset; start and worker refuse, naming it', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n');
+    const unset = { DB_PASSWORD: undefined as unknown as string };
+    const missing = 'database.password: environment variable DB_PASSWORD is not set';
+    for (const command of [['start'], ['worker', '--address', '127.0.0.1:1']]) {
+      const refused = await supervisor(['--config', file, ...command], tmp(), unset);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain(missing);
+    }
+    expect(existsSync(path.join(tmp(), 'var/nas'))).toBe(false);
+
+    const config = await supervisor(['--config', file, 'config'], tmp(), unset);
+    expect(config.exitCode).toBe(0);
+    expect(config.stdout).toContain(`# database: unusable until set: ${missing}`);
+    const inbox = path.join(tmp(), 'var/nas/Worker_Inbox');
+    mkdirSync(inbox, { recursive: true });
+    mkdirSync(path.join(tmp(), 'var/nas/00_STATE'), { recursive: true });
+    const flag = await supervisor(['--config', file, 'flag', 'diagnostics'], tmp(), unset);
+    expect(flag.exitCode).toBe(0);
+    expect(readdirSync(inbox)).toEqual([`supervisor_diagnostics_w1.flag`]);
+    const drain = await supervisor(['--config', file, 'drain'], tmp(), unset);
+    expect(drain.exitCode).toBe(0);
+    expect(existsSync(path.join(tmp(), 'var/nas/00_STATE/supervisor_drain_w1.flag'))).toBe(true);
+    expect((await supervisor(['--config', file, 'events'], tmp(), unset)).exitCode).toBe(0);
+    const status = await supervisor(['--config', file, 'status', '--json', '--address', '127.0.0.1:1'], tmp(), unset);
+    expect(status.exitCode).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ worker_id: 'w1', watcher_state: 'stopped', temporal: { reachable: false } });
   });
 
   it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
