@@ -164,6 +164,26 @@ describe('supervisor CLI', () => {
     );
   });
 
+  it('shuts down cleanly on SIGINT after its stdout and stderr were closed (EPIPE): engine lock released, log complete', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w2\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
+    const child = supervisor(['--config', file, 'start'], tmp());
+    await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+    const lockFile = path.join(tmp(), 'var/temporal.db.lock');
+    expect(existsSync(lockFile)).toBe(true);
+    // `supervisor start 2>&1 | tee log` and Ctrl-C: the reader is gone before the supervisor logs its shutdown.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.kill('SIGINT');
+    const result = await child;
+    expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
+    expect(existsSync(lockFile)).toBe(false);
+    const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
+    const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
+    if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
+  });
+
   it('devserver prints the address it listens on', async () => {
     const child = supervisor(['devserver', '--port', '0', '--db', path.join(tmp(), 'temporal.db')], tmp());
     const address = await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
