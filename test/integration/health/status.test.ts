@@ -85,7 +85,7 @@ describe('supervisor status', () => {
     expect(report).toMatchObject({ pid, heartbeat_healthy: false });
     expect(formatStatus(report)).toContain('watcher           hung');
     const health = await acts.checkHealth();
-    expect(health.heartbeat).toMatchObject({ exists: true, fresh: false, healthy: false });
+    expect(health).toMatchObject({ watcher_state: 'hung', heartbeat: { exists: true, fresh: false, healthy: false } });
     const diagnostics = JSON.parse(await readFile((await acts.runDiagnostics({ taskId: 'diag_hung' })).reportPath, 'utf8')) as { heartbeat: { fresh: boolean; healthy: boolean } };
     expect(diagnostics.heartbeat).toMatchObject({ fresh: false, healthy: false });
   });
