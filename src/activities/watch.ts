@@ -8,7 +8,7 @@ import { activityHooks } from './context.js';
 import { readPauseFlag } from './files.js';
 import type { PidRecord } from './pidfile.js';
 import { matchesRecord, pidFilePath, readPidFile } from './pidfile.js';
-import { isAlive, listProcesses, procArgv } from './process-tree.js';
+import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface WatchResult {
@@ -17,10 +17,11 @@ export interface WatchResult {
   /** Since the last heartbeat (or the start, when the watcher has not beaten yet); null when not running. */
   heartbeatAgeMs: number | null;
   /**
-   * A pid file names a watcher we started. Down with one: it exited or was killed (a failure). Down
-   * without one: nothing was started yet, or it was stopped on purpose. Absent from older results.
+   * Down, and the pid file names a watcher we started since the host booted: it exited or was killed,
+   * a failure. False: no pid file (nothing started yet, or stopped on purpose) or one from before the
+   * boot (it went down with the host). Absent from older results.
    */
-  pidFile?: boolean;
+  crashed?: boolean;
   /** `changed`: the command line the running watcher was started with, and the configured one. */
   commandChange?: { running: string; configured: string };
 }
@@ -69,17 +70,22 @@ export function watchActivities(deps: ResolvedDeps) {
   async function observeWatcher(input: ObserveInput): Promise<WatchResult> {
     const [recorded, pause] = await Promise.all([readPidFile(pidFile), readPauseFlag(config)]);
     const record = await runningRecord(recorded);
-    const pidFileFound = recorded !== undefined;
-    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null, pidFile: pidFileFound };
+    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null, crashed: await diedSinceBoot(recorded) };
     const beat = await heartbeatTimeMs(config.watcher.heartbeat_file);
     // A heartbeat from before this process started is its predecessor's: count from the start instead.
     const since = Math.max(beat ?? 0, Date.parse(record.started_at));
     const heartbeatAgeMs = Math.max(0, deps.now().getTime() - since);
-    const seen = { pid: record.pid, heartbeatAgeMs, pidFile: true };
+    const seen = { pid: record.pid, heartbeatAgeMs, crashed: false };
     if (pause !== null) return { observation: 'running', ...seen };
     const commandChange = input.commandCheck === true ? changedCommand(record) : undefined;
     if (commandChange !== undefined) return { observation: 'changed', ...seen, commandChange };
     return { observation: heartbeatAgeMs > input.hangTimeoutMs ? 'hung' : 'running', ...seen };
+  }
+
+  async function diedSinceBoot(recorded: PidRecord | undefined): Promise<boolean> {
+    if (recorded === undefined) return false;
+    const boot = await bootTimeMs();
+    return boot === undefined || Date.parse(recorded.started_at) >= boot;
   }
 
   /** The running watcher was started with another program or arguments than the configuration now names. */

@@ -144,9 +144,9 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       }
       const stopped = v11 && again.observation === 'hung' ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
       const { pid, error } = await startOnce();
-      // Only a start after a failure is a restart: a watcher never started (or stopped on purpose) left no pid file.
-      // A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
-      const counted = !v11 || again.pidFile !== false || error !== null;
+      // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
+      // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
+      const counted = !v11 || again.observation === 'hung' || again.crashed !== false || error !== null;
       if (counted) countRestart();
       observation = null;
       state = error === null ? 'running' : 'stopped';

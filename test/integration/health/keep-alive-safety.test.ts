@@ -3,9 +3,10 @@
  * stopped without the whole stop_timeout; a changed command line replaces the running watcher; the
  * first start is not a restart. Real processes, the embedded engine, the supervisor's own worker.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createActivities } from '../../../src/activities/index.js';
+import { pidFilePath } from '../../../src/activities/pidfile.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createAuditSink } from '../../../src/db/index.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
@@ -139,5 +140,18 @@ describe('keep-alive safety', () => {
     expect((await auditRow('watcher_restarted')).details).toMatchObject({ reason: 'down', pid: second, counted: true });
     expect((await ndjsonAudit(config)).some((row) => row.action === 'watcher_failed')).toBe(false);
     expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'running' });
+  }, 60_000);
+
+  it('does not count the start of a watcher that went down with the host (its pid file is older than the boot)', async () => {
+    await configure('well-behaved');
+    await mkdir(config.paths.state, { recursive: true });
+    // What a reboot leaves on the NAS: the record of a watcher started before the host came up.
+    await writeFile(pidFilePath(config), JSON.stringify({ pid: 999_999, command: config.watcher.command, args: config.watcher.args, cmdline: 'old', started_at: '2000-01-01T00:00:00.000Z' }));
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
+    seenPids.add(pid);
+    expect(await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+    expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid, counted: false });
   }, 60_000);
 });
