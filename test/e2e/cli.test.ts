@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { execa } from 'execa';
@@ -182,6 +182,26 @@ describe('supervisor CLI', () => {
     expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
     const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
     if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
+  });
+
+  it('events --follow ends quietly when its reader goes away', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w3\n');
+    const events = path.join(tmp(), 'var/nas/05_LOGS/events.ndjson');
+    mkdirSync(path.dirname(events), { recursive: true });
+    const line = (n: number) => `${JSON.stringify({ v: 1, type: 'watcher_restarted', at: new Date().toISOString(), worker_id: 'w3', n })}\n`;
+    writeFileSync(events, line(1));
+    const child = supervisor(['--config', file, 'events', '--follow'], tmp());
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    child.stdout?.destroy();
+    // Each new event is a write to the closed pipe; the first one ends the command.
+    const writer = setInterval(() => appendFileSync(events, line(2)), 200);
+    try {
+      const result = await child;
+      expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
+    } finally {
+      clearInterval(writer);
+    }
   });
 
   it('devserver prints the address it listens on', async () => {
