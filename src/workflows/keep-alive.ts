@@ -24,10 +24,10 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   const { tuning } = input;
   /**
    * Issue 11 (hang audited at once and stopped with a short grace, a changed command line replaced, a
-   * first start not counted) issues new commands. Decided once per run, at its start: a run begun by
-   * older code replays its old path to the end, and its continue-as-new successor takes the new one.
+   * first start not counted) issues new commands. Asked where they differ: a run begun by older code
+   * replays its old iterations unchanged and takes the new path from its first new decision on.
    */
-  const v11 = patched('keepalive-issue11');
+  const v11 = (): boolean => patched('keepalive-issue11');
   const counters: KeepAliveCounters = input.counters ?? { restartTimes: [], consecutive: 0, lastRestartAt: null, failed: null, total: 0 };
   let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
   let observation: WatcherObservation | null = null;
@@ -94,7 +94,7 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await restartUnderLock(found);
       continue;
     }
-    if (v11 && found === 'hung') await reportHang(seen);
+    if (found === 'hung' && v11()) await reportHang(seen);
     state = 'stopped';
     counters.restartTimes = inWindow();
     if (counters.restartTimes.length >= tuning.maxRestarts) {
@@ -142,16 +142,17 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
         await replaceChanged(again);
         return;
       }
-      const stopped = v11 && again.observation === 'hung' ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
+      const stopped = again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
       const { pid, error } = await startOnce();
       // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
       // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
-      const counted = !v11 || again.observation === 'hung' || again.crashed !== false || error !== null;
+      const issue11 = v11();
+      const counted = !issue11 || again.observation === 'hung' || again.crashed !== false || error !== null;
       if (counted) countRestart();
       observation = null;
       state = error === null ? 'running' : 'stopped';
       const action = counted ? 'watcher_restarted' : 'watcher_started';
-      const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(v11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
+      const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
       log.warn(counted ? 'watcher restarted by the keep-alive' : 'watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
       await audit(action, error === null, facts);
     } finally {
@@ -166,7 +167,7 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   }
 
   function observeInput() {
-    return v11 ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true } : { hangTimeoutMs: tuning.hangTimeoutMs };
+    return v11() ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true } : { hangTimeoutMs: tuning.hangTimeoutMs };
   }
 
   async function startOnce(): Promise<{ pid: number | null; error: string | null }> {
