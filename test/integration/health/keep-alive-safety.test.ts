@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
 import { createActivities } from '../../../src/activities/index.js';
 import { pidFilePath } from '../../../src/activities/pidfile.js';
 import type { Config } from '../../../src/config/schema.js';
@@ -153,5 +154,25 @@ describe('keep-alive safety', () => {
     seenPids.add(pid);
     expect(await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
     expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid, counted: false });
+  }, 60_000);
+
+  it('never touches a process the pid file names but that is not ours, whatever the recorded command', async () => {
+    await configure('well-behaved');
+    const stranger = execa('sleep', ['120'], { reject: false });
+    if (stranger.pid === undefined) throw new Error('sleep did not start');
+    seenPids.add(stranger.pid);
+    await mkdir(config.paths.state, { recursive: true });
+    // An outdated record (another program) whose pid now belongs to someone else.
+    await writeFile(pidFilePath(config), JSON.stringify({ pid: stranger.pid, command: process.execPath, args: ['old-watcher.mjs'], cmdline: 'node old-watcher.mjs', started_at: new Date().toISOString() }));
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const pid = await waitFor('configured watcher', async () => {
+      const current = await watcherPid(config);
+      return current !== undefined && current !== stranger.pid ? current : undefined;
+    }, 15_000);
+    seenPids.add(pid);
+    await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running');
+    expect(await isProcessAlive(stranger.pid)).toBe(true);
+    expect((await ndjsonAudit(config)).map((row) => row.action)).not.toContain('watcher_command_changed');
   }, 60_000);
 });
