@@ -4,8 +4,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { DatabaseTarget } from '../db/pool.js';
 import { describeTarget, openConnection, query } from '../db/pool.js';
 import { writeJsonAtomic } from './atomic.js';
+import { reportFileName } from './report-name.js';
 import type { ResolvedDeps } from './types.js';
-import { fileTimestamp } from './types.js';
 
 interface Check {
   ok: boolean;
@@ -138,7 +138,7 @@ export function dbActivities(deps: ResolvedDeps) {
       database,
       checks,
     };
-    const reportPath = path.join(config.paths.diagnostics, `db_verification_${config.worker_id}_${fileTimestamp(at)}.json`);
+    const reportPath = path.join(config.paths.diagnostics, reportFileName('db_verification', config.worker_id, at, input));
     await writeJsonAtomic(reportPath, report);
     logger.info({ reportPath, success: report.success }, 'database verification written');
     return { success: report.success, error, reportPath, report };

@@ -7,12 +7,12 @@ import { openConnection, query } from '../db/pool.js';
 import { readFileTail } from '../exec.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 import { readPauseFlag } from './files.js';
+import { reportFileName } from './report-name.js';
 import type { WatcherStatus } from './process.js';
 import type { ResolvedDeps } from './types.js';
-import { fileTimestamp } from './types.js';
 
-/** SPEC: a watcher heartbeat older than this is stale. */
-export const HEARTBEAT_FRESH_MS = 5 * 60_000;
+export { labelSuffix } from './report-name.js';
+
 const LOG_LINES = 50;
 const AUDIT_ROWS = 10;
 
@@ -51,12 +51,6 @@ async function section<T>(collect: () => Promise<T>): Promise<Section<T>> {
   }
 }
 
-/** Labels are letters, digits, spaces, hyphens, underscores; spaces become underscores in file names. */
-export function labelSuffix(label: string | null | undefined): string {
-  const clean = (label ?? '').trim().replace(/\s+/g, '_').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 100);
-  return clean === '' ? '' : `_${clean}`;
-}
-
 async function pathAccess(target: string) {
   const can = (mode: number) => access(target, mode).then(() => true, () => false);
   return { path: target, exists: await can(constants.F_OK), readable: await can(constants.R_OK), writable: await can(constants.W_OK) };
@@ -85,13 +79,17 @@ async function pendingFlags(inbox: string): Promise<string[]> {
 export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => Promise<WatcherStatus>) {
   const { config, logger } = deps;
 
-  /** The watcher's own heartbeat file, judged: the health check and diagnostics both read it this way. */
+  /**
+   * The watcher's own heartbeat file, judged: the health check, `status` and diagnostics all read it
+   * this way. Fresh means younger than watcher.hang_timeout, the age at which the keep-alive calls the
+   * watcher hung: a report must not call healthy what the keep-alive is about to kill.
+   */
   async function heartbeat(): Promise<HeartbeatReport> {
     const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
     const paused = (await readPauseFlag(config)) !== null;
     if (body === undefined) return { exists: false, fresh: false, healthy: false, paused, age_seconds: null, status: null, message: null, error: null };
     const ageMs = typeof body.unix_ts === 'number' ? deps.now().getTime() - body.unix_ts * 1000 : Number.POSITIVE_INFINITY;
-    const fresh = ageMs < HEARTBEAT_FRESH_MS;
+    const fresh = ageMs <= config.watcher.hang_timeout;
     return {
       exists: true,
       fresh,
@@ -133,7 +131,7 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
       pending_flags: await section(() => pendingFlags(config.paths.inbox)),
       audit: await section(() => deps.audit.last(AUDIT_ROWS, config.worker_id)),
     };
-    const reportPath = path.join(config.paths.diagnostics, `diagnostics_${config.worker_id}_${fileTimestamp(at)}${labelSuffix(input.label)}.json`);
+    const reportPath = path.join(config.paths.diagnostics, reportFileName('diagnostics', config.worker_id, at, input));
     await writeJsonAtomic(reportPath, report);
     logger.info({ reportPath }, 'diagnostics written');
     return {

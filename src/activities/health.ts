@@ -15,6 +15,7 @@ import type { HeartbeatReport } from './diagnostics.js';
 import { readPauseFlag } from './files.js';
 import { supervisorHeartbeatPath } from './heartbeat.js';
 import type { WatcherStatus } from './process.js';
+import type { ObserveInput, WatchResult } from './watch.js';
 import type { ResolvedDeps } from './types.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -24,7 +25,7 @@ export function drainFlagPath(config: Pick<Config, 'paths' | 'worker_id'>): stri
 }
 
 export interface HealthObservation {
-  /** running/stopped/paused/failed/held: the keep-alive's word when it answers, else what the process shows. */
+  /** running/hung/stopped/paused/failed/held: the keep-alive's word when it answers, else what the process shows. */
   watcher_state: string;
   watcher: WatcherStatus;
   heartbeat: HeartbeatReport;
@@ -60,25 +61,33 @@ export interface HealthRecordInput {
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
-function stateOf(watcher: WatcherStatus, paused: boolean, keepalive: KeepAliveState | null): string {
+function stateOf(watcher: WatcherStatus, paused: boolean, keepalive: KeepAliveState | null, hung: boolean): string {
   if (keepalive !== null && (keepalive.state === 'failed' || keepalive.state === 'held')) return keepalive.state;
-  if (watcher.running) return 'running';
+  if (watcher.running) return hung ? 'hung' : 'running';
   return paused ? 'paused' : 'stopped';
 }
 
-export function healthActivities(deps: ResolvedDeps, watcherStatus: () => Promise<WatcherStatus>, watcherHeartbeat: () => Promise<HeartbeatReport>) {
+export interface HealthSources {
+  watcherStatus: () => Promise<WatcherStatus>;
+  watcherHeartbeat: () => Promise<HeartbeatReport>;
+  /** The keep-alive's own look, so the health check calls hung exactly what the keep-alive does. */
+  observeWatcher: (input: ObserveInput) => Promise<WatchResult>;
+}
+
+export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
   const { config, logger } = deps;
 
   async function checkHealth(): Promise<HealthObservation> {
-    const [watcher, heartbeat, pause, draining, keepalive] = await Promise.all([
-      watcherStatus(),
-      watcherHeartbeat(),
+    const [watcher, heartbeat, seen, pause, draining, keepalive] = await Promise.all([
+      sources.watcherStatus(),
+      sources.watcherHeartbeat(),
+      sources.observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
       readPauseFlag(config),
       exists(drainFlagPath(config)),
       deps.client === undefined ? Promise.resolve(null) : keepAliveState(deps.client, config.worker_id),
     ]);
     const paused = pause !== null;
-    const watcherState = stateOf(watcher, paused, keepalive);
+    const watcherState = stateOf(watcher, paused, keepalive, seen.observation === 'hung');
     const beat = heartbeat.age_seconds === null ? 'no heartbeat' : `heartbeat ${heartbeat.age_seconds}s ${heartbeat.healthy ? 'healthy' : 'unhealthy'}`;
     const summary = [`watcher ${watcherState}${watcher.pid === null ? '' : ` pid ${watcher.pid}`}`, beat, ...(draining ? ['draining'] : [])].join(', ');
     return { watcher_state: watcherState, watcher, heartbeat, paused, draining, keepalive, summary };

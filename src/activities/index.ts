@@ -19,6 +19,7 @@ export function createActivities(input: ActivityDeps) {
   const deps = resolveDeps(input);
   const processes = processActivities(deps);
   const diagnostics = diagnosticsActivities(deps, processes.watcherStatus);
+  const watch = watchActivities(deps);
   return {
     ...processes,
     ...gitActivities(deps),
@@ -28,8 +29,8 @@ export function createActivities(input: ActivityDeps) {
     ...heartbeatActivities(deps),
     ...lockActivities(deps),
     ...diagnostics,
-    ...watchActivities(deps),
-    ...healthActivities(deps, processes.watcherStatus, diagnostics.watcherHeartbeat),
+    ...watch,
+    ...healthActivities(deps, { watcherStatus: processes.watcherStatus, watcherHeartbeat: diagnostics.watcherHeartbeat, observeWatcher: watch.observeWatcher }),
   };
 }
 

@@ -12,6 +12,8 @@ export interface StopTiming {
 export interface TreeStopOutcome {
   stoppedBy: 'sigterm' | 'sigkill';
   pids: number[];
+  /** Processes that were stopped (state T) and got SIGCONT with their SIGTERM. */
+  resumed: number[];
 }
 
 /**
@@ -62,6 +64,18 @@ class Tree {
     for (const pid of await this.survivors()) sendSignal(pid, signal);
   }
 
+  /**
+   * A stopped process (SIGSTOP, state T) holds a SIGTERM pending for ever: it must be continued to
+   * receive it. Only stopped ones: a running program may treat SIGCONT as an event of its own.
+   */
+  async resumeStopped(): Promise<number[]> {
+    const resumed: number[] = [];
+    for (const pid of await this.survivors()) {
+      if ((await procStat(pid))?.state === 'T' && sendSignal(pid, 'SIGCONT')) resumed.push(pid);
+    }
+    return resumed;
+  }
+
   pids(): number[] {
     return [...this.known.keys()].sort((a, b) => a - b);
   }
@@ -95,15 +109,16 @@ async function stopTree(tree: Tree, timing: StopTiming, hooks: ActivityHooks): P
   // Snapshot before signalling: once the leader exits, its children are re-parented away.
   await tree.refresh();
   await tree.signal('SIGTERM');
+  const resumed = await tree.resumeStopped();
   if ((await waitForExit(tree, timing.graceMs, timing.pollMs, 'sigterm', hooks)).length === 0) {
-    return { stoppedBy: 'sigterm', pids: tree.pids() };
+    return { stoppedBy: 'sigterm', pids: tree.pids(), resumed };
   }
   await tree.refresh();
   await tree.signal('SIGKILL');
   const left = await waitForExit(tree, timing.killWaitMs, Math.min(timing.pollMs, 50), 'sigkill', hooks);
   // Plain Error: retryable, a later attempt finds and kills what is left.
   if (left.length > 0) throw new Error(`processes ${left.join(', ')} survived SIGKILL`);
-  return { stoppedBy: 'sigkill', pids: tree.pids() };
+  return { stoppedBy: 'sigkill', pids: tree.pids(), resumed };
 }
 
 export async function stopProcessTree(leader: number, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {

@@ -64,6 +64,17 @@ export async function procArgv(pid: number): Promise<string[] | undefined> {
   }
 }
 
+/** When the host booted (Linux: `btime` of /proc/stat), in ms; undefined where it cannot be read. */
+export async function bootTimeMs(): Promise<number | undefined> {
+  if (!isLinux) return undefined;
+  try {
+    const match = /^btime\s+(\d+)$/m.exec(await readFile('/proc/stat', 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory from /proc (Linux only): ps-list only has a percentage. */
 export async function residentBytes(pid: number): Promise<number | undefined> {
   if (!isLinux) return undefined;

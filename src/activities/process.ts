@@ -22,6 +22,16 @@ export interface StopWatcherResult {
   stoppedBy: 'sigterm' | 'sigkill' | 'not-running';
   /** Every process of the tree that was signalled. */
   pids: number[];
+  /** Stopped processes (SIGSTOP) that were continued so they could receive the SIGTERM. */
+  resumed: number[];
+}
+
+export interface StopWatcherInput {
+  /**
+   * `hang`: the keep-alive saw no heartbeat for hang_timeout. Such a watcher is not expected to
+   * react, so it gets watcher.hang_stop_timeout instead of the whole stop_timeout before SIGKILL.
+   */
+  reason?: 'hang';
 }
 
 export interface WatcherStatus {
@@ -104,10 +114,14 @@ export function processActivities(deps: ResolvedDeps) {
   async function stopOnWindows(pid: number): Promise<StopWatcherResult> {
     await run('taskkill', ['/T', '/F', '/PID', String(pid)], { timeoutMs: 30_000 });
     await removePidFile(pidFile);
-    return { wasRunning: true, stoppedBy: 'sigkill', pids: [pid] };
+    return { wasRunning: true, stoppedBy: 'sigkill', pids: [pid], resumed: [] };
   }
 
-  const stopTiming = () => ({ graceMs: config.watcher.stop_timeout, pollMs: timing.pollMs, killWaitMs: timing.killWaitMs });
+  const stopTiming = (input: StopWatcherInput = {}) => {
+    const { stop_timeout: stopTimeout, hang_stop_timeout: hangStopTimeout } = config.watcher;
+    const graceMs = input.reason === 'hang' ? Math.min(stopTimeout, hangStopTimeout) : stopTimeout;
+    return { graceMs, pollMs: timing.pollMs, killWaitMs: timing.killWaitMs };
+  };
 
   /**
    * A dead watcher's children may live on (holding ports, files, GPU memory); they go before a
@@ -121,14 +135,14 @@ export function processActivities(deps: ResolvedDeps) {
     return orphans?.pids ?? [];
   }
 
-  async function stopWatcher(): Promise<StopWatcherResult> {
+  async function stopWatcher(input: StopWatcherInput = {}): Promise<StopWatcherResult> {
     const running = await findWatcher();
-    if (running === undefined) return { wasRunning: false, stoppedBy: 'not-running', pids: await cleanUpAfterDeadWatcher() };
+    if (running === undefined) return { wasRunning: false, stoppedBy: 'not-running', pids: await cleanUpAfterDeadWatcher(), resumed: [] };
     const { pid } = running.record;
     if (process.platform === 'win32') return stopOnWindows(pid);
-    const outcome = await stopProcessTree(pid, stopTiming(), activityHooks());
+    const outcome = await stopProcessTree(pid, stopTiming(input), activityHooks());
     await removePidFile(pidFile);
-    logger.info({ pid, stoppedBy: outcome.stoppedBy, pids: outcome.pids }, 'watcher stopped');
+    logger.info({ pid, stoppedBy: outcome.stoppedBy, pids: outcome.pids, resumed: outcome.resumed, reason: input.reason ?? 'requested' }, 'watcher stopped');
     return { wasRunning: true, ...outcome };
   }
 

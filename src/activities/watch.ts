@@ -8,7 +8,7 @@ import { activityHooks } from './context.js';
 import { readPauseFlag } from './files.js';
 import type { PidRecord } from './pidfile.js';
 import { matchesRecord, pidFilePath, readPidFile } from './pidfile.js';
-import { isAlive, listProcesses, procArgv } from './process-tree.js';
+import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface WatchResult {
@@ -16,12 +16,25 @@ export interface WatchResult {
   pid: number | null;
   /** Since the last heartbeat (or the start, when the watcher has not beaten yet); null when not running. */
   heartbeatAgeMs: number | null;
+  /**
+   * Down, and the pid file names a watcher we started since the host booted: it exited or was killed,
+   * a failure. False: no pid file (nothing started yet, or stopped on purpose) or one from before the
+   * boot (it went down with the host). Absent from older results.
+   */
+  crashed?: boolean;
+  /** `changed`: the command line the running watcher was started with, and the configured one. */
+  commandChange?: { running: string; configured: string };
 }
 
-export interface WatchInput {
+export interface ObserveInput {
+  hangTimeoutMs: number;
+  /** Report a running watcher whose command line is not the configured one as `changed` (else `running`). */
+  commandCheck?: boolean;
+}
+
+export interface WatchInput extends ObserveInput {
   /** The observation the workflow already knows: the watch returns once it differs. */
   since: WatcherObservation | null;
-  hangTimeoutMs: number;
   pollMs: number;
   maxWatchMs: number;
 }
@@ -42,8 +55,7 @@ export function watchActivities(deps: ResolvedDeps) {
   /** The last record proven ours (ps + command match); later polls only check it is still alive, cheaply. */
   let verified: PidRecord | undefined;
 
-  async function runningRecord(): Promise<PidRecord | undefined> {
-    const record = await readPidFile(pidFile);
+  async function runningRecord(record: PidRecord | undefined): Promise<PidRecord | undefined> {
     if (record === undefined) return undefined;
     const known = verified !== undefined && verified.pid === record.pid && verified.started_at === record.started_at;
     if (!known) {
@@ -54,16 +66,33 @@ export function watchActivities(deps: ResolvedDeps) {
     return (await isAlive(record.pid, record.start_ticks)) ? record : undefined;
   }
 
-  /** One look. A paused watcher that runs is left alone even when silent: paused means hands off. */
-  async function observeWatcher(input: { hangTimeoutMs: number }): Promise<WatchResult> {
-    const [record, pause] = await Promise.all([runningRecord(), readPauseFlag(config)]);
-    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null };
+  /** One look. A paused watcher that runs is left alone even when silent or outdated: paused means hands off. */
+  async function observeWatcher(input: ObserveInput): Promise<WatchResult> {
+    const [recorded, pause] = await Promise.all([readPidFile(pidFile), readPauseFlag(config)]);
+    const record = await runningRecord(recorded);
+    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null, crashed: await diedSinceBoot(recorded) };
     const beat = await heartbeatTimeMs(config.watcher.heartbeat_file);
     // A heartbeat from before this process started is its predecessor's: count from the start instead.
     const since = Math.max(beat ?? 0, Date.parse(record.started_at));
     const heartbeatAgeMs = Math.max(0, deps.now().getTime() - since);
-    const hung = pause === null && heartbeatAgeMs > input.hangTimeoutMs;
-    return { observation: hung ? 'hung' : 'running', pid: record.pid, heartbeatAgeMs };
+    const seen = { pid: record.pid, heartbeatAgeMs, crashed: false };
+    if (pause !== null) return { observation: 'running', ...seen };
+    const commandChange = input.commandCheck === true ? changedCommand(record) : undefined;
+    if (commandChange !== undefined) return { observation: 'changed', ...seen, commandChange };
+    return { observation: heartbeatAgeMs > input.hangTimeoutMs ? 'hung' : 'running', ...seen };
+  }
+
+  async function diedSinceBoot(recorded: PidRecord | undefined): Promise<boolean> {
+    if (recorded === undefined) return false;
+    const boot = await bootTimeMs();
+    return boot === undefined || Date.parse(recorded.started_at) >= boot;
+  }
+
+  /** The running watcher was started with another program or arguments than the configuration now names. */
+  function changedCommand(record: PidRecord): WatchResult['commandChange'] {
+    const { command, args } = config.watcher;
+    const same = record.command === command && record.args.length === args.length && record.args.every((arg, index) => arg === args[index]);
+    return same ? undefined : { running: record.cmdline, configured: [command, ...args].join(' ') };
   }
 
   /**
@@ -76,7 +105,7 @@ export function watchActivities(deps: ResolvedDeps) {
     const deadline = Date.now() + input.maxWatchMs;
     for (;;) {
       const seen = await observeWatcher(input);
-      const actionable = seen.observation === 'down' || seen.observation === 'hung';
+      const actionable = seen.observation === 'down' || seen.observation === 'hung' || seen.observation === 'changed';
       if (actionable || seen.observation !== input.since || Date.now() >= deadline) return seen;
       hooks.heartbeat(seen);
       await hooks.sleep(input.pollMs);

@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
+import type { ParsedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -26,11 +27,22 @@ export interface GlobalOptions {
   logLevel?: string;
 }
 
-/** Loads and validates the configuration named by the global `--config`; a bad one is a usage error. */
-export function configFor(command: Command): { config: Config; source: string } {
+/** What a command uses beyond the always-needed sections. */
+export interface ConfigNeeds {
+  /** Opens the database (start, worker): an unset variable in `database` is then an error, as everywhere else. */
+  database?: boolean;
+}
+
+/**
+ * Loads and validates the configuration named by the global `--config`; a bad one is a usage error.
+ * A command that does not open the database runs even when a variable the `database` section needs
+ * is unset (`status`, `flag`, `drain` from an operator's shell): the section is then left out, and
+ * `unusable.database` says why.
+ */
+export function configFor(command: Command, needs: ConfigNeeds = {}): ParsedConfig & { source: string } {
   const { config: file } = command.optsWithGlobals<GlobalOptions>();
   try {
-    return loadConfig(file);
+    return loadConfig(file, process.env, needs.database === true ? [] : ['database']);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT_USAGE);
     throw error;

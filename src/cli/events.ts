@@ -41,6 +41,8 @@ export function registerEventsCommand(program: Command): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        // `supervisor events -f | head -1`: once the reader is gone there is no one to follow for.
+        process.stdout.once('error', stop);
       });
     });
 }

@@ -11,6 +11,7 @@ import { registerStart } from './start.js';
 import { registerStatusCommand } from './status.js';
 import { registerWrapCommand } from './wrap.js';
 import { registerWorkerCommand } from './worker.js';
+import { tolerateClosedConsole } from '../observability/logger.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -50,4 +51,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Before anything can write: a closed stdout or stderr (EPIPE) must not end a command half way.
+tolerateClosedConsole();
 process.exitCode = await main(process.argv);

@@ -49,7 +49,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('run the supervisor on this host: worker, keep-alive, health schedule and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster')
     .action(async (_options, command: Command) => {
-      const { config, source } = configFor(command);
+      const { config, source } = configFor(command, { database: true });
       const { logger, close } = loggerFor(command, config);
       prepareFolders(config);
       logger.info({ config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root }, 'configuration valid; folders ready');

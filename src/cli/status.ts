@@ -19,7 +19,7 @@ import { configFor, loggerFor, temporalAddress } from './common.js';
 
 export interface StatusReport {
   worker_id: string;
-  /** running/stopped/paused/failed/held (the keep-alive's word when it answers). */
+  /** running/hung/stopped/paused/failed/held (the keep-alive's word when it answers, except hung). */
   watcher_state: string;
   pid: number | null;
   uptime_seconds: number | null;
@@ -53,22 +53,26 @@ async function nextHealthRun(client: Client, workerId: string): Promise<string |
 
 export async function collectStatus(config: Config, logger: Logger, client: Client | undefined, temporalError?: string): Promise<StatusReport> {
   const acts = createActivities({ config, logger, audit: ndjsonAuditSink(auditFileOf(config.paths.logs)) });
-  const [watcher, heartbeat, keepalive, lastRun, nextRun] = await Promise.all([
+  const [watcher, heartbeat, seen, keepalive, lastRun, nextRun] = await Promise.all([
     acts.watcherStatus(),
     acts.watcherHeartbeat(),
+    acts.observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
     client === undefined ? Promise.resolve(null) : keepAliveState(client, config.worker_id),
     lastHealthRun(config),
     client === undefined ? Promise.resolve(null) : nextHealthRun(client, config.worker_id),
   ]);
   const local = watcher.running ? 'running' : heartbeat.paused ? 'paused' : 'stopped';
   const answered = keepalive !== null && ['running', 'stopped', 'paused', 'failed', 'held'].includes(keepalive.state);
+  // The keep-alive's own test (no heartbeat within hang_timeout): it may not have looked yet, status has.
+  const hung = seen.observation === 'hung' && keepalive?.state !== 'failed';
   return {
     worker_id: config.worker_id,
-    watcher_state: answered && keepalive !== null ? keepalive.state : local,
+    watcher_state: hung ? 'hung' : answered && keepalive !== null ? keepalive.state : local,
     pid: watcher.pid,
     uptime_seconds: watcher.uptimeSeconds,
     heartbeat_age_seconds: heartbeat.age_seconds,
-    heartbeat_healthy: heartbeat.healthy,
+    // Two reads a moment apart may straddle the limit: the hung verdict wins.
+    heartbeat_healthy: heartbeat.healthy && !hung,
     paused: heartbeat.paused,
     keepalive,
     restarts_in_window: keepalive?.restartsInWindow ?? null,

@@ -13,7 +13,7 @@ export function registerWorkerCommand(program: Command): void {
     .description('run only the worker of this host (handlers as workflows) until SIGINT/SIGTERM; the engine or cluster must already run')
     .option('--address <host:port>', 'Temporal frontend to connect to (default: temporal.address, or the embedded engine address)')
     .action(async (options: { address?: string }, command: Command) => {
-      const { config, source } = configFor(command);
+      const { config, source } = configFor(command, { database: true });
       const { logger, close } = loggerFor(command, config);
       prepareFolders(config);
       // The runtime owns SIGINT/SIGTERM: on either it shuts the worker down, letting running activities finish.

@@ -95,19 +95,58 @@ function resolvePaths(config: Config, baseDir: string): Config {
   };
 }
 
+/**
+ * Top-level sections a command may do without. An unset `${VAR}` inside one of them (a database password
+ * kept out of the environment of an operator's shell) makes that section unusable instead of the whole
+ * configuration invalid: commands that need it report the original problem, the others run.
+ */
+export type DeferrableSection = 'database';
+
+export interface ParseOptions {
+  source: string;
+  env?: Env;
+  baseDir?: string;
+  defer?: readonly DeferrableSection[];
+}
+
+export interface ParsedConfig {
+  config: Config;
+  /** Sections left out of `config` because a variable they need is unset, with the problems found there. */
+  unusable: Partial<Record<DeferrableSection, ConfigError>>;
+}
+
 /** Parses configuration text; `source` names it in errors. Relative paths resolve against `baseDir`. */
-export function parseConfig(text: string, options: { source: string; env?: Env; baseDir?: string }): Config {
-  const { source, env = process.env, baseDir = process.cwd() } = options;
+export function parseConfig(text: string, options: ParseOptions): Config {
+  return parseConfigSections(text, options).config;
+}
+
+/** Splits the substitution problems into those of deferred sections (one error each) and the rest. */
+function deferProblems(problems: ConfigProblem[], defer: readonly DeferrableSection[], source: string) {
+  const unusable: ParsedConfig['unusable'] = {};
+  const rest: ConfigProblem[] = [];
+  for (const problem of problems) {
+    const section = defer.find((name) => problem.path === name || problem.path.startsWith(`${name}.`));
+    if (section === undefined) rest.push(problem);
+    else unusable[section] = new ConfigError(source, [...(unusable[section]?.problems ?? []), problem]);
+  }
+  return { unusable, rest };
+}
+
+/** parseConfig, reporting sections made unusable by unset variables instead of failing for them (`defer`). */
+export function parseConfigSections(text: string, options: ParseOptions): ParsedConfig {
+  const { source, env = process.env, baseDir = process.cwd(), defer = [] } = options;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(source, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message })));
   }
   const problems: ConfigProblem[] = [];
   substituteNode(doc.contents as Node | null, env, [], problems);
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  const { unusable, rest } = deferProblems(problems, defer, source);
+  if (rest.length > 0) throw new ConfigError(source, rest);
   const raw: unknown = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
-  const withId = { worker_id: defaultWorkerId(), ...raw };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
+  const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in unusable)));
+  const withId = { worker_id: defaultWorkerId(), ...kept };
   const parsed = Config.safeParse(withId);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((issue) =>
@@ -117,21 +156,21 @@ export function parseConfig(text: string, options: { source: string; env?: Env; 
     );
     throw new ConfigError(source, issues);
   }
-  return resolvePaths(parsed.data, baseDir);
+  return { config: resolvePaths(parsed.data, baseDir), unusable };
 }
 
 /**
  * Loads the configuration: the file given, else `$SUPERVISOR_CONFIG`, else `config/supervisor.yaml` when it
  * exists, else the built-in defaults (which run the bundled sample watcher under ./var/).
  */
-export function loadConfig(file?: string, env: Env = process.env): { config: Config; source: string } {
+export function loadConfig(file?: string, env: Env = process.env, defer: readonly DeferrableSection[] = []): ParsedConfig & { source: string } {
   const chosen = file ?? env.SUPERVISOR_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (chosen === undefined) return { config: parseConfig('', { source: 'built-in defaults', env }), source: 'built-in defaults' };
+  if (chosen === undefined) return { ...parseConfigSections('', { source: 'built-in defaults', env, defer }), source: 'built-in defaults' };
   let text: string;
   try {
     text = readFileSync(chosen, 'utf8');
   } catch (error) {
     throw new ConfigError(chosen, [{ path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
   }
-  return { config: parseConfig(text, { source: chosen, env }), source: chosen };
+  return { ...parseConfigSections(text, { source: chosen, env, defer }), source: chosen };
 }

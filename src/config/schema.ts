@@ -60,6 +60,8 @@ const Watcher = z.strictObject({
   stop_timeout: Duration.default(30_000),
   heartbeat_file: NonEmpty.optional(),
   hang_timeout: Duration.default(30_000),
+  /** The SIGTERM grace of a hung watcher: it is not expected to react, so it does not get the whole stop_timeout. */
+  hang_stop_timeout: Duration.default(5_000),
 });
 
 const Repo = z.strictObject({

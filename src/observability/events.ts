@@ -18,6 +18,9 @@ export type EventType =
   | 'task_failed'
   | 'task_cancelled'
   | 'watcher_restarted'
+  | 'watcher_started'
+  | 'watcher_hung'
+  | 'watcher_command_changed'
   | 'watcher_failed'
   | 'watcher_budget_reset'
   | 'watcher_state_changed';

@@ -13,7 +13,7 @@ export interface LoggerOptions {
   rotationSize?: number;
   keepFiles?: number;
   /** Where console lines go (stderr by default); tests pass their own sink. */
-  console?: { write(line: string): unknown };
+  console?: Sink;
 }
 
 /** Fields pino adds to every line; everything else is metadata worth showing on the console. */
@@ -28,10 +28,35 @@ export function formatConsoleLine(record: Record<string, unknown>): string {
   return `[${time}] [SUPERVISOR] [${label}] ${String(record.msg ?? '')}${suffix}\n`;
 }
 
-function consoleStream(sink: { write(line: string): unknown }): { write(chunk: string): void } {
+type Sink = { write(line: string): unknown; destroyed?: boolean; writable?: boolean };
+
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A closed console must never stop the supervisor or cut its shutdown short: when the reader of
+ * `supervisor start 2>&1 | tee log` goes away (Ctrl-C reaches tee too), every write fails with EPIPE,
+ * emitted as an 'error' event that is fatal without a listener. The console is then given up; the
+ * log file keeps every line. Idempotent; the CLI calls it first thing, createLogger for its sink.
+ */
+export function tolerateClosedConsole(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    if (guarded.has(stream)) continue;
+    guarded.add(stream);
+    stream.on('error', () => {
+      // Nothing to report it to: the console is the thing that broke.
+    });
+  }
+}
+
+function consoleStream(sink: Sink): { write(chunk: string): void } {
   return {
     write(chunk) {
-      sink.write(formatConsoleLine(JSON.parse(chunk) as Record<string, unknown>));
+      if (sink.destroyed === true || sink.writable === false) return;
+      try {
+        sink.write(formatConsoleLine(JSON.parse(chunk) as Record<string, unknown>));
+      } catch {
+        // A console that throws on write is as gone as one that emits EPIPE.
+      }
     },
   };
 }
@@ -41,6 +66,7 @@ function consoleStream(sink: { write(line: string): unknown }): { write(chunk: s
  * `rotationSize` keeping `keepFiles` old files (`supervisor.log.1` is the newest of those).
  */
 export function createLogger(options: LoggerOptions): { logger: Logger; close(): Promise<void> } {
+  if (options.console === undefined) tolerateClosedConsole([process.stderr]);
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: consoleStream(options.console ?? process.stderr) }];
   let file: ReturnType<typeof createStream> | undefined;
   if (options.file !== undefined) {

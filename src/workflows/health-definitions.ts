@@ -15,8 +15,11 @@ export const healthScheduleId = (workerId: string): string => `health/${workerId
 export const KEEPALIVE_LOCK_PRIORITY = 100;
 export const KEEPALIVE_LOCK_HANDLER = 'keepalive';
 
-/** What one look at the watcher found; `down` and `hung` call for a restart, the rest only for watching. */
-export type WatcherObservation = 'running' | 'paused' | 'down' | 'hung';
+/**
+ * What one look at the watcher found; `down` and `hung` call for a restart, `changed` (running, but not
+ * the configured command line) for a replacement, the rest only for watching.
+ */
+export type WatcherObservation = 'running' | 'paused' | 'down' | 'hung' | 'changed';
 
 export type KeepAliveStateName = 'starting' | 'running' | 'stopped' | 'paused' | 'failed' | 'held' | 'restarting' | 'backoff';
 

@@ -4,7 +4,7 @@
  * workflow then restarts it under the per-worker lock, with exponential backoff and a restart budget.
  * The counters live in workflow state and travel across continue-as-new: a supervisor restart keeps them.
  */
-import { CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, WatchResult } from '../activities/index.js';
 import type { LockRelease } from './definitions.js';
 import { lockGrantedSignal, lockReleaseSignal, lockWorkflowId } from './definitions.js';
@@ -22,6 +22,12 @@ export function backoffDelay(consecutive: number, initialMs: number, maxMs: numb
 
 export async function supervisor_keepalive(input: KeepAliveInput): Promise<void> {
   const { tuning } = input;
+  /**
+   * Issue 11 (hang audited at once and stopped with a short grace, a changed command line replaced, a
+   * first start not counted) issues new commands. Asked where they differ: a run begun by older code
+   * replays its old iterations unchanged and takes the new path from its first new decision on.
+   */
+  const v11 = (): boolean => patched('keepalive-issue11');
   const counters: KeepAliveCounters = input.counters ?? { restartTimes: [], consecutive: 0, lastRestartAt: null, failed: null, total: 0 };
   let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
   let observation: WatcherObservation | null = null;
@@ -76,13 +82,19 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await condition(() => woken || historyFull());
       continue;
     }
-    const seen: WatchResult = await watch.watchWatcher({ since: observation, hangTimeoutMs: tuning.hangTimeoutMs, pollMs: tuning.pollMs, maxWatchMs: tuning.maxWatchMs });
+    const seen: WatchResult = await watch.watchWatcher({ since: observation, ...observeInput(), pollMs: tuning.pollMs, maxWatchMs: tuning.maxWatchMs });
     const found = seen.observation;
     observation = found;
     if (found === 'running' || found === 'paused') {
       state = found;
       continue;
     }
+    // A configuration change, not a failure: no budget, no backoff.
+    if (found === 'changed') {
+      await restartUnderLock(found);
+      continue;
+    }
+    if (found === 'hung' && v11()) await reportHang(seen);
     state = 'stopped';
     counters.restartTimes = inWindow();
     if (counters.restartTimes.length >= tuning.maxRestarts) {
@@ -120,30 +132,29 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await condition(() => granted);
       state = 'restarting';
       // The holder before us may have restarted or paused the watcher: then there is nothing to do.
-      const again = await io.observeWatcher({ hangTimeoutMs: tuning.hangTimeoutMs });
+      const again = await io.observeWatcher(observeInput());
       if (again.observation === 'running' || again.observation === 'paused') {
         observation = again.observation;
         state = again.observation;
         return;
       }
-      const stopped = await stop.stopWatcher();
-      let pid: number | null = null;
-      let error: string | null = null;
-      try {
-        pid = (await start.startWatcher()).pid;
-      } catch (failure) {
-        // A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
-        error = failureMessage(failure);
+      if (again.observation === 'changed') {
+        await replaceChanged(again);
+        return;
       }
-      const now = Date.now();
-      counters.restartTimes = [...inWindow(), now];
-      counters.consecutive += 1;
-      counters.total += 1;
-      counters.lastRestartAt = now;
+      const stopped = again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
+      const { pid, error } = await startOnce();
+      // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
+      // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
+      const issue11 = v11();
+      const counted = !issue11 || again.observation === 'hung' || again.crashed !== false || error !== null;
+      if (counted) countRestart();
       observation = null;
       state = error === null ? 'running' : 'stopped';
-      log.warn('watcher restarted by the keep-alive', { reason: why, pid, error, restarts_in_window: counters.restartTimes.length });
-      await audit('watcher_restarted', error === null, { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: counters.restartTimes.length });
+      const action = counted ? 'watcher_restarted' : 'watcher_started';
+      const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
+      log.warn(counted ? 'watcher restarted by the keep-alive' : 'watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
+      await audit(action, error === null, facts);
     } finally {
       await CancellationScope.nonCancellable(async () => {
         try {
@@ -153,6 +164,45 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
         }
       });
     }
+  }
+
+  function observeInput() {
+    return v11() ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true } : { hangTimeoutMs: tuning.hangTimeoutMs };
+  }
+
+  async function startOnce(): Promise<{ pid: number | null; error: string | null }> {
+    try {
+      return { pid: (await start.startWatcher()).pid, error: null };
+    } catch (failure) {
+      return { pid: null, error: failureMessage(failure) };
+    }
+  }
+
+  function countRestart(): void {
+    const now = Date.now();
+    counters.restartTimes = [...inWindow(), now];
+    counters.consecutive += 1;
+    counters.total += 1;
+    counters.lastRestartAt = now;
+  }
+
+  /** Logged and audited when seen, before the backoff and the lock: the operator learns of a hang at once. */
+  async function reportHang(seen: WatchResult): Promise<void> {
+    const facts = { pid: seen.pid, heartbeat_age_ms: seen.heartbeatAgeMs, hang_timeout_ms: tuning.hangTimeoutMs };
+    log.warn('watcher hung: no heartbeat within the hang timeout; it will be stopped and restarted', facts);
+    await audit('watcher_hung', false, facts);
+  }
+
+  /** The running watcher is ours but not what the configuration names: replace it, outside the budget. */
+  async function replaceChanged(seen: WatchResult): Promise<void> {
+    const stopped = await stop.stopWatcher();
+    const { pid, error } = await startOnce();
+    if (error !== null) countRestart();
+    observation = null;
+    state = error === null ? 'running' : 'stopped';
+    const facts = { from: seen.commandChange?.running ?? null, to: seen.commandChange?.configured ?? null, old_pid: seen.pid, pid, error, stopped_by: stopped.stoppedBy };
+    log.warn('watcher command line changed in the configuration: old watcher stopped, configured one started', facts);
+    await audit('watcher_command_changed', error === null, facts);
   }
 
   /** An audit outage must not stop the keep-alive: the log has the same facts. */

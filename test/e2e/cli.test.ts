@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { execa } from 'execa';
@@ -86,6 +86,36 @@ describe('supervisor CLI', () => {
     expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
   });
 
+  it('runs the commands that need no database with a database variable unset; start and worker refuse, naming it', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n');
+    const unset = { DB_PASSWORD: undefined as unknown as string };
+    const missing = 'database.password: environment variable DB_PASSWORD is not set';
+    for (const command of [['start'], ['worker', '--address', '127.0.0.1:1']]) {
+      const refused = await supervisor(['--config', file, ...command], tmp(), unset);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain(missing);
+    }
+    expect(existsSync(path.join(tmp(), 'var/nas'))).toBe(false);
+
+    const config = await supervisor(['--config', file, 'config'], tmp(), unset);
+    expect(config.exitCode).toBe(0);
+    expect(config.stdout).toContain(`# database: unusable until set: ${missing}`);
+    const inbox = path.join(tmp(), 'var/nas/Worker_Inbox');
+    mkdirSync(inbox, { recursive: true });
+    mkdirSync(path.join(tmp(), 'var/nas/00_STATE'), { recursive: true });
+    const flag = await supervisor(['--config', file, 'flag', 'diagnostics'], tmp(), unset);
+    expect(flag.exitCode).toBe(0);
+    expect(readdirSync(inbox)).toEqual([`supervisor_diagnostics_w1.flag`]);
+    const drain = await supervisor(['--config', file, 'drain'], tmp(), unset);
+    expect(drain.exitCode).toBe(0);
+    expect(existsSync(path.join(tmp(), 'var/nas/00_STATE/supervisor_drain_w1.flag'))).toBe(true);
+    expect((await supervisor(['--config', file, 'events'], tmp(), unset)).exitCode).toBe(0);
+    const status = await supervisor(['--config', file, 'status', '--json', '--address', '127.0.0.1:1'], tmp(), unset);
+    expect(status.exitCode).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ worker_id: 'w1', watcher_state: 'stopped', temporal: { reachable: false } });
+  });
+
   it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
     writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
@@ -132,6 +162,46 @@ describe('supervisor CLI', () => {
     expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(
       expect.arrayContaining(['configuration valid; folders ready', 'shutdown requested', 'stopped']),
     );
+  });
+
+  it('shuts down cleanly on SIGINT after its stdout and stderr were closed (EPIPE): engine lock released, log complete', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w2\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
+    const child = supervisor(['--config', file, 'start'], tmp());
+    await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+    const lockFile = path.join(tmp(), 'var/temporal.db.lock');
+    expect(existsSync(lockFile)).toBe(true);
+    // `supervisor start 2>&1 | tee log` and Ctrl-C: the reader is gone before the supervisor logs its shutdown.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.kill('SIGINT');
+    const result = await child;
+    expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
+    expect(existsSync(lockFile)).toBe(false);
+    const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
+    const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
+    if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
+  });
+
+  it('events --follow ends quietly when its reader goes away', async () => {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, 'worker_id: w3\n');
+    const events = path.join(tmp(), 'var/nas/05_LOGS/events.ndjson');
+    mkdirSync(path.dirname(events), { recursive: true });
+    const line = (n: number) => `${JSON.stringify({ v: 1, type: 'watcher_restarted', at: new Date().toISOString(), worker_id: 'w3', n })}\n`;
+    writeFileSync(events, line(1));
+    const child = supervisor(['--config', file, 'events', '--follow'], tmp());
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    child.stdout?.destroy();
+    // Each new event is a write to the closed pipe; the first one ends the command.
+    const writer = setInterval(() => appendFileSync(events, line(2)), 200);
+    try {
+      const result = await child;
+      expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
+    } finally {
+      clearInterval(writer);
+    }
   });
 
   it('devserver prints the address it listens on', async () => {

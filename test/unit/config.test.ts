@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, parseConfig, parseConfigSections } from '../../src/config/load.js';
 import { taskQueueOf } from '../../src/config/schema.js';
 
 const base = '/srv/supervisor';
@@ -158,6 +158,18 @@ describe('invalid configuration', () => {
 
   it('reports YAML syntax errors with their line', () => {
     expect(problemsOf('worker_id: w1\nhttp:\n  port: [1, 2\n')[0]).toMatch(/^line \d+: /);
+  });
+
+  it('defers an unset variable of the database section when asked: the rest loads, the section is left out with its problem', () => {
+    const text = 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n';
+    const { config, unusable } = parseConfigSections(text, { source: 'test.yaml', env: {}, baseDir: base, defer: ['database'] });
+    expect(config.worker_id).toBe('w1');
+    expect(config.database).toBeUndefined();
+    expect(unusable.database?.message).toContain('database.password: environment variable DB_PASSWORD is not set');
+    // Elsewhere an unset variable still makes the whole configuration invalid.
+    expect(() => parseConfigSections(`${text}watcher:\n  command: \${WATCHER}\n`, { source: 'test.yaml', env: {}, baseDir: base, defer: ['database'] })).toThrow(/watcher.command: environment variable WATCHER is not set/);
+    // Set, the database section is used as usual.
+    expect(parseConfigSections(text, { source: 'test.yaml', env: { DB_PASSWORD: 'pw' }, baseDir: base, defer: ['database'] })).toMatchObject({ config: { database: { password: 'pw' } }, unusable: {} });
   });
 
   it('names an unreadable file', () => {

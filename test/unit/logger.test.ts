@@ -35,4 +35,24 @@ describe('logger', () => {
       await dir.cleanup();
     }
   });
+
+  it('keeps logging to the file when the console is gone: a destroyed or throwing console is skipped', async () => {
+    const dir = await makeTempDir('logger');
+    try {
+      const file = path.join(dir.path, 'supervisor.log');
+      const consoles = [
+        { destroyed: true, write: () => { throw new Error('write after end'); } },
+        { write: () => { throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' }); } },
+      ];
+      for (const [index, sink] of consoles.entries()) {
+        const { logger, close } = createLogger({ level: 'info', file: `${file}.${index}`, console: sink });
+        expect(() => logger.info({}, 'shutdown requested')).not.toThrow();
+        logger.info({}, 'stopped');
+        await close();
+        expect(readFileSync(`${file}.${index}`, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['shutdown requested', 'stopped']);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
 });

@@ -84,7 +84,7 @@ describe('database layer and db activities against MariaDB', () => {
     const at = new Date('2026-02-05T14:30:15Z');
     const result: VerifyDbResult = await activitiesFor(config, { now: () => at }).verifyDb({ taskId: 'task_v1' });
     expect(result.success).toBe(true);
-    expect(result.reportPath).toBe(`${config.paths.diagnostics}/db_verification_TestWorker_20260205T143015Z.json`);
+    expect(result.reportPath).toBe(`${config.paths.diagnostics}/db_verification_TestWorker_20260205T143015Z_task_v1.json`);
     const text = await readFile(result.reportPath, 'utf8');
     expect(text).not.toContain(db.config.password);
     const report = JSON.parse(text) as VerifyDbResult['report'];

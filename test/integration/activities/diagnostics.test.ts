@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { labelSuffix } from '../../../src/activities/diagnostics.js';
+import { reportFileName, taskSuffix } from '../../../src/activities/report-name.js';
 import { killAll, waitFor } from '../../helpers/process.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
 import { useTempDir } from '../../helpers/tmp.js';
@@ -43,7 +44,7 @@ describe('diagnostics activity', () => {
     await acts.recordAudit({ task_id: 'older', handler: 'pause_watcher', label: 'maint', action: 'completed', success: true, details: {}, actor: 'ops' });
 
     const { reportPath, summary } = await acts.runDiagnostics({ taskId: 'diag_1', label: 'AA v1-2' });
-    expect(reportPath).toMatch(new RegExp(`^${config.paths.diagnostics}/diagnostics_TestWorker_\\d{8}T\\d{6}Z_AA_v1-2\\.json$`));
+    expect(reportPath).toMatch(new RegExp(`^${config.paths.diagnostics}/diagnostics_TestWorker_\\d{8}T\\d{6}Z_diag_1_AA_v1-2\\.json$`));
     expect(summary).toEqual({ watcher_running: true, heartbeat_healthy: true, database_ok: false, pending_flags: 1 });
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
     expect(report).toMatchObject({ worker_id: 'TestWorker', label: 'AA v1-2', watcher: { running: true, pid }, database: { configured: false } });
@@ -78,5 +79,12 @@ describe('diagnostics activity', () => {
     expect(labelSuffix('AA v1-2')).toBe('_AA_v1-2');
     expect(labelSuffix(null)).toBe('');
     expect(labelSuffix('../x')).toBe('_x');
+  });
+
+  it('turns a task id into a file-name part that cannot leave the folder or hide the file', () => {
+    expect(taskSuffix('task_20260205.001')).toBe('_task_20260205.001');
+    expect(taskSuffix('../../etc')).toBe('_etc');
+    expect(taskSuffix(null)).toBe('');
+    expect(reportFileName('db_verification', 'W1', new Date('2026-02-05T14:30:15.250Z'), { taskId: 't1', label: 'a b' })).toBe('db_verification_W1_20260205T143015Z_t1_a_b.json');
   });
 });

@@ -66,7 +66,7 @@ describe('watcher process activities', () => {
     expect(await acts.startWatcher()).toEqual({ started: false, alreadyRunning: true, pid });
 
     const stopped = await runInActivity(new MockActivityEnvironment(), acts.stopWatcher);
-    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigterm', pids: [pid] });
+    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigterm', pids: [pid], resumed: [] });
     expect(await isProcessAlive(pid)).toBe(false);
     expect((await readHeartbeat(config.watcher.heartbeat_file))?.status).toBe('stopping');
     await expect(readFile(pidFilePath(config))).rejects.toThrow(/ENOENT/);
@@ -80,10 +80,30 @@ describe('watcher process activities', () => {
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
     const stopped = await runInActivity(env, activitiesFor(config).stopWatcher);
-    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigkill', pids: [pid] });
+    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigkill', pids: [pid], resumed: [] });
     expect(await isProcessAlive(pid)).toBe(false);
     expect(beats[0]).toEqual({ phase: 'sigterm', survivors: [pid] });
     // It really got (and ignored) the SIGTERM before the kill.
+    expect((await readHeartbeat(config.watcher.heartbeat_file))?.message).toMatch(/ignored SIGTERM/);
+  });
+
+  it('continues a SIGSTOPped watcher so its SIGTERM arrives, instead of waiting out the stop timeout', async () => {
+    const config = fakeConfig(dir(), 'well-behaved', '120s');
+    const pid = await startTracked(config);
+    process.kill(pid, 'SIGSTOP');
+    await waitFor('stopped state', async () => (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') T '));
+    const stopped = await runInActivity(new MockActivityEnvironment(), activitiesFor(config).stopWatcher);
+    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigterm', pids: [pid], resumed: [pid] });
+    expect((await readHeartbeat(config.watcher.heartbeat_file))?.status).toBe('stopping');
+  });
+
+  it('gives a hung watcher only hang_stop_timeout before SIGKILL', async () => {
+    const base = fakeConfig(dir(), 'ignore-sigterm', '120s');
+    const config = { ...base, watcher: { ...base.watcher, hang_stop_timeout: 200 } };
+    const pid = await startTracked(config);
+    // With the 120 s stop_timeout this would outlast the test's timeout; the hang grace ends it at once.
+    const stopped = await runInActivity(new MockActivityEnvironment(), () => activitiesFor(config).stopWatcher({ reason: 'hang' }));
+    expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigkill', pids: [pid], resumed: [] });
     expect((await readHeartbeat(config.watcher.heartbeat_file))?.message).toMatch(/ignored SIGTERM/);
   });
 
@@ -108,7 +128,7 @@ describe('watcher process activities', () => {
     const acts = activitiesFor(config);
     expect((await acts.watcherStatus()).running).toBe(false);
     const stopped = await runInActivity(new MockActivityEnvironment(), acts.stopWatcher);
-    expect(stopped).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [tree.child, tree.grandchild].sort((a, b) => a - b) });
+    expect(stopped).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [tree.child, tree.grandchild].sort((a, b) => a - b), resumed: [] });
     expect(await allGone([tree.child, tree.grandchild])).toBe(true);
   });
 
@@ -156,7 +176,7 @@ describe('watcher process activities', () => {
     await writeFile(pidFilePath(config), JSON.stringify(record));
     const acts = activitiesFor(config);
     expect((await acts.watcherStatus()).running).toBe(false);
-    expect(await acts.stopWatcher()).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [] });
+    expect(await acts.stopWatcher()).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [], resumed: [] });
     expect(await isProcessAlive(stranger.pid)).toBe(true);
     await expect(readFile(pidFilePath(config))).rejects.toThrow(/ENOENT/);
     stranger.kill('SIGKILL');

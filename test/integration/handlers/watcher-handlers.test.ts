@@ -134,7 +134,7 @@ describe('watcher handlers with the audit in MariaDB', () => {
     const result = await env.run(config, { task_id: taskId, handler: 'diagnostics', label: 'before upgrade', requested_by: 'ops' });
     expect(result).toMatchObject({ success: true, details: { watcher_running: true, database_ok: true } });
     const reportPath = String(result.details.report_path);
-    expect(path.basename(reportPath)).toMatch(new RegExp(`^diagnostics_${config.worker_id}_\\d{8}T\\d{6}Z_before_upgrade\\.json$`));
+    expect(path.basename(reportPath)).toMatch(new RegExp(`^diagnostics_${config.worker_id}_\\d{8}T\\d{6}Z_${taskId}_before_upgrade\\.json$`));
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, unknown>;
     expect(report).toMatchObject({ worker_id: config.worker_id, task_id: taskId, label: 'before upgrade', watcher: { running: true, pid }, database: { configured: true } });
     for (const key of ['heartbeat', 'paths', 'disk', 'watcher_log', 'pending_flags', 'audit']) expect(report).toHaveProperty(key);

@@ -1,19 +1,21 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
+import { createActivities } from '../../../src/activities/index.js';
 import { collectStatus, formatStatus } from '../../../src/cli/status.js';
 import type { StatusReport } from '../../../src/cli/status.js';
 import type { Config } from '../../../src/config/schema.js';
 import { ensureHealthSchedule } from '../../../src/health/schedule.js';
+import { createAuditSink } from '../../../src/db/index.js';
 import { healthScheduleId } from '../../../src/workflows/health-definitions.js';
 import { waitFor } from '../../helpers/process.js';
 import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, waitForBeat, watcherPid } from '../handlers/support.js';
+import { killSeen, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 import { healthConfig, startKeepAlive, waitForKeepAlive } from './support.js';
 
 const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
@@ -49,21 +51,44 @@ describe('supervisor status', () => {
     await waitFor('a health run', async () => (await collectStatus(config, silentLogger, env.client)).last_health_run !== null, 15_000);
 
     const report = await collectStatus(config, silentLogger, env.client);
-    expect(report).toMatchObject({ worker_id: config.worker_id, watcher_state: 'running', pid, restarts_in_window: 1, heartbeat_healthy: true, temporal: { reachable: true } });
+    expect(report).toMatchObject({ worker_id: config.worker_id, watcher_state: 'running', pid, restarts_in_window: 0, heartbeat_healthy: true, temporal: { reachable: true } });
     expect(report.uptime_seconds).toEqual(expect.any(Number));
     expect(report.heartbeat_age_seconds).toBeLessThan(5);
     expect(Date.parse(report.next_health_run ?? '')).toBeGreaterThan(Date.now() - 1_000);
     const text = formatStatus(report);
     expect(text).toContain(`pid               ${pid}`);
-    expect(text).toMatch(/restarts \(window\) 1, last /);
+    // The keep-alive's first start of a watcher it found down is not a restart.
+    expect(text).toContain('restarts (window) 0\n');
 
     // The command itself, from a config file, as JSON.
     const configFile = path.join(temp.path, 'config.json');
     await writeFile(configFile, JSON.stringify({ worker_id: config.worker_id, paths: { nas_root: config.paths.nas_root }, watcher: { command: config.watcher.command, args: config.watcher.args } }));
     const run = await execa(process.execPath, ['--import', 'tsx', STATUS, '--config', configFile, '--log-level', 'error', 'status', '--json', '--address', env.server.address], { reject: false });
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({ watcher_state: 'running', pid, restarts_in_window: 1 });
+    expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({ watcher_state: 'running', pid, restarts_in_window: 0 });
   }, 60_000);
+
+  it('calls a silent watcher hung after watcher.hang_timeout in status, diagnostics and the health check', async () => {
+    temp = await makeTempDir('ts-status-hung-');
+    config = healthConfig(env, temp.path, { hangTimeout: '1' });
+    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
+    const { pid } = await acts.startWatcher();
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    expect(await collectStatus(config, silentLogger, undefined)).toMatchObject({ watcher_state: 'running', heartbeat_healthy: true });
+    process.kill(pid, 'SIGSTOP');
+    // No keep-alive here: only the readers' own judgement, long before the old fixed 5 minutes.
+    const report = await waitFor('status says hung', async () => {
+      const found = await collectStatus(config, silentLogger, undefined);
+      return found.watcher_state === 'hung' ? found : undefined;
+    });
+    expect(report).toMatchObject({ pid, heartbeat_healthy: false });
+    expect(formatStatus(report)).toContain('watcher           hung');
+    const health = await acts.checkHealth();
+    expect(health).toMatchObject({ watcher_state: 'hung', heartbeat: { exists: true, fresh: false, healthy: false } });
+    const diagnostics = JSON.parse(await readFile((await acts.runDiagnostics({ taskId: 'diag_hung' })).reportPath, 'utf8')) as { heartbeat: { fresh: boolean; healthy: boolean } };
+    expect(diagnostics.heartbeat).toMatchObject({ fresh: false, healthy: false });
+  });
 
   it('still reports the local facts when Temporal is unreachable', async () => {
     temp = await makeTempDir('ts-status-');

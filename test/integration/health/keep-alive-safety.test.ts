@@ -1,0 +1,178 @@
+/**
+ * Issue 11, the keep-alive's half: a hung (SIGSTOPped) watcher is audited at once, continued and
+ * stopped without the whole stop_timeout; a changed command line replaces the running watcher; the
+ * first start is not a restart. Real processes, the embedded engine, the supervisor's own worker.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { createActivities } from '../../../src/activities/index.js';
+import { pidFilePath } from '../../../src/activities/pidfile.js';
+import type { Config } from '../../../src/config/schema.js';
+import { createAuditSink } from '../../../src/db/index.js';
+import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
+import { isProcessAlive, waitFor } from '../../helpers/process.js';
+import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
+
+describe('keep-alive safety', () => {
+  let env: SupervisorEnv;
+  let temp: TempDir;
+  let config: Config;
+  let worker: RunningWorker | undefined;
+  const workerIds: string[] = [];
+
+  beforeAll(async () => {
+    env = await startSupervisorEnv();
+  });
+  afterAll(async () => {
+    try {
+      expect(await replayKeepAlives(env, workerIds)).toBeGreaterThanOrEqual(workerIds.length);
+    } finally {
+      await env?.teardown();
+    }
+  });
+  afterEach(async () => {
+    workerIds.push(config.worker_id);
+    await worker?.stop();
+    killSeen();
+    await temp?.cleanup();
+  });
+
+  const acts = () => createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
+
+  /** A config of `variant` with a 1 s hang timeout and the given stop timeouts (ms). */
+  async function configure(variant: FakeWatcherVariant, watcher: Partial<Config['watcher']> = {}): Promise<void> {
+    temp = await makeTempDir('ts-keepalive-safety-');
+    const base = healthConfig(env, temp.path, { variant });
+    config = { ...base, watcher: { ...base.watcher, ...watcher } };
+  }
+
+  /** Worker and keep-alive running, the watcher started outside the keep-alive and beating. */
+  async function watching(): Promise<number> {
+    worker = await env.startWorker(config);
+    const { pid } = await acts().startWatcher();
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    await startKeepAlive(env.client, config);
+    await waitForKeepAlive(env.client, config, 'keep-alive watching', (state) => state.state === 'running');
+    return pid;
+  }
+
+  async function replacementOf(old: number, timeoutMs = 20_000): Promise<number> {
+    const pid = await waitFor('a new watcher', async () => {
+      const current = await watcherPid(config);
+      return current !== undefined && current !== old ? current : undefined;
+    }, timeoutMs);
+    seenPids.add(pid);
+    await waitForBeat(config, pid);
+    return pid;
+  }
+
+  const auditRow = (action: string) => waitFor(`${action} audit row`, async () => (await ndjsonAudit(config)).find((row) => row.action === action));
+
+  it('audits a SIGSTOPped watcher as hung at once, continues it so SIGTERM ends it, and restarts it', async () => {
+    // A minute of grace each: without SIGCONT the stopped watcher would sit out the whole minute and be SIGKILLed.
+    await configure('well-behaved', { stop_timeout: 60_000, hang_stop_timeout: 60_000 });
+    const pid = await watching();
+    process.kill(pid, 'SIGSTOP');
+    const hung = await auditRow('watcher_hung');
+    expect(hung).toMatchObject({ handler: 'keepalive', success: false, details: expect.objectContaining({ pid, hang_timeout_ms: 1_000 }) });
+    expect(Number(hung.details.heartbeat_age_ms)).toBeGreaterThan(1_000);
+    const replacement = await replacementOf(pid);
+    expect(await isProcessAlive(pid)).toBe(false);
+    const restarted = await auditRow('watcher_restarted');
+    expect(restarted.details).toMatchObject({ reason: 'hung', pid: replacement, stopped_by: 'sigterm', resumed: [pid], counted: true });
+    const actions = (await ndjsonAudit(config)).map((row) => row.action);
+    expect(actions.indexOf('watcher_hung')).toBeLessThan(actions.indexOf('watcher_restarted'));
+  }, 60_000);
+
+  it('kills a hung watcher that does not react after hang_stop_timeout, not the whole stop_timeout', async () => {
+    await configure('ignore-sigterm', { stop_timeout: 120_000, hang_stop_timeout: 300 });
+    const pid = await watching();
+    process.kill(pid, 'SIGSTOP');
+    // 120 s of stop_timeout would outlast this wait: only the short hang grace lets the replacement come.
+    const replacement = await replacementOf(pid);
+    expect(await isProcessAlive(pid)).toBe(false);
+    const restarted = await auditRow('watcher_restarted');
+    expect(restarted.details).toMatchObject({ reason: 'hung', pid: replacement, stopped_by: 'sigkill', resumed: [pid] });
+  }, 60_000);
+
+  it('replaces a running watcher whose command line is no longer the configured one, outside the budget', async () => {
+    await configure('well-behaved');
+    const pid = await watching();
+    await worker?.stop();
+    // The operator changes watcher.args and restarts the supervisor: the new worker sees the new config.
+    const args = [...config.watcher.args, '--interval-ms=60'];
+    config = { ...config, watcher: { ...config.watcher, args } };
+    worker = await env.startWorker(config);
+    const replacement = await replacementOf(pid);
+    expect(await isProcessAlive(pid)).toBe(false);
+    const argv = (await readFile(`/proc/${replacement}/cmdline`, 'utf8')).split('\0').filter((arg) => arg !== '');
+    expect(argv.slice(1)).toEqual(args);
+    const changed = await auditRow('watcher_command_changed');
+    expect(changed).toMatchObject({ handler: 'keepalive', success: true, actor: 'supervisor' });
+    expect(changed.details).toMatchObject({ old_pid: pid, pid: replacement, to: [config.watcher.command, ...args].join(' ') });
+    expect(String(changed.details.from)).not.toContain('--interval-ms=60');
+    const state = await waitForKeepAlive(env.client, config, 'running the new command', (s) => s.state === 'running');
+    expect(state).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+  }, 60_000);
+
+  it('does not count the first start: with max_restarts 1, one kill -9 of a healthy watcher is restarted, not failed', async () => {
+    await configure('well-behaved');
+    config = { ...config, health: { ...config.health, restart_budget: { ...config.health.restart_budget, max_restarts: 1 } } };
+    worker = await env.startWorker(config);
+    // The watcher is down when the keep-alive first looks: it starts it, as `supervisor start` does.
+    await startKeepAlive(env.client, config);
+    const first = await waitFor('first watcher', () => watcherPid(config), 15_000);
+    seenPids.add(first);
+    await waitForBeat(config, first);
+    expect(await waitForKeepAlive(env.client, config, 'first start', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+    expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid: first, counted: false });
+
+    process.kill(first, 'SIGKILL');
+    const second = await replacementOf(first);
+    const state = await waitForKeepAlive(env.client, config, 'running after one restart', (s) => s.state === 'running' && s.totalRestarts === 1);
+    expect(state).toMatchObject({ restartsInWindow: 1, failedReason: null });
+    expect((await auditRow('watcher_restarted')).details).toMatchObject({ reason: 'down', pid: second, counted: true });
+    expect((await ndjsonAudit(config)).some((row) => row.action === 'watcher_failed')).toBe(false);
+    expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'running' });
+  }, 60_000);
+
+  it('does not count the start of a watcher that went down with the host (its pid file is older than the boot)', async () => {
+    await configure('well-behaved');
+    await mkdir(config.paths.state, { recursive: true });
+    // What a reboot leaves on the NAS: the record of a watcher started before the host came up.
+    await writeFile(pidFilePath(config), JSON.stringify({ pid: 999_999, command: config.watcher.command, args: config.watcher.args, cmdline: 'old', started_at: '2000-01-01T00:00:00.000Z' }));
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
+    seenPids.add(pid);
+    expect(await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+    expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid, counted: false });
+  }, 60_000);
+
+  it('never touches a process the pid file names but that is not ours, whatever the recorded command', async () => {
+    await configure('well-behaved');
+    const stranger = execa('sleep', ['120'], { reject: false });
+    if (stranger.pid === undefined) throw new Error('sleep did not start');
+    seenPids.add(stranger.pid);
+    await mkdir(config.paths.state, { recursive: true });
+    // An outdated record (another program) whose pid now belongs to someone else.
+    await writeFile(pidFilePath(config), JSON.stringify({ pid: stranger.pid, command: process.execPath, args: ['old-watcher.mjs'], cmdline: 'node old-watcher.mjs', started_at: new Date().toISOString() }));
+    worker = await env.startWorker(config);
+    await startKeepAlive(env.client, config);
+    const pid = await waitFor('configured watcher', async () => {
+      const current = await watcherPid(config);
+      return current !== undefined && current !== stranger.pid ? current : undefined;
+    }, 15_000);
+    seenPids.add(pid);
+    await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running');
+    expect(await isProcessAlive(stranger.pid)).toBe(true);
+    expect((await ndjsonAudit(config)).map((row) => row.action)).not.toContain('watcher_command_changed');
+  }, 60_000);
+});
