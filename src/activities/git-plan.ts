@@ -5,7 +5,7 @@
 import type { SimpleGit } from 'simple-git';
 import { GitCommandFailed, GitDirtyWorkTree, GitNotEnoughCommits, GitNotFastForward, InvalidArgument } from './errors.js';
 import type { CommitInfo } from './git-repo.js';
-import { changedPaths, checkRef, classify, head, lastCommits, listPaths, messageOf, refCommit, resolveCommit, SUPERVISOR_TRAILER } from './git-repo.js';
+import { changedPaths, checkRef, dirtyRefusal, classify, head, lastCommits, listPaths, messageOf, refCommit, resolveCommit, SUPERVISOR_TRAILER } from './git-repo.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface UpdatePlan {
@@ -53,9 +53,7 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
   async function checkDirtyPolicy(git: SimpleGit, operation: string): Promise<void> {
     if (config.repo.dirty !== 'refuse') return;
     const paths = await changedPaths(git);
-    if (paths.length > 0) {
-      throw new GitDirtyWorkTree(operation, `${config.repo.dir} has local changes and repo.dirty is refuse (${listPaths(paths)}); commit them, remove them, or set repo.dirty: stash`, paths);
-    }
+    if (paths.length > 0) throw dirtyRefusal(config, operation, paths);
   }
 
   /** Fetches the configured remote branch (the "remote reachable" check) and decides how HEAD gets there. */
@@ -63,6 +61,8 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
     const git = await repo();
     const remote = checkRef('remote', config.repo.remote);
     const branch = checkRef('branch', config.repo.branch);
+    // Only a branch name: a refspec (`a:b`) or revision syntax would make the fetch write or mean something else.
+    if (/[:~^?*[\\]|\.\./.test(branch)) throw new InvalidArgument(`repo.branch ${JSON.stringify(branch)} is not a branch name`);
     await checkDirtyPolicy(git, 'update_code');
     try {
       await git.raw(['fetch', '--quiet', '--no-tags', '--', remote, `refs/heads/${branch}`]);

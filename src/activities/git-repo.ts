@@ -149,3 +149,8 @@ export async function lastCommits(git: SimpleGit, n: number): Promise<CommitInfo
     });
 }
 
+
+/** `repo.dirty: refuse` met local changes: the refusal names them and the ways out. */
+export function dirtyRefusal(config: Pick<Config, 'repo'>, operation: string, paths: string[]): GitDirtyWorkTree {
+  return new GitDirtyWorkTree(operation, `${config.repo.dir} has local changes and repo.dirty is refuse (${listPaths(paths)}); commit them, remove them, or set repo.dirty: stash`, paths);
+}

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { activityHooks } from './context.js';
 import { GitCommandFailed, GitDirtyWorkTree } from './errors.js';
-import { changedPaths, head, listPaths, openRepo, refCommit, SUPERVISOR_TRAILER } from './git-repo.js';
+import { SUPERVISOR_IDENTITY } from './git-env.js';
+import { changedPaths, dirtyRefusal, head, openRepo, refCommit, SUPERVISOR_TRAILER } from './git-repo.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface BackupResult {
@@ -28,14 +29,6 @@ export interface RestoreResult {
   /** Changes found at restore time that were not in the backup, saved before the reset. */
   undoRef: string | null;
 }
-
-/** The machine makes these commits: the same identity on every host, whatever git config says. */
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'temporal-supervisor',
-  GIT_AUTHOR_EMAIL: 'supervisor@localhost',
-  GIT_COMMITTER_NAME: 'temporal-supervisor',
-  GIT_COMMITTER_EMAIL: 'supervisor@localhost',
-};
 
 /** A task id as a ref component; the few ids git refuses there (`..`, `.x`, `x.lock`) are hex-encoded. */
 function refPart(taskId: string): string {
@@ -69,7 +62,7 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
     const existing = await refCommit(git, ref);
     if (existing !== undefined) return existing;
     const message = `supervisor: work tree saved before task ${taskId}\n\n${SUPERVISOR_TRAILER}: ${taskId}\n`;
-    const commit = (await openRepo(config, activityHooks().signal, IDENTITY).raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+    const commit = (await openRepo(config, activityHooks().signal, SUPERVISOR_IDENTITY).raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
     // The empty old value: create only, never overwrite a ref another attempt wrote meanwhile.
     await git.raw(['update-ref', '-m', `supervisor ${taskId}`, ref, commit, '']);
     return commit;
@@ -87,10 +80,7 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
     if ((await head(git)) !== recorded) throw new GitCommandFailed('backup', `HEAD moved away from the recorded ${recorded} before any change was made`);
     const tree = await workTreeTree(git, recorded, input.taskId);
     const clean = tree === (await treeOf(git, recorded));
-    if (!clean && earlier === undefined && config.repo.dirty === 'refuse') {
-      const paths = await changedPaths(git);
-      throw new GitDirtyWorkTree(input.operation, `${config.repo.dir} has local changes and repo.dirty is refuse (${listPaths(paths)}); commit them, remove them, or set repo.dirty: stash`, paths);
-    }
+    if (!clean && earlier === undefined && config.repo.dirty === 'refuse') throw dirtyRefusal(config, input.operation, await changedPaths(git));
     if (!clean && earlier !== undefined && tree !== (await treeOf(git, earlier))) {
       // A retry found a tree neither as saved nor as recorded: someone is working here; touch nothing.
       throw new GitDirtyWorkTree(input.operation, `${config.repo.dir} changed after ${ref} was saved`, await changedPaths(git));

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gitEnvironment } from '../activities/git-env.js';
+import { gitEnvironment, SUPERVISOR_IDENTITY } from '../activities/git-env.js';
 import type { Config } from './schema.js';
 
 /** Creates the NAS folders and the parents of every file the supervisor writes; returns what it ensured. */
@@ -31,13 +31,12 @@ export function prepareSampleRepo(dir: string, branch: string): void {
   if (existsSync(dir)) return;
   const remote = path.join(path.dirname(dir), `${path.basename(dir)}-remote.git`);
   const { env } = gitEnvironment();
-  const identity = { GIT_AUTHOR_NAME: 'temporal-supervisor', GIT_AUTHOR_EMAIL: 'supervisor@localhost', GIT_COMMITTER_NAME: 'temporal-supervisor', GIT_COMMITTER_EMAIL: 'supervisor@localhost' };
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...env, ...identity }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...env, ...SUPERVISOR_IDENTITY }, stdio: ['ignore', 'ignore', 'pipe'] });
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '--quiet', `--initial-branch=${branch}`);
   // Reverts made by rollback_code need an identity; a fresh machine may have none configured.
-  git(dir, 'config', 'user.name', 'temporal-supervisor');
-  git(dir, 'config', 'user.email', 'supervisor@localhost');
+  git(dir, 'config', 'user.name', SUPERVISOR_IDENTITY.GIT_AUTHOR_NAME);
+  git(dir, 'config', 'user.email', SUPERVISOR_IDENTITY.GIT_AUTHOR_EMAIL);
   writeFileSync(path.join(dir, 'README.txt'), SAMPLE_README);
   git(dir, 'add', '--', 'README.txt');
   git(dir, 'commit', '--quiet', '-m', 'sample checkout');

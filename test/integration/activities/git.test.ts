@@ -120,6 +120,9 @@ describe('git activities on a real repository', () => {
   it('never lets a configured remote or branch pass as an option', async () => {
     const hostile = activitiesFor(testConfig(join(dir(), 'nas2'), { repo: { dir: repo.work, remote: '--upload-pack=touch /tmp/x', branch: 'main' } }));
     await expect(hostile.planUpdate()).rejects.toMatchObject({ type: 'InvalidArgument', nonRetryable: true });
+    const refspec = activitiesFor(testConfig(join(dir(), 'nas5'), { repo: { dir: repo.work, branch: 'main:refs/heads/evil' } }));
+    await expect(refspec.planUpdate()).rejects.toMatchObject({ type: 'InvalidArgument', message: expect.stringMatching(/is not a branch name/) });
+    expect(await repo.git(repo.work, 'branch', '--list', 'evil')).toBe('');
   });
 
   it('acts on no repository unless repo.dir names the top of a checkout', async () => {
