@@ -100,6 +100,17 @@ describe('git activities on a real repository', () => {
     expect(await status()).toBe('');
   });
 
+  it('a retry after a crash between the revert and its commit starts over and commits once, with the trailer', async () => {
+    const added = await repo.commit(repo.work, 'add feature', { 'feature.txt': 'feature\n' });
+    // What a crash of the first attempt leaves: the revert applied to the index, not committed.
+    await repo.git(repo.work, 'revert', '--no-commit', added);
+    const result = await acts.revertCommit({ sha: added, taskId: 'task_8' });
+    expect(result).toMatchObject({ commit: added, alreadyReverted: false });
+    expect(await repo.subjects(repo.work, 3)).toEqual(['Revert "add feature"', 'add feature', 'initial']);
+    expect(await repo.git(repo.work, 'log', '-1', '--format=%(trailers:key=Supervisor-Task,valueonly)')).toBe('task_8');
+    expect(await status()).toBe('');
+  });
+
   it('aborts a conflicting revert, leaves the tree clean and names the commit', async () => {
     const { middle, newest } = await makeRevertConflict(repo);
     const error = await acts.revertCommit({ sha: middle, taskId: 't' }).catch((caught: unknown) => caught);
