@@ -52,6 +52,33 @@ describe('code handlers keep the operator\'s work', () => {
     expect(await refs()).toBe('');
   });
 
+  it('repo.dirty refuse: a tree that turns dirty between the check and the stop is refused, untouched, watcher started again', async () => {
+    const pid = await setUp({
+      worker: {
+        wrapActivities: (acts) => ({
+          ...acts,
+          stopWatcher: async () => {
+            const stopped = await acts.stopWatcher();
+            // The watcher's last act on its way out: an edit in its own checkout.
+            await writeFile(work('app.txt'), 'written while stopping\n');
+            return stopped;
+          },
+        }),
+      },
+    });
+    const head = await code.repo().head(code.repo().work);
+    await code.repo().pushUpstream('upstream', { 'u.txt': 'u\n' });
+    const result = await run('update_code');
+    expect(result).toMatchObject({ success: false, details: { failure_type: 'GitDirtyWorkTree', compensated: true, watcher_started: true } });
+    expect(result.error).toMatch(/repo\.dirty is refuse \(app\.txt\)/);
+    expect(await readFile(work('app.txt'), 'utf8')).toBe('written while stopping\n');
+    expect(await code.repo().head(code.repo().work)).toBe(head);
+    expect(await refs()).toBe('');
+    const restarted = await watcherPid(code.config());
+    expect(restarted).toBeDefined();
+    expect(restarted).not.toBe(pid);
+  });
+
   it('stash: update_code failing after the move, or refused for a local commit, leaves the edit in place', async () => {
     let failAdvance = true;
     await setUp({
