@@ -36,6 +36,11 @@ export function failureDetails(error: unknown): Record<string, unknown> | undefi
   return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
 }
 
+/** The result of a check that failed before the watcher was stopped: nothing was touched, and it says so. */
+export function refusedBeforeStop(error: unknown, details: Record<string, unknown> = {}): HandlerResult {
+  return { success: false, error: failureMessage(error), details: { ...details, ...failureDetails(error), failure_type: failureType(error) ?? null, watcher_stopped: false } };
+}
+
 export interface HandlerOptions {
   /** Stops, starts or changes the watcher or the code: runs under the per-worker lock. */
   exclusive: boolean;

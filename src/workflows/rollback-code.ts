@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { HandlerInput, HandlerResult } from './definitions.js';
 import type { RollbackPlan } from '../activities/index.js';
-import { failureDetails, failureMessage, failureType, runHandler } from './handler.js';
+import { failureMessage, failureType, refusedBeforeStop, runHandler } from './handler.js';
 import { git, watcherActivities } from './proxies.js';
 
 /**
@@ -20,10 +20,9 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResult>
     try {
       plan = await git.planRollback({ commitsBack });
     } catch (planError) {
-      // Refused before the watcher was stopped: nothing was touched.
-      const error = failureMessage(planError);
-      const refused = { commits_back: commitsBack, commits_reverted: 0, reverted_commits: [], ...failureDetails(planError), failure_type: failureType(planError) ?? null };
-      return { success: false, error, details: { ...refused, watcher_stopped: false, success: false, error } };
+      if (isCancellation(planError)) throw planError;
+      const refused = refusedBeforeStop(planError, { commits_back: commitsBack, commits_reverted: 0, reverted_commits: [] });
+      return { ...refused, details: { ...refused.details, success: false, error: refused.error } };
     }
     const watcher = watcherActivities(settings);
     const reverted: string[] = [];

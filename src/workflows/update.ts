@@ -2,7 +2,8 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { HandlerResult } from './definitions.js';
 import type { HandlerContext } from './handler.js';
-import { failureMessage, failureType } from './handler.js';
+import type { UpdatePlan } from '../activities/index.js';
+import { failureMessage, failureType, refusedBeforeStop } from './handler.js';
 import { depsActivities, git, io, watcherActivities } from './proxies.js';
 
 interface Undo {
@@ -32,7 +33,13 @@ async function compensate(steps: Undo[]): Promise<string[]> {
  */
 export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promise<HandlerResult> {
   const { settings, flag, info, warn } = ctx;
-  const plan = await git.planUpdate();
+  let plan: UpdatePlan;
+  try {
+    plan = await git.planUpdate();
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return refusedBeforeStop(error);
+  }
   const watcher = watcherActivities(settings);
   const undo: Undo[] = [];
   const details: Record<string, unknown> = { target_commit: plan.target, mode: plan.mode, replaced_reverts: plan.replaced };

@@ -42,7 +42,7 @@ describe('code handlers keep the operator\'s work', () => {
     await edit();
     for (const [handler, params] of [['update_code'], ['update_code_deps'], ['rollback_code', { commits_back: 1 }]] as const) {
       const result = await run(handler, params);
-      expect(result).toMatchObject({ success: false, details: { failure_type: 'GitDirtyWorkTree', paths: ['app.txt', 'notes.txt'] } });
+      expect(result).toMatchObject({ success: false, details: { failure_type: 'GitDirtyWorkTree', paths: ['app.txt', 'notes.txt'], watcher_stopped: false } });
       expect(result.error).toMatch(/has local changes and repo\.dirty is refuse \(app\.txt, notes\.txt\)/);
     }
     expect(await watcherPid(code.config())).toBe(pid);
@@ -159,7 +159,7 @@ describe('code handlers keep the operator\'s work', () => {
     const pid = await setUp({ repo: { dir: null } });
     for (const handler of ['update_code', 'update_code_deps', 'rollback_code'] as const) {
       const result = await run(handler);
-      expect(result).toMatchObject({ success: false, details: { failure_type: 'RepoNotConfigured' } });
+      expect(result).toMatchObject({ success: false, details: { failure_type: 'RepoNotConfigured', watcher_stopped: false } });
       expect(result.error).toMatch(/repo\.dir is not configured/);
     }
     expect(await watcherPid(code.config())).toBe(pid);
@@ -206,7 +206,7 @@ describe('code handlers keep the operator\'s work', () => {
     const pid = await setUp({ repo: { remote: '/nonexistent/remote.git' } });
     const head = await code.repo().head(code.repo().work);
     const result = await run('update_code');
-    expect(result).toMatchObject({ success: false, details: { failure_type: 'GitCommandFailed' } });
+    expect(result).toMatchObject({ success: false, details: { failure_type: 'GitCommandFailed', watcher_stopped: false } });
     expect(result.error).toMatch(/git fetch failed/);
     expect(await watcherPid(code.config())).toBe(pid);
     expect(await code.repo().head(code.repo().work)).toBe(head);
