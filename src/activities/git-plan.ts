@@ -2,10 +2,12 @@
  * Checks a code handler makes before it stops the watcher (SPEC: a handler checks that it can
  * succeed first), and the one step that moves HEAD for update_code.
  */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { GitCommandFailed, GitDirtyWorkTree, GitNotEnoughCommits, GitNotFastForward, InvalidArgument } from './errors.js';
 import type { CommitInfo } from './git-repo.js';
-import { changedPaths, checkRef, dirtyRefusal, classify, head, lastCommits, listPaths, messageOf, refCommit, resolveCommit, SUPERVISOR_TRAILER } from './git-repo.js';
+import { changedPaths, checkRef, dirtyRefusal, repoDirOf, classify, head, lastCommits, listPaths, messageOf, refCommit, resolveCommit, SUPERVISOR_TRAILER } from './git-repo.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface UpdatePlan {
@@ -46,6 +48,16 @@ async function localCommits(git: SimpleGit, target: string): Promise<{ sha: stri
     });
 }
 
+/**
+ * Files the move from `from` to `to` would create where an ignored file already lies: git treats
+ * ignored files as expendable and would overwrite them, and they are in no backup.
+ */
+async function ignoredInTheWay(git: SimpleGit, dir: string, from: string, to: string): Promise<string[]> {
+  const added = (await git.raw(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=A', from, to, '--'])).split('\0').filter((p) => p !== '');
+  const present = await Promise.all(added.map((file) => lstat(path.join(dir, file)).then(() => true, () => false)));
+  return added.filter((_, i) => present[i]);
+}
+
 export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<SimpleGit>) {
   const { config, logger } = deps;
 
@@ -54,6 +66,13 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
     if (config.repo.dirty !== 'refuse') return;
     const paths = await changedPaths(git);
     if (paths.length > 0) throw dirtyRefusal(config, operation, paths);
+  }
+
+  async function checkIgnoredFiles(git: SimpleGit, operation: string, from: string, to: string): Promise<void> {
+    const inTheWay = await ignoredInTheWay(git, repoDirOf(config), from, to);
+    if (inTheWay.length > 0) {
+      throw new GitDirtyWorkTree(operation, `ignored files where ${operation} would write tracked ones (${listPaths(inTheWay)}); move them away first`, inTheWay);
+    }
   }
 
   /** Fetches the configured remote branch (the "remote reachable" check) and decides how HEAD gets there. */
@@ -78,6 +97,7 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
       const listed = foreign.map((commit) => `${commit.sha.slice(0, 12)} ${commit.subject}`);
       throw new GitNotFastForward(remote, branch, `local commits not on the remote: ${listed.join('; ')}`, foreign.map((commit) => commit.sha));
     }
+    await checkIgnoredFiles(git, 'update_code', current, target);
     const plan: UpdatePlan = { head: current, target, mode: local.length === 0 ? 'fast-forward' : 'replace-reverts', replaced: local.map((commit) => commit.sha) };
     logger.info(plan, 'update planned');
     return plan;
@@ -114,7 +134,11 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
     const targets = listed.slice(0, n);
     const merge = targets.find((commit) => commit.parents.length > 1);
     if (merge !== undefined) throw new GitCommandFailed('revert', `${merge.sha} (${merge.subject}) is a merge; rollback_code reverts plain commits only`);
-    return { head: await head(git), targets };
+    // Reverting the newest n plain commits of a straight history gives the tree of the commit below them.
+    const current = await head(git);
+    const below = targets[targets.length - 1]?.parents[0] ?? current;
+    await checkIgnoredFiles(git, 'rollback_code', current, below);
+    return { head: current, targets };
   }
 
   return { planUpdate, advanceTo, planRollback };

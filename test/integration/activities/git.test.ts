@@ -148,6 +148,26 @@ describe('git activities on a real repository', () => {
     expect(await repo.subjects(repo.work, 1)).toEqual(['initial']);
   });
 
+  it('refuses a plan that would write over an ignored file (git would, and it is in no backup)', async () => {
+    await repo.pushUpstream('ignore env', { '.gitignore': '.env\n' });
+    await repo.git(repo.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
+    await writeFile(join(repo.work, '.env'), 'SECRET=local\n');
+    await writeFile(join(repo.upstream, '.env'), 'SECRET=shipped\n');
+    await repo.git(repo.upstream, 'add', '--force', '--', '.env');
+    await repo.git(repo.upstream, 'commit', '--quiet', '-m', 'ship .env');
+    await repo.git(repo.upstream, 'push', '--quiet', 'origin', 'main');
+    await expect(acts.planUpdate()).rejects.toMatchObject({ type: 'GitDirtyWorkTree', message: expect.stringMatching(/ignored files where update_code would write tracked ones \(\.env\)/) });
+    // A plain `git pull` shows the danger: it overwrites the ignored file without a word.
+    await repo.git(repo.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
+    expect(await readFile(join(repo.work, '.env'), 'utf8')).toBe('SECRET=shipped\n');
+    // A rollback of a commit that deleted a tracked .env would write it back too.
+    await repo.git(repo.work, 'rm', '--quiet', '--cached', '--', '.env');
+    await repo.git(repo.work, 'commit', '--quiet', '-m', 'untrack .env');
+    await writeFile(join(repo.work, '.env'), 'SECRET=local\n');
+    await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({ type: 'GitDirtyWorkTree', message: expect.stringMatching(/rollback_code would write/) });
+    expect(await readFile(join(repo.work, '.env'), 'utf8')).toBe('SECRET=local\n');
+  });
+
   it('plans a rollback only when enough plain commits exist', async () => {
     await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({ type: 'GitNotEnoughCommits', message: 'only 0 commit(s) can be reverted, 1 asked' });
     const c1 = await repo.commit(repo.work, 'one', { 'a.txt': '1\n' });
