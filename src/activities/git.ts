@@ -73,7 +73,8 @@ export function gitActivities(deps: ResolvedDeps) {
     }
     const message = `Revert "${subject}"\n\nThis reverts commit ${commit}.\n\n${SUPERVISOR_TRAILER}: ${input.taskId}\n`;
     try {
-      await git.raw(['commit', '--quiet', '--cleanup=verbatim', '-m', message]);
+      // --no-verify: like `git revert` itself, no pre-commit or commit-msg hook (a developer's linter) can block it.
+      await git.raw(['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-m', message]);
     } catch (error) {
       await abortRevert(git);
       throw classify('revert', error);
