@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ExecError, run } from '../exec.js';
 import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
+import { repoDirOf } from './git-repo.js';
 import { resultFilePath } from './files.js';
 import type { ResolvedDeps } from './types.js';
 
@@ -40,7 +41,7 @@ export function depsActivities(deps: ResolvedDeps) {
     const beat = setInterval(() => hooks.heartbeat({ phase: 'deps-install', elapsedMs: Date.now() - started }), timing.heartbeatMs);
     hooks.heartbeat({ phase: 'deps-install', elapsedMs: 0 });
     try {
-      const result = await run(command, args, { cwd: config.repo.dir, timeoutMs: timeout, cancelSignal: hooks.signal, outputFile: logFile });
+      const result = await run(command, args, { cwd: repoDirOf(config), timeoutMs: timeout, cancelSignal: hooks.signal, outputFile: logFile });
       logger.info({ taskId: input.taskId, command, durationMs: result.durationMs }, 'dependency install done');
       return { command: shown, durationMs: result.durationMs, logFile };
     } catch (error) {

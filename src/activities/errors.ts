@@ -14,6 +14,8 @@ export type PermanentFailureType =
   | 'WatcherStartFailed'
   | 'WatcherStopFailed'
   | 'DepsInstallFailed'
+  | 'GitNotEnoughCommits'
+  | 'RepoNotConfigured'
   | 'InvalidArgument'
   | 'NoDatabaseConfigured';
 
@@ -39,15 +41,29 @@ export class GitConflict extends PermanentFailure {
 
 /** The local branch has commits the remote has not: a fast-forward pull is impossible. */
 export class GitNotFastForward extends PermanentFailure {
-  constructor(remote: string, branch: string, detail: string) {
-    super('GitNotFastForward', `cannot fast-forward to ${remote}/${branch}: ${detail}`, { remote, branch });
+  constructor(remote: string, branch: string, detail: string, localCommits: string[] = []) {
+    super('GitNotFastForward', `cannot fast-forward to ${remote}/${branch}: ${detail}`, { remote, branch, local_commits: localCommits });
   }
 }
 
-/** Local changes in the work tree block the operation. */
+/** Local changes in the work tree block the operation (or `repo.dirty: refuse` forbids touching them). */
 export class GitDirtyWorkTree extends PermanentFailure {
-  constructor(operation: string, detail: string) {
-    super('GitDirtyWorkTree', `${operation} blocked by local changes: ${detail}`, { operation });
+  constructor(operation: string, detail: string, paths: string[] = []) {
+    super('GitDirtyWorkTree', `${operation} blocked by local changes: ${detail}`, { operation, paths });
+  }
+}
+
+/** rollback_code asked for more commits than the branch can give (the initial commit is never reverted). */
+export class GitNotEnoughCommits extends PermanentFailure {
+  constructor(asked: number, available: number) {
+    super('GitNotEnoughCommits', `only ${available} commit(s) can be reverted, ${asked} asked`, { asked, available });
+  }
+}
+
+/** The code handlers act only on an explicitly configured checkout, never on a guessed one. */
+export class RepoNotConfigured extends PermanentFailure {
+  constructor(reason: string) {
+    super('RepoNotConfigured', reason);
   }
 }
 

@@ -28,6 +28,14 @@ const HOST_VARIABLES: Record<string, keyof UnsafeFlags> = {
   git_external_diff: 'allowUnsafeDiffExternal',
 };
 
+/** Who the commits the machine makes are by (backups, the sample checkout): the same on every host. */
+export const SUPERVISOR_IDENTITY = {
+  GIT_AUTHOR_NAME: 'temporal-supervisor',
+  GIT_AUTHOR_EMAIL: 'supervisor@localhost',
+  GIT_COMMITTER_NAME: 'temporal-supervisor',
+  GIT_COMMITTER_EMAIL: 'supervisor@localhost',
+};
+
 export interface GitEnvironment {
   env: Record<string, string>;
   /**

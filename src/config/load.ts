@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
-import { Config } from './schema.js';
+import { BUILT_IN_DEFAULTS, Config } from './schema.js';
 
 export interface ConfigProblem {
   path: string;
@@ -90,7 +90,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     paths,
     temporal: { ...config.temporal, embedded: { ...embedded, db: embedded.db === ':memory:' ? embedded.db : at(embedded.db) } },
     watcher: { ...config.watcher, cwd: at(config.watcher.cwd), log_file: at(config.watcher.log_file), heartbeat_file: at(config.watcher.heartbeat_file) },
-    repo: { ...config.repo, dir: at(config.repo.dir) },
+    repo: { ...config.repo, dir: config.repo.dir === undefined ? undefined : at(config.repo.dir) },
     logging: { ...config.logging, file: at(config.logging.file) },
   };
 }
@@ -165,7 +165,7 @@ export function parseConfigSections(text: string, options: ParseOptions): Parsed
  */
 export function loadConfig(file?: string, env: Env = process.env, defer: readonly DeferrableSection[] = []): ParsedConfig & { source: string } {
   const chosen = file ?? env.SUPERVISOR_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (chosen === undefined) return { ...parseConfigSections('', { source: 'built-in defaults', env, defer }), source: 'built-in defaults' };
+  if (chosen === undefined) return { ...parseConfigSections(BUILT_IN_DEFAULTS, { source: 'built-in defaults', env, defer }), source: 'built-in defaults' };
   let text: string;
   try {
     text = readFileSync(chosen, 'utf8');

@@ -65,7 +65,12 @@ const Watcher = z.strictObject({
 });
 
 const Repo = z.strictObject({
-  dir: NonEmpty.default('.'),
+  /** No default: the code handlers refuse to act on a checkout nobody named (never the supervisor's own). */
+  dir: NonEmpty.optional(),
+  /** Create `dir` as a sample repository (with a sample remote beside it) when it does not exist yet. */
+  sample: z.boolean().default(false),
+  /** Local changes in `dir` when a code handler starts: refuse to run, or save them under a backup ref first. */
+  dirty: z.enum(['refuse', 'stash']).default('refuse'),
   remote: NonEmpty.default('origin'),
   branch: NonEmpty.default('main'),
   deps_install: z
@@ -76,6 +81,12 @@ const Repo = z.strictObject({
     })
     .prefault({}),
 });
+
+/**
+ * What the built-in defaults add to the schema's own: a sample checkout for the sample watcher under
+ * var/, so `npm start` on a fresh machine has code handlers that work and never touch this checkout.
+ */
+export const BUILT_IN_DEFAULTS = 'repo:\n  dir: var/sample-repo\n  sample: true\n';
 
 const Health = z.strictObject({
   interval: Duration.default(60_000),

@@ -102,6 +102,8 @@ export const NON_RETRYABLE_TYPES = [
   'WatcherStartFailed',
   'WatcherStopFailed',
   'DepsInstallFailed',
+  'GitNotEnoughCommits',
+  'RepoNotConfigured',
   'InvalidArgument',
   'NoDatabaseConfigured',
 ];

@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { HandlerInput, HandlerResult, ResultFile, WorkerSettings } from './definitions.js';
 import { handlerPhaseQuery } from './definitions.js';
+import { checkWorkflowId, validatedInput } from './input.js';
 import { withWorkerLock } from './lock-client.js';
 import { io } from './proxies.js';
 
@@ -35,14 +36,32 @@ export function failureDetails(error: unknown): Record<string, unknown> | undefi
   return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
 }
 
+/** The result of a check that failed before the watcher was stopped: nothing was touched, and it says so. */
+export function refusedBeforeStop(error: unknown, details: Record<string, unknown> = {}): HandlerResult {
+  return { success: false, error: failureMessage(error), details: { ...details, ...failureDetails(error), failure_type: failureType(error) ?? null, watcher_stopped: false } };
+}
+
 export interface HandlerOptions {
   /** Stops, starts or changes the watcher or the code: runs under the per-worker lock. */
   exclusive: boolean;
 }
 
-export async function runHandler(flag: HandlerInput, options: HandlerOptions, work: (ctx: HandlerContext) => Promise<HandlerResult>): Promise<HandlerResult> {
+/**
+ * Validates the input and the workflow id first: a refused input fails the workflow (non-retryable
+ * InvalidHandlerInput, every problem named) with no audit row, no result file and nothing else done,
+ * since an unchecked task id must not name a file nor stand in for a real task's record.
+ */
+export async function runHandler(input: unknown, options: HandlerOptions, work: (ctx: HandlerContext) => Promise<HandlerResult>): Promise<HandlerResult> {
   let phase = 'starting';
   setHandler(handlerPhaseQuery, () => phase);
+  const info = workflowInfo();
+  let flag: HandlerInput;
+  try {
+    flag = validatedInput(input, info.workflowType);
+  } catch (error) {
+    log.warn('handler input refused', { workflow_id: info.workflowId, workflow_type: info.workflowType, error: failureMessage(error) });
+    throw error;
+  }
   const prefix = `[${flag.task_id} - ${flag.label ?? ''}]`;
   const meta = { task_id: flag.task_id, handler: flag.handler, label: flag.label ?? null };
   const ctx: Omit<HandlerContext, 'settings'> = {
@@ -50,13 +69,19 @@ export async function runHandler(flag: HandlerInput, options: HandlerOptions, wo
     info: (message, extra) => log.info(`${prefix} ${message}`, { ...meta, ...extra }),
     warn: (message, extra) => log.warn(`${prefix} ${message}`, { ...meta, ...extra }),
   };
+  // Read-only: the worker id this worker serves, needed to check the workflow id.
+  const settings = await io.workerSettings();
+  try {
+    checkWorkflowId(info.workflowId, settings.workerId, flag);
+  } catch (error) {
+    ctx.warn('workflow id refused', { workflow_id: info.workflowId, error: failureMessage(error) });
+    throw error;
+  }
   ctx.info('started', { requested_by: flag.requested_by ?? null });
 
   let result: HandlerResult;
   let cancelled: unknown;
-  let settings: WorkerSettings | undefined;
   try {
-    settings = await io.workerSettings();
     const full: HandlerContext = { ...ctx, settings };
     const running = () => {
       phase = 'running';
@@ -70,11 +95,12 @@ export async function runHandler(flag: HandlerInput, options: HandlerOptions, wo
     }
   } catch (error) {
     if (isCancellation(error)) cancelled = error;
-    result = { success: false, error: cancelled === undefined ? failureMessage(error) : 'cancelled', details: { failure_type: failureType(error) ?? null } };
+    const failure = cancelled === undefined ? failureMessage(error) : 'cancelled';
+    result = { success: false, error: failure, details: { ...failureDetails(error), failure_type: failureType(error) ?? null } };
   }
 
   phase = 'reporting';
-  await CancellationScope.nonCancellable(() => report(flag, settings?.workerId ?? null, result));
+  await CancellationScope.nonCancellable(() => report(flag, settings.workerId, result));
   phase = 'done';
   if (result.success) ctx.info('succeeded', { details: result.details });
   else ctx.warn('failed', { error: result.error, details: result.details });
@@ -83,7 +109,7 @@ export async function runHandler(flag: HandlerInput, options: HandlerOptions, wo
 }
 
 /** Audit row (with label and actor) and `Worker_Outbox/<task_id>.result.json`. */
-async function report(flag: HandlerInput, workerId: string | null, result: HandlerResult): Promise<void> {
+async function report(flag: HandlerInput, workerId: string, result: HandlerResult): Promise<void> {
   const actor = flag.requested_by ?? null;
   const label = flag.label ?? null;
   const action = result.success ? 'completed' : result.error === 'cancelled' ? 'cancelled' : 'failed';
@@ -94,7 +120,7 @@ async function report(flag: HandlerInput, workerId: string | null, result: Handl
     task_id: flag.task_id,
     handler: flag.handler,
     label,
-    worker_id: workerId ?? '',
+    worker_id: workerId,
     requested_by: actor,
     started_at: workflowInfo().startTime.toISOString(),
     // Workflow time: deterministic, and the moment the result was decided.

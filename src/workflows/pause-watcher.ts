@@ -3,8 +3,8 @@ import { runHandler } from './handler.js';
 import { io, watcherActivities } from './proxies.js';
 
 /** SPEC: create the pause flag (who, when, label), then stop the watcher gracefully. */
-export async function pause_watcher(flag: HandlerInput): Promise<HandlerResult> {
-  return runHandler(flag, { exclusive: true }, async ({ settings, info }) => {
+export async function pause_watcher(input: HandlerInput): Promise<HandlerResult> {
+  return runHandler(input, { exclusive: true }, async ({ flag, settings, info }) => {
     const pause = await io.createPauseFlag({ who: flag.requested_by ?? 'unknown', label: flag.label ?? null, taskId: flag.task_id });
     const stop = await watcherActivities(settings).stopWatcher();
     info('watcher paused', { pause_flag_created: pause.created, stopped_by: stop.stoppedBy });

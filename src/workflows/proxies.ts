@@ -22,9 +22,11 @@ const quick: ActivityOptions = { startToCloseTimeout: '30s', retry: RETRY };
 /** Files, pause flag, audit, settings, lock requests: each a few file or RPC operations. */
 export const io = proxyActivities<Activities>(quick);
 
-/** SPEC: git commands time out after 30 s; the margin covers opening the repository. */
-export const git = proxyActivities<Pick<Activities, 'currentCommit' | 'pullFastForward' | 'listLastCommits' | 'revertCommit' | 'resetTo'>>({
-  startToCloseTimeout: '45s',
+/** SPEC: git commands time out after 30 s each; an activity runs a few (fetch, then log; save, then clean). */
+export const git = proxyActivities<
+  Pick<Activities, 'currentCommit' | 'planUpdate' | 'planRollback' | 'backupWorkTree' | 'restoreWorkTree' | 'advanceTo' | 'revertCommit'>
+>({
+  startToCloseTimeout: '2m',
   retry: RETRY,
 });
 

@@ -9,8 +9,8 @@ import { watcherActivities } from './proxies.js';
  * SPEC: stop, wait 2 s, start. A paused watcher is started too: honouring the pause flag is the
  * watcher's own business, and an operator who asks for a restart wants a process.
  */
-export async function restart_watcher(flag: HandlerInput): Promise<HandlerResult> {
-  return runHandler(flag, { exclusive: true }, async ({ settings, info }) => {
+export async function restart_watcher(input: HandlerInput): Promise<HandlerResult> {
+  return runHandler(input, { exclusive: true }, async ({ flag, settings, info }) => {
     const watcher = watcherActivities(settings);
     const stop = await watcher.stopWatcher();
     await sleep(RESTART_PAUSE_MS);

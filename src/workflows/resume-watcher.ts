@@ -4,8 +4,8 @@ import { resetKeepAlive } from './keep-alive-client.js';
 import { io, watcherActivities } from './proxies.js';
 
 /** SPEC: delete the pause flag, start the watcher, confirm it is running. */
-export async function resume_watcher(flag: HandlerInput): Promise<HandlerResult> {
-  return runHandler(flag, { exclusive: true }, async ({ settings, info }) => {
+export async function resume_watcher(input: HandlerInput): Promise<HandlerResult> {
+  return runHandler(input, { exclusive: true }, async ({ flag, settings, info }) => {
     const watcher = watcherActivities(settings);
     const removed = await io.removePauseFlag();
     const start = await watcher.startWatcher();

@@ -1,55 +1,54 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { HandlerInput, HandlerResult } from './definitions.js';
-import { failureMessage, failureType, runHandler } from './handler.js';
+import type { RollbackPlan } from '../activities/index.js';
+import { failureMessage, failureType, refusedBeforeStop, runHandler } from './handler.js';
 import { git, watcherActivities } from './proxies.js';
 
-const MAX_COMMITS_BACK = 10;
-
 /**
- * SPEC rollback_code: stop; record HEAD; list the commits; revert them newest first, one activity per
- * commit, so a crash never reverts a commit twice (the history says which are done; revertCommit
- * recognises its own finished revert on retry); stop at the first conflict (the activity aborted it);
- * start the watcher whatever happened.
+ * SPEC rollback_code: check that enough plain commits exist (before anything is touched); stop; save
+ * the work tree under the backup ref (recording HEAD); revert the planned commits newest first, one
+ * activity per commit, so a crash never reverts a commit twice (the history says which are done;
+ * revertCommit recognises its own finished revert on retry); stop at the first conflict (the activity
+ * aborted it); start the watcher whatever happened. Each revert carries `Supervisor-Task: <task_id>`,
+ * which is how a later update_code knows it may drop them.
  */
-export async function rollback_code(flag: HandlerInput): Promise<HandlerResult> {
-  return runHandler(flag, { exclusive: true }, async ({ settings, info, warn }) => {
-    // A start through Temporal (not the ingest) may omit params: same default as the flag schema.
-    const params = (flag.params as { commits_back?: unknown } | undefined) ?? {};
-    const commitsBack = params.commits_back ?? 1;
-    if (typeof commitsBack !== 'number' || !Number.isInteger(commitsBack) || commitsBack < 1 || commitsBack > MAX_COMMITS_BACK) {
-      // Started straight through Temporal with a bad parameter: refused before anything is touched.
-      return { success: false, error: `commits_back must be an integer from 1 to ${MAX_COMMITS_BACK}, got ${JSON.stringify(commitsBack)}`, details: { commits_reverted: 0 } };
+export async function rollback_code(input: HandlerInput): Promise<HandlerResult> {
+  return runHandler(input, { exclusive: true }, async ({ flag, settings, info, warn }) => {
+    // The input was validated against the flag schema: commits_back is an integer from 1 to 10.
+    const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : 1;
+    let plan: RollbackPlan;
+    try {
+      plan = await git.planRollback({ commitsBack });
+    } catch (planError) {
+      if (isCancellation(planError)) throw planError;
+      const refused = refusedBeforeStop(planError, { commits_back: commitsBack, commits_reverted: 0, reverted_commits: [] });
+      return { ...refused, details: { ...refused.details, success: false, error: refused.error } };
     }
     const watcher = watcherActivities(settings);
     const reverted: string[] = [];
     /** Commits whose revert a retried activity found already committed (a crash mid-revert). */
     const alreadyReverted: string[] = [];
-    const details: Record<string, unknown> = { commits_back: commitsBack };
+    const details: Record<string, unknown> = { commits_back: commitsBack, head_before: plan.head };
     let error: string | undefined;
     let failedCommit: string | null = null;
     try {
       const stop = await watcher.stopWatcher();
       Object.assign(details, { was_running: stop.wasRunning, stopped_by: stop.stoppedBy });
-      details.head_before = await git.currentCommit();
-      // One more than asked: the initial commit is never reverted (that would empty the repository).
-      const listed = await git.listLastCommits(commitsBack + 1);
-      const targets = listed.slice(0, commitsBack);
-      if (listed.length <= commitsBack) {
-        error = `only ${Math.max(0, listed.length - 1)} commit(s) can be reverted, ${commitsBack} asked`;
-      } else {
-        for (const commit of targets) {
-          try {
-            const done = await git.revertCommit(commit.sha);
-            reverted.push(commit.sha);
-            if (done.alreadyReverted) alreadyReverted.push(commit.sha);
-          } catch (revertError) {
-            if (isCancellation(revertError)) throw revertError;
-            failedCommit = commit.sha;
-            error = failureMessage(revertError);
-            details.failure_type = failureType(revertError) ?? null;
-            warn('revert stopped', { commit: commit.sha, error });
-            break;
-          }
+      const backup = await git.backupWorkTree({ taskId: flag.task_id, operation: flag.handler });
+      Object.assign(details, { head_before: backup.recorded, backup_ref: backup.ref, backup_commit: backup.commit, saved_paths: backup.savedPaths });
+      if (backup.recorded !== plan.head) throw new Error(`HEAD moved from ${plan.head} to ${backup.recorded} after the check; nothing reverted`);
+      for (const commit of plan.targets) {
+        try {
+          const done = await git.revertCommit({ sha: commit.sha, taskId: flag.task_id });
+          reverted.push(commit.sha);
+          if (done.alreadyReverted) alreadyReverted.push(commit.sha);
+        } catch (revertError) {
+          if (isCancellation(revertError)) throw revertError;
+          failedCommit = commit.sha;
+          error = failureMessage(revertError);
+          details.failure_type = failureType(revertError) ?? null;
+          warn('revert stopped', { commit: commit.sha, error });
+          break;
         }
       }
     } catch (stepError) {

@@ -2,7 +2,8 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { HandlerResult } from './definitions.js';
 import type { HandlerContext } from './handler.js';
-import { failureMessage, failureType } from './handler.js';
+import type { UpdatePlan } from '../activities/index.js';
+import { failureMessage, failureType, refusedBeforeStop } from './handler.js';
 import { depsActivities, git, io, watcherActivities } from './proxies.js';
 
 interface Undo {
@@ -24,15 +25,24 @@ async function compensate(steps: Undo[]): Promise<string[]> {
 }
 
 /**
- * SPEC: stop the watcher, record the commit, pull (fast-forward only), [install dependencies], start
- * the watcher unless paused. Any failure after the stop puts the code back at the recorded commit and
- * starts the watcher unless paused; the result carries the original error and what the undo did.
+ * SPEC: check the remote and the local commits (before anything is touched), stop the watcher, save
+ * the work tree under the backup ref, bring HEAD to the remote head, [install dependencies], start
+ * the watcher unless paused. Any failure after the stop puts back the recorded commit and the saved
+ * work tree and starts the watcher unless paused; the result carries the original error and what the
+ * undo did. A refusal of the check (dirty tree, foreign local commits, remote unreachable) stops nothing.
  */
 export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promise<HandlerResult> {
   const { settings, flag, info, warn } = ctx;
+  let plan: UpdatePlan;
+  try {
+    plan = await git.planUpdate();
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return refusedBeforeStop(error);
+  }
   const watcher = watcherActivities(settings);
   const undo: Undo[] = [];
-  const details: Record<string, unknown> = {};
+  const details: Record<string, unknown> = { target_commit: plan.target, mode: plan.mode, replaced_reverts: plan.replaced };
   const paused = (await io.readPauseFlag()) !== null;
   details.paused = paused;
   // Registered before the stop: whatever the stop managed, the watcher must run afterwards unless paused.
@@ -40,18 +50,23 @@ export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promis
   try {
     const stop = await watcher.stopWatcher();
     Object.assign(details, { was_running: stop.wasRunning, stopped_by: stop.stoppedBy });
-    const recorded = await git.currentCommit();
-    details.recorded_commit = recorded;
-    undo.unshift({ name: `reset to ${recorded}`, run: () => git.resetTo(recorded) });
-    const pull = await git.pullFastForward();
-    Object.assign(details, { head_after: pull.after, updated: pull.updated });
+    // Registered before the backup: a backup that saved and cleaned, then failed, is still put back.
+    const restore = async () => {
+      const restored = await git.restoreWorkTree({ taskId: flag.task_id });
+      if (restored.undoRef !== null) details.undo_ref = restored.undoRef;
+    };
+    undo.unshift({ name: 'restore the recorded commit and work tree', run: restore });
+    const backup = await git.backupWorkTree({ taskId: flag.task_id, operation: flag.handler });
+    Object.assign(details, { recorded_commit: backup.recorded, backup_ref: backup.ref, backup_commit: backup.commit, saved_paths: backup.savedPaths });
+    const moved = await git.advanceTo(plan);
+    Object.assign(details, { head_after: moved.after, updated: moved.updated });
     if (withDeps) {
       const install = await depsActivities(settings).installDependencies({ taskId: flag.task_id });
       details.deps_install = { command: install.command, duration_ms: install.durationMs, log_file: install.logFile };
     }
     if (!paused) details.pid = (await watcher.startWatcher()).pid;
     details.watcher_started = !paused;
-    info('code updated', { from: recorded, to: pull.after, watcher_started: !paused });
+    info('code updated', { from: backup.recorded, to: moved.after, watcher_started: !paused, backup_ref: backup.ref });
     return { success: true, details };
   } catch (error) {
     warn('update failed; compensating', { error: failureMessage(error), steps: undo.map((step) => step.name) });

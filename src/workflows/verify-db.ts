@@ -3,8 +3,8 @@ import { runHandler } from './handler.js';
 import { db } from './proxies.js';
 
 /** SPEC: connection, NOW()/DATABASE(), critical tables, UTC session; a failed check is a failed result with its report. */
-export async function verify_db(flag: HandlerInput): Promise<HandlerResult> {
-  return runHandler(flag, { exclusive: false }, async ({ info }) => {
+export async function verify_db(input: HandlerInput): Promise<HandlerResult> {
+  return runHandler(input, { exclusive: false }, async ({ flag, info }) => {
     const verification = await db.verifyDb({ taskId: flag.task_id });
     info('database verification written', { report: verification.reportPath, success: verification.success });
     const { checks } = verification.report;

@@ -44,8 +44,8 @@ export const silentLogger = pino({ level: process.env.SUPERVISOR_TEST_LOG ?? 'si
 /** The supervisor's workflows bundled once per content hash (webpack costs seconds). */
 export async function loadSupervisorBundle(): Promise<{ code: string }> {
   const workflows = path.join(srcDir, 'workflows');
-  // Workflow code also imports the plain handler table from src/flags.
-  const sources = [...(await tsFilesOf(workflows)), path.join(srcDir, 'flags', 'handlers.ts')];
+  // Workflow code also imports the flag schema and the plain handler table from src/flags.
+  const sources = [...(await tsFilesOf(workflows)), path.join(srcDir, 'flags', 'handlers.ts'), path.join(srcDir, 'flags', 'schema.ts')];
   return cachedWorkflowBundle(path.join(workflows, 'index.ts'), sources);
 }
 

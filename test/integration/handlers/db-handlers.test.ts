@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Config } from '../../../src/config/schema.js';
+import { taskQueueOf } from '../../../src/config/schema.js';
+import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import { lastAuditRows } from '../../../src/db/index.js';
 import type { MariaDbHarness } from '../../helpers/mariadb.js';
 import { startMariaDb } from '../../helpers/mariadb.js';
@@ -48,6 +50,19 @@ describe('verify_db against the MariaDB harness', () => {
     const rows = (await lastAuditRows(db.pool, 10, config.worker_id)).filter((row) => row.task_id === 'verify_ok');
     expect(rows).toEqual([expect.objectContaining({ handler: 'verify_db', label: 'nightly', success: true, actor: 'ops' })]);
     expect((await readResultFile(config, 'verify_ok')).success).toBe(true);
+  });
+
+  it('a raw Temporal start without a handler key is audited in audit_log_t under the workflow type; a refused one leaves no row', async () => {
+    temp = await makeTempDir('ts-handlers-db-');
+    config = env.config(temp.path, { database: { ...db.config, critical_tables: ['audit_log_t'] } });
+    worker = await env.startWorker(config, { pool: db.pool });
+    const start = (taskId: string, input: unknown) =>
+      env.client.workflow.start('verify_db', { workflowId: `${config.worker_id}/${taskId}`, taskQueue: taskQueueOf(config), args: [input] });
+    const result = (await (await start('raw_verify', { task_id: 'raw_verify', requested_by: 'ops' })).result()) as HandlerResult;
+    expect(result.success).toBe(true);
+    await expect((await start('raw_bad', { task_id: 'raw_bad', label: 'a;b' })).result()).rejects.toMatchObject({ cause: { type: 'InvalidHandlerInput' } });
+    const rows = await lastAuditRows(db.pool, 10, config.worker_id);
+    expect(rows).toEqual([expect.objectContaining({ task_id: 'raw_verify', handler: 'verify_db', label: null, success: true, actor: 'ops' })]);
   });
 
   it('against a stopped server: connection check fails, report written, no hang, audit kept in the NDJSON file', async () => {
