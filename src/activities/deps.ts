@@ -5,7 +5,7 @@ import { ExecError, run } from '../exec.js';
 import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
 import { repoDirOf } from './git-repo.js';
-import { resultFilePath } from './files.js';
+import { checkTaskId } from './files.js';
 import type { ResolvedDeps } from './types.js';
 
 export interface DepsInstallResult {
@@ -16,9 +16,7 @@ export interface DepsInstallResult {
 
 /** `<logs>/task_<task_id>.log`: where a task's command output goes. */
 export function taskLogPath(config: Pick<Config, 'paths'>, taskId: string): string {
-  // resultFilePath validates the task id against the flag alphabet; reuse that check.
-  resultFilePath(config, taskId);
-  return path.join(config.paths.logs, `task_${taskId}.log`);
+  return path.join(config.paths.logs, `task_${checkTaskId(taskId)}.log`);
 }
 
 export function depsActivities(deps: ResolvedDeps) {

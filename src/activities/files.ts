@@ -31,9 +31,15 @@ export function pauseFlagPath(config: Pick<Config, 'paths' | 'worker_id'>): stri
   return path.join(config.paths.state, `supervisor_pause_${config.worker_id}.flag`);
 }
 
-export function resultFilePath(config: Pick<Config, 'paths'>, taskId: string): string {
+/** A task id that names files; throws InvalidArgument otherwise. */
+export function checkTaskId(taskId: string): string {
   if (!TASK_ID.test(taskId) || taskId === '.' || taskId === '..') throw new InvalidArgument(`task id ${JSON.stringify(taskId.slice(0, 80))} is not valid`);
-  return path.join(config.paths.outbox, `${taskId}.result.json`);
+  return taskId;
+}
+
+/** `Worker_Outbox/<workerId>/<task_id>.result.json`: beside the receipts, per worker like the workflow id. */
+export function resultFilePath(config: Pick<Config, 'paths' | 'worker_id'>, taskId: string): string {
+  return path.join(config.paths.outbox, config.worker_id, `${checkTaskId(taskId)}.result.json`);
 }
 
 /**
@@ -85,7 +91,7 @@ export function fileActivities(deps: ResolvedDeps) {
     return readPauseFlag(config);
   }
 
-  /** `Worker_Outbox/<task_id>.result.json`, atomically, so a reader never sees half a result. */
+  /** `Worker_Outbox/<workerId>/<task_id>.result.json`, atomically, so a reader never sees half a result. */
   async function writeResult(input: { taskId: string; result: unknown }): Promise<{ path: string }> {
     const file = resultFilePath(config, input.taskId);
     await writeJsonAtomic(file, input.result);

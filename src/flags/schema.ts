@@ -13,7 +13,7 @@ const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.i
 export const TaskId = z
   .string({ error: required('must be a string') })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, "_", "-" or "."')
-  // It names files (`<task_id>.result.json`) and is half a workflow id: "." and ".." name directories.
+  // It names files (`<workerId>/<task_id>.result.json`) and is half a workflow id: "." and ".." name directories.
   .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (it names files in Worker_Outbox)');
 
 /** ASCII on purpose: labels end up in file names on NAS shares and in log prefixes. */

@@ -8,7 +8,7 @@ import type { Flag } from '../flags/schema.js';
 /** The flag body a handler workflow is started with (already validated by the ingest or CLI). */
 export type HandlerInput = Flag;
 
-/** What every handler returns, writes to `Worker_Outbox/<task_id>.result.json` and audits. */
+/** What every handler returns, writes to `Worker_Outbox/<workerId>/<task_id>.result.json` and audits. */
 export interface HandlerResult {
   success: boolean;
   error?: string;

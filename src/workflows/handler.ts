@@ -108,7 +108,7 @@ export async function runHandler(input: unknown, options: HandlerOptions, work: 
   return result;
 }
 
-/** Audit row (with label and actor) and `Worker_Outbox/<task_id>.result.json`. */
+/** Audit row (with label and actor) and `Worker_Outbox/<workerId>/<task_id>.result.json`. */
 async function report(flag: HandlerInput, workerId: string, result: HandlerResult): Promise<void> {
   const actor = flag.requested_by ?? null;
   const label = flag.label ?? null;

@@ -135,7 +135,7 @@ describe('supervisor CLI', () => {
     const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
     expect(flag.exitCode).toBe(0);
     const taskId = flag.stdout.trim();
-    const result = path.join(tmp(), 'var/nas/Worker_Outbox', `${taskId}.result.json`);
+    const result = path.join(tmp(), 'var/nas/Worker_Outbox', 'w1', `${taskId}.result.json`);
     await waitForFile(result);
     expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({ success: true, task_id: taskId, label: 'e2e check' });
     const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());

@@ -13,6 +13,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
 import { createActivities } from '../../src/activities/index.js';
+import { resultFilePath } from '../../src/activities/files.js';
 import { pino } from 'pino';
 import { Config } from '../../src/config/schema.js';
 import { taskQueueOf } from '../../src/config/schema.js';
@@ -86,7 +87,7 @@ export interface SupervisorEnv {
 }
 
 export async function readResultFile(config: Config, taskId: string): Promise<ResultFile> {
-  return JSON.parse(await readFile(path.join(config.paths.outbox, `${taskId}.result.json`), 'utf8')) as ResultFile;
+  return JSON.parse(await readFile(resultFilePath(config, taskId), 'utf8')) as ResultFile;
 }
 
 /** The node one-liner the test configs use as the dependency install: it leaves a marker file. */

@@ -45,7 +45,7 @@ describe('supervisor worker (CLI)', () => {
       // The workflow waits on the task queue until the CLI's worker (bundling from source first) polls it.
       const result = (await env.run(config, { task_id: 'cli_diag', handler: 'diagnostics', label: 'via cli', requested_by: 'ops' })) as HandlerResult;
       expect(result).toMatchObject({ success: true, details: { watcher_running: false } });
-      expect(JSON.parse(await readFile(path.join(nas, 'Worker_Outbox', 'cli_diag.result.json'), 'utf8'))).toMatchObject({ worker_id: 'CliWorker', success: true });
+      expect(JSON.parse(await readFile(path.join(nas, 'Worker_Outbox', 'CliWorker', 'cli_diag.result.json'), 'utf8'))).toMatchObject({ worker_id: 'CliWorker', success: true });
     } finally {
       child.kill('SIGTERM');
     }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { resultFilePath } from '../../../src/activities/files.js';
 import { taskQueueOf } from '../../../src/config/schema.js';
 import { checkFlag } from '../../../src/flags/schema.js';
 import { divergeWork, makeRevertConflict } from '../../helpers/git.js';
@@ -177,7 +178,7 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     expect(await code.repo().head(code.repo().work)).toBe(head);
     // Nothing touched: the very same watcher process still runs, no result file, no audit row.
     expect(await watcherPid(code.config())).toBe(pid);
-    expect(existsSync(path.join(code.config().paths.outbox, `${raw.task_id}.result.json`))).toBe(false);
+    expect(existsSync(resultFilePath(code.config(), raw.task_id))).toBe(false);
     expect(await ndjsonAudit(code.config())).toEqual([]);
   });
 });

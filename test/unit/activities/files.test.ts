@@ -60,12 +60,13 @@ describe('file activities', () => {
     const config = testConfig(dir());
     const acts = activitiesFor(config);
     const { path } = await acts.writeResult({ taskId: 'task_20260205_001', result: { success: true, details: { a: 1 } } });
-    expect(path).toBe(join(dir(), 'Worker_Outbox', 'task_20260205_001.result.json'));
+    expect(path).toBe(join(dir(), 'Worker_Outbox', 'TestWorker', 'task_20260205_001.result.json'));
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ success: true, details: { a: 1 } });
     for (const bad of ['../escape', '..', 'a/b', '']) {
       await expect(acts.writeResult({ taskId: bad, result: {} })).rejects.toBeInstanceOf(InvalidArgument);
     }
-    expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['task_20260205_001.result.json']);
+    expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['TestWorker']);
+    expect(await readdir(join(dir(), 'Worker_Outbox', 'TestWorker'))).toEqual(['task_20260205_001.result.json']);
   });
 
   it('writes the supervisor heartbeat file atomically without a database', async () => {
