@@ -134,6 +134,12 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
     const targets = listed.slice(0, n);
     const merge = targets.find((commit) => commit.parents.length > 1);
     if (merge !== undefined) throw new GitCommandFailed('revert', `${merge.sha} (${merge.subject}) is a merge; rollback_code reverts plain commits only`);
+    // git refuses to revert a commit that changes nothing: say so before the stop, not half way through.
+    // (The shas come from git log: hex, never an option.)
+    for (const commit of targets) {
+      const [tree, parentTree] = (await git.raw(['rev-parse', `${commit.sha}^{tree}`, `${commit.sha}^1^{tree}`])).split('\n');
+      if (tree === parentTree) throw new GitCommandFailed('revert', `${commit.sha} (${commit.subject}) changes nothing; an empty commit cannot be reverted`);
+    }
     // Reverting the newest n plain commits of a straight history gives the tree of the commit below them.
     const current = await head(git);
     const below = targets[targets.length - 1]?.parents[0] ?? current;

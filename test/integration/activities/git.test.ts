@@ -176,6 +176,8 @@ describe('git activities on a real repository', () => {
     const plan = await acts.planRollback({ commitsBack: 2 });
     expect(plan.head).toBe(c2);
     expect(plan.targets.map((c) => c.sha)).toEqual([c2, c1]);
+    await repo.git(repo.work, 'commit', '--allow-empty', '-m', 'marker');
+    await expect(acts.planRollback({ commitsBack: 2 })).rejects.toMatchObject({ type: 'GitCommandFailed', message: expect.stringContaining('(marker) changes nothing; an empty commit cannot be reverted') });
   });
 
   it('repo.dirty refuse: the plan and the backup refuse a dirty tree, naming the paths, and change nothing', async () => {
