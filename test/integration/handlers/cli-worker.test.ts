@@ -6,23 +6,20 @@ import { execa } from 'execa';
 import { Config } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import { fakeWatcherArgs } from '../../helpers/fake-watcher.js';
-import type { SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { startSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
+import { useSupervisorEnv, NO_REPLAY } from '../../helpers/supervisor-env.js';
 
 const MAIN = fileURLToPath(new URL('./cli-worker-main.ts', import.meta.url));
 
 describe('supervisor worker (CLI)', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv(NO_REPLAY);
   let temp: TempDir;
 
   beforeAll(async () => {
-    env = await startSupervisorEnv();
     temp = await makeTempDir('ts-cli-worker-');
   });
   afterAll(async () => {
-    await env?.teardown();
     await temp?.cleanup();
   });
 

@@ -3,17 +3,17 @@
  * worker and a running watcher started the way the supervisor starts it.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
+import { afterEach, expect } from '@jest/globals';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createAuditSink } from '../../../src/db/index.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
-import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { makeGitFixture } from '../../helpers/git.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import type { RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, readResultFile, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, readResultFile, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat } from './support.js';
 
 export interface SetUpOptions {
@@ -35,24 +35,13 @@ export interface CodeEnv {
 }
 
 export function useCodeEnv(): CodeEnv {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv();
   let temp: TempDir | undefined;
   let repo: GitFixture;
   let config: Config;
   let worker: RunningWorker | undefined;
   let n = 0;
 
-  beforeAll(async () => {
-    isolateGitEnv();
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     killSeen();

@@ -1,39 +1,28 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
-import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { makeGitFixture } from '../../helpers/git.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, seenPids, watcherPid } from './support.js';
+import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
 describe('a worker SIGKILLed in the middle of rollback_code', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv();
   let temp: TempDir;
   let repo: GitFixture;
   let config: Config;
   let worker: RunningWorker | undefined;
 
-  beforeAll(async () => {
-    isolateGitEnv();
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     killSeen();

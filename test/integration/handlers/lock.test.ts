@@ -1,18 +1,18 @@
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import { handlerPhaseQuery, lockStateQuery, lockWorkflowId } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
-import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { makeGitFixture } from '../../helpers/git.js';
 import { waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, watcherPid } from './support.js';
+import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
 
 const { EventType } = temporal.api.enums.v1;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -35,23 +35,12 @@ async function workSpan(handle: WorkflowHandle): Promise<{ from: number; to: num
 }
 
 describe('one handler at a time per worker, in priority order', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv();
   let temp: TempDir;
   let repo: GitFixture;
   let config: Config;
   let worker: RunningWorker;
 
-  beforeAll(async () => {
-    isolateGitEnv();
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     killSeen();

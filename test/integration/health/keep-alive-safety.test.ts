@@ -4,7 +4,7 @@
  * first start is not a restart. Real processes, the embedded engine, the supervisor's own worker.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { createActivities } from '../../../src/activities/index.js';
 import { pidFilePath } from '../../../src/activities/pidfile.js';
@@ -12,30 +12,19 @@ import type { Config } from '../../../src/config/schema.js';
 import { createAuditSink } from '../../../src/db/index.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 import { healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
 
 describe('keep-alive safety', () => {
-  let env: SupervisorEnv;
+  const workerIds: string[] = [];
+  const env = useSupervisorEnv(async (started) => expect(await replayKeepAlives(started, workerIds)).toBeGreaterThanOrEqual(workerIds.length));
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker | undefined;
-  const workerIds: string[] = [];
-
-  beforeAll(async () => {
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    try {
-      expect(await replayKeepAlives(env, workerIds)).toBeGreaterThanOrEqual(workerIds.length);
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     workerIds.push(config.worker_id);
     await worker?.stop();

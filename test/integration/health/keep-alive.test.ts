@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { eventsFileOf } from '../../../src/observability/events.js';
@@ -7,32 +7,22 @@ import { createAuditSink } from '../../../src/db/index.js';
 import { keepAliveWorkflowId } from '../../../src/workflows/health-definitions.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 import { crashingConfig, healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
 
 describe('keep-alive', () => {
-  let env: SupervisorEnv;
+  const workerIds: string[] = [];
+  // Determinism: every keep-alive run this file produced replays against the bundle.
+  const env = useSupervisorEnv(async (started) => expect(await replayKeepAlives(started, workerIds)).toBeGreaterThanOrEqual(workerIds.length));
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker;
   let n = 0;
 
-  beforeAll(async () => {
-    env = await startSupervisorEnv();
-  });
-  const workerIds: string[] = [];
-  afterAll(async () => {
-    try {
-      // Determinism: every keep-alive run this file produced replays against the bundle.
-      expect(await replayKeepAlives(env, workerIds)).toBeGreaterThanOrEqual(workerIds.length);
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     workerIds.push(config.worker_id);
     await worker?.stop();

@@ -1,17 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createAuditSink } from '../../../src/db/index.js';
 import type { KeepAliveState } from '../../../src/workflows/health-definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
-import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
+import { makeGitFixture } from '../../helpers/git.js';
 import { waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, NO_REPLAY, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
@@ -20,18 +20,11 @@ import { healthConfig, keepAliveOf, startKeepAlive, waitForKeepAlive } from './s
 const WORKER_SCRIPT = fileURLToPath(new URL('../handlers/worker-process.ts', import.meta.url));
 
 describe('keep-alive against handlers and a crashing supervisor', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv(NO_REPLAY);
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker | undefined;
 
-  beforeAll(async () => {
-    isolateGitEnv();
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
   afterEach(async () => {
     await worker?.stop();
     worker = undefined;

@@ -1,27 +1,17 @@
 /** Issue 11: report files are named per task, so two reports of the same second never overwrite each other. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { SupervisorEnv, RunningWorker } from '../../helpers/supervisor-env.js';
-import { startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
+import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
 
 describe('diagnostics and verify_db report names', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv();
   let temp: TempDir;
   let worker: RunningWorker | undefined;
 
-  beforeAll(async () => {
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     await temp?.cleanup();

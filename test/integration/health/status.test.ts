@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { createActivities } from '../../../src/activities/index.js';
 import { collectStatus, formatStatus } from '../../../src/cli/status.js';
@@ -11,8 +11,8 @@ import { ensureHealthSchedule } from '../../../src/health/schedule.js';
 import { createAuditSink } from '../../../src/db/index.js';
 import { healthScheduleId } from '../../../src/workflows/health-definitions.js';
 import { waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, NO_REPLAY, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
@@ -21,17 +21,11 @@ import { healthConfig, startKeepAlive, waitForKeepAlive } from './support.js';
 const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
 
 describe('supervisor status', () => {
-  let env: SupervisorEnv;
+  const env = useSupervisorEnv(NO_REPLAY);
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker;
 
-  beforeAll(async () => {
-    env = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
   afterEach(async () => {
     await worker?.stop();
     await env.client.schedule.getHandle(healthScheduleId(config.worker_id)).delete().catch(() => undefined);
