@@ -23,12 +23,16 @@ const quick: ActivityOptions = { startToCloseTimeout: '30s', retry: RETRY };
 export const io = proxyActivities<Activities>(quick);
 
 /** SPEC: git commands time out after 30 s each; an activity runs a few (fetch, then log; save, then clean). */
-export const git = proxyActivities<
-  Pick<Activities, 'currentCommit' | 'planUpdate' | 'planRollback' | 'backupWorkTree' | 'restoreWorkTree' | 'advanceTo' | 'revertCommit'>
->({
+export const git = proxyActivities<Pick<Activities, 'currentCommit' | 'planUpdate' | 'planRollback' | 'backupWorkTree' | 'restoreWorkTree' | 'advanceTo'>>({
   startToCloseTimeout: '2m',
   retry: RETRY,
 });
+
+/**
+ * One revert (a few local git commands, no network): a worker that died in the middle is noticed only
+ * when this runs out, so it stays short; the retry recognises a revert the dead worker finished.
+ */
+export const revert = proxyActivities<Pick<Activities, 'revertCommit'>>({ startToCloseTimeout: '45s', retry: RETRY });
 
 /** SPEC: database queries 10 s, connect 10 s; verify_db runs several in a row. */
 export const db = proxyActivities<Pick<Activities, 'verifyDb' | 'runDiagnostics'>>({ startToCloseTimeout: '2m', retry: RETRY });

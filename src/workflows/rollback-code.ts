@@ -2,7 +2,7 @@ import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { HandlerInput, HandlerResult } from './definitions.js';
 import type { RollbackPlan } from '../activities/index.js';
 import { failureMessage, failureType, refusedBeforeStop, runHandler } from './handler.js';
-import { git, watcherActivities } from './proxies.js';
+import { git, revert, watcherActivities } from './proxies.js';
 
 /**
  * SPEC rollback_code: check that enough plain commits exist (before anything is touched); stop; save
@@ -39,7 +39,7 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResult>
       if (backup.recorded !== plan.head) throw new Error(`HEAD moved from ${plan.head} to ${backup.recorded} after the check; nothing reverted`);
       for (const commit of plan.targets) {
         try {
-          const done = await git.revertCommit({ sha: commit.sha, taskId: flag.task_id });
+          const done = await revert.revertCommit({ sha: commit.sha, taskId: flag.task_id });
           reverted.push(commit.sha);
           if (done.alreadyReverted) alreadyReverted.push(commit.sha);
         } catch (revertError) {
