@@ -153,7 +153,9 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       state = error === null ? 'running' : 'stopped';
       const action = counted ? 'watcher_restarted' : 'watcher_started';
       const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
-      log.warn(counted ? 'watcher restarted by the keep-alive' : 'watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
+      // A first start is routine (info); a restart after a failure is worth a warning.
+      if (counted) log.warn('watcher restarted by the keep-alive', facts);
+      else log.info('watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
       await audit(action, error === null, facts);
     } finally {
       await CancellationScope.nonCancellable(async () => {

@@ -62,3 +62,22 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('could not get a free port');
   return address.port;
 }
+
+/** Resolves once `child` prints `line` on stdout; rejects at once when it exits first, or after `timeoutMs`. */
+export function waitForOutput(child: { stdout: NodeJS.ReadableStream | null; once(event: 'exit', listener: (code: number | null) => void): unknown }, line: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for "${line}" from the child process`)), timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the child process exited (code ${String(code)}) before printing "${line}"`));
+    });
+  });
+}

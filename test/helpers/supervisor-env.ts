@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -31,7 +30,6 @@ import { collectRunHistories } from '../devserver/histories.js';
 import type { RunRef } from '../devserver/histories.js';
 import { installQuietRuntime } from '../devserver/runtime.js';
 import { fakeWatcherArgs } from './fake-watcher.js';
-import { isolateGitEnv } from './git.js';
 import type { FakeWatcherVariant } from './fake-watcher.js';
 import { cachedWorkflowBundle, tsFilesOf } from './bundle-cache.js';
 
@@ -220,32 +218,3 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   return env;
 }
 
-/** For files whose runs are checked otherwise, or not replayable (a worker killed on purpose). */
-export const NO_REPLAY = (): Promise<void> => Promise.resolve();
-
-/**
- * One engine and workflow bundle per test file (STYLE 18): started before the file's first test (git
- * isolated from the host's config), checked by `check` after the last (default: every handler and lock
- * history replays) and stopped. The object returned stands for the started env from beforeAll on.
- */
-export function useSupervisorEnv(check: (env: SupervisorEnv) => Promise<unknown> = (env) => env.replayAll()): SupervisorEnv {
-  let started: SupervisorEnv | undefined;
-  beforeAll(async () => {
-    isolateGitEnv();
-    started = await startSupervisorEnv();
-  });
-  afterAll(async () => {
-    if (started === undefined) return;
-    try {
-      await check(started);
-    } finally {
-      await started.teardown();
-    }
-  });
-  return new Proxy({} as SupervisorEnv, {
-    get(_target, key) {
-      if (started === undefined) throw new Error('useSupervisorEnv: the engine starts in beforeAll');
-      return Reflect.get(started, key) as unknown;
-    },
-  });
-}

@@ -8,7 +8,7 @@ import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import { fakeWatcherArgs } from '../../helpers/fake-watcher.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { useSupervisorEnv, NO_REPLAY } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv, NO_REPLAY } from '../../helpers/use-supervisor-env.js';
 
 const MAIN = fileURLToPath(new URL('./cli-worker-main.ts', import.meta.url));
 

@@ -13,7 +13,8 @@ import { makeGitFixture } from '../../helpers/git.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import type { RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, readResultFile, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, readResultFile, silentLogger } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat } from './support.js';
 
 export interface SetUpOptions {

@@ -7,12 +7,12 @@ import type { Config } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/workflows/definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
-import { isProcessAlive, waitFor } from '../../helpers/process.js';
+import { isProcessAlive, waitFor, waitForOutput } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, seenPids, watcherPid } from './support.js';
-import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
@@ -45,7 +45,7 @@ describe('a worker SIGKILLed in the middle of rollback_code', () => {
     // node itself with tsx's loader (not the tsx launcher, which forks): the pid we SIGKILL is the worker.
     const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
     if (child.pid !== undefined) seenPids.add(child.pid);
-    await waitFor('worker process ready', () => new Promise<boolean>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().includes('ready')))), 60_000);
+    await waitForOutput(child, 'ready', 60_000);
 
     const handle = await env.start(config, { task_id: 'rb_crash', handler: 'rollback_code', requested_by: 'ops', params: { commits_back: 5 } });
     // Killed as soon as the first revert commit exists: the rest of the rollback is still ahead.

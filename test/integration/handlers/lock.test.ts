@@ -12,7 +12,7 @@ import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, watcherPid } from './support.js';
-import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 
 const { EventType } = temporal.api.enums.v1;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

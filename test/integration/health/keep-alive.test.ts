@@ -8,7 +8,8 @@ import { keepAliveWorkflowId } from '../../../src/workflows/health-definitions.j
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';

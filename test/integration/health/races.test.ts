@@ -9,9 +9,10 @@ import { createAuditSink } from '../../../src/db/index.js';
 import type { KeepAliveState } from '../../../src/workflows/health-definitions.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
-import { waitFor } from '../../helpers/process.js';
+import { waitFor, waitForOutput } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, NO_REPLAY, silentLogger, useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger } from '../../helpers/supervisor-env.js';
+import { NO_REPLAY, useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
@@ -76,7 +77,7 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
     await writeFile(bundleFile, env.bundle.code);
     const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
     if (child.pid !== undefined) seenPids.add(child.pid);
-    await waitFor('worker process ready', () => new Promise<boolean>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().includes('ready')))), 60_000);
+    await waitForOutput(child, 'ready', 60_000);
 
     // The watcher is down at first: the keep-alive starts it, and that first start is not a restart.
     await startKeepAlive(env.client, config);

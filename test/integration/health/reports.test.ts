@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { useSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 
 describe('diagnostics and verify_db report names', () => {
   const env = useSupervisorEnv();
