@@ -1,5 +1,4 @@
 import type { Stats } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../flags/index.js';
@@ -8,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { appendEvent } from '../observability/events.js';
 import { writeReceipt } from './outputs.js';
-import { rejectFlag } from './reject.js';
+import { rejectFlag, removeIfThere } from './reject.js';
 import type { Waiting } from './scan.js';
 import type { Receipt } from './outputs.js';
 import { startFlagWorkflow, workflowIdOf } from './starter.js';
@@ -111,24 +110,16 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   return { kind: 'done', temporal: true };
 }
 
-async function removeFlag(filePath: string): Promise<void> {
-  try {
-    await unlink(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
 async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'accepted', receipt);
-  await removeFlag(filePath);
+  await removeIfThere(filePath);
   await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
   ctx.logger.info({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, handler: receipt.handler, label: receipt.label }, 'flag accepted; workflow started');
 }
 
 async function finishDuplicate(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'duplicate', receipt);
-  await removeFlag(filePath);
+  await removeIfThere(filePath);
   await appendEvent(ctx.events, { type: 'flag_duplicate', ...receipt });
   ctx.logger.warn({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, duplicate_of: receipt.duplicate_of }, 'flag is a duplicate of an earlier task; not run again');
 }

@@ -51,11 +51,12 @@ export function rejectedName(name: string, n: number): string {
 // Shares without hard links answer one of these; the move is then a rename after an existence check.
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
 
-async function removeIfThere(entry: string | Buffer): Promise<void> {
+/** Removes an inbox entry that may already be gone. */
+export async function removeIfThere(entry: string | Buffer): Promise<void> {
   try {
     await unlink(entry);
   } catch (error) {
-    // Someone else (an operator, another host) removed it meanwhile: the copy in rejected/ stands.
+    // Someone else (an operator, another host) removed it meanwhile: what we wrote for it stands.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
