@@ -15,7 +15,6 @@ export interface CommitInfo {
   parents: string[];
 }
 
-
 /** SPEC: git commands time out after 30 s (without progress output). */
 export const GIT_TIMEOUT_MS = 30_000;
 
@@ -148,7 +147,6 @@ export async function lastCommits(git: SimpleGit, n: number): Promise<CommitInfo
       return { sha, author, date, subject, parents: parents.split(' ').filter((p) => p !== '') };
     });
 }
-
 
 /** `repo.dirty: refuse` met local changes: the refusal names them and the ways out. */
 export function dirtyRefusal(config: Pick<Config, 'repo'>, operation: string, paths: string[]): GitDirtyWorkTree {

@@ -1,6 +1,7 @@
 import type { SimpleGit } from 'simple-git';
 import { activityHooks } from './context.js';
-import { GitConflict, InvalidArgument } from './errors.js';
+import { GitConflict } from './errors.js';
+import { checkTaskId } from './files.js';
 import type { CommitInfo } from './git-repo.js';
 import { checkedRepo, classify, head, lastCommits, resolveCommit, revertInProgress, SUPERVISOR_TRAILER } from './git-repo.js';
 import { gitPlanActivities } from './git-plan.js';
@@ -18,8 +19,6 @@ export interface RevertResult {
   /** HEAD already was the revert of this commit (a retry after a crash): nothing was done twice. */
   alreadyReverted: boolean;
 }
-
-const TASK_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Conflicted paths of the revert in progress. */
 async function conflictedFiles(git: SimpleGit): Promise<string[]> {
@@ -50,7 +49,8 @@ export function gitActivities(deps: ResolvedDeps) {
    * the commit and the files.
    */
   async function revertCommit(input: { sha: string; taskId: string }): Promise<RevertResult> {
-    if (!TASK_ID.test(input.taskId)) throw new InvalidArgument(`task id ${JSON.stringify(input.taskId.slice(0, 80))} is not usable in a commit trailer`);
+    // The task id goes into the commit message's trailer: the flag alphabet only.
+    checkTaskId(input.taskId);
     const git = await repo();
     const commit = await resolveCommit(git, input.sha);
     // A crash in the middle of an earlier attempt can leave a revert half done.
