@@ -1,6 +1,4 @@
 /** The Worker of one host: task queue `supervisor-<workerId>`, the handler workflows and their activities. */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
@@ -11,6 +9,7 @@ import type { Config } from './config/schema.js';
 import { taskQueueOf } from './config/schema.js';
 import { createAuditSink, createDbPool, migrate } from './db/index.js';
 import type { Logger } from './observability/logger.js';
+import { loadWorkflowBundle, ownWorkflowBundle } from './workflow-bundle.js';
 
 export interface SupervisorWorkerOptions {
   config: Config;
@@ -21,7 +20,7 @@ export interface SupervisorWorkerOptions {
   client: Client;
   /** The database pool; created from `config.database` when absent. */
   pool?: Pool;
-  /** A prebuilt workflow bundle (tests build it once per file); otherwise src/workflows is bundled now. */
+  /** A workflow bundle (tests build theirs once per file); otherwise the saved one, rebuilt when stale. */
   workflowBundle?: { code: string };
   timing?: Partial<ActivityTiming>;
   lock?: Partial<LockTuning>;
@@ -34,12 +33,6 @@ export interface SupervisorWorker {
   worker: Worker;
   /** Closes what this module opened (the pool when it created it); call after the worker stopped. */
   close(): Promise<void>;
-}
-
-/** The workflow sources: `.ts` when run from source (tsx, jest), `.js` from the built package. */
-export function workflowsPath(): string {
-  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
-  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 }
 
 export async function createSupervisorWorker(options: SupervisorWorkerOptions): Promise<SupervisorWorker> {
@@ -71,7 +64,7 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
       namespace: config.temporal.namespace,
       taskQueue,
       activities,
-      ...(options.workflowBundle === undefined ? { workflowsPath: workflowsPath() } : { workflowBundle: options.workflowBundle }),
+      workflowBundle: options.workflowBundle ?? (await loadWorkflowBundle(ownWorkflowBundle(), logger)),
       ...options.workerOptions,
     });
     logger.info({ taskQueue, namespace: config.temporal.namespace }, 'worker ready');

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
+import { registerBundleCommand } from './bundle.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
 import { registerEventsCommand } from './events.js';
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerWrapCommand(program);
   registerEventsCommand(program);
   registerConfigCommands(program);
+  registerBundleCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
