@@ -1,11 +1,38 @@
-/** What happens after a run closes: its timers go, the parent hears about it, children get the close policy. */
+/**
+ * Closing a run: forced closes (terminate, timeouts) and what follows any close: its timers go, the parent
+ * hears about it, children get the close policy (which may terminate them in turn, hence one module).
+ */
 import type { Engine } from './engine.js';
 import type { Run } from './run.js';
-import type { IHistoryEvent } from './proto.js';
-import { EventType as E, ParentClosePolicy, num } from './proto.js';
-import { addWorkflowEvent } from './wft-schedule.js';
+import type { IHistoryEvent, IPayloads } from './proto.js';
+import { EventType as E, ParentClosePolicy, WorkflowTaskFailedCause, num } from './proto.js';
+import { addWorkflowEvent, endWorkflowTask } from './wft-schedule.js';
+import { requestCancelRun } from './control.js';
 import { settleQueries } from './query-registry.js';
 import { abortUpdates } from './updates/lifecycle.js';
+
+/** Closes an open run with a terminal event written outside a workflow task (terminate, timeouts). */
+export function forceClose(engine: Engine, run: Run, eventType: number, attributes: Parameters<Run['append']>[1], identity: string): void {
+  const wft = run.ms.wft;
+  if (wft?.startedId) {
+    endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
+      workflowTaskFailedEventAttributes: {
+        scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, identity,
+        cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+      },
+    }, false);
+  }
+  run.flushBuffered();
+  run.append(eventType, attributes);
+  onRunClosed(engine, run);
+}
+
+export function terminateRun(engine: Engine, run: Run, reason: string, identity: string, details?: IPayloads | null): void {
+  if (!run.isOpen) return;
+  forceClose(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
+    workflowExecutionTerminatedEventAttributes: { reason, details, identity },
+  }, identity);
+}
 
 export function onRunClosed(engine: Engine, run: Run): void {
   engine.timers.clearGroup(run.runId);
@@ -73,11 +100,11 @@ function applyParentClosePolicies(engine: Engine, run: Run): void {
     const target = engine.store.get(child.namespace || run.namespace, child.workflowId);
     if (!target || !target.isOpen || target.ms.parent?.execution.runId !== run.runId) continue;
     if (child.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-      engine.requestCancel(target, 'by parent close policy', 'history-service', {
+      requestCancelRun(engine, target, 'by parent close policy', 'history-service', '', {
         initiatedId: num(child.initiatedId), execution: run.execution,
       });
     } else {
-      engine.terminate(target, 'by parent close policy', 'history-service');
+      terminateRun(engine, target, 'by parent close policy', 'history-service');
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { Engine } from './engine.js';
 import type { Run } from './run.js';
 import type { ICommand } from './proto.js';
+import type { CommandFailure } from './task-failure.js';
 import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause as Cause, durationMs } from './proto.js';
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
@@ -10,11 +11,6 @@ import { continueAsNew, cronNext, retryOnFailure } from './start.js';
 import { cronError } from './cron.js';
 import { onRunClosed } from './close.js';
 import { applyProtocolMessageCommand } from './updates/protocol.js';
-
-export interface CommandFailure {
-  cause: number;
-  message: string;
-}
 
 const terminal = new Set<number>([
   C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,

@@ -1,10 +1,9 @@
-/** Requests that act on a run from outside: signal, cancel request, termination. */
+/** Requests that add an event to an open run from outside: signal, cancel request (termination closes it: close.ts). */
 import type { Engine } from './engine.js';
 import type { Run } from './run.js';
 import type { IHeader, IPayloads } from './proto.js';
-import { EventType as E, WorkflowTaskFailedCause } from './proto.js';
-import { addWorkflowEvent, endWorkflowTask } from './wft-schedule.js';
-import { onRunClosed } from './close.js';
+import { EventType as E } from './proto.js';
+import { addWorkflowEvent } from './wft-schedule.js';
 
 export interface ExternalRef {
   initiatedId: number;
@@ -39,27 +38,4 @@ export function requestCancelRun(engine: Engine, run: Run, reason: string, ident
       cause: reason, identity, externalInitiatedEventId: external?.initiatedId ?? 0, externalWorkflowExecution: external?.execution ?? null,
     },
   });
-}
-
-/** Closes an open run with a terminal event written outside a workflow task (terminate, timeouts). */
-export function forceClose(engine: Engine, run: Run, eventType: number, attributes: Parameters<Run['append']>[1], identity: string): void {
-  const wft = run.ms.wft;
-  if (wft?.startedId) {
-    endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
-      workflowTaskFailedEventAttributes: {
-        scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, identity,
-        cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
-      },
-    }, false);
-  }
-  run.flushBuffered();
-  run.append(eventType, attributes);
-  onRunClosed(engine, run);
-}
-
-export function terminateRun(engine: Engine, run: Run, reason: string, identity: string, details?: IPayloads | null): void {
-  if (!run.isOpen) return;
-  forceClose(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
-    workflowExecutionTerminatedEventAttributes: { reason, details, identity },
-  }, identity);
 }

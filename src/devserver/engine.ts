@@ -1,11 +1,11 @@
-/** The engine's shared services, plus a few entry points other modules reach through it to avoid cycles. */
+/**
+ * The engine's shared state and services. It imports no transition module: every transition takes the engine
+ * as an argument, so this sits below them all and the import graph stays acyclic.
+ */
 import { Matching } from './matching.js';
 import { RunStore } from './store.js';
 import { Timers } from './timers.js';
 import type { Namespaces } from './namespaces.js';
-import type { Run } from './run.js';
-import type { IPayloads } from './proto.js';
-import { requestCancelRun, terminateRun } from './control.js';
 
 export interface DevServerLogger {
   debug(obj: object, msg: string): void;
@@ -32,14 +32,6 @@ export class Engine {
     readonly logger: DevServerLogger,
     readonly config: EngineConfig,
   ) {}
-
-  terminate(run: Run, reason: string, identity: string, details?: IPayloads | null): void {
-    terminateRun(this, run, reason, identity, details);
-  }
-
-  requestCancel(run: Run, reason: string, identity: string, external?: { initiatedId: number; execution: { workflowId: string; runId: string } }): void {
-    requestCancelRun(this, run, reason, identity, '', external);
-  }
 
   stop(): void {
     this.stopped = true;

@@ -7,7 +7,8 @@ import type { IFailure, IHeader, IMemo, IPayloads, IRetryPolicy, ISearchAttribut
 import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, temporal as api, tsFromMs } from './proto.js';
 import { alreadyStarted, invalidArgument } from './errors.js';
 import { runTimerKey, scheduleWorkflowTask } from './wft-schedule.js';
-import { forceClose, signalRun, terminateRun } from './control.js';
+import { signalRun } from './control.js';
+import { forceClose, terminateRun } from './close.js';
 import { decideRetry, validateRetryPolicy } from './retry.js';
 import { cronBackoffMs, cronError } from './cron.js';
 

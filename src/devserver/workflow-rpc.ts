@@ -6,7 +6,8 @@ import { durationMs } from './proto.js';
 import { invalidArgument, notFound, workflowNotFound } from './errors.js';
 import { endBackoff, startWorkflow } from './start.js';
 import type { StartParams } from './start.js';
-import { requestCancelRun, signalRun, terminateRun } from './control.js';
+import { requestCancelRun, signalRun } from './control.js';
+import { terminateRun } from './close.js';
 import { queryWorkflow, respondQueryTaskCompleted } from './queries.js';
 import type { CallContext } from './grpc-service.js';
 

@@ -8,6 +8,8 @@ import type { Run } from '../run.js';
 import type { IPayload, ISearchAttributes } from '../proto.js';
 import { WorkflowExecutionStatus, durationMs, temporal } from '../proto.js';
 import { startWorkflow } from '../start.js';
+import { requestCancelRun } from '../control.js';
+import { terminateRun } from '../close.js';
 import type { ActionRecord, BufferedStart, ScheduleRecord } from './state.js';
 import { Overlap } from './state.js';
 
@@ -88,8 +90,8 @@ export function statusOf(run: Run | undefined): number {
 
 export function stopRun(engine: Engine, rec: ScheduleRecord, run: Run | undefined, terminate: boolean): void {
   if (!run?.isOpen) return;
-  if (terminate) engine.terminate(run, 'terminated by schedule overlap policy', schedulerIdentity(rec));
-  else engine.requestCancel(run, 'cancelled by schedule overlap policy', schedulerIdentity(rec));
+  if (terminate) terminateRun(engine, run, 'terminated by schedule overlap policy', schedulerIdentity(rec));
+  else requestCancelRun(engine, run, 'cancelled by schedule overlap policy', schedulerIdentity(rec), '');
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { L, pb } from '../proto.js';
 import type { Run } from '../run.js';
 import { EventType as E, WorkflowTaskFailedCause as Cause, temporal } from '../proto.js';
-import type { CommandFailure } from '../commands.js';
+import type { CommandFailure } from '../task-failure.js';
 import { registryOf, settle } from './registry.js';
 import type { UpdateOutcome } from './registry.js';
 
