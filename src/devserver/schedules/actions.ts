@@ -3,13 +3,13 @@
  * started run's status (following retries and continue-as-new by workflow id), cancel or terminate it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Engine } from '../engine.js';
-import type { Run } from '../run.js';
-import type { IPayload, ISearchAttributes } from '../proto.js';
-import { WorkflowExecutionStatus, durationMs, temporal } from '../proto.js';
-import { startWorkflow } from '../start.js';
-import { requestCancelRun } from '../control.js';
-import { terminateRun } from '../close.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IPayload, ISearchAttributes } from '../wire/proto.js';
+import { WorkflowExecutionStatus, durationMs, temporal } from '../wire/proto.js';
+import { startWorkflow } from '../core/start.js';
+import { requestCancelRun } from '../core/control.js';
+import { terminateRun } from '../core/close.js';
 import type { ActionRecord, BufferedStart, ScheduleRecord } from './state.js';
 import { Overlap } from './state.js';
 

@@ -2,14 +2,14 @@
  * Closing a run: forced closes (terminate, timeouts) and what follows any close: its timers go, the parent
  * hears about it, children get the close policy (which may terminate them in turn, hence one module).
  */
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IHistoryEvent, IPayloads } from './proto.js';
-import { EventType as E, ParentClosePolicy, WorkflowTaskFailedCause, num } from './proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IHistoryEvent, IPayloads } from '../wire/proto.js';
+import { EventType as E, ParentClosePolicy, WorkflowTaskFailedCause, num } from '../wire/proto.js';
 import { addWorkflowEvent, endWorkflowTask } from './wft-schedule.js';
 import { requestCancelRun } from './control.js';
 import { settleQueries } from './query-registry.js';
-import { abortUpdates } from './updates/lifecycle.js';
+import { abortUpdates } from '../updates/lifecycle.js';
 
 /** Closes an open run with a terminal event written outside a workflow task (terminate, timeouts). */
 export function forceClose(engine: Engine, run: Run, eventType: number, attributes: Parameters<Run['append']>[1], identity: string): void {

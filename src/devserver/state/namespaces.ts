@@ -1,11 +1,11 @@
 /** Namespace registry and its RPCs (Register/Describe/List/Update), shaped like the real server's answers. */
-import type { L, pb, temporal } from './proto.js';
+import type { L, pb, temporal } from '../wire/proto.js';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 
-import { durationMs, msDuration } from './proto.js';
-import { RpcError, invalidArgument, namespaceNotFound } from './errors.js';
-import { SearchAttributeRegistry } from './search-attributes.js';
+import { durationMs, msDuration } from '../wire/proto.js';
+import { RpcError, invalidArgument, namespaceNotFound } from '../wire/errors.js';
+import { SearchAttributeRegistry } from '../visibility/search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;

@@ -1,13 +1,13 @@
 /** Queries as legacy query tasks: sticky queue first (empty history) then the normal queue (full history). */
-import type { L, pb, temporal } from './proto.js';
+import type { L, pb, temporal } from '../wire/proto.js';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
 
-import { RpcError, invalidArgument, queryFailed, workflowNotReady } from './errors.js';
+import { RpcError, invalidArgument, queryFailed, workflowNotReady } from '../wire/errors.js';
 import { unstick } from './wft-schedule.js';
-import { decodeToken, encodeToken } from './tokens.js';
+import { decodeToken, encodeToken } from '../wire/tokens.js';
 import { bufferQuery, forgetQuery } from './query-registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;

@@ -4,13 +4,13 @@
  * new run's first workflow task. Retried requests are idempotent through the start request id and update id.
  */
 import { status } from '@grpc/grpc-js';
-import type { Engine } from './engine.js';
-import { temporal } from './proto.js';
-import type { CallContext } from './grpc-service.js';
-import { RpcError, invalidArgument } from './errors.js';
-import { startWorkflow } from './start.js';
+import type { Engine } from '../state/engine.js';
+import { temporal } from '../wire/proto.js';
+import type { CallContext } from '../wire/call.js';
+import { RpcError, invalidArgument } from '../wire/errors.js';
+import { startWorkflow } from '../core/start.js';
 import { startParams } from './workflow-rpc.js';
-import { admit, answer } from './updates/rpc.js';
+import { admit, answer } from '../updates/rpc.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type MultiReq = ReturnType<V1['ExecuteMultiOperationRequest']['decode']>;

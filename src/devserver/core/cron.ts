@@ -4,7 +4,7 @@
  * initiator CRON_SCHEDULE (the closing event names it in newExecutionRunId, as the server does since 1.2x).
  * Cron strings are parsed by the schedules' spec code (robfig forms: 5-7 fields, @every, @daily, CRON_TZ=).
  */
-import { compileSpec } from './schedules/spec.js';
+import { compileSpec } from '../schedules/spec.js';
 
 /** The server's message for a cron string it cannot parse, or null. */
 export function cronError(cron: string): string | null {

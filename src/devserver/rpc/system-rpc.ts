@@ -1,8 +1,8 @@
 /** Server/cluster information RPCs and the worker-management calls the SDK makes at start and shutdown. */
-import type { Engine } from './engine.js';
-import type { temporal } from './proto.js';
-import { tsFromMs } from './proto.js';
-import { allSearchAttributeTypes } from './search-attributes.js';
+import type { Engine } from '../state/engine.js';
+import type { temporal } from '../wire/proto.js';
+import { tsFromMs } from '../wire/proto.js';
+import { allSearchAttributeTypes } from '../visibility/search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;

@@ -1,9 +1,9 @@
 /** GetWorkflowExecutionHistory (paging, long poll for new events or the close event) and its reverse. */
-import type { L, pb, temporal } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IHistoryEvent } from './proto.js';
-import { invalidArgument, workflowNotFound } from './errors.js';
+import type { L, pb, temporal } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IHistoryEvent } from '../wire/proto.js';
+import { invalidArgument, workflowNotFound } from '../wire/errors.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type HistoryReq = ReturnType<V1['GetWorkflowExecutionHistoryRequest']['decode']>;

@@ -2,8 +2,8 @@
  * Mutable state of one run, derived only by applying its history events in order (rebuildable from
  * history). Attempt bookkeeping that the real server keeps outside history lives in `RunExtras` (run.ts).
  */
-import type { IHistoryEvent, IPayloads, IHeader, IRetryPolicy, IMemo, ISearchAttributes, IWorkflowExecution } from './proto.js';
-import { EventType as E, durationMs, msFromTs, num } from './proto.js';
+import type { IHistoryEvent, IPayloads, IHeader, IRetryPolicy, IMemo, ISearchAttributes, IWorkflowExecution } from '../wire/proto.js';
+import { EventType as E, durationMs, msFromTs, num } from '../wire/proto.js';
 
 export type RunStatus = 'Running' | 'Completed' | 'Failed' | 'Canceled' | 'Terminated' | 'ContinuedAsNew' | 'TimedOut';
 

@@ -1,17 +1,17 @@
 /** Workflow task RPCs: poll, RespondWorkflowTaskCompleted/Failed, sticky queue reset and worker shutdown. */
-import type { L, pb, temporal } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
+import type { L, pb, temporal } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
 
-import { EventType as E, WorkflowTaskFailedCause as Cause, durationMs } from './proto.js';
-import { invalidArgument, notFound } from './errors.js';
-import { decodeToken } from './tokens.js';
+import { EventType as E, WorkflowTaskFailedCause as Cause, durationMs } from '../wire/proto.js';
+import { invalidArgument, notFound } from '../wire/errors.js';
+import { decodeToken } from '../wire/tokens.js';
 import { endWorkflowTask, materializeTransient, runTimerKey, scheduleWorkflowTask, unstick } from './wft-schedule.js';
 import { applyCommands, validateCommands } from './commands.js';
 import { answerQueries, settleQueries } from './query-registry.js';
-import { beginMessages, finishMessages, validateMessages } from './updates/protocol.js';
-import { afterTaskCompleted, dropSpeculative } from './updates/lifecycle.js';
-import { hasOutgoing } from './updates/registry.js';
+import { beginMessages, finishMessages, validateMessages } from '../updates/protocol.js';
+import { afterTaskCompleted, dropSpeculative } from '../updates/lifecycle.js';
+import { hasOutgoing } from '../updates/registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type CompletedReq = ReturnType<V1['RespondWorkflowTaskCompletedRequest']['decode']>;

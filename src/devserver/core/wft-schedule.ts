@@ -1,15 +1,15 @@
 /** Workflow task lifecycle up to dispatch: scheduling (normal/sticky/transient), start, timeouts, failure. */
-import type { L, pb } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IHistoryEvent } from './proto.js';
-import { EventType as E, TimeoutType, msDuration, tsFromMs, temporal } from './proto.js';
-import { nextGeneration } from './mutable-state.js';
-import type { WorkflowTaskInfo } from './mutable-state.js';
-import type { PollContext } from './matching.js';
-import { encodeToken } from './tokens.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IHistoryEvent } from '../wire/proto.js';
+import { EventType as E, TimeoutType, msDuration, tsFromMs, temporal } from '../wire/proto.js';
+import { nextGeneration } from '../state/mutable-state.js';
+import type { WorkflowTaskInfo } from '../state/mutable-state.js';
+import type { PollContext } from '../state/matching.js';
+import { encodeToken } from '../wire/tokens.js';
 import { settleQueries, takeQueries } from './query-registry.js';
-import { outgoingMessages } from './updates/protocol.js';
+import { outgoingMessages } from '../updates/protocol.js';
 
 type PollResponse = L<pb.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>;
 const KIND_NORMAL = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;

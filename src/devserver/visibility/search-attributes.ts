@@ -2,8 +2,8 @@
  * Search attribute registry per namespace (OperatorService Add/List/Remove, like the real server on SQL
  * visibility) and validation of the attributes workflows are started or upserted with.
  */
-import type { IPayload, ISearchAttributes, temporal } from './proto.js';
-import { RpcError, invalidArgument, notFound } from './errors.js';
+import type { IPayload, ISearchAttributes, temporal } from '../wire/proto.js';
+import { RpcError, invalidArgument, notFound } from '../wire/errors.js';
 import { status } from '@grpc/grpc-js';
 
 type Op = typeof temporal.api.operatorservice.v1;

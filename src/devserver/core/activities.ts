@@ -1,15 +1,15 @@
 /** Activity lifecycle: scheduling with server defaults, dispatch, attempts, timeouts, retries, final events. */
-import type { L, pb } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run, ActivityRuntime } from './run.js';
-import type { ActivityInfo } from './mutable-state.js';
-import type { ICommand, IFailure, IPayloads } from './proto.js';
-import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, tsFromMs } from './proto.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run, ActivityRuntime } from '../state/run.js';
+import type { ActivityInfo } from '../state/mutable-state.js';
+import type { ICommand, IFailure, IPayloads } from '../wire/proto.js';
+import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, tsFromMs } from '../wire/proto.js';
 import { decideRetry, timeoutFailure, validateRetryPolicy, withRetryDefaults } from './retry.js';
 import { addWorkflowEvents, runTimerKey } from './wft-schedule.js';
-import { nextGeneration } from './mutable-state.js';
-import type { PollContext } from './matching.js';
-import { encodeToken } from './tokens.js';
+import { nextGeneration } from '../state/mutable-state.js';
+import type { PollContext } from '../state/matching.js';
+import { encodeToken } from '../wire/tokens.js';
 
 type ScheduleAttrs = L<pb.api.command.v1.IScheduleActivityTaskCommandAttributes>;
 type PollResponse = L<pb.api.workflowservice.v1.IPollActivityTaskQueueResponse>;

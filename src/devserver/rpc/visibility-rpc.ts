@@ -1,13 +1,13 @@
-/** List/Scan/Count of workflow executions, derived from the runs, filtered with list-query.ts. */
-import type { L, pb, temporal } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IPayload } from './proto.js';
+/** List/Scan/Count of workflow executions, derived from the runs, filtered with visibility/list-query.ts. */
+import type { L, pb, temporal } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IPayload } from '../wire/proto.js';
 import { executionInfo, statusCode } from './describe.js';
-import { invalidArgument } from './errors.js';
-import { compileListQuery, typeOfFrom } from './list-query.js';
-import type { ListQuery, Lookup } from './list-query.js';
-import { allSearchAttributeTypes } from './search-attributes.js';
+import { invalidArgument } from '../wire/errors.js';
+import { compileListQuery, typeOfFrom } from '../visibility/list-query.js';
+import type { ListQuery, Lookup } from '../visibility/list-query.js';
+import { allSearchAttributeTypes } from '../visibility/search-attributes.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type ListReq = ReturnType<V1['ListWorkflowExecutionsRequest']['decode']>;

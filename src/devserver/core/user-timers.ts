@@ -1,9 +1,9 @@
 /** Workflow timers (StartTimer/CancelTimer commands); the engine timer is derived from the TimerStarted event. */
-import type { L, pb } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
 
-import { EventType as E } from './proto.js';
+import { EventType as E } from '../wire/proto.js';
 import { addWorkflowEvent, runTimerKey } from './wft-schedule.js';
 
 type StartAttrs = L<pb.api.command.v1.IStartTimerCommandAttributes>;

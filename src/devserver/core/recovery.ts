@@ -2,11 +2,11 @@
  * Rebuilding runs from their histories: mutable state is re-applied event by event, then task queues,
  * timers and pending transfers are derived again. This is the seam a durable store (part 2) plugs into.
  */
-import type { Engine } from './engine.js';
-import { Run } from './run.js';
-import type { RunExtras } from './run.js';
-import type { IHistoryEvent } from './proto.js';
-import { EventType as E, TimeoutType } from './proto.js';
+import type { Engine } from '../state/engine.js';
+import { Run } from '../state/run.js';
+import type { RunExtras } from '../state/run.js';
+import type { IHistoryEvent } from '../wire/proto.js';
+import { EventType as E, TimeoutType } from '../wire/proto.js';
 import { dispatchWorkflowTask, endWorkflowTask } from './wft-schedule.js';
 import { dispatchPendingActivity } from './activities.js';
 import { armUserTimer } from './user-timers.js';
@@ -14,7 +14,7 @@ import { armRunTimeout, endBackoff } from './start.js';
 import { deliverExternalCancel, deliverExternalSignal, startChild } from './children.js';
 import { runTimerKey } from './wft-schedule.js';
 import { armRetention } from './close.js';
-import { nextGeneration } from './mutable-state.js';
+import { nextGeneration } from '../state/mutable-state.js';
 
 export interface RunSnapshot {
   namespace: string;

@@ -1,8 +1,8 @@
 /** Requests that add an event to an open run from outside: signal, cancel request (termination closes it: close.ts). */
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IHeader, IPayloads } from './proto.js';
-import { EventType as E } from './proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IHeader, IPayloads } from '../wire/proto.js';
+import { EventType as E } from '../wire/proto.js';
 import { addWorkflowEvent } from './wft-schedule.js';
 
 export interface ExternalRef {

@@ -1,9 +1,9 @@
 /** Worker-facing task RPCs: long polls, workflow task responses, sticky queue reset, worker shutdown. */
-import type { Engine } from './engine.js';
-import type { temporal } from './proto.js';
-import { invalidArgument } from './errors.js';
-import type { CallContext } from './grpc-service.js';
-import { releaseStickyQueue, resetStickyTaskQueue, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './wft-respond.js';
+import type { Engine } from '../state/engine.js';
+import type { temporal } from '../wire/proto.js';
+import { invalidArgument } from '../wire/errors.js';
+import type { CallContext } from '../wire/call.js';
+import { releaseStickyQueue, resetStickyTaskQueue, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from '../core/wft-respond.js';
 import { activityHandlers } from './activity-rpc.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;

@@ -1,11 +1,11 @@
 /** Starting runs: id reuse and conflict policies, idempotency, timeouts, start delay, continue-as-new, retries. */
-import type { L, pb } from './proto.js';
+import type { L, pb } from '../wire/proto.js';
 import { randomUUID } from 'node:crypto';
-import type { Engine } from './engine.js';
-import { Run } from './run.js';
-import type { IFailure, IHeader, IMemo, IPayloads, IRetryPolicy, ISearchAttributes, IWorkflowExecution } from './proto.js';
-import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, temporal as api, tsFromMs } from './proto.js';
-import { alreadyStarted, invalidArgument } from './errors.js';
+import type { Engine } from '../state/engine.js';
+import { Run } from '../state/run.js';
+import type { IFailure, IHeader, IMemo, IPayloads, IRetryPolicy, ISearchAttributes, IWorkflowExecution } from '../wire/proto.js';
+import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, temporal as api, tsFromMs } from '../wire/proto.js';
+import { alreadyStarted, invalidArgument } from '../wire/errors.js';
 import { runTimerKey, scheduleWorkflowTask } from './wft-schedule.js';
 import { signalRun } from './control.js';
 import { forceClose, terminateRun } from './close.js';

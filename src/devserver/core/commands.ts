@@ -1,16 +1,16 @@
 /** Workflow task commands: validated as a batch first (a bad one fails the task), then applied in order. */
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { ICommand } from './proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { ICommand } from '../wire/proto.js';
 import type { CommandFailure } from './task-failure.js';
-import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause as Cause, durationMs } from './proto.js';
+import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause as Cause, durationMs } from '../wire/proto.js';
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
 import { continueAsNew, cronNext, retryOnFailure } from './start.js';
 import { cronError } from './cron.js';
 import { onRunClosed } from './close.js';
-import { applyProtocolMessageCommand } from './updates/protocol.js';
+import { applyProtocolMessageCommand } from '../updates/protocol.js';
 
 const terminal = new Set<number>([
   C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
@@ -96,7 +96,7 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
       case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_RECORD_MARKER:
       case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
-      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: // its message is checked with the others (updates/protocol.ts)
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: // its message is checked with the others (../updates/protocol.ts)
         break;
       default:
         return {

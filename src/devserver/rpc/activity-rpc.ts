@@ -1,13 +1,13 @@
 /** Activity RPCs: poll, heartbeat and the Respond* calls, by task token and by workflow/activity id. */
-import type { L, pb, temporal } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run, ActivityRuntime } from './run.js';
-import type { ActivityInfo } from './mutable-state.js';
-import type { IPayloads } from './proto.js';
-import { notFound, invalidArgument } from './errors.js';
-import { decodeToken } from './tokens.js';
-import { armHeartbeatTimer, resolveActivity } from './activities.js';
-import type { ActivityOutcome } from './activities.js';
+import type { L, pb, temporal } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run, ActivityRuntime } from '../state/run.js';
+import type { ActivityInfo } from '../state/mutable-state.js';
+import type { IPayloads } from '../wire/proto.js';
+import { notFound, invalidArgument } from '../wire/errors.js';
+import { decodeToken } from '../wire/tokens.js';
+import { armHeartbeatTimer, resolveActivity } from '../core/activities.js';
+import type { ActivityOutcome } from '../core/activities.js';
 
 type Svc = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof Svc> = Svc[K] extends { decode(...args: never[]): infer R } ? R : never;

@@ -1,6 +1,6 @@
 /** One workflow run: its history (source of truth), buffered events, derived mutable state, extras. */
-import type { IFailure, IHistoryEvent, IPayloads } from './proto.js';
-import { num, temporal, tsFromMs } from './proto.js';
+import type { IFailure, IHistoryEvent, IPayloads } from '../wire/proto.js';
+import { num, temporal, tsFromMs } from '../wire/proto.js';
 import { applyEvent, newMutableState } from './mutable-state.js';
 import type { MutableState } from './mutable-state.js';
 

@@ -2,13 +2,10 @@
 import { status } from '@grpc/grpc-js';
 import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData, ServerWritableStream } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
-import { temporal, grpcHealth } from './proto.js';
-import { RpcError } from './errors.js';
-import type { DevServerLogger } from './engine.js';
-
-export interface CallContext {
-  signal: AbortSignal;
-}
+import { temporal, grpcHealth } from '../wire/proto.js';
+import { RpcError } from '../wire/errors.js';
+import type { CallContext } from '../wire/call.js';
+import type { DevServerLogger } from '../state/engine.js';
 
 // Request messages are decoded protobuf objects; each handler declares its own request type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

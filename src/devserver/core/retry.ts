@@ -1,6 +1,6 @@
 /** Retry policy defaults and backoff as the real server computes them. */
-import type { IFailure, IPayloads, IRetryPolicy } from './proto.js';
-import { RetryState, durationMs, msDuration } from './proto.js';
+import type { IFailure, IPayloads, IRetryPolicy } from '../wire/proto.js';
+import { RetryState, durationMs, msDuration } from '../wire/proto.js';
 
 export function withRetryDefaults(policy: IRetryPolicy | null | undefined): IRetryPolicy {
   const initial = durationMs(policy?.initialInterval) || 1000;

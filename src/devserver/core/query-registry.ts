@@ -3,8 +3,8 @@
  * they ride in the next task's `queries` and are answered in RespondWorkflowTaskCompleted.queryResults;
  * when no task is coming they fall back to a legacy query task. In memory only, like the server's registry.
  */
-import type { Run } from './run.js';
-import type { L, pb } from './proto.js';
+import type { Run } from '../state/run.js';
+import type { L, pb } from '../wire/proto.js';
 
 type WorkflowQuery = L<pb.api.query.v1.IWorkflowQuery>;
 type QueryResult = L<pb.api.query.v1.IWorkflowQueryResult>;

@@ -1,15 +1,15 @@
 /** Client-facing workflow RPCs: start, signal-with-start, signal, cancel, terminate, query. */
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { temporal } from './proto.js';
-import { durationMs } from './proto.js';
-import { invalidArgument, notFound, workflowNotFound } from './errors.js';
-import { endBackoff, startWorkflow } from './start.js';
-import type { StartParams } from './start.js';
-import { requestCancelRun, signalRun } from './control.js';
-import { terminateRun } from './close.js';
-import { queryWorkflow, respondQueryTaskCompleted } from './queries.js';
-import type { CallContext } from './grpc-service.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { temporal } from '../wire/proto.js';
+import { durationMs } from '../wire/proto.js';
+import { invalidArgument, notFound, workflowNotFound } from '../wire/errors.js';
+import { endBackoff, startWorkflow } from '../core/start.js';
+import type { StartParams } from '../core/start.js';
+import { requestCancelRun, signalRun } from '../core/control.js';
+import { terminateRun } from '../core/close.js';
+import { queryWorkflow, respondQueryTaskCompleted } from '../core/queries.js';
+import type { CallContext } from '../wire/call.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;

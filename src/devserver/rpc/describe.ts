@@ -1,10 +1,10 @@
 /** DescribeWorkflowExecution and the WorkflowExecutionInfo shared with listing. */
-import type { L, pb, temporal } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
+import type { L, pb, temporal } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
 
-import { optDuration, msDuration, tsFromMs } from './proto.js';
-import { workflowNotFound } from './errors.js';
+import { optDuration, msDuration, tsFromMs } from '../wire/proto.js';
+import { workflowNotFound } from '../wire/errors.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type DescribeReq = ReturnType<V1['DescribeWorkflowExecutionRequest']['decode']>;

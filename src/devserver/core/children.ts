@@ -1,10 +1,10 @@
 /** Child workflows and external signal/cancel: initiated by commands, carried out right after the task completes. */
-import type { L, pb } from './proto.js';
-import type { Engine } from './engine.js';
-import type { Run } from './run.js';
-import type { IHistoryEvent } from './proto.js';
-import { EventType as E, durationMs } from './proto.js';
-import { RpcError } from './errors.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IHistoryEvent } from '../wire/proto.js';
+import { EventType as E, durationMs } from '../wire/proto.js';
+import { RpcError } from '../wire/errors.js';
 import { addWorkflowEvent } from './wft-schedule.js';
 import { requestCancelRun, signalRun } from './control.js';
 import { startWorkflow } from './start.js';
