@@ -18,6 +18,20 @@ const bannedInWorkflows = [
   'pino',
 ];
 
+/**
+ * The engine's rooms, bottom up: a room imports only rooms of the layers before it. state/ (the Engine and what
+ * it holds) sits below every transition, which keeps the import graph acyclic; core/, updates/ and schedules/
+ * are one engine and call each other; only the entry points open the durable store and bind the RPCs.
+ */
+const engineLayers = [['wire'], ['visibility'], ['state'], ['core', 'updates', 'schedules'], ['rpc', 'persist'], ['server.ts', 'index.ts']];
+const engineLayerZones = engineLayers.flatMap((layer, i) =>
+  layer.map((room) => ({
+    target: `./src/devserver/${room}`,
+    from: engineLayers.slice(i + 1).flat().map((above) => `./src/devserver/${above}`),
+    message: `the engine's rooms are layered (${engineLayers.map((l) => l.join(' ')).join(' < ')}): ${room} imports only rooms before it.`,
+  })),
+).filter((zone) => zone.from.length > 0);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', 'coverage/**'] },
   js.configs.recommended,
@@ -69,6 +83,7 @@ export default tseslint.config(
               except: ['./devserver'],
               message: 'devserver imports nothing from the rest of src: it is reached over gRPC only.',
             },
+            ...engineLayerZones,
           ],
         },
       ],

@@ -8,7 +8,8 @@
  * Prints workflows/second (first start call to last result) and the start → activity-started latency:
  * the client's time just before `workflow.start` against the activity's own clock at its first line.
  * `--db FILE` runs the engine persistent (every acknowledged RPC fsynced to FILE; the file is deleted
- * first so each run starts empty); without it the engine keeps everything in memory.
+ * first so each run starts empty); without it the engine keeps everything in memory. The workflow is
+ * bench/workflows/devserver.ts, bundled before anything is timed.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -19,10 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../src/devserver/index.js';
-import { loadWorkflowBundle } from '../test/devserver/bundle.js';
-import type { ActivityCall } from '../test/devserver/workflows/definitions.js';
+import { activityThenTimer } from './workflows/devserver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -79,7 +79,9 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const engine = values['same-process'] ? await engineInProcess() : await engineInChild();
-  const workflowBundle = await loadWorkflowBundle();
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: path.join(root, 'bench', 'workflows', 'devserver.ts'), logger: new DefaultLogger('WARN'),
+  });
   const nativeConnection = await NativeConnection.connect({ address: engine.address });
   const connection = await Connection.connect({ address: engine.address });
   const client = new Client({ connection, namespace: 'default' });
@@ -102,9 +104,8 @@ async function main(): Promise<void> {
     const lane = async (): Promise<void> => {
       for (let i = next++; i < n; i = next++) {
         const workflowId = `${prefix}-${i}`;
-        const call: ActivityCall = { name: 'benchActivity', args: [i], options: { startToCloseTimeout: '30s' } };
         startCalledAt.set(workflowId, Date.now());
-        const handle = await client.workflow.start('activityThenTimer', { taskQueue, workflowId, args: [call, timerMs] });
+        const handle = await client.workflow.start(activityThenTimer, { taskQueue, workflowId, args: [i, timerMs] });
         await handle.result();
       }
     };

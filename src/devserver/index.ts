@@ -1,8 +1,8 @@
 /** Embedded Temporal-compatible engine: a gRPC WorkflowService the real SDK talks to unchanged. */
 import { startEngineServer } from './server.js';
-import type { DevServerLogger } from './engine.js';
+import type { DevServerLogger } from './state/engine.js';
 
-export type { DevServerLogger } from './engine.js';
+export type { DevServerLogger } from './state/engine.js';
 
 export interface DevServerOptions {
   /** 0 = any free port; default 7233. */

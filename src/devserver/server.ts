@@ -1,20 +1,20 @@
 /** Binds the WorkflowService and Health services on a grpc-js server around one engine. */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { Engine } from './engine.js';
-import type { DevServerLogger, EngineConfig } from './engine.js';
-import { Namespaces } from './namespaces.js';
-import { buildService, healthReflection, operatorServiceReflection, workflowServiceReflection } from './grpc-service.js';
-import { operatorHandlers } from './search-attributes.js';
-import type { Handler } from './grpc-service.js';
-import { workflowHandlers } from './workflow-rpc.js';
-import { taskHandlers } from './task-rpc.js';
-import { systemHandlers } from './system-rpc.js';
-import { describeWorkflow } from './describe.js';
-import { getHistory, getHistoryReverse } from './history-rpc.js';
-import { countWorkflows, listWorkflows } from './visibility.js';
+import { Engine } from './state/engine.js';
+import type { DevServerLogger, EngineConfig } from './state/engine.js';
+import { Namespaces } from './state/namespaces.js';
+import { buildService, healthReflection, operatorServiceReflection, workflowServiceReflection } from './rpc/grpc-service.js';
+import { operatorHandlers } from './visibility/search-attributes.js';
+import type { Handler } from './rpc/grpc-service.js';
+import { workflowHandlers } from './rpc/workflow-rpc.js';
+import { taskHandlers } from './rpc/task-rpc.js';
+import { systemHandlers } from './rpc/system-rpc.js';
+import { describeWorkflow } from './rpc/describe.js';
+import { getHistory, getHistoryReverse } from './rpc/history-rpc.js';
+import { countWorkflows, listWorkflows } from './rpc/visibility-rpc.js';
 import { scheduleHandlers } from './schedules/rpc.js';
 import { updateHandlers } from './updates/rpc.js';
-import { executeMultiOperation } from './multi-op.js';
+import { executeMultiOperation } from './rpc/multi-op.js';
 import { openDurableStore } from './persist/open.js';
 
 export interface EngineServerOptions {

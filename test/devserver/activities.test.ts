@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
-import { eventsOfType, startHarness, waitFor } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { ApplicationFailure } from '@temporalio/client';
+import { eventsOfType, useHarness, activityFailure, runActivityCall } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 import type { ActivityCall } from './workflows/definitions.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 /** Every attempt any activity made, so tests can assert attempt counts and timing. */
 const attempts: { name: string; attempt: number; at: number }[] = [];
@@ -80,22 +73,7 @@ const activities = {
 
 const fast = { initialInterval: '50ms', backoffCoefficient: 1 };
 
-async function runCall(label: string, call: ActivityCall): Promise<{ handle: WorkflowHandle; outcome: unknown }> {
-  const taskQueue = h.taskQueue(label);
-  return await h.withWorker({ taskQueue, activities }, async () => {
-    const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId: h.workflowId(label), args: [call] });
-    h.track(handle);
-    const outcome = await handle.result().catch((e: unknown) => e);
-    return { handle, outcome };
-  });
-}
-
-function activityFailure(outcome: unknown): ActivityFailure {
-  expect(outcome).toBeInstanceOf(WorkflowFailedError);
-  const cause = (outcome as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ActivityFailure);
-  return cause as ActivityFailure;
-}
+const runCall = (label: string, call: ActivityCall) => runActivityCall(h, activities, label, call);
 
 describe('activity retries', () => {
   it('gives up after maximumAttempts with the last failure and MAXIMUM_ATTEMPTS_REACHED', async () => {

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Context } from '@temporalio/activity';
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
-import { eventsOfType, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { ApplicationFailure, TimeoutFailure } from '@temporalio/client';
+import { eventsOfType, useHarness, activityFailure, runActivityCall } from './helpers.js';
 import type { ActivityCall } from './workflows/definitions.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 const attempts: { name: string; attempt: number }[] = [];
 const record = (name: string): void => void attempts.push({ name, attempt: Context.current().info.attempt });
@@ -39,22 +31,7 @@ const activities = {
 
 const fast = { initialInterval: '50ms', backoffCoefficient: 1 };
 
-async function runCall(label: string, call: ActivityCall): Promise<{ handle: WorkflowHandle; outcome: unknown }> {
-  const taskQueue = h.taskQueue(label);
-  return await h.withWorker({ taskQueue, activities }, async () => {
-    const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId: h.workflowId(label), args: [call] });
-    h.track(handle);
-    const outcome = await handle.result().catch((e: unknown) => e);
-    return { handle, outcome };
-  });
-}
-
-function activityFailure(outcome: unknown): ActivityFailure {
-  expect(outcome).toBeInstanceOf(WorkflowFailedError);
-  const cause = (outcome as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ActivityFailure);
-  return cause as ActivityFailure;
-}
+const runCall = (label: string, call: ActivityCall) => runActivityCall(h, activities, label, call);
 
 describe('activity timeouts', () => {
   it('schedule-to-start: nobody polls the activity queue', async () => {

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CancelledFailure, TerminatedFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { eventsOfType, eventTypes, startHarness, waitForEvent } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, eventTypes, useHarness, waitForEvent } from './helpers.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('workflow cancellation', () => {
   it('cancels a workflow that lets the CancelledFailure propagate', async () => {

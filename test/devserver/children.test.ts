@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventsOfType, eventTypes, startHarness, waitFor, waitForEvent } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { describe, expect, it } from '@jest/globals';
+import { eventsOfType, eventTypes, useHarness, waitForEvent } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('child workflows', () => {
   it('runs a child to completion and links parent and child', async () => {

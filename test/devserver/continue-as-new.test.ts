@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowContinuedAsNewError } from '@temporalio/client';
-import { eventsOfType, eventTypes, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, eventTypes, useHarness } from './helpers.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('continue-as-new', () => {
   it('chains runs; result() follows the chain to the last run', async () => {

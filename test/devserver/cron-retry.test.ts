@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, useHarness } from './helpers.js';
 
 const Initiator = temporal.api.enums.v1.ContinueAsNewInitiator;
 const RetryState = temporal.api.enums.v1.RetryState;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
   Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { eventTypes, startHarness, waitFor } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventTypes, useHarness } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 import type { ActivityCall } from './workflows/definitions.js';
 
 const { PendingActivityState, HistoryEventFilterType } = temporal.api.enums.v1;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 const activities = {
   async failOnceThenBlock(): Promise<string> {

@@ -2,10 +2,9 @@
  * Durability of the embedded engine in-process: stop it, start a new one on the same database file (and
  * port, so the same worker and client reconnect), and the work carries on.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -13,22 +12,12 @@ import Long from 'long';
 import { startDevServer } from '../../src/devserver/index.js';
 import type { DevServer, DevServerOptions } from '../../src/devserver/index.js';
 import { RecordLog } from '../../src/devserver/persist/record-log.js';
-import { loadWorkflowBundle } from './bundle.js';
-import { installQuietRuntime } from './runtime.js';
+import { useEngineFiles } from './helpers.js';
 import { finishSignal, pokeSignal } from './workflows/definitions.js';
 import type { ActivityCall } from './workflows/definitions.js';
 import { freePort } from '../helpers/process.js';
 
-let dir: string;
-let workflowBundle: { code: string };
-
-beforeAll(async () => {
-  installQuietRuntime();
-  dir = mkdtempSync(path.join(tmpdir(), 'devserver-durability-'));
-  workflowBundle = await loadWorkflowBundle();
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const files = useEngineFiles('durability');
 
 interface Setup {
   start(extra?: Partial<DevServerOptions>): Promise<DevServer>;
@@ -42,7 +31,7 @@ interface Setup {
 /** An engine on a fixed port and database file, and a client + native connection that outlive restarts. */
 async function setup(name: string, base: Partial<DevServerOptions> = {}): Promise<Setup & { server: () => DevServer }> {
   const port = await freePort();
-  const db = path.join(dir, `${name}.db`);
+  const db = path.join(files.dir, `${name}.db`);
   let current: DevServer | null = null;
   const start = async (extra: Partial<DevServerOptions> = {}): Promise<DevServer> => {
     current = await startDevServer({ port, dbPath: db, ...base, ...extra });
@@ -74,7 +63,7 @@ test('started workflows, signals, timers, a started activity attempt and its hea
       throw new Error('first attempt fails after the restart');
     },
   };
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'durable', workflowBundle, activities, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({ connection: s.native, taskQueue: 'durable', workflowBundle: files.workflowBundle, activities, shutdownGraceTime: '1s' });
   await worker.runUntil(async () => {
     const done = await s.client.workflow.execute('echo', { taskQueue: 'durable', workflowId: 'closed-before', args: ['kept'] });
     expect(done).toBe('kept');
@@ -122,7 +111,7 @@ test('a torn last write is cut off when the database is opened', async () => {
 
 test('compaction rewrites the log and keeps every run', async () => {
   const s = await setup('compact', { compactAfterBytes: 1 });
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'compact', workflowBundle, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({ connection: s.native, taskQueue: 'compact', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
   await worker.runUntil(async () => {
     for (let i = 0; i < 5; i++) await s.client.workflow.execute('echo', { taskQueue: 'compact', workflowId: `c-${i}`, args: [i] });
     const open = await s.client.workflow.start('waitForFinish', { taskQueue: 'compact', workflowId: 'c-open' });
@@ -138,7 +127,7 @@ test('compaction rewrites the log and keeps every run', async () => {
 
 test('closed runs are deleted after the namespace retention, also while the engine was down', async () => {
   const s = await setup('retention', { retentionMs: 1500 });
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'ret', workflowBundle, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({ connection: s.native, taskQueue: 'ret', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
   await worker.runUntil(async () => {
     await s.client.workflow.execute('echo', { taskQueue: 'ret', workflowId: 'ret-1', args: [1] });
   });

@@ -7,7 +7,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer } from '../../src/devserver/index.js';
 import type { DevServer } from '../../src/devserver/index.js';
 import { startEngineServer } from '../../src/devserver/server.js';
-import { restoreAll } from '../../src/devserver/recovery.js';
+import { restoreAll } from '../../src/devserver/core/recovery.js';
 
 let server: DevServer;
 let bundle: WorkflowBundleWithSourceMap;

@@ -1,10 +1,14 @@
 /**
  * Conformance harness: the embedded engine over gRPC, driven only by the real SDK.
- * One engine and one workflow bundle per test file; every history a test produces is collected and
- * replayed with `Worker.runReplayHistories` in `teardown()`, so engine histories must satisfy the SDK.
+ * One engine and one workflow bundle per test file (`useHarness()`); every history a test produces is
+ * collected and replayed with `Worker.runReplayHistories` in `teardown()`, so engine histories must satisfy the SDK.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from '@temporalio/client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import { ActivityFailure, Client, WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -16,6 +20,8 @@ import { loadWorkflowBundle } from './bundle.js';
 import { collectRunHistories } from './histories.js';
 import type { RunRef } from './histories.js';
 import { installQuietRuntime } from './runtime.js';
+import { waitFor } from '../helpers/process.js';
+import type { ActivityCall } from './workflows/definitions.js';
 
 export type History = temporal.api.history.v1.IHistory;
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -52,7 +58,7 @@ const stderrLogger = Object.fromEntries(
   ]),
 ) as unknown as DevServerLogger;
 
-export async function startHarness(): Promise<Harness> {
+async function startHarness(): Promise<Harness> {
   installQuietRuntime();
   const workflowBundle = await loadWorkflowBundle();
   const server = await startDevServer({ port: 0, logger: process.env.DEVSERVER_DEBUG ? stderrLogger : undefined });
@@ -110,6 +116,49 @@ export async function startHarness(): Promise<Harness> {
   return harness;
 }
 
+/**
+ * The one lifecycle of a conformance test file: starts the harness in beforeAll and, in afterAll, runs
+ * `beforeTeardown` (stop what the file started on it, e.g. a shared worker), then the replay check and teardown.
+ * Returns the harness; it is usable from the first hook or test after this call.
+ */
+export function useHarness(options: { beforeTeardown?: () => Promise<void> } = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+  });
+  afterAll(async () => {
+    if (started === undefined) return;
+    try {
+      await options.beforeTeardown?.();
+    } finally {
+      await started.teardown();
+    }
+  });
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (started === undefined) throw new Error('useHarness: the engine starts in beforeAll');
+      return Reflect.get(started, key) as unknown;
+    },
+  });
+}
+
+/**
+ * The lifecycle of a test file that restarts engines on database files itself: a temp folder (removed after
+ * the file) and the conformance bundle, both set in beforeAll.
+ */
+export function useEngineFiles(label: string): { dir: string; workflowBundle: { code: string } } {
+  const files = { dir: '', workflowBundle: { code: '' } };
+  beforeAll(async () => {
+    installQuietRuntime();
+    files.dir = mkdtempSync(path.join(tmpdir(), `devserver-${label}-`));
+    files.workflowBundle = await loadWorkflowBundle();
+  }, 120_000);
+  afterAll(() => {
+    if (files.dir) rmSync(files.dir, { recursive: true, force: true });
+  });
+  return files;
+}
+
 /** The event type names of a history, without the EVENT_TYPE_ prefix, e.g. `ACTIVITY_TASK_STARTED`. */
 export function eventTypes(history: History): string[] {
   return (history.events ?? []).map((e) => (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
@@ -120,17 +169,6 @@ export function eventsOfType(history: History, type: string): HistoryEvent[] {
   return (history.events ?? []).filter((e) => e.eventType === wanted);
 }
 
-/** Polls `probe` until it returns a defined value; for waiting on engine state, not for timing. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Waits until the run's history contains an event of `type`. */
 export async function waitForEvent(h: Harness, workflowId: string, type: string, runId?: string): Promise<HistoryEvent> {
   return await waitFor(`${type} in ${workflowId}`, async () => eventsOfType(await h.history(workflowId, runId), type)[0]);
@@ -138,6 +176,30 @@ export async function waitForEvent(h: Harness, workflowId: string, type: string,
 
 export function millis(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return Number(ts?.seconds ?? 0) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
+}
+
+/** Runs one `runActivity` workflow on a fresh queue with the file's activities; its result or failure, never a throw. */
+export async function runActivityCall(
+  h: Harness,
+  activities: object,
+  label: string,
+  call: ActivityCall,
+): Promise<{ handle: WorkflowHandle; outcome: unknown }> {
+  const taskQueue = h.taskQueue(label);
+  return await h.withWorker({ taskQueue, activities }, async () => {
+    const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId: h.workflowId(label), args: [call] });
+    h.track(handle);
+    const outcome = await handle.result().catch((e: unknown) => e);
+    return { handle, outcome };
+  });
+}
+
+/** Asserts the workflow failed because of an activity and returns that ActivityFailure. */
+export function activityFailure(outcome: unknown): ActivityFailure {
+  expect(outcome).toBeInstanceOf(WorkflowFailedError);
+  const cause = (outcome as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ActivityFailure);
+  return cause as ActivityFailure;
 }
 
 /** Polls one workflow task by hand, as a worker would, for tests that need to hold or shape a task. */

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Client, NamespaceNotFoundError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { grpc, temporal } from '@temporalio/proto';
-import { startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { useHarness } from './helpers.js';
 
 const { NamespaceState } = temporal.api.enums.v1;
 const grpcCode = (err: unknown): number | undefined => (err as { code?: number }).code;
@@ -11,13 +10,7 @@ const SERVING = grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('namespaces', () => {
   it('registers `default` at start', async () => {

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { eventsOfType, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, useHarness } from './helpers.js';
 import { grantsQuery } from './workflows/samples.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('samples-typescript patterns', () => {
   it('saga: a failed step runs the compensations in reverse and fails the workflow', async () => {

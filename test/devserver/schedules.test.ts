@@ -4,34 +4,34 @@
  * attributes and workflow ids of the runs a schedule starts (`<workflowId>-<RFC3339 nominal time>`).
  * Tests run concurrently (each on its own schedule) because most of their time is waiting for the clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ScheduleDescription, ScheduleHandle, ScheduleOptionsStartWorkflowAction, Workflow } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { google } from '@temporalio/proto';
 import { startEngineServer } from '../../src/devserver/server.js';
 import { schedulerOf } from '../../src/devserver/schedules/rpc.js';
-import { millis, startHarness, waitFor } from './helpers.js';
+import { millis, useHarness } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 import type { Harness } from './helpers.js';
 
-let h: Harness;
 let worker: Worker;
 let running: Promise<void>;
 let taskQueue: string;
 const handles: ScheduleHandle[] = [];
 
+const h = useHarness({
+  beforeTeardown: async () => {
+    for (const handle of handles) await handle.delete().catch(() => undefined);
+    worker?.shutdown();
+    await running;
+  },
+});
+
 beforeAll(async () => {
-  h = await startHarness();
   taskQueue = h.taskQueue('schedules');
   worker = await h.createWorker({ taskQueue });
   running = worker.run();
-});
-
-afterAll(async () => {
-  for (const handle of handles) await handle.delete().catch(() => undefined);
-  worker?.shutdown();
-  await running;
-  await h?.teardown();
 });
 
 type Action = Omit<ScheduleOptionsStartWorkflowAction<Workflow>, 'taskQueue' | 'workflowId' | 'type'>;

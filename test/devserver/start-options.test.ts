@@ -1,24 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, eventTypes, millis, startHarness, waitForEvent, withinMs } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, eventTypes, millis, useHarness, waitForEvent, withinMs } from './helpers.js';
 import { intKey, keywordKey } from './workflows/definitions.js';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 
-let h: Harness;
+const h = useHarness();
 beforeAll(async () => {
-  h = await startHarness();
   // As on a real server, custom search attributes exist only once registered through the OperatorService.
   await h.env.connection.operatorService.addSearchAttributes({
     namespace: h.namespace,
     searchAttributes: { CustomKeywordField: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, CustomIntField: IndexedValueType.INDEXED_VALUE_TYPE_INT },
   });
-});
-afterAll(async () => {
-  await h?.teardown();
 });
 
 describe('start: timeouts, memo, search attributes, delay', () => {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, eventTypes, pollWorkflowTask, startHarness, waitFor, waitForEvent, withinMs } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, eventTypes, pollWorkflowTask, useHarness, waitForEvent, withinMs } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 
 const { TaskQueueKind, TimeoutType } = temporal.api.enums.v1;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('sticky and non-sticky task queues', () => {
   it('hands later tasks to the worker sticky queue when the worker caches workflows', async () => {

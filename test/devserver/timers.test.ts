@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventsOfType, eventTypes, millis, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { describe, expect, it } from '@jest/globals';
+import { eventsOfType, eventTypes, millis, useHarness } from './helpers.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('timers', () => {
   it('fires a timer no earlier than its duration', async () => {

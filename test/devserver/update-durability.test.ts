@@ -2,38 +2,26 @@
  * Updates across an engine restart on the same database: accepted and completed updates are rebuilt from their
  * history events (id dedupe and outcomes survive; an accepted update still fails when the workflow completes).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { Client, Connection, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startDevServer } from '../../src/devserver/index.js';
 import type { DevServer } from '../../src/devserver/index.js';
-import { loadWorkflowBundle } from './bundle.js';
-import { installQuietRuntime } from './runtime.js';
+import { useEngineFiles } from './helpers.js';
 import { addUpdate, doneSignal, hangUpdate } from './workflows/updates.js';
 import { freePort } from '../helpers/process.js';
 
-let dir: string;
-let workflowBundle: { code: string };
-
-beforeAll(async () => {
-  installQuietRuntime();
-  dir = mkdtempSync(path.join(tmpdir(), 'devserver-update-durability-'));
-  workflowBundle = await loadWorkflowBundle();
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const files = useEngineFiles('update-durability');
 
 test('completed and accepted updates survive a restart', async () => {
   const port = await freePort();
-  const dbPath = path.join(dir, 'updates.db');
+  const dbPath = path.join(files.dir, 'updates.db');
   let server: DevServer = await startDevServer({ port, dbPath });
   const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
   const native = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   const client = new Client({ connection });
-  const worker = () => Worker.create({ connection: native, taskQueue: 'upd-durable', workflowBundle, shutdownGraceTime: '1s' });
+  const worker = () => Worker.create({ connection: native, taskQueue: 'upd-durable', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
   const handle = await client.workflow.start('counter', { taskQueue: 'upd-durable', workflowId: 'upd-durable' });
   await (await worker()).runUntil(async () => {
     expect(await handle.executeUpdate(addUpdate, { args: [5], updateId: 'add-5' })).toBe(5);

@@ -3,23 +3,16 @@
  * produce on cue: an update admitted while the task that completes the workflow is running. These histories are
  * not replayed (no workflow code made them).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { eventTypes, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventTypes, useHarness } from './helpers.js';
 
 const C = temporal.api.enums.v1.CommandType;
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 const U = temporal.api.update.v1;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 const any = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/temporal.api.update.v1.${type}`, value });
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { eventTypes, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventTypes, useHarness } from './helpers.js';
 import { addUpdate, confirmTransaction, doneSignal } from './workflows/updates.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('update-with-start (ExecuteMultiOperation)', () => {
   it('early-return sample: the caller gets the update result while the workflow goes on', async () => {

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
-import { eventTypes, eventsOfType, startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventTypes, eventsOfType, useHarness } from './helpers.js';
 import { addUpdate, approve, doneSignal, getLanguage, hangUpdate, setLanguage, totalQuery } from './workflows/updates.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 describe('workflow updates', () => {
   it('runs an update to completion and writes Accepted/Completed events', async () => {

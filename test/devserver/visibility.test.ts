@@ -2,14 +2,13 @@
  * Visibility through the real SDK: List/Count/Scan with the list-filter language over a fixed set of runs
  * (completed, failed, running, delayed, terminated) carrying custom attributes of every supported type.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { ServiceError } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
-import { startHarness } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { useHarness } from './helpers.js';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const kw = defineSearchAttributeKey('VisKw', SearchAttributeType.KEYWORD);
@@ -19,14 +18,13 @@ const flag = defineSearchAttributeKey('VisBool', SearchAttributeType.BOOL);
 const when = defineSearchAttributeKey('VisTime', SearchAttributeType.DATETIME);
 
 type Name = 'a' | 'b' | 'c' | 'd' | 'e';
-let h: Harness;
 const ids = {} as Record<Name, string>;
 const names = new Map<string, Name>();
 const tq = { one: '', two: '' };
 const times = {} as Record<Name, { start: Date; close?: Date }>;
 
+const h = useHarness();
 beforeAll(async () => {
-  h = await startHarness();
   await h.env.connection.operatorService.addSearchAttributes({
     namespace: h.namespace,
     searchAttributes: {
@@ -69,9 +67,6 @@ beforeAll(async () => {
   for await (const info of h.client.workflow.list()) {
     times[names.get(info.workflowId)!] = { start: info.startTime, close: info.closeTime };
   }
-});
-afterAll(async () => {
-  await h?.teardown();
 });
 
 async function list(query: string, pageSize?: number): Promise<Name[]> {

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, eventTypes, pollWorkflowTask, startHarness, waitFor, waitForEvent } from './helpers.js';
-import type { Harness } from './helpers.js';
+import { eventsOfType, eventTypes, pollWorkflowTask, useHarness, waitForEvent } from './helpers.js';
+import { waitFor } from '../helpers/process.js';
 
 const { CommandType, WorkflowTaskFailedCause, TimeoutType } = temporal.api.enums.v1;
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.teardown();
-});
+const h = useHarness();
 
 async function pendingTaskAttempt(workflowId: string): Promise<number> {
   const res = await h.client.workflowService.describeWorkflowExecution({ namespace: h.namespace, execution: { workflowId } });

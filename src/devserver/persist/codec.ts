@@ -5,11 +5,11 @@
  * a transient workflow task) goes next to it. The record envelope is v8-serialized (Maps, bytes and all).
  */
 import { deserialize, serialize } from 'node:v8';
-import { temporal } from '../proto.js';
-import type { IFailure, IHistoryEvent, IPayloads } from '../proto.js';
-import type { ActivityRuntime, Run, RunExtras } from '../run.js';
-import type { RunSnapshot } from '../recovery.js';
-import type { NamespaceSnapshot } from '../namespaces.js';
+import { temporal } from '../wire/proto.js';
+import type { IFailure, IHistoryEvent, IPayloads } from '../wire/proto.js';
+import type { ActivityRuntime, Run, RunExtras } from '../state/run.js';
+import type { RunSnapshot } from '../core/recovery.js';
+import type { NamespaceSnapshot } from '../state/namespaces.js';
 
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 const Payloads = temporal.api.common.v1.Payloads;

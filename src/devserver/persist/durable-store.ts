@@ -4,9 +4,9 @@
  * response, so whatever a client saw acknowledged survives `kill -9`. Concurrent commits share one fsync
  * (group commit): while one write is in flight, every caller that arrives waits for the single next one.
  */
-import type { Engine } from '../engine.js';
-import type { Run } from '../run.js';
-import type { RunStoreListener } from '../store.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { RunStoreListener } from '../state/store.js';
 import type { RecordLog } from './record-log.js';
 import type { LogRecord } from './codec.js';
 import { encodeRecord, runRecord } from './codec.js';

@@ -3,9 +3,9 @@
  * recovery path (queues, timers, retries and timeouts re-armed from the recorded times), then let the
  * durable store hear about every later change.
  */
-import type { Engine } from '../engine.js';
-import { rederive, restoreRun } from '../recovery.js';
-import type { NamespaceSnapshot } from '../namespaces.js';
+import type { Engine } from '../state/engine.js';
+import { rederive, restoreRun } from '../core/recovery.js';
+import type { NamespaceSnapshot } from '../state/namespaces.js';
 import { schedulerOf } from '../schedules/rpc.js';
 import type { Scheduler } from '../schedules/scheduler.js';
 import { RecordLog } from './record-log.js';

@@ -3,11 +3,13 @@
  * started run's status (following retries and continue-as-new by workflow id), cancel or terminate it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Engine } from '../engine.js';
-import type { Run } from '../run.js';
-import type { IPayload, ISearchAttributes } from '../proto.js';
-import { WorkflowExecutionStatus, durationMs, temporal } from '../proto.js';
-import { startWorkflow } from '../start.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { IPayload, ISearchAttributes } from '../wire/proto.js';
+import { WorkflowExecutionStatus, durationMs, temporal } from '../wire/proto.js';
+import { startWorkflow } from '../core/start.js';
+import { requestCancelRun } from '../core/control.js';
+import { terminateRun } from '../core/close.js';
 import type { ActionRecord, BufferedStart, ScheduleRecord } from './state.js';
 import { Overlap } from './state.js';
 
@@ -88,8 +90,8 @@ export function statusOf(run: Run | undefined): number {
 
 export function stopRun(engine: Engine, rec: ScheduleRecord, run: Run | undefined, terminate: boolean): void {
   if (!run?.isOpen) return;
-  if (terminate) engine.terminate(run, 'terminated by schedule overlap policy', schedulerIdentity(rec));
-  else engine.requestCancel(run, 'cancelled by schedule overlap policy', schedulerIdentity(rec));
+  if (terminate) terminateRun(engine, run, 'terminated by schedule overlap policy', schedulerIdentity(rec));
+  else requestCancelRun(engine, run, 'cancelled by schedule overlap policy', schedulerIdentity(rec), '');
 }
 
 /**

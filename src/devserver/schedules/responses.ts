@@ -1,6 +1,6 @@
 /** Patches (trigger, backfill, pause/unpause) and the Describe / List shapes built from a schedule's records. */
-import type { L, pb } from '../proto.js';
-import { msFromTs, tsFromMs } from '../proto.js';
+import type { L, pb } from '../wire/proto.js';
+import { msFromTs, tsFromMs } from '../wire/proto.js';
 import type { Entry, Scheduler } from './scheduler.js';
 import { cleanSpec } from './spec.js';
 import type { ActionRecord } from './state.js';

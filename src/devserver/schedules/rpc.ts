@@ -1,8 +1,8 @@
 /** WorkflowService schedule RPCs on top of the Scheduler, shaped like the real frontend's responses. */
-import type { Engine } from '../engine.js';
-import { temporal, durationMs, msDuration, msFromTs, tsFromMs } from '../proto.js';
-import { alreadyStarted, invalidArgument, notFound } from '../errors.js';
-import { parseListQuery } from '../list-query.js';
+import type { Engine } from '../state/engine.js';
+import { temporal, durationMs, msDuration, msFromTs, tsFromMs } from '../wire/proto.js';
+import { alreadyStarted, invalidArgument, notFound } from '../wire/errors.js';
+import { parseListQuery } from '../visibility/list-query.js';
 import { Scheduler } from './scheduler.js';
 import { latestRun } from './actions.js';
 import type { Entry } from './scheduler.js';

@@ -3,8 +3,8 @@
  * at the next action time, an RPC, or a watched run closing). State lives in ScheduleRecords; the timer
  * and the watcher are rebuilt from them on every wake, so a restored record resumes with its catch-up.
  */
-import type { Engine } from '../engine.js';
-import { durationMs } from '../proto.js';
+import type { Engine } from '../state/engine.js';
+import { durationMs } from '../wire/proto.js';
 import { compileSpec } from './spec.js';
 import type { CompiledSpec, NextTime } from './spec.js';
 import { processBuffer } from './buffer.js';

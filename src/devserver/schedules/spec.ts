@@ -4,8 +4,8 @@
  * searched at one-second resolution; start/end time bound the result, excludes skip matches, jitter is a
  * deterministic hash of the nominal time and a per-schedule seed.
  */
-import type { L, pb } from '../proto.js';
-import { durationMs, msDuration, msFromTs } from '../proto.js';
+import type { L, pb } from '../wire/proto.js';
+import { durationMs, msDuration, msFromTs } from '../wire/proto.js';
 import type { Range, StructuredCalendar } from './calendar.js';
 import { MAX_YEAR, MIN_YEAR, calendarToStructured, parseCron } from './calendar.js';
 import { compileCalendar } from './calendar-match.js';

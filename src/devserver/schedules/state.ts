@@ -3,7 +3,7 @@
  * workflow's StartScheduleArgs: Schedule, Info, InternalState). Timers and watchers are derived from it,
  * so persisting these records is enough to resume a schedule, catch-up window included.
  */
-import type { IFailure, IMemo, IPayloads, ISearchAttributes, L, pb } from '../proto.js';
+import type { IFailure, IMemo, IPayloads, ISearchAttributes, L, pb } from '../wire/proto.js';
 
 export type ScheduleProto = L<pb.api.schedule.v1.ISchedule>;
 

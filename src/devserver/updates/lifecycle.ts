@@ -4,15 +4,15 @@
  * run aborts the updates still in flight.
  */
 import { status } from '@grpc/grpc-js';
-import type { L, pb } from '../proto.js';
-import type { Engine } from '../engine.js';
-import type { Run } from '../run.js';
-import { durationMs } from '../proto.js';
-import type { temporal } from '../proto.js';
-import { RpcError, notFound } from '../errors.js';
-import { nextGeneration } from '../mutable-state.js';
-import { dispatchWorkflowTask, runTimerKey } from '../wft-schedule.js';
-import { answerQueries, settleQueries } from '../query-registry.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import { durationMs } from '../wire/proto.js';
+import type { temporal } from '../wire/proto.js';
+import { RpcError, notFound } from '../wire/errors.js';
+import { nextGeneration } from '../state/mutable-state.js';
+import { dispatchWorkflowTask, runTimerKey } from '../core/wft-schedule.js';
+import { answerQueries, settleQueries } from '../core/query-registry.js';
 import { hasOutgoing, registryOf, settle } from './registry.js';
 import { beginMessages, finishMessages } from './protocol.js';
 

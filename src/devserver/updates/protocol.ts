@@ -3,10 +3,10 @@
  * rejections and responses come back on RespondWorkflowTaskCompleted, ordered among commands by
  * PROTOCOL_MESSAGE commands (messages no command names are handled after the commands, as the server does).
  */
-import type { L, pb } from '../proto.js';
-import type { Run } from '../run.js';
-import { EventType as E, WorkflowTaskFailedCause as Cause, temporal } from '../proto.js';
-import type { CommandFailure } from '../commands.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Run } from '../state/run.js';
+import { EventType as E, WorkflowTaskFailedCause as Cause, temporal } from '../wire/proto.js';
+import type { CommandFailure } from '../core/task-failure.js';
 import { registryOf, settle } from './registry.js';
 import type { UpdateOutcome } from './registry.js';
 

@@ -3,9 +3,9 @@
  * rebuilt from history (WorkflowExecutionUpdateAccepted/Completed events), so a restored run knows them; admitted
  * and sent updates live in memory only, as on the real server (a client retries an update lost that way).
  */
-import type { L, pb } from '../proto.js';
-import type { Run } from '../run.js';
-import { EventType as E, num } from '../proto.js';
+import type { L, pb } from '../wire/proto.js';
+import type { Run } from '../state/run.js';
+import { EventType as E, num } from '../wire/proto.js';
 
 export type UpdateRequest = L<pb.api.update.v1.IRequest>;
 export type UpdateOutcome = L<pb.api.update.v1.IOutcome>;

@@ -1,11 +1,11 @@
 /** UpdateWorkflowExecution and PollWorkflowExecutionUpdate: admit (or find) an update, wait for the asked stage. */
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { Engine } from '../engine.js';
-import type { Run } from '../run.js';
-import type { temporal } from '../proto.js';
-import type { CallContext } from '../grpc-service.js';
-import { RpcError, invalidArgument, notFound, workflowNotFound } from '../errors.js';
+import type { Engine } from '../state/engine.js';
+import type { Run } from '../state/run.js';
+import type { temporal } from '../wire/proto.js';
+import type { CallContext } from '../wire/call.js';
+import { RpcError, invalidArgument, notFound, workflowNotFound } from '../wire/errors.js';
 import { admitUpdate, registryOf, stageOf, waitForStage } from './registry.js';
 import type { UpdateEntry } from './registry.js';
 import { deliverUpdates } from './lifecycle.js';

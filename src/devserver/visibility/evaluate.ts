@@ -3,8 +3,8 @@
  * value are unknown (three-valued logic), Text matches tokens like SQLite FTS, CloseTime of an open run
  * counts as 9999-12-31 (the store's COALESCE), ExecutionStatus compares by its enum number.
  */
-import { invalidArgument } from '../errors.js';
-import type { RpcError } from '../errors.js';
+import { invalidArgument } from '../wire/errors.js';
+import type { RpcError } from '../wire/errors.js';
 import type { CmpOp, Expr, Lit, OrderBy } from './parser.js';
 
 export type SaType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';

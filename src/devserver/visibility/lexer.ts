@@ -1,6 +1,6 @@
 /** Tokens of the list-filter language (the SQL WHERE / GROUP BY / ORDER BY subset the server parses). */
-import { invalidArgument } from '../errors.js';
-import type { RpcError } from '../errors.js';
+import { invalidArgument } from '../wire/errors.js';
+import type { RpcError } from '../wire/errors.js';
 
 export type TokKind = 'ident' | 'str' | 'num' | 'op' | 'punct' | 'eof';
 

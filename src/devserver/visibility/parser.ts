@@ -1,5 +1,5 @@
 /** Parses a list filter into a small AST; meaning (field types, values) is checked in evaluate.ts. */
-import { invalidArgument } from '../errors.js';
+import { invalidArgument } from '../wire/errors.js';
 import { malformed, tokenize } from './lexer.js';
 import type { Tok } from './lexer.js';
 

@@ -1,5 +1,5 @@
 /** Workflows that run one activity described by the test, so activities can live in test files. */
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import { cancelActivitySignal } from './definitions.js';
 import type { ActivityCall, CaughtFailure } from './definitions.js';
 
@@ -39,11 +39,4 @@ export async function cancelActivityOnSignal(call: ActivityCall): Promise<Caught
       causeType: e.cause?.type,
     };
   }
-}
-
-/** The benchmark's unit of work: one activity, then one timer. */
-export async function activityThenTimer(call: ActivityCall, timerMs: number): Promise<unknown> {
-  const result = await callActivity(call);
-  await sleep(timerMs);
-  return result;
 }
