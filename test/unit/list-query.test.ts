@@ -1,7 +1,7 @@
 /** The list-filter language on plain rows: grammar, typing, SQL null semantics and the server's error texts. */
 import { describe, expect, it } from '@jest/globals';
-import { compileListQuery, parseListQuery, typeOfFrom } from '../../src/devserver/list-query.js';
-import type { Lookup } from '../../src/devserver/list-query.js';
+import { compileListQuery, parseListQuery, typeOfFrom } from '../../src/devserver/visibility/list-query.js';
+import type { Lookup } from '../../src/devserver/visibility/list-query.js';
 
 // IndexedValueType numbers: Text 1, Keyword 2, Int 3, Double 4, Bool 5, Datetime 6, KeywordList 7.
 const typeOf = typeOfFrom({
