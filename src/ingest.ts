@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config/schema.js';
-import { taskQueueOf } from './config/schema.js';
+import { taskQueueOf } from './contract/ids.js';
 import { flagParseOptions } from './flags/index.js';
 import { Ledger } from './ingest/ledger.js';
 import { processFlag } from './ingest/process.js';
@@ -16,14 +16,11 @@ import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './inges
 import type { StabilityTracker } from './ingest/scan.js';
 import { isUnreachable, registerSearchAttributes } from './ingest/starter.js';
 import { watchInbox } from './ingest/watch.js';
-import { eventsFileOf } from './observability/events.js';
+import { eventsFileOf } from './nas/paths.js';
 import type { Logger } from './observability/logger.js';
 
-export { drainFlagPath } from './ingest/scan.js';
-export { ledgerPath } from './ingest/ledger.js';
-export { receiptPath } from './ingest/outputs.js';
 export type { Receipt } from './ingest/outputs.js';
-export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY, workflowIdOf, workflowTypeOf } from './ingest/starter.js';
+export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from './ingest/starter.js';
 
 export interface IngestOptions {
   config: Config;
