@@ -57,7 +57,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    // The contract is imported by workflows too, so it lives under the same ban.
+    files: ['src/workflows/**/*.ts', 'src/contract/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -66,6 +67,43 @@ export default tseslint.config(
             name,
             message: 'Workflow code must stay deterministic: no Node built-ins or I/O libraries.',
           })),
+        },
+      ],
+    },
+  },
+  {
+    // The supervisor's rooms (docs/ARCHITECTURE.md): cli → (ingest | worker) → workflows → activities, with
+    // contract, nas/paths and lib at the bottom.
+    files: ['src/**/*.ts'],
+    ignores: ['src/devserver/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/contract',
+              from: './src',
+              except: ['./contract', './flags/handlers.ts', './flags/schema.ts'],
+              message: 'The contract is the bottom room: it imports only itself and the plain flag schema.',
+            },
+            {
+              target: ['./src/lib', './src/nas'],
+              from: './src',
+              except: ['./lib', './nas', './contract', './config/schema.ts'],
+              message: 'lib and nas/paths are the bottom rooms: plain helpers and file names only.',
+            },
+            {
+              target: ['./src/activities', './src/supervision', './src/audit', './src/db', './src/observability'],
+              from: './src/workflows',
+              message: 'Workflows are above activities: share what both need through src/contract.',
+            },
+            {
+              target: './src/!(cli)/**',
+              from: './src/cli',
+              message: 'Nothing imports from cli.',
+            },
+          ],
         },
       ],
     },

@@ -26,11 +26,11 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { Config } from '../src/config/schema.js';
 import { startDevServer } from '../src/devserver/index.js';
-import { ensureKeepAlive } from '../src/health/keepalive.js';
+import { ensureKeepAlive } from '../src/supervision/keep-alive.js';
 import { createSupervisorWorker } from '../src/worker.js';
 import { createActivities } from '../src/activities/index.js';
-import { ndjsonAuditSink } from '../src/db/index.js';
-import { keepAliveWorkflowId } from '../src/workflows/health-definitions.js';
+import { ndjsonAuditSink } from '../src/audit/index.js';
+import { keepAliveWorkflowId } from '../src/contract/ids.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');

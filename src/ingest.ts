@@ -1,12 +1,13 @@
 /**
  * The ingest: inbox → workflow starts (SPEC "Flag files"). Watch events, the start-up scan and the periodic
- * rescan all just request a pass; a pass lists the inbox, orders what waits by priority and handles the
- * flags one by one, so the order holds however the events arrived.
+ * rescan all just request a pass (ingest/passes.ts); a pass lists the inbox, orders what waits by priority
+ * and handles the flags one by one, so the order holds however the events arrived. Temporal outages are
+ * ingest/backoff.ts.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config/schema.js';
-import { taskQueueOf } from './config/schema.js';
+import { taskQueueOf } from './contract/ids.js';
 import { flagParseOptions } from './flags/index.js';
 import { Ledger } from './ingest/ledger.js';
 import { processFlag } from './ingest/process.js';
@@ -14,16 +15,14 @@ import type { ProcessContext } from './ingest/process.js';
 import { InboxNotes } from './ingest/notes.js';
 import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './ingest/scan.js';
 import type { StabilityTracker } from './ingest/scan.js';
-import { isUnreachable, registerSearchAttributes } from './ingest/starter.js';
+import { temporalBackoff } from './ingest/backoff.js';
+import { passScheduler } from './ingest/passes.js';
 import { watchInbox } from './ingest/watch.js';
-import { eventsFileOf } from './observability/events.js';
+import { eventsFileOf } from './nas/paths.js';
 import type { Logger } from './observability/logger.js';
 
-export { drainFlagPath } from './ingest/scan.js';
-export { ledgerPath } from './ingest/ledger.js';
-export { receiptPath } from './ingest/outputs.js';
 export type { Receipt } from './ingest/outputs.js';
-export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY, workflowIdOf, workflowTypeOf } from './ingest/starter.js';
+export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from './ingest/starter.js';
 
 export interface IngestOptions {
   config: Config;
@@ -46,8 +45,6 @@ export interface Ingest {
   stop(): Promise<void>;
 }
 
-const BACKOFF_INITIAL_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 /** How soon a flag that could not be read for now (still being written, replaced) is looked at again. */
 const RETRY_LATER_MS = 1_000;
 /** Workers whose flags are handled side by side in one pass (an ingest serving one worker: no effect). */
@@ -72,59 +69,19 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     events: eventsFileOf(config.paths),
   };
 
-  let stopped = false;
-  let temporal: IngestStatus['temporal'] = 'ok';
-  let registered = false;
-  let backoff = BACKOFF_INITIAL_MS;
   let draining: string[] = [];
   const stability: StabilityTracker = new Map();
   const notes = new InboxNotes(logger);
-
-  // One timer for "pass again later": the earliest request wins.
-  let timer: NodeJS.Timeout | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  const later = (delayMs: number): void => {
-    const at = Date.now() + delayMs;
-    if (stopped || at >= timerAt) return;
-    clearTimeout(timer);
-    timerAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      void requestPass();
-    }, delayMs);
-  };
-
-  const temporalFailed = (error: unknown, what: string): void => {
-    if (temporal === 'ok') {
-      temporal = 'failing';
-      const reason = isUnreachable(error) ? 'unreachable' : 'refusing';
-      logger.error({ error: error instanceof Error ? error.message : String(error), reason, what }, 'Temporal cannot take starts; flags stay in the inbox and are retried with backoff');
-    }
-    later(backoff);
-    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-  };
-  const temporalOk = (): void => {
-    backoff = BACKOFF_INITIAL_MS;
-    if (temporal === 'failing') logger.info({}, 'Temporal takes starts again; resuming');
-    temporal = 'ok';
-  };
-
-  const ensureRegistered = async (): Promise<boolean> => {
-    if (registered) return true;
-    try {
-      const result = await registerSearchAttributes(client);
-      if (!result.ok) {
-        const error = result.error instanceof Error ? result.error.message : String(result.error);
-        logger.warn({ error }, 'could not register search attributes WorkerId, Handler, TaskLabel; starting anyway (register them on the cluster if starts are refused)');
-      }
-      registered = true;
-      return true;
-    } catch (error) {
-      temporalFailed(error, 'register search attributes');
-      return false;
-    }
-  };
+  const passes = passScheduler(
+    () => pass(),
+    (error) => {
+      // A local failure (disk full, permissions): the flag stays; say so and look again after a while.
+      logger.error({ error: error instanceof Error ? error.message : String(error) }, 'ingest pass failed; retrying');
+      passes.later(config.ingest.poll_interval);
+    },
+  );
+  const { later } = passes;
+  const temporal = temporalBackoff(client, logger, later);
 
   const pass = async (): Promise<void> => {
     const drained = await drainedWorkers(state, workerIds);
@@ -140,12 +97,12 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     const waiting = notes.unsettled(listing.flags);
     const ready = waiting.filter((w) => !drained.includes(w.workerId));
     if (ready.length < waiting.length) later(config.ingest.poll_interval);
-    if (ready.length === 0 || !(await ensureRegistered())) return;
+    if (ready.length === 0 || !(await temporal.ensureRegistered())) return;
     // Priority is per worker (SPEC): one worker's flags go one at a time in order, workers side by side.
     let failure: { error: unknown; what: string } | undefined;
     await eachLimited(groupByWorker(ready), PARALLEL_WORKERS, async (flags) => {
       for (const waiting of flags) {
-        if (stopped || failure !== undefined) return;
+        if (passes.stopped || failure !== undefined) return;
         let result;
         try {
           result = await processFlag(ctx, waiting);
@@ -158,52 +115,26 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
         if (result.kind === 'temporal') failure ??= { error: result.error, what: `start ${waiting.name}` };
         else if (result.kind === 'later') later(RETRY_LATER_MS);
         else if (result.kind === 'leave') notes.leave(waiting);
-        else if (result.temporal) temporalOk();
+        else if (result.temporal) temporal.ok();
       }
     });
-    if (failure !== undefined) temporalFailed(failure.error, failure.what);
+    if (failure !== undefined) temporal.failed(failure.error, failure.what);
   };
 
-  let running: Promise<void> | undefined;
-  let again = false;
-  const requestPass = (): Promise<void> => {
-    if (stopped) return running ?? Promise.resolve();
-    if (running !== undefined) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await pass();
-        } catch (error) {
-          // A local failure (disk full, permissions): the flag stays; say so and look again after a while.
-          logger.error({ error: error instanceof Error ? error.message : String(error) }, 'ingest pass failed; retrying');
-          later(config.ingest.poll_interval);
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const watcher = watchInbox({ inbox, polling: config.ingest.polling, pollInterval: config.ingest.poll_interval, logger, onChange: () => void requestPass() });
-  const rescan = setInterval(() => void requestPass(), config.ingest.rescan_interval);
+  const watcher = watchInbox({ inbox, polling: config.ingest.polling, pollInterval: config.ingest.poll_interval, logger, onChange: () => void passes.request() });
+  const rescan = setInterval(() => void passes.request(), config.ingest.rescan_interval);
   logger.info({ inbox, worker_ids: workerIds, mode: watcher.mode(), rescan_ms: config.ingest.rescan_interval }, 'ingest watching the inbox');
   // The start-up scan: flags dropped while the ingest was down.
-  void requestPass();
+  void passes.request();
 
   return {
-    status: () => ({ mode: watcher.mode(), temporal, draining: [...draining] }),
-    idle: () => requestPass(),
+    status: () => ({ mode: watcher.mode(), temporal: temporal.status(), draining: [...draining] }),
+    idle: () => passes.request(),
     async stop() {
-      stopped = true;
+      passes.halt();
       clearInterval(rescan);
-      clearTimeout(timer);
       await watcher.close();
-      await running;
+      await passes.settled();
       for (const ledger of ledgers.values()) await ledger.close();
       logger.info({}, 'ingest stopped');
     },

@@ -4,10 +4,12 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'mysql2/promise';
 import { createActivities } from './activities/index.js';
-import type { ActivityTiming, LockTuning } from './activities/index.js';
+import type { ActivityTiming } from './activities/index.js';
+import { createAuditSink } from './audit/index.js';
 import type { Config } from './config/schema.js';
-import { taskQueueOf } from './config/schema.js';
-import { createAuditSink, createDbPool, migrate } from './db/index.js';
+import { taskQueueOf } from './contract/ids.js';
+import type { LockTuning } from './contract/lock.js';
+import { createDbPool, migrate } from './db/index.js';
 import type { Logger } from './observability/logger.js';
 import { loadWorkflowBundle, ownWorkflowBundle } from './workflow-bundle.js';
 

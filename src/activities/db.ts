@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { DatabaseTarget } from '../db/pool.js';
 import { describeTarget, openConnection, query } from '../db/pool.js';
-import { writeJsonAtomic } from './atomic.js';
-import { reportFileName } from './report-name.js';
+import { writeJsonAtomic } from '../lib/atomic.js';
+import { reportPath as reportPathOf } from '../nas/paths.js';
 import type { ResolvedDeps } from './types.js';
 
 interface Check {
@@ -138,7 +137,7 @@ export function dbActivities(deps: ResolvedDeps) {
       database,
       checks,
     };
-    const reportPath = path.join(config.paths.diagnostics, reportFileName('db_verification', config.worker_id, at, input));
+    const reportPath = reportPathOf(config, 'db_verification', at, input);
     await writeJsonAtomic(reportPath, report);
     logger.info({ reportPath, success: report.success }, 'database verification written');
     return { success: report.success, error, reportPath, report };

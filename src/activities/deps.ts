@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config/schema.js';
-import { ExecError, run } from '../exec.js';
+import { ExecError, run } from '../lib/exec.js';
+import { taskLogPath } from '../nas/paths.js';
 import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
 import { repoDirOf } from './git-repo.js';
@@ -14,11 +14,6 @@ export interface DepsInstallResult {
   logFile: string;
 }
 
-/** `<logs>/task_<task_id>.log`: where a task's command output goes. */
-export function taskLogPath(config: Pick<Config, 'paths'>, taskId: string): string {
-  return path.join(config.paths.logs, `task_${checkTaskId(taskId)}.log`);
-}
-
 export function depsActivities(deps: ResolvedDeps) {
   const { config, logger, timing } = deps;
 
@@ -29,7 +24,7 @@ export function depsActivities(deps: ResolvedDeps) {
    */
   async function installDependencies(input: { taskId: string }): Promise<DepsInstallResult> {
     const { command, args, timeout } = config.repo.deps_install;
-    const logFile = taskLogPath(config, input.taskId);
+    const logFile = taskLogPath(config, checkTaskId(input.taskId));
     await mkdir(path.dirname(logFile), { recursive: true });
     // An index URL may carry credentials (https://user:token@host): the log shows the host only.
     const shown = [command, ...args].join(' ').replace(/:\/\/[^/\s@]+@/g, '://***@');

@@ -1,22 +1,21 @@
 import { constants } from 'node:fs';
 import { access, readdir, statfs } from 'node:fs/promises';
-import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Queryable } from '../db/pool.js';
 import { openConnection, query } from '../db/pool.js';
-import { readFileTail } from '../exec.js';
-import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
+import type { DiagnosticsSummary } from '../contract/handlers.js';
+import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
+import { readFileTail } from '../lib/exec.js';
+import { reportPath as reportPathOf } from '../nas/paths.js';
 import { readPauseFlag } from './files.js';
-import { reportFileName } from './report-name.js';
 import type { WatcherStatus } from './process.js';
 import type { ResolvedDeps } from './types.js';
-
-export { labelSuffix } from './report-name.js';
 
 const LOG_LINES = 50;
 const AUDIT_ROWS = 10;
 
-export interface HeartbeatReport {
+/** The watcher's heartbeat file, judged (not the supervisor's heartbeat, nor a Temporal activity heartbeat). */
+export interface WatcherHeartbeatReport {
   exists: boolean;
   fresh: boolean;
   healthy: boolean;
@@ -37,7 +36,7 @@ interface WatcherHeartbeatFile {
 export interface DiagnosticsResult {
   reportPath: string;
   /** The headline figures, for the workflow's result details. */
-  summary: { watcher_running: boolean; heartbeat_healthy: boolean; database_ok: boolean; pending_flags: number | null };
+  summary: DiagnosticsSummary;
 }
 
 /** A section that failed to collect says why instead of failing the whole report. */
@@ -84,7 +83,7 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
    * this way. Fresh means younger than watcher.hang_timeout, the age at which the keep-alive calls the
    * watcher hung: a report must not call healthy what the keep-alive is about to kill.
    */
-  async function heartbeat(): Promise<HeartbeatReport> {
+  async function watcherHeartbeat(): Promise<WatcherHeartbeatReport> {
     const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
     const paused = (await readPauseFlag(config)) !== null;
     if (body === undefined) return { exists: false, fresh: false, healthy: false, paused, age_seconds: null, status: null, message: null, error: null };
@@ -123,7 +122,7 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
       task_id: input.taskId ?? null,
       label: input.label ?? null,
       watcher: await section(watcherStatus),
-      heartbeat: await section(heartbeat),
+      heartbeat: await section(watcherHeartbeat),
       database: await section(databaseNow),
       paths: await section(() => Promise.all(Object.entries(config.paths).map(async ([name, target]) => ({ name, ...(await pathAccess(target)) })))),
       disk: await section(() => disk(config.paths.nas_root)),
@@ -131,7 +130,7 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
       pending_flags: await section(() => pendingFlags(config.paths.inbox)),
       audit: await section(() => deps.audit.last(AUDIT_ROWS, config.worker_id)),
     };
-    const reportPath = path.join(config.paths.diagnostics, reportFileName('diagnostics', config.worker_id, at, input));
+    const reportPath = reportPathOf(config, 'diagnostics', at, input);
     await writeJsonAtomic(reportPath, report);
     logger.info({ reportPath }, 'diagnostics written');
     return {
@@ -145,5 +144,5 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
     };
   }
 
-  return { runDiagnostics, watcherHeartbeat: heartbeat };
+  return { runDiagnostics, watcherHeartbeat };
 }

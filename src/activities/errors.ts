@@ -1,23 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
-
 /**
- * Failure types the activities raise as non-retryable: retrying cannot help, a person or the
- * workflow's compensation must act. Workflows match on `failure.type`; I/O blips stay plain
- * (retryable) errors.
+ * The domain errors the activities raise as non-retryable (contract/failures.ts lists their types):
+ * retrying cannot help, a person or the workflow's compensation must act. Workflows match on
+ * `failure.type`; I/O blips stay plain (retryable) errors.
  */
-export type PermanentFailureType =
-  | 'GitConflict'
-  | 'GitNotFastForward'
-  | 'GitDirtyWorkTree'
-  | 'GitInvalidCommit'
-  | 'GitCommandFailed'
-  | 'WatcherStartFailed'
-  | 'WatcherStopFailed'
-  | 'DepsInstallFailed'
-  | 'GitNotEnoughCommits'
-  | 'RepoNotConfigured'
-  | 'InvalidArgument'
-  | 'NoDatabaseConfigured';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PermanentFailureType } from '../contract/failures.js';
 
 /**
  * Base of the domain errors: an ApplicationFailure (so Temporal carries the type and the

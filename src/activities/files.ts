@@ -1,8 +1,9 @@
 import { unlink } from 'node:fs/promises';
-import path from 'node:path';
+import type { AuditRecord } from '../audit/record.js';
 import type { Config } from '../config/schema.js';
-import type { AuditRecord } from '../db/audit.js';
-import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
+import { isTaskId } from '../contract/ids.js';
+import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
+import { pauseFlagPath, resultFilePath } from '../nas/paths.js';
 import { InvalidArgument } from './errors.js';
 import type { ResolvedDeps } from './types.js';
 
@@ -24,22 +25,10 @@ export interface PauseInput {
 /** The audit fields a workflow supplies; `at` and `worker_id` are filled in here. */
 export type AuditInput = Omit<AuditRecord, 'at' | 'worker_id'> & { at?: string };
 
-/** Same alphabet as flag task ids: a task id becomes a file name, so nothing else gets through. */
-const TASK_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export function pauseFlagPath(config: Pick<Config, 'paths' | 'worker_id'>): string {
-  return path.join(config.paths.state, `supervisor_pause_${config.worker_id}.flag`);
-}
-
-/** A task id that names files; throws InvalidArgument otherwise. */
+/** A task id that names files (the flag's own rule); throws InvalidArgument otherwise, the activities' door. */
 export function checkTaskId(taskId: string): string {
-  if (!TASK_ID.test(taskId) || taskId === '.' || taskId === '..') throw new InvalidArgument(`task id ${JSON.stringify(taskId.slice(0, 80))} is not valid`);
+  if (!isTaskId(taskId)) throw new InvalidArgument(`task id ${JSON.stringify(taskId.slice(0, 80))} is not valid`);
   return taskId;
-}
-
-/** `Worker_Outbox/<workerId>/<task_id>.result.json`: beside the receipts, per worker like the workflow id. */
-export function resultFilePath(config: Pick<Config, 'paths' | 'worker_id'>, taskId: string): string {
-  return path.join(config.paths.outbox, config.worker_id, `${checkTaskId(taskId)}.result.json`);
 }
 
 /**
@@ -93,7 +82,7 @@ export function fileActivities(deps: ResolvedDeps) {
 
   /** `Worker_Outbox/<workerId>/<task_id>.result.json`, atomically, so a reader never sees half a result. */
   async function writeResult(input: { taskId: string; result: unknown }): Promise<{ path: string }> {
-    const file = resultFilePath(config, input.taskId);
+    const file = resultFilePath(config, checkTaskId(input.taskId));
     await writeJsonAtomic(file, input.result);
     return { path: file };
   }

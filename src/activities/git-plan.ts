@@ -5,6 +5,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import { COMMITS_BACK_MAX, COMMITS_BACK_MIN, isCommitsBack } from '../contract/params.js';
 import { GitCommandFailed, GitDirtyWorkTree, GitNotEnoughCommits, GitNotFastForward, InvalidArgument } from './errors.js';
 import type { CommitInfo } from './git-repo.js';
 import { changedPaths, checkRef, dirtyRefusal, repoDirOf, classify, head, lastCommits, listPaths, messageOf, refCommit, resolveCommit, SUPERVISOR_TRAILER } from './git-repo.js';
@@ -32,8 +33,6 @@ export interface AdvanceResult {
   after: string;
   updated: boolean;
 }
-
-const MAX_COMMITS_BACK = 10;
 
 /** Local commits not on the target, with whether each carries the supervisor's revert trailer. */
 async function localCommits(git: SimpleGit, target: string): Promise<{ sha: string; subject: string; ours: boolean }[]> {
@@ -126,7 +125,7 @@ export function gitPlanActivities(deps: ResolvedDeps, repo: () => Promise<Simple
   /** Enough plain commits to revert (the initial commit never is), before the watcher is stopped. */
   async function planRollback(input: { commitsBack: number }): Promise<RollbackPlan> {
     const n = input.commitsBack;
-    if (!Number.isInteger(n) || n < 1 || n > MAX_COMMITS_BACK) throw new InvalidArgument(`commits_back must be an integer from 1 to ${MAX_COMMITS_BACK}, got ${n}`);
+    if (!isCommitsBack(n)) throw new InvalidArgument(`commits_back must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${n}`);
     const git = await repo();
     await checkDirtyPolicy(git, 'rollback_code');
     const listed = await lastCommits(git, n + 1);

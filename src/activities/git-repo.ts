@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import type { SimpleGit } from 'simple-git';
 import { simpleGit } from 'simple-git';
 import type { Config } from '../config/schema.js';
-import { gitEnvironment } from './git-env.js';
+import { gitEnvironment } from '../lib/git-env.js';
 import { GitCommandFailed, GitDirtyWorkTree, GitInvalidCommit, InvalidArgument, RepoNotConfigured } from './errors.js';
 
 export interface CommitInfo {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { activityHooks } from './context.js';
 import { GitCommandFailed, GitDirtyWorkTree } from './errors.js';
-import { SUPERVISOR_IDENTITY } from './git-env.js';
+import { SUPERVISOR_IDENTITY } from '../lib/git-env.js';
 import { changedPaths, dirtyRefusal, head, openRepo, refCommit, SUPERVISOR_TRAILER } from './git-repo.js';
 import type { ResolvedDeps } from './types.js';
 

@@ -2,8 +2,7 @@ import type { SimpleGit } from 'simple-git';
 import { activityHooks } from './context.js';
 import { GitConflict } from './errors.js';
 import { checkTaskId } from './files.js';
-import type { CommitInfo } from './git-repo.js';
-import { checkedRepo, classify, head, lastCommits, resolveCommit, revertInProgress, SUPERVISOR_TRAILER } from './git-repo.js';
+import { checkedRepo, classify, head, resolveCommit, revertInProgress, SUPERVISOR_TRAILER } from './git-repo.js';
 import { gitPlanActivities } from './git-plan.js';
 import { gitSafetyActivities } from './git-safety.js';
 import type { ResolvedDeps } from './types.js';
@@ -32,10 +31,6 @@ export function gitActivities(deps: ResolvedDeps) {
 
   async function currentCommit(): Promise<string> {
     return head(await repo());
-  }
-
-  async function listLastCommits(n: number): Promise<CommitInfo[]> {
-    return lastCommits(await repo(), n);
   }
 
   /** Undoes a revert left half done, so the tree is as it was before this activity's first attempt. */
@@ -82,5 +77,5 @@ export function gitActivities(deps: ResolvedDeps) {
     return { commit, head: await head(git), alreadyReverted: false };
   }
 
-  return { currentCommit, listLastCommits, revertCommit, ...gitSafetyActivities(deps, repo), ...gitPlanActivities(deps, repo) };
+  return { currentCommit, revertCommit, ...gitSafetyActivities(deps, repo), ...gitPlanActivities(deps, repo) };
 }

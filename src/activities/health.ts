@@ -1,42 +1,36 @@
 /**
- * The scheduled health check's activities: look (watcher, heartbeat, pause, drain, keep-alive),
- * make sure the keep-alive runs, and record (supervisor heartbeat file, workers_t, audit on change).
+ * The scheduled health check's activities: look (watcher, its heartbeat file, pause, drain, keep-alive)
+ * and record (the supervisor's heartbeat file, workers_t, audit on change). Starting the keep-alive is
+ * temporal.ts, with the other activities that hold a Temporal client.
  */
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { KeepAliveState } from '../contract/supervision.js';
 import { upsertWorker } from '../db/workers.js';
-import { ensureKeepAlive, keepAliveState } from '../health/keepalive.js';
-import type { KeepAliveState } from '../workflows/health-definitions.js';
-import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
-import type { HeartbeatReport } from './diagnostics.js';
+import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
+import { drainFlagPath, supervisorHeartbeatPath } from '../nas/paths.js';
+import type { WatcherHeartbeatReport } from './diagnostics.js';
 import { readPauseFlag } from './files.js';
-import { supervisorHeartbeatPath } from './heartbeat.js';
 import type { WatcherStatus } from './process.js';
 import type { ObserveInput, WatchResult } from './watch.js';
 import type { ResolvedDeps } from './types.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export function drainFlagPath(config: Pick<Config, 'paths' | 'worker_id'>): string {
-  return path.join(config.paths.state, `supervisor_drain_${config.worker_id}.flag`);
-}
-
 export interface HealthObservation {
   /** running/hung/stopped/paused/failed/held: the keep-alive's word when it answers, else what the process shows. */
   watcher_state: string;
   watcher: WatcherStatus;
-  heartbeat: HeartbeatReport;
+  heartbeat: WatcherHeartbeatReport;
   paused: boolean;
   draining: boolean;
   keepalive: KeepAliveState | null;
   summary: string;
 }
 
-/** `00_STATE/supervisor_heartbeat_<workerId>.json`, written atomically by every health run. */
-export interface HealthHeartbeatFile {
+/** The supervisor's heartbeat `00_STATE/supervisor_heartbeat_<workerId>.json`, written atomically by every health run. */
+export interface SupervisorHeartbeatFile {
   worker_id: string;
   time: string;
   success: boolean;
@@ -69,13 +63,15 @@ function stateOf(watcher: WatcherStatus, paused: boolean, keepalive: KeepAliveSt
 
 export interface HealthSources {
   watcherStatus: () => Promise<WatcherStatus>;
-  watcherHeartbeat: () => Promise<HeartbeatReport>;
+  watcherHeartbeat: () => Promise<WatcherHeartbeatReport>;
   /** The keep-alive's own look, so the health check calls hung exactly what the keep-alive does. */
   observeWatcher: (input: ObserveInput) => Promise<WatchResult>;
+  /** The keep-alive's state query, or null when it does not answer (or there is no client). */
+  keepAliveState: () => Promise<KeepAliveState | null>;
 }
 
 export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
-  const { config, logger } = deps;
+  const { config } = deps;
 
   async function checkHealth(): Promise<HealthObservation> {
     const [watcher, heartbeat, seen, pause, draining, keepalive] = await Promise.all([
@@ -83,21 +79,14 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
       sources.watcherHeartbeat(),
       sources.observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
       readPauseFlag(config),
-      exists(drainFlagPath(config)),
-      deps.client === undefined ? Promise.resolve(null) : keepAliveState(deps.client, config.worker_id),
+      exists(drainFlagPath(config.paths.state, config.worker_id)),
+      sources.keepAliveState(),
     ]);
     const paused = pause !== null;
     const watcherState = stateOf(watcher, paused, keepalive, seen.observation === 'hung');
     const beat = heartbeat.age_seconds === null ? 'no heartbeat' : `heartbeat ${heartbeat.age_seconds}s ${heartbeat.healthy ? 'healthy' : 'unhealthy'}`;
     const summary = [`watcher ${watcherState}${watcher.pid === null ? '' : ` pid ${watcher.pid}`}`, beat, ...(draining ? ['draining'] : [])].join(', ');
     return { watcher_state: watcherState, watcher, heartbeat, paused, draining, keepalive, summary };
-  }
-
-  async function ensureKeepAliveRunning(): Promise<{ started: boolean }> {
-    if (deps.client === undefined) throw new Error('no Temporal client was given to the activities: the keep-alive cannot be started');
-    const { started } = await ensureKeepAlive(deps.client, config);
-    if (started) logger.warn({ worker: config.worker_id }, 'keep-alive was not running; started');
-    return { started };
   }
 
   /**
@@ -107,8 +96,8 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
   async function recordHealth(input: HealthRecordInput): Promise<{ path: string; database: boolean; stateChanged: boolean }> {
     const at = deps.now();
     const file = supervisorHeartbeatPath(config);
-    const previous = await readJsonIfExists<Partial<HealthHeartbeatFile>>(file).catch(() => undefined);
-    const body: HealthHeartbeatFile = {
+    const previous = await readJsonIfExists<Partial<SupervisorHeartbeatFile>>(file).catch(() => undefined);
+    const body: SupervisorHeartbeatFile = {
       worker_id: config.worker_id,
       time: at.toISOString(),
       success: input.success,
@@ -141,5 +130,5 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     return { path: file, database: true, stateChanged };
   }
 
-  return { checkHealth, ensureKeepAliveRunning, recordHealth };
+  return { checkHealth, recordHealth };
 }

@@ -1,7 +1,6 @@
 import { rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config/schema.js';
-import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
+import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
 import type { ProcessDescriptor } from './process-tree.js';
 
 /** `00_STATE/watcher_<workerId>.pid`: which process is ours, and how to recognise it. */
@@ -19,10 +18,6 @@ export interface PidRecord {
 
 /** A pid reused by another process within this much of our start would fool the check; rare enough. */
 const START_TOLERANCE_MS = 60_000;
-
-export function pidFilePath(config: Pick<Config, 'paths' | 'worker_id'>): string {
-  return path.join(config.paths.state, `watcher_${config.worker_id}.pid`);
-}
 
 export async function readPidFile(file: string): Promise<PidRecord | undefined> {
   try {

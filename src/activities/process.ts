@@ -1,11 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { readFileTail, run, spawnDetached } from '../exec.js';
+import type { StoppedBy } from '../contract/handlers.js';
+import { readFileTail, run, spawnDetached } from '../lib/exec.js';
+import { pidFilePath } from '../nas/paths.js';
 import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
 import type { PidRecord } from './pidfile.js';
-import { matchesRecord, pidFilePath, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
+import { matchesRecord, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
 import { stopOrphans, stopProcessTree } from './process-stop.js';
 import { isAlive, listProcesses, procArgv, procStat, residentBytes, sendSignal } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
@@ -19,7 +21,7 @@ export interface StartWatcherResult {
 
 export interface StopWatcherResult {
   wasRunning: boolean;
-  stoppedBy: 'sigterm' | 'sigkill' | 'not-running';
+  stoppedBy: StoppedBy;
   /** Every process of the tree that was signalled. */
   pids: number[];
   /** Stopped processes (SIGSTOP) that were continued so they could receive the SIGTERM. */

@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/schema.js';
-import type { AuditSink } from '../db/audit.js';
+import type { AuditSink } from '../audit/record.js';
+import { DEFAULT_LOCK_TUNING } from '../contract/lock.js';
+import type { LockTuning } from '../contract/lock.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Waits and intervals of the activities; tests shorten them, production keeps the defaults. */
@@ -34,18 +36,6 @@ export interface ActivityDeps {
   lock?: Partial<LockTuning>;
 }
 
-/** How the per-worker lock behaves; see src/workflows/lock.ts. */
-export interface LockTuning {
-  /** When the lock is idle, how long to collect requests that arrive together before ranking them. */
-  gatherMs: number;
-  /** How often the lock asks whether its holder still runs (recovery from a terminated holder). */
-  holderCheckMs: number;
-  /** Continue-as-new past this many history events (default 2,000; the server's suggestion also counts). */
-  maxHistoryEvents?: number;
-}
-
-export const DEFAULT_LOCK_TUNING: LockTuning = { gatherMs: 1_000, holderCheckMs: 30_000 };
-
 /** ActivityDeps with the defaults filled in: what each concern's factory receives. */
 export interface ResolvedDeps {
   config: Config;
@@ -69,9 +59,4 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
     client: deps.client,
     lock: { ...DEFAULT_LOCK_TUNING, ...deps.lock },
   };
-}
-
-/** `20260205T143015Z`: sortable, and safe in file names on every OS and on SMB shares. */
-export function fileTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }

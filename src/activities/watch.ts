@@ -3,11 +3,12 @@
  * heartbeating watch that returns as soon as what it sees changes or calls for a restart.
  */
 import { readFile } from 'node:fs/promises';
-import type { WatcherObservation } from '../workflows/health-definitions.js';
+import type { WatcherObservation } from '../contract/supervision.js';
+import { pidFilePath } from '../nas/paths.js';
 import { activityHooks } from './context.js';
 import { readPauseFlag } from './files.js';
 import type { PidRecord } from './pidfile.js';
-import { matchesRecord, pidFilePath, readPidFile } from './pidfile.js';
+import { matchesRecord, readPidFile } from './pidfile.js';
 import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 

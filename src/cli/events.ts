@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, watchFile, unwatchFile } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { eventsFileOf } from '../observability/events.js';
+import { eventsFileOf } from '../nas/paths.js';
 import { configFor } from './common.js';
 
 /** Prints the lines of `file` from byte `from` on that pass `keep`; returns where it stopped. */

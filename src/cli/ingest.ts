@@ -1,9 +1,10 @@
 import { unlink } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { writeJsonAtomic } from '../activities/atomic.js';
+import { writeJsonAtomic } from '../lib/atomic.js';
 import { prepareFolders } from '../config/folders.js';
-import { drainFlagPath, startIngest } from '../ingest.js';
+import { startIngest } from '../ingest.js';
+import { drainFlagPath } from '../nas/paths.js';
 import { configFor, loggerFor, operatorName, shutdownSignal, temporalAddress } from './common.js';
 
 export function registerIngestCommands(program: Command): void {

@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
+import type { Config } from '../config/schema.js';
 import { prepareFolders } from '../config/folders.js';
-import { ensureSupervision, keepAliveState } from '../health/index.js';
 import { startIngest } from '../ingest.js';
 import type { Ingest } from '../ingest.js';
 import { startHttpServer } from '../observability/http.js';
@@ -10,22 +10,10 @@ import type { HttpServer } from '../observability/http.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
-import type { Config } from '../config/schema.js';
-import { createSupervisorWorker } from '../worker.js';
-import type { Worker } from '@temporalio/worker';
+import { keepAliveState } from '../supervision/index.js';
 import { startEngine } from './devserver.js';
+import { runtimeFor } from './runtime.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from './common.js';
-
-/** Connections to Temporal for the worker (native) and for the client (ingest, lock activities). */
-async function connect(address: string): Promise<{ native: NativeConnection; connection: Connection; close(): Promise<void> }> {
-  try {
-    const native = await NativeConnection.connect({ address });
-    const connection = await Connection.connect({ address });
-    return { native, connection, close: async () => void (await Promise.all([native.close(), connection.close()])) };
-  } catch (error) {
-    throw new CliError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
 async function serveHttp(config: Config, parts: { worker: Worker; ingest: Ingest; client: Client }, logger: Logger): Promise<HttpServer> {
@@ -59,11 +47,8 @@ export function registerStart(program: Command): void {
           ? await startEngine({ ...config.temporal.embedded, dbPath: config.temporal.embedded.db, namespace: config.temporal.namespace }, logger)
           : undefined;
       const address = engine?.address ?? temporalAddress(config);
-      const connections = await connect(address);
-      const client = new Client({ connection: connections.connection, namespace: config.temporal.namespace });
-      const { worker, close: closeWorker } = await createSupervisorWorker({ config, logger, connection: connections.native, client });
-      const running = worker.run();
-      const supervision = await ensureSupervision(client, config);
+      const runtime = await runtimeFor(config, logger, address);
+      const { worker, client, running, supervision } = runtime;
       const ingest = await startIngest({ config, logger, client });
       const http = config.http.enabled ? await serveHttp(config, { worker, ingest, client }, logger) : undefined;
       logger.info(
@@ -75,10 +60,7 @@ export function registerStart(program: Command): void {
       await Promise.race([shutdownSignal(logger), running]);
       await http?.close();
       await ingest.stop();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await closeWorker();
-      await connections.close();
+      await runtime.close();
       await engine?.stop();
       logger.info({}, 'stopped');
       await close();

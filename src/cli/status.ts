@@ -6,15 +6,15 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { supervisorHeartbeatPath } from '../activities/heartbeat.js';
-import type { HealthHeartbeatFile } from '../activities/health.js';
+import type { SupervisorHeartbeatFile } from '../activities/index.js';
 import { createActivities } from '../activities/index.js';
+import { ndjsonAuditSink } from '../audit/index.js';
 import type { Config } from '../config/schema.js';
-import { ndjsonAuditSink, auditFileOf } from '../db/index.js';
-import { keepAliveState } from '../health/keepalive.js';
+import { healthScheduleId } from '../contract/ids.js';
+import type { KeepAliveState } from '../contract/supervision.js';
+import { auditFileOf, supervisorHeartbeatPath } from '../nas/paths.js';
 import type { Logger } from '../observability/logger.js';
-import type { KeepAliveState } from '../workflows/health-definitions.js';
-import { healthScheduleId } from '../workflows/health-definitions.js';
+import { keepAliveState } from '../supervision/keep-alive.js';
 import { configFor, loggerFor, temporalAddress } from './common.js';
 
 export interface StatusReport {
@@ -35,7 +35,7 @@ export interface StatusReport {
 
 async function lastHealthRun(config: Config): Promise<StatusReport['last_health_run']> {
   try {
-    const body = JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as Partial<HealthHeartbeatFile>;
+    const body = JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as Partial<SupervisorHeartbeatFile>;
     return typeof body.time === 'string' ? { time: body.time, success: body.success === true, error: body.error ?? null } : null;
   } catch {
     return null;

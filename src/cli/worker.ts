@@ -1,11 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { prepareFolders } from '../config/folders.js';
 import { installTemporalRuntime } from '../observability/temporal-logs.js';
-import { ensureSupervision } from '../health/index.js';
-import { createSupervisorWorker } from '../worker.js';
-import { CliError, configFor, loggerFor, temporalAddress } from './common.js';
+import { configFor, loggerFor, temporalAddress } from './common.js';
+import { runtimeFor } from './runtime.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -19,29 +16,16 @@ export function registerWorkerCommand(program: Command): void {
       // The runtime owns SIGINT/SIGTERM: on either it shuts the worker down, letting running activities finish.
       installTemporalRuntime(logger);
       const address = temporalAddress(config, options.address);
-      let nativeConnection: NativeConnection;
-      let connection: Connection;
       try {
-        nativeConnection = await NativeConnection.connect({ address });
-        connection = await Connection.connect({ address });
-      } catch (error) {
-        await close();
-        throw new CliError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      const client = new Client({ connection, namespace: config.temporal.namespace });
-      try {
-        const { worker, close: closeWorker } = await createSupervisorWorker({ config, logger, connection: nativeConnection, client });
-        const supervision = await ensureSupervision(client, config);
-        logger.info({ config: source, address, worker_id: config.worker_id, ...supervision }, 'supervisor worker running');
+        const runtime = await runtimeFor(config, logger, address);
+        logger.info({ config: source, address, worker_id: config.worker_id, ...runtime.supervision }, 'supervisor worker running');
         try {
-          await worker.run();
+          await runtime.running;
         } finally {
-          await closeWorker();
+          await runtime.close();
         }
         logger.info({}, 'worker stopped');
       } finally {
-        await nativeConnection.close();
-        await connection.close();
         await close();
       }
     });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { Duration } from '../config/units.js';
-import { startHeartbeat } from '../heartbeat.js';
+import { startHeartbeat } from '../lib/watcher-heartbeat.js';
 import { CliError, EXIT_USAGE } from './common.js';
 
 interface WrapOptions {

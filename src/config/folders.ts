@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gitEnvironment, SUPERVISOR_IDENTITY } from '../activities/git-env.js';
+import { gitEnvironment, SUPERVISOR_IDENTITY } from '../lib/git-env.js';
 import type { Config } from './schema.js';
 
 /** Creates the NAS folders and the parents of every file the supervisor writes; returns what it ensured. */

@@ -165,7 +165,5 @@ export const Config = RawConfig.transform((raw) => {
 });
 export type Config = z.infer<typeof Config>;
 
-/** Task queue of one worker: `<prefix>-<workerId>`. */
-export function taskQueueOf(config: Pick<Config, 'temporal' | 'worker_id'>): string {
-  return `${config.temporal.task_queue_prefix}-${config.worker_id}`;
-}
+/** The task queue is derived from this configuration; it is written once, with the other ids. */
+export { taskQueueOf } from '../contract/ids.js';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { TASK_ID_PATTERN } from '../contract/ids.js';
+import { COMMITS_BACK_MAX, COMMITS_BACK_MIN } from '../contract/params.js';
 import { HANDLERS } from './handlers.js';
 import type { Handler } from './handlers.js';
 
@@ -12,7 +14,7 @@ const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.i
 
 export const TaskId = z
   .string({ error: required('must be a string') })
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, "_", "-" or "."')
+  .regex(TASK_ID_PATTERN, 'must be 1-64 characters of letters, digits, "_", "-" or "."')
   // It names files (`<workerId>/<task_id>.result.json`) and is half a workflow id: "." and ".." name directories.
   .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (it names files in Worker_Outbox)');
 
@@ -35,8 +37,10 @@ const Signature = z.string({ error: 'must be a string' }).regex(/^[0-9a-fA-F]{64
 const common = { task_id: TaskId, label: Label, requested_by: RequestedBy.optional(), signature: Signature.optional() };
 
 /** One message for every way commits_back can be wrong: wrong type, fraction, or out of range. */
-const commitsBackError = { error: (issue: { input?: unknown }) => `must be an integer from 1 to 10, got ${JSON.stringify(issue.input)}` };
-const CommitsBack = z.number(commitsBackError).int(commitsBackError).min(1, commitsBackError).max(10, commitsBackError);
+const commitsBackError = {
+  error: (issue: { input?: unknown }) => `must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${JSON.stringify(issue.input)}`,
+};
+const CommitsBack = z.number(commitsBackError).int(commitsBackError).min(COMMITS_BACK_MIN, commitsBackError).max(COMMITS_BACK_MAX, commitsBackError);
 
 const NoParams = z.strictObject({}, { error: 'must be an object' }).prefault({});
 

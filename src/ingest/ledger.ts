@@ -1,6 +1,6 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { ledgerPath } from '../nas/paths.js';
 
 /** One accepted flag, as remembered by the ledger. */
 export interface LedgerEntry {
@@ -12,10 +12,6 @@ export interface LedgerEntry {
   /** dev:ino:mtime:size of the accepted file, to tell it apart from a resubmission with the same bytes. */
   file_id: string;
   at: string;
-}
-
-export function ledgerPath(stateDir: string, workerId: string): string {
-  return path.join(stateDir, `ingest_ledger_${workerId}.jsonl`);
 }
 
 /**

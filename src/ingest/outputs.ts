@@ -1,5 +1,5 @@
-import path from 'node:path';
-import { writeJsonAtomic } from '../activities/atomic.js';
+import { writeJsonAtomic } from '../lib/atomic.js';
+import { receiptPath } from '../nas/paths.js';
 
 /** What `Worker_Outbox/<workerId>/<task_id>.accepted.json` and `.duplicate.json` hold. */
 export interface Receipt {
@@ -15,14 +15,6 @@ export interface Receipt {
   /** duplicate only: how it was recognised. */
   duplicate_of?: 'temporal' | 'ledger';
   at: string;
-}
-
-/**
- * A task id is unique per worker only, so receipts live in a folder per worker, like the workflow id
- * `<workerId>/<task_id>`: two hosts on one shared outbox never overwrite each other's.
- */
-export function receiptPath(outbox: string, workerId: string, taskId: string, kind: 'accepted' | 'duplicate'): string {
-  return path.join(outbox, workerId, `${taskId}.${kind}.json`);
 }
 
 export async function writeReceipt(outbox: string, kind: 'accepted' | 'duplicate', receipt: Receipt): Promise<string> {

@@ -10,7 +10,8 @@ import { writeReceipt } from './outputs.js';
 import { rejectFlag, removeIfThere } from './reject.js';
 import type { Waiting } from './scan.js';
 import type { Receipt } from './outputs.js';
-import { startFlagWorkflow, workflowIdOf } from './starter.js';
+import { startFlagWorkflow } from './starter.js';
+import { handlerWorkflowId } from '../contract/ids.js';
 
 export interface ProcessContext {
   client: Client;
@@ -45,7 +46,7 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   return {
     task_id: flag.task_id,
     worker_id: workerId,
-    workflow_id: workflowIdOf(workerId, flag.task_id),
+    workflow_id: handlerWorkflowId(workerId, flag.task_id),
     run_id: runId,
     handler: flag.handler,
     label: flag.label ?? null,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic } from '../activities/atomic.js';
+import { writeJsonAtomic } from '../lib/atomic.js';
+import { rejectedFolder } from '../nas/paths.js';
 import type { FlagProblem } from '../flags/index.js';
 
 /** What sits in the inbox: its name as shown (invalid UTF-8 replaced by U+FFFD) and the real path to act on. */
@@ -87,7 +88,7 @@ async function moveWithoutLink(source: string | Buffer, target: string): Promise
  * reasons. What cannot be moved at all is left in place and its error file says so.
  */
 export async function rejectFlag(entry: InboxEntry, outbox: string, details: { problems: FlagProblem[]; sha256?: string; workerId?: string }): Promise<Rejection> {
-  const folder = path.join(outbox, 'rejected');
+  const folder = rejectedFolder(outbox);
   await mkdir(folder, { recursive: true });
   for (let n = 1; ; n += 1) {
     const target = path.join(folder, rejectedName(entry.name, n));

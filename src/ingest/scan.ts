@@ -2,13 +2,9 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { compareWaitingFlags, isIgnoredName, parseFlagName, servedWorkerOf } from '../flags/index.js';
+import { drainFlagPath } from '../nas/paths.js';
 import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';
-
-/** `00_STATE/supervisor_drain_<workerId>.flag`: while it exists, that worker's new flags stay in the inbox. */
-export function drainFlagPath(stateDir: string, workerId: string): string {
-  return path.join(stateDir, `supervisor_drain_${workerId}.flag`);
-}
 
 export async function drainedWorkers(stateDir: string, workerIds: readonly string[]): Promise<string[]> {
   const present = await Promise.all(workerIds.map((id) => lstat(drainFlagPath(stateDir, id)).then(() => true, () => false)));

@@ -3,7 +3,9 @@ import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey } from '
 import type { SearchAttributePair } from '@temporalio/common';
 // Default import: the package is CommonJS and Node's ESM loader cannot see its named `temporal` export.
 import proto from '@temporalio/proto';
+import { handlerWorkflowId } from '../contract/ids.js';
 import type { Flag } from '../flags/index.js';
+import { HANDLER_WORKFLOWS } from '../workflows/handlers/index.js';
 
 /** Custom search attributes every flag-started workflow carries (registered at start-up). */
 export const WORKER_ID_KEY = defineSearchAttributeKey('WorkerId', 'KEYWORD');
@@ -11,15 +13,6 @@ export const HANDLER_KEY = defineSearchAttributeKey('Handler', 'KEYWORD');
 export const TASK_LABEL_KEY = defineSearchAttributeKey('TaskLabel', 'TEXT');
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
-
-/** The workflow type a handler starts: the handler's own name, so `temporal workflow start --type` reads the same. */
-export function workflowTypeOf(handler: Flag['handler']): string {
-  return handler;
-}
-
-export function workflowIdOf(workerId: string, taskId: string): string {
-  return `${workerId}/${taskId}`;
-}
 
 /** gRPC status of an error from the SDK (itself or its cause), if it has one. */
 export function grpcCode(error: unknown): number | undefined {
@@ -88,7 +81,7 @@ export type StartOutcome =
 /** Starts the handler's workflow; "already started" is an outcome, anything else throws. */
 export async function startFlagWorkflow(client: Client, request: StartRequest): Promise<StartOutcome> {
   const { flag, workerId } = request;
-  const workflowId = workflowIdOf(workerId, flag.task_id);
+  const workflowId = handlerWorkflowId(workerId, flag.task_id);
   const attributes: SearchAttributePair[] = [
     { key: WORKER_ID_KEY, value: workerId },
     { key: HANDLER_KEY, value: flag.handler },
@@ -96,7 +89,8 @@ export async function startFlagWorkflow(client: Client, request: StartRequest): 
   if (flag.label !== undefined && flag.label !== null) attributes.push({ key: TASK_LABEL_KEY, value: flag.label });
   try {
     const handle = await client.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
-      client.workflow.start(workflowTypeOf(flag.handler), {
+      // The handler's workflow function: its name, the handler's own, is the workflow type (`temporal workflow start --type`).
+      client.workflow.start(HANDLER_WORKFLOWS[flag.handler], {
         workflowId,
         taskQueue: request.taskQueue,
         args: [flag],

@@ -1,5 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { KeepAliveState, KeepAliveStateName } from '../workflows/health-definitions.js';
+import type { KeepAliveState } from '../contract/supervision.js';
+import { KEEPALIVE_STATES } from '../contract/supervision.js';
 
 /** What the supervisor process can tell about itself when scraped; each source is read at scrape time. */
 export interface MetricSources {
@@ -9,8 +10,6 @@ export interface MetricSources {
   /** The keep-alive's state, or null when it cannot be asked (not started, no worker answering). */
   keepAlive(): Promise<KeepAliveState | null>;
 }
-
-const STATES: KeepAliveStateName[] = ['starting', 'running', 'stopped', 'paused', 'failed', 'held', 'restarting', 'backoff'];
 
 /** Prometheus metrics of one supervisor process: Node's defaults plus the worker, ingest and keep-alive. */
 export function createMetrics(workerId: string, sources: MetricSources): Registry {
@@ -43,7 +42,7 @@ export function createMetrics(workerId: string, sources: MetricSources): Registr
     registers: [registry],
     async collect() {
       const current = await keepAlive();
-      for (const name of STATES) this.set({ state: name }, current?.state === name ? 1 : 0);
+      for (const name of KEEPALIVE_STATES) this.set({ state: name }, current?.state === name ? 1 : 0);
     },
   });
   return registry;

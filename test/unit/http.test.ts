@@ -3,7 +3,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startHttpServer } from '../../src/observability/http.js';
 import type { HttpServer } from '../../src/observability/http.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import type { KeepAliveState } from '../../src/workflows/health-definitions.js';
+import type { KeepAliveState } from '../../src/contract/supervision.js';
 
 const { logger } = createLogger({ level: 'fatal', console: { write: () => true } });
 

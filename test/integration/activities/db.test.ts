@@ -4,7 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { VerifyDbResult } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createDbPool, lastAuditRows, migrate, mysqlAuditSink, query, upsertWorker } from '../../../src/db/index.js';
+import { createDbPool, migrate, query, upsertWorker } from '../../../src/db/index.js';
+import { lastAuditRows, mysqlAuditSink } from '../../../src/audit/index.js';
 import type { MariaDbHarness } from '../../helpers/mariadb.js';
 import { startMariaDb } from '../../helpers/mariadb.js';
 import { makeTempDir } from '../../helpers/tmp.js';
@@ -69,15 +70,6 @@ describe('database layer and db activities against MariaDB', () => {
     const rows = await query<RowDataPacket[]>(pool, "SELECT * FROM workers_t WHERE worker_id = 'TestWorker'");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status_summary: 'watcher running', hostname: 'h1', last_heartbeat_at: new Date('2026-02-05T10:01:00Z') });
-  });
-
-  it('records the supervisor heartbeat to its file and to workers_t', async () => {
-    const at = new Date('2026-02-05T11:00:00.500Z');
-    const result = await activitiesFor(config, { pool, now: () => at }).recordSupervisorHeartbeat({ statusSummary: 'watcher running pid 7', details: { pid: 7 } });
-    expect(result).toEqual({ path: `${config.paths.state}/supervisor_heartbeat_TestWorker.json`, database: true });
-    expect(JSON.parse(await readFile(result.path, 'utf8'))).toMatchObject({ worker_id: 'TestWorker', at: at.toISOString(), status_summary: 'watcher running pid 7', details: { pid: 7 } });
-    const rows = await query<RowDataPacket[]>(pool, "SELECT last_heartbeat_at, status_summary FROM workers_t WHERE worker_id = 'TestWorker'");
-    expect(rows).toEqual([{ last_heartbeat_at: at, status_summary: 'watcher running pid 7' }]);
   });
 
   it('verify_db passes and writes the report, password nowhere in it', async () => {

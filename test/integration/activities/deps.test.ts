@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { taskLogPath } from '../../../src/activities/deps.js';
+import { taskLogPath } from '../../../src/nas/paths.js';
 import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { activitiesFor, runInActivity, testConfig } from './support.js';

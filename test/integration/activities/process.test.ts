@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { execa } from 'execa';
 import { PermanentFailure } from '../../../src/activities/errors.js';
-import { pidFilePath } from '../../../src/activities/pidfile.js';
+import { pidFilePath } from '../../../src/nas/paths.js';
 import type { Config } from '../../../src/config/schema.js';
 import { FAKE_WATCHER_PATH, fakeWatcherArgs, readDescendantPids, readHeartbeat } from '../../helpers/fake-watcher.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';

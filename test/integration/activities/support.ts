@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { Config } from '../../../src/config/schema.js';
 import { createActivities } from '../../../src/activities/index.js';
 import type { ActivityDeps } from '../../../src/activities/index.js';
-import { createAuditSink } from '../../../src/db/index.js';
+import { createAuditSink } from '../../../src/audit/index.js';
 import type { MockActivityEnvironment } from '@temporalio/testing';
 
 /** A validated Config rooted in `dir`, with overrides as they would be written in YAML. */

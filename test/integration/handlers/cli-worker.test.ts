@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { Config } from '../../../src/config/schema.js';
-import type { HandlerResult } from '../../../src/workflows/definitions.js';
+import type { HandlerResult } from '../../../src/contract/handlers.js';
 import { fakeWatcherArgs } from '../../helpers/fake-watcher.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { resultFilePath } from '../../../src/activities/files.js';
+import { resultFilePath } from '../../../src/nas/paths.js';
 import { taskQueueOf } from '../../../src/config/schema.js';
 import { checkFlag } from '../../../src/flags/schema.js';
 import { divergeWork, makeRevertConflict } from '../../helpers/git.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
-import type { HandlerResult } from '../../../src/workflows/definitions.js';
+import type { HandlerResult } from '../../../src/contract/handlers.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
 import { isProcessAlive, waitFor, waitForOutput } from '../../helpers/process.js';

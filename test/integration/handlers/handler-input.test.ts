@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { taskQueueOf } from '../../../src/config/schema.js';
-import type { HandlerResult } from '../../../src/workflows/definitions.js';
+import type { HandlerResult } from '../../../src/contract/handlers.js';
 import { readResultFile } from '../../helpers/supervisor-env.js';
 import { useCodeEnv } from './code-env.js';
 import { ndjsonAudit, watcherPid } from './support.js';

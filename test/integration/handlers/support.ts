@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../../src/config/schema.js';
-import type { AuditRecord } from '../../../src/db/index.js';
-import { auditFileOf } from '../../../src/db/index.js';
-import { pidFilePath } from '../../../src/activities/pidfile.js';
+import type { AuditRecord } from '../../../src/audit/index.js';
+import { auditFileOf } from '../../../src/nas/paths.js';
+import { pidFilePath } from '../../../src/nas/paths.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
 

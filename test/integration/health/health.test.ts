@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RowDataPacket } from 'mysql2/promise';
-import { supervisorHeartbeatPath } from '../../../src/activities/heartbeat.js';
-import type { HealthHeartbeatFile } from '../../../src/activities/health.js';
+import { supervisorHeartbeatPath } from '../../../src/nas/paths.js';
+import type { SupervisorHeartbeatFile } from '../../../src/activities/index.js';
 import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
-import { lastAuditRows, mysqlAuditSink } from '../../../src/db/index.js';
-import { ensureHealthSchedule } from '../../../src/health/schedule.js';
-import { healthScheduleId } from '../../../src/workflows/health-definitions.js';
+import { lastAuditRows, mysqlAuditSink } from '../../../src/audit/index.js';
+import { ensureHealthSchedule } from '../../../src/supervision/health-schedule.js';
+import { healthScheduleId } from '../../../src/contract/ids.js';
 import type { MariaDbHarness } from '../../helpers/mariadb.js';
 import { startMariaDb } from '../../helpers/mariadb.js';
 import { waitFor } from '../../helpers/process.js';
@@ -45,7 +45,7 @@ describe('health schedule with workers_t in MariaDB', () => {
     worker = await env.startWorker(config, { pool: db.pool });
   }
 
-  const readBeat = async () => JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as HealthHeartbeatFile;
+  const readBeat = async () => JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
 
   it('runs on its schedule: starts the keep-alive, writes the heartbeat file, upserts workers_t, audits only changes', async () => {
     await setUp();

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
-import { ensureKeepAlive } from '../../../src/health/keepalive.js';
-import type { KeepAliveState, KeepAliveTuning } from '../../../src/workflows/health-definitions.js';
-import { keepAliveStateQuery, keepAliveWorkflowId } from '../../../src/workflows/health-definitions.js';
+import { ensureKeepAlive } from '../../../src/supervision/keep-alive.js';
+import type { KeepAliveState, KeepAliveTuning } from '../../../src/contract/supervision.js';
+import { keepAliveStateQuery } from '../../../src/contract/supervision.js';
+import { keepAliveWorkflowId } from '../../../src/contract/ids.js';
 import type { EnvConfigOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
 import { waitFor } from '../../helpers/process.js';
 

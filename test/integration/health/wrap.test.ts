@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import type { Heartbeat } from '../../../src/heartbeat.js';
+import type { Heartbeat } from '../../../src/lib/watcher-heartbeat.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
 import { waitFor } from '../../helpers/process.js';
 import { makeTempDir } from '../../helpers/tmp.js';

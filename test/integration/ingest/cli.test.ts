@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { receiptPath } from '../../../src/ingest.js';
+import { receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, flagName, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
 import type { Engine } from './harness.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HANDLERS } from '../../../src/flags/index.js';
-import { receiptPath } from '../../../src/ingest.js';
+import { receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { dropFlag, exists, flagName, listWorkflowIds, startEngine, testConfig } from './harness.js';
 import type { Engine } from './harness.js';

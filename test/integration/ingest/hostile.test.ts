@@ -9,7 +9,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Config } from '../../../src/config/schema.js';
-import { receiptPath } from '../../../src/ingest.js';
+import { receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitFor, waitForJson } from './harness.js';
 import type { Engine } from './harness.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
 import { registerIngestCommands } from '../../../src/cli/ingest.js';
 import type { Ingest } from '../../../src/ingest.js';
-import { drainFlagPath, receiptPath } from '../../../src/ingest.js';
+import { drainFlagPath, receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, exists, dropFlag, flagName, runIngest, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
 import type { Engine } from './harness.js';

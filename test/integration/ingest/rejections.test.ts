@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signBody } from '../../../src/flags/index.js';
 import type { Ingest } from '../../../src/ingest.js';
-import { receiptPath } from '../../../src/ingest.js';
+import { receiptPath } from '../../../src/nas/paths.js';
 import { waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';

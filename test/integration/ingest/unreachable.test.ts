@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
-import { receiptPath } from '../../../src/ingest.js';
+import { receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { WORKER_ID, dropFlag, flagName, runIngest, startEngine, testConfig, waitFor, waitForJson, workflowExists } from './harness.js';
 import type { Engine } from './harness.js';

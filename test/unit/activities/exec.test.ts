@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { ExecError, run, tailOf } from '../../../src/exec.js';
+import { ExecError, run, tailOf } from '../../../src/lib/exec.js';
 import { useTempDir } from '../../helpers/tmp.js';
 
 const node = process.execPath;

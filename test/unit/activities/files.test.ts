@@ -1,10 +1,11 @@
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { writeJsonAtomic } from '../../../src/activities/atomic.js';
+import { writeJsonAtomic } from '../../../src/lib/atomic.js';
 import { InvalidArgument } from '../../../src/activities/errors.js';
-import { pauseFlagPath } from '../../../src/activities/files.js';
-import { auditFileOf, ndjsonAuditSink } from '../../../src/db/audit-file.js';
+import { pauseFlagPath } from '../../../src/nas/paths.js';
+import { auditFileOf } from '../../../src/nas/paths.js';
+import { ndjsonAuditSink } from '../../../src/audit/ndjson.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { activitiesFor, testConfig } from '../../integration/activities/support.js';
 
@@ -67,14 +68,6 @@ describe('file activities', () => {
     }
     expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['TestWorker']);
     expect(await readdir(join(dir(), 'Worker_Outbox', 'TestWorker'))).toEqual(['task_20260205_001.result.json']);
-  });
-
-  it('writes the supervisor heartbeat file atomically without a database', async () => {
-    const config = testConfig(dir());
-    const result = await activitiesFor(config, { now: () => FIXED }).recordSupervisorHeartbeat({ statusSummary: 'ok' });
-    expect(result).toEqual({ path: join(dir(), '00_STATE', 'supervisor_heartbeat_TestWorker.json'), database: false });
-    expect(JSON.parse(await readFile(result.path, 'utf8'))).toMatchObject({ worker_id: 'TestWorker', at: FIXED.toISOString(), pid: process.pid, status_summary: 'ok', details: {} });
-    expect(await readdir(join(dir(), '00_STATE'))).toEqual(['supervisor_heartbeat_TestWorker.json']);
   });
 
   it('judges the watcher heartbeat: healthy, with an error, missing', async () => {

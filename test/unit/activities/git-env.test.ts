@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { gitEnvironment } from '../../../src/activities/git-env.js';
+import { gitEnvironment } from '../../../src/lib/git-env.js';
 
 describe('gitEnvironment', () => {
   it("keeps the host's git variables, opens only their guards, drops editors and pagers, never prompts", () => {

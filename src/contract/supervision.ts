@@ -1,0 +1,107 @@
+/**
+ * The keep-alive `keepalive/<workerId>` and the scheduled health check `health/<workerId>`: workflow
+ * types, inputs, tuning (with its defaults), state, the reset signal and the state query. Shared by the
+ * workflows (src/workflows/supervision/), their activities, the client-side set-up (src/supervision/),
+ * the CLI and tests.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { MAX_HISTORY_EVENTS } from './lock.js';
+
+export const KEEPALIVE_WORKFLOW_TYPE = 'supervisor_keepalive';
+export const HEALTH_WORKFLOW_TYPE = 'health_check';
+
+/** The lock ranks requests by priority, lower first: the keep-alive yields to every handler. */
+export const KEEPALIVE_LOCK_PRIORITY = 100;
+/** The keep-alive's name in lock requests and audit rows. */
+export const KEEPALIVE_LOCK_HANDLER = 'keepalive';
+
+/**
+ * What one look at the watcher found; `down` and `hung` call for a restart, `changed` (running, but not
+ * the configured command line) for a replacement, the rest only for watching.
+ */
+export type WatcherObservation = 'running' | 'paused' | 'down' | 'hung' | 'changed';
+
+export const KEEPALIVE_STATES = ['starting', 'running', 'stopped', 'paused', 'failed', 'held', 'restarting', 'backoff'] as const;
+export type KeepAliveStateName = (typeof KEEPALIVE_STATES)[number];
+
+export interface KeepAliveTuning {
+  workerId: string;
+  hangTimeoutMs: number;
+  maxRestarts: number;
+  windowMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** A watcher that ran this long before dying starts the backoff from the beginning again. */
+  backoffResetAfterMs: number;
+  /** How often the watch activity looks at the process and its heartbeat file. */
+  pollMs: number;
+  /** Short, so a dead host's watch activity times out and is retried on a live worker. */
+  watchHeartbeatTimeoutMs: number;
+  /** The watch activity returns after this long even when nothing happened (so the loop can continue-as-new). */
+  maxWatchMs: number;
+  stopTimeoutMs: number;
+  killWaitMs: number;
+  /** Continue-as-new past this many history events (the server's suggestion also counts). */
+  maxHistoryEvents: number;
+}
+
+/** The tuning the configuration does not set; tests override them with shorter values. */
+export const KEEPALIVE_DEFAULTS: Pick<KeepAliveTuning, 'pollMs' | 'watchHeartbeatTimeoutMs' | 'maxWatchMs' | 'killWaitMs' | 'maxHistoryEvents'> = {
+  pollMs: 250,
+  watchHeartbeatTimeoutMs: 10_000,
+  maxWatchMs: 10 * 60_000,
+  killWaitMs: 5_000,
+  maxHistoryEvents: MAX_HISTORY_EVENTS,
+};
+
+/** The counters that must survive a supervisor restart; carried across continue-as-new. */
+export interface KeepAliveCounters {
+  /** Workflow time (ms) of each restart still inside the budget window. */
+  restartTimes: number[];
+  /** Restarts since the watcher last stayed up for backoffResetAfterMs: the backoff exponent. */
+  consecutive: number;
+  lastRestartAt: number | null;
+  failed: { at: number; reason: string } | null;
+  total: number;
+}
+
+export interface KeepAliveInput {
+  tuning: KeepAliveTuning;
+  counters?: KeepAliveCounters;
+}
+
+export interface KeepAliveState {
+  state: KeepAliveStateName;
+  restartsInWindow: number;
+  totalRestarts: number;
+  lastRestartAt: string | null;
+  /** The wait before the next restart, when one is coming. */
+  backoffMs: number;
+  failedReason: string | null;
+  lastObservation: WatcherObservation | null;
+}
+
+/** The keep-alive's signature, for typed starts from code that must not import workflows. */
+export type KeepAliveWorkflow = (input: KeepAliveInput) => Promise<void>;
+
+/**
+ * Operator → keep-alive: forget the restart budget and the backoff, leave `failed`. Sent by
+ * resume_watcher and restart_watcher (and tests); the reason ends up in the log.
+ */
+export const keepAliveResetSignal = defineSignal<[{ reason: string }]>('keepalive_reset');
+export const keepAliveStateQuery = defineQuery<KeepAliveState>('keepalive_state');
+
+/** Input of each scheduled health run. */
+export interface HealthInput {
+  workerId: string;
+}
+
+/** What one health run returns (its history's result; the heartbeat file holds the rest). */
+export interface HealthRunResult {
+  success: boolean;
+  watcher_state: string;
+  actions_taken: string[];
+  errors: string[];
+}
+
+export type HealthCheckWorkflow = (input: HealthInput) => Promise<HealthRunResult>;

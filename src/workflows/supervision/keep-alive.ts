@@ -1,0 +1,205 @@
+/**
+ * `keepalive/<workerId>`: keeps the watcher running. A heartbeating activity watches the process and
+ * its heartbeat file and returns when the watcher is down or hung (or when what it sees changes); the
+ * workflow then restarts it under the per-worker lock, with exponential backoff and a restart budget.
+ * The counters live in workflow state and travel across continue-as-new: a supervisor restart keeps them.
+ */
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, WatchResult } from '../../activities/index.js';
+import type { KeepAliveCounters, KeepAliveInput, KeepAliveState, KeepAliveStateName, WatcherObservation } from '../../contract/supervision.js';
+import { KEEPALIVE_LOCK_HANDLER, KEEPALIVE_LOCK_PRIORITY, keepAliveResetSignal, keepAliveStateQuery } from '../../contract/supervision.js';
+import { failureMessage } from '../failures.js';
+import { withWorkerLock } from '../lock/with-worker-lock.js';
+import { QUICK, RETRY } from '../retry.js';
+
+const MARGIN_MS = 15_000;
+
+/** Exponent of the backoff, restarted when the watcher stayed up long enough. */
+export function backoffDelay(consecutive: number, initialMs: number, maxMs: number): number {
+  return consecutive === 0 ? 0 : Math.min(maxMs, initialMs * 2 ** (consecutive - 1));
+}
+
+export async function supervisor_keepalive(input: KeepAliveInput): Promise<void> {
+  const { tuning } = input;
+  /**
+   * Issue 11 (hang audited at once and stopped with a short grace, a changed command line replaced, a
+   * first start not counted) issues new commands. Asked where they differ: a run begun by older code
+   * replays its old iterations unchanged and takes the new path from its first new decision on.
+   */
+  const v11 = (): boolean => patched('keepalive-issue11');
+  const counters: KeepAliveCounters = input.counters ?? { restartTimes: [], consecutive: 0, lastRestartAt: null, failed: null, total: 0 };
+  let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
+  let observation: WatcherObservation | null = null;
+  let backoffMs = 0;
+  let woken = false;
+  /** Why the last reset came, until it is audited (signal handlers cannot run activities). */
+  let resetReason: string | null = null;
+
+  const io = proxyActivities<Pick<Activities, 'observeWatcher' | 'recordAudit'>>(QUICK);
+  // Retried without limit: a watch that timed out on a dead host must go on elsewhere.
+  const watch = proxyActivities<Pick<Activities, 'watchWatcher'>>({
+    startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
+    heartbeatTimeout: tuning.watchHeartbeatTimeoutMs,
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
+  const stop = proxyActivities<Pick<Activities, 'stopWatcher'>>({ startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS, heartbeatTimeout: '10s', retry: RETRY });
+  const start = proxyActivities<Pick<Activities, 'startWatcher'>>({ startToCloseTimeout: '1m', heartbeatTimeout: '20s', retry: RETRY });
+
+  const inWindow = () => counters.restartTimes.filter((at) => Date.now() - at < tuning.windowMs);
+  setHandler(keepAliveStateQuery, (): KeepAliveState => ({
+    state,
+    restartsInWindow: inWindow().length,
+    totalRestarts: counters.total,
+    lastRestartAt: counters.lastRestartAt === null ? null : new Date(counters.lastRestartAt).toISOString(),
+    backoffMs,
+    failedReason: counters.failed?.reason ?? null,
+    lastObservation: observation,
+  }));
+  setHandler(keepAliveResetSignal, ({ reason }) => {
+    log.info('keep-alive reset by an operator: restart budget and backoff cleared', { reason });
+    Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
+    observation = null;
+    woken = true;
+    resetReason = reason;
+  });
+
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > tuning.maxHistoryEvents;
+
+  while (!historyFull()) {
+    woken = false;
+    if (resetReason !== null) {
+      const reason = resetReason;
+      resetReason = null;
+      await audit('watcher_budget_reset', true, { reason });
+    }
+    if (counters.failed !== null) {
+      state = 'failed';
+      await condition(() => woken || historyFull());
+      continue;
+    }
+    const seen: WatchResult = await watch.watchWatcher({ since: observation, ...observeInput(), pollMs: tuning.pollMs, maxWatchMs: tuning.maxWatchMs });
+    const found = seen.observation;
+    observation = found;
+    if (found === 'running' || found === 'paused') {
+      state = found;
+      continue;
+    }
+    // A configuration change, not a failure: no budget, no backoff.
+    if (found === 'changed') {
+      await restartUnderLock(found);
+      continue;
+    }
+    if (found === 'hung' && v11()) await reportHang(seen);
+    state = 'stopped';
+    counters.restartTimes = inWindow();
+    if (counters.restartTimes.length >= tuning.maxRestarts) {
+      await markFailed(found);
+      continue;
+    }
+    if (counters.lastRestartAt !== null && Date.now() - counters.lastRestartAt >= tuning.backoffResetAfterMs) counters.consecutive = 0;
+    backoffMs = backoffDelay(counters.consecutive, tuning.backoffInitialMs, tuning.backoffMaxMs);
+    if (backoffMs > 0) {
+      state = 'backoff';
+      const interrupted = await condition(() => woken, backoffMs);
+      backoffMs = 0;
+      if (interrupted) continue;
+    }
+    await restartUnderLock(found);
+  }
+  await continueAsNew<typeof supervisor_keepalive>({ tuning, counters });
+
+  async function markFailed(why: WatcherObservation): Promise<void> {
+    const reason = `${counters.restartTimes.length} restarts within ${Math.round(tuning.windowMs / 1000)} s (budget ${tuning.maxRestarts}); watcher ${why} again`;
+    counters.failed = { at: Date.now(), reason };
+    state = 'failed';
+    log.error('watcher marked failed: restart budget spent; no more restarts until resume_watcher or restart_watcher', { reason });
+    await audit('watcher_failed', false, { reason, restarts_in_window: counters.restartTimes.length, max_restarts: tuning.maxRestarts, window_ms: tuning.windowMs });
+  }
+
+  /** The lock keeps a restart from racing a handler that stopped the watcher on purpose. */
+  async function restartUnderLock(why: WatcherObservation): Promise<void> {
+    state = 'held';
+    const ask = { handler: KEEPALIVE_LOCK_HANDLER, priority: KEEPALIVE_LOCK_PRIORITY, requestedAt: Date.now() };
+    const granted = () => {
+      state = 'restarting';
+    };
+    await withWorkerLock(tuning.workerId, ask, granted, () => restart(why));
+  }
+
+  async function restart(why: WatcherObservation): Promise<void> {
+    // The holder before us may have restarted or paused the watcher: then there is nothing to do.
+    const again = await io.observeWatcher(observeInput());
+    if (again.observation === 'running' || again.observation === 'paused') {
+      observation = again.observation;
+      state = again.observation;
+      return;
+    }
+    if (again.observation === 'changed') {
+      await replaceChanged(again);
+      return;
+    }
+    const stopped = again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
+    const { pid, error } = await startOnce();
+    // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
+    // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
+    const issue11 = v11();
+    const counted = !issue11 || again.observation === 'hung' || again.crashed !== false || error !== null;
+    if (counted) countRestart();
+    observation = null;
+    state = error === null ? 'running' : 'stopped';
+    const action = counted ? 'watcher_restarted' : 'watcher_started';
+    const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
+    // A first start is routine (info); a restart after a failure is worth a warning.
+    if (counted) log.warn('watcher restarted by the keep-alive', facts);
+    else log.info('watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
+    await audit(action, error === null, facts);
+  }
+
+  function observeInput() {
+    return v11() ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true } : { hangTimeoutMs: tuning.hangTimeoutMs };
+  }
+
+  async function startOnce(): Promise<{ pid: number | null; error: string | null }> {
+    try {
+      return { pid: (await start.startWatcher()).pid, error: null };
+    } catch (failure) {
+      return { pid: null, error: failureMessage(failure) };
+    }
+  }
+
+  function countRestart(): void {
+    const now = Date.now();
+    counters.restartTimes = [...inWindow(), now];
+    counters.consecutive += 1;
+    counters.total += 1;
+    counters.lastRestartAt = now;
+  }
+
+  /** Logged and audited when seen, before the backoff and the lock: the operator learns of a hang at once. */
+  async function reportHang(seen: WatchResult): Promise<void> {
+    const facts = { pid: seen.pid, heartbeat_age_ms: seen.heartbeatAgeMs, hang_timeout_ms: tuning.hangTimeoutMs };
+    log.warn('watcher hung: no heartbeat within the hang timeout; it will be stopped and restarted', facts);
+    await audit('watcher_hung', false, facts);
+  }
+
+  /** The running watcher is ours but not what the configuration names: replace it, outside the budget. */
+  async function replaceChanged(seen: WatchResult): Promise<void> {
+    const stopped = await stop.stopWatcher();
+    const { pid, error } = await startOnce();
+    if (error !== null) countRestart();
+    observation = null;
+    state = error === null ? 'running' : 'stopped';
+    const facts = { from: seen.commandChange?.running ?? null, to: seen.commandChange?.configured ?? null, old_pid: seen.pid, pid, error, stopped_by: stopped.stoppedBy };
+    log.warn('watcher command line changed in the configuration: old watcher stopped, configured one started', facts);
+    await audit('watcher_command_changed', error === null, facts);
+  }
+
+  /** An audit outage must not stop the keep-alive: the log has the same facts. */
+  async function audit(action: string, success: boolean, details: Record<string, unknown>): Promise<void> {
+    try {
+      await io.recordAudit({ task_id: null, handler: KEEPALIVE_LOCK_HANDLER, label: null, action, success, details, actor: 'supervisor' });
+    } catch (failure) {
+      log.warn('keep-alive audit row not written', { action, error: failureMessage(failure) });
+    }
+  }
+}
