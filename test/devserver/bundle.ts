@@ -1,10 +1,10 @@
-/** The conformance workflows (test/devserver/workflows), bundled once per content hash. */
+/** The conformance workflows (test/devserver/workflows), bundled once, rebuilt when a source changed. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cachedWorkflowBundle, tsFilesOf } from '../helpers/bundle-cache.js';
+import { cachedWorkflowBundle } from '../helpers/bundle-cache.js';
 
 const workflowsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows');
 
-export async function loadWorkflowBundle(): Promise<{ code: string }> {
-  return cachedWorkflowBundle(path.join(workflowsDir, 'index.ts'), await tsFilesOf(workflowsDir));
+export function loadWorkflowBundle(): Promise<{ code: string }> {
+  return cachedWorkflowBundle(path.join(workflowsDir, 'index.ts'));
 }

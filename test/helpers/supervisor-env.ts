@@ -7,14 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
-import { createActivities } from '../../src/activities/index.js';
 import { resultFilePath } from '../../src/nas/paths.js';
-import { pino } from 'pino';
 import { Config } from '../../src/config/schema.js';
 import { taskQueueOf } from '../../src/config/schema.js';
 import { startDevServer } from '../../src/devserver/index.js';
@@ -23,7 +20,6 @@ import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/contract/handlers.js';
 import { handlerWorkflowId, lockWorkflowId } from '../../src/contract/ids.js';
-import { createAuditSink } from '../../src/audit/index.js';
 import { createSupervisorWorker } from '../../src/worker.js';
 import type { SupervisorWorkerOptions } from '../../src/worker.js';
 import { collectRunHistories } from '../devserver/histories.js';
@@ -31,23 +27,14 @@ import type { RunRef } from '../devserver/histories.js';
 import { installQuietRuntime } from '../devserver/runtime.js';
 import { fakeWatcherArgs } from './fake-watcher.js';
 import type { FakeWatcherVariant } from './fake-watcher.js';
-import { cachedWorkflowBundle, tsFilesOf } from './bundle-cache.js';
+import { loadWorkflowBundle, ownWorkflowBundle } from '../../src/workflow-bundle.js';
+import { activitiesFor } from './activities.js';
+import { FAST_TIMING, TEST_LOCK, silentLogger } from './config.js';
 
-const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** Short waits so a handler takes well under a second of its own; production keeps the defaults. */
-export const FAST_TIMING = { pollMs: 25, startGraceMs: 150, heartbeatMs: 50, killWaitMs: 3_000 };
-/** A gather window long enough for "started together" in a test, short enough not to slow every handler. */
-export const TEST_LOCK = { gatherMs: 300, holderCheckMs: 1_000 };
-
-export const silentLogger = pino({ level: process.env.SUPERVISOR_TEST_LOG ?? 'silent' });
-
-/** The supervisor's workflows bundled once per content hash (webpack costs seconds). */
-export async function loadSupervisorBundle(): Promise<{ code: string }> {
-  const workflows = path.join(srcDir, 'workflows');
-  // Workflow code also imports the flag schema and the plain handler table from src/flags.
-  const sources = [...(await tsFilesOf(workflows)), path.join(srcDir, 'flags', 'handlers.ts'), path.join(srcDir, 'flags', 'schema.ts')];
-  return cachedWorkflowBundle(path.join(workflows, 'index.ts'), sources);
+/** The supervisor's workflows, the bundle `npm start` uses (dist/bundle/workflows.source.js), rebuilt when stale. */
+export function loadSupervisorBundle(): Promise<{ code: string }> {
+  return loadWorkflowBundle(ownWorkflowBundle(), silentLogger);
 }
 
 export interface EnvConfigOptions {
@@ -108,7 +95,7 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   let seq = 0;
 
   async function wrappedWorker(config: Config, wrap: (activities: Activities) => Activities) {
-    const activities = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), client, timing: FAST_TIMING, lock: TEST_LOCK });
+    const activities = activitiesFor(config, { client, lock: TEST_LOCK });
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue: taskQueueOf(config),

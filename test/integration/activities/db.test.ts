@@ -10,7 +10,8 @@ import type { MariaDbHarness } from '../../helpers/mariadb.js';
 import { startMariaDb } from '../../helpers/mariadb.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { activitiesFor, testConfig } from './support.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { testConfig } from '../../helpers/config.js';
 
 describe('database layer and db activities against MariaDB', () => {
   let db: MariaDbHarness;
@@ -56,18 +57,18 @@ describe('database layer and db activities against MariaDB', () => {
     const acts = activitiesFor(config, { pool, audit: mysqlAuditSink(pool), now: () => at });
     await acts.recordAudit({ task_id: 'task_1', handler: 'rollback_code', label: 'AA v1-2', action: 'completed', success: true, details: { commits_reverted: 2, hmac_key: 'k' }, actor: 'alice' });
     await acts.recordAudit({ task_id: 'task_2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null });
-    const rows = await lastAuditRows(pool, 10, 'TestWorker');
+    const rows = await lastAuditRows(pool, 10, 'W1');
     expect(rows.map((row) => row.task_id)).toEqual(['task_2', 'task_1']);
-    expect(rows[1]).toMatchObject({ at: at.toISOString(), worker_id: 'TestWorker', handler: 'rollback_code', label: 'AA v1-2', action: 'completed', success: true, details: { commits_reverted: 2, hmac_key: '[redacted]' }, actor: 'alice' });
+    expect(rows[1]).toMatchObject({ at: at.toISOString(), worker_id: 'W1', handler: 'rollback_code', label: 'AA v1-2', action: 'completed', success: true, details: { commits_reverted: 2, hmac_key: '[redacted]' }, actor: 'alice' });
     // Stored as UTC: the server (zone +03:00) sees the same wall-clock time we sent.
     const raw = await query<RowDataPacket[]>(pool, "SELECT DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f') AS at FROM audit_log_t WHERE task_id = 'task_1'");
     expect(raw[0]?.at).toBe('2026-02-05 14:30:15.234000');
   });
 
   it('upserts one workers_t row per worker', async () => {
-    await upsertWorker(pool, { worker_id: 'TestWorker', last_heartbeat_at: new Date('2026-02-05T10:00:00Z'), status_summary: 'starting' });
-    await upsertWorker(pool, { worker_id: 'TestWorker', last_heartbeat_at: new Date('2026-02-05T10:01:00Z'), status_summary: 'watcher running', hostname: 'h1' });
-    const rows = await query<RowDataPacket[]>(pool, "SELECT * FROM workers_t WHERE worker_id = 'TestWorker'");
+    await upsertWorker(pool, { worker_id: 'W1', last_heartbeat_at: new Date('2026-02-05T10:00:00Z'), status_summary: 'starting' });
+    await upsertWorker(pool, { worker_id: 'W1', last_heartbeat_at: new Date('2026-02-05T10:01:00Z'), status_summary: 'watcher running', hostname: 'h1' });
+    const rows = await query<RowDataPacket[]>(pool, "SELECT * FROM workers_t WHERE worker_id = 'W1'");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status_summary: 'watcher running', hostname: 'h1', last_heartbeat_at: new Date('2026-02-05T10:01:00Z') });
   });
@@ -76,7 +77,7 @@ describe('database layer and db activities against MariaDB', () => {
     const at = new Date('2026-02-05T14:30:15Z');
     const result: VerifyDbResult = await activitiesFor(config, { now: () => at }).verifyDb({ taskId: 'task_v1' });
     expect(result.success).toBe(true);
-    expect(result.reportPath).toBe(`${config.paths.diagnostics}/db_verification_TestWorker_20260205T143015Z_task_v1.json`);
+    expect(result.reportPath).toBe(`${config.paths.diagnostics}/db_verification_W1_20260205T143015Z_task_v1.json`);
     const text = await readFile(result.reportPath, 'utf8');
     expect(text).not.toContain(db.config.password);
     const report = JSON.parse(text) as VerifyDbResult['report'];
@@ -105,7 +106,7 @@ describe('database layer and db activities against MariaDB', () => {
   it('diagnostics reads SELECT NOW() and the last audit rows from the database', async () => {
     const acts = activitiesFor(config, { pool, audit: mysqlAuditSink(pool) });
     const { reportPath, summary } = await acts.runDiagnostics({ label: 'db check' });
-    expect(reportPath).toMatch(/diagnostics_TestWorker_\d{8}T\d{6}Z_db_check\.json$/);
+    expect(reportPath).toMatch(/diagnostics_W1_\d{8}T\d{6}Z_db_check\.json$/);
     expect(summary.database_ok).toBe(true);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as { database: { now: string }; audit: Array<{ task_id: string }> };
     expect(Math.abs(Date.parse(report.database.now) - Date.now())).toBeLessThan(120_000);

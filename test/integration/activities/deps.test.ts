@@ -6,7 +6,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { taskLogPath } from '../../../src/nas/paths.js';
 import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, runInActivity, testConfig } from './support.js';
+import { activitiesFor, runInActivity } from '../../helpers/activities.js';
+import { testConfig } from '../../helpers/config.js';
 
 const started: number[] = [];
 afterEach(() => {

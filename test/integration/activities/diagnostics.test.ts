@@ -7,7 +7,8 @@ import { reportFileName, taskSuffix } from '../../../src/nas/report-name.js';
 import { killAll, waitFor } from '../../helpers/process.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, testConfig } from './support.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { testConfig } from '../../helpers/config.js';
 
 const SAMPLE_WATCHER = fileURLToPath(new URL('../../../examples/sample-watcher.mjs', import.meta.url));
 
@@ -39,15 +40,15 @@ describe('diagnostics activity', () => {
     started.push(pid);
     await waitFor('60 log lines', async () => (await readFile(config.watcher.log_file, 'utf8')).split('\n').length > 60);
     await acts.createPauseFlag({ who: 'ops', label: 'maint' });
-    await writeFile(join(config.paths.inbox, 'supervisor_restart_watcher_TestWorker.flag'), '{}');
-    await writeFile(join(config.paths.inbox, '.supervisor_update_code_TestWorker.flag'), '{}');
+    await writeFile(join(config.paths.inbox, 'supervisor_restart_watcher_W1.flag'), '{}');
+    await writeFile(join(config.paths.inbox, '.supervisor_update_code_W1.flag'), '{}');
     await acts.recordAudit({ task_id: 'older', handler: 'pause_watcher', label: 'maint', action: 'completed', success: true, details: {}, actor: 'ops' });
 
     const { reportPath, summary } = await acts.runDiagnostics({ taskId: 'diag_1', label: 'AA v1-2' });
-    expect(reportPath).toMatch(new RegExp(`^${config.paths.diagnostics}/diagnostics_TestWorker_\\d{8}T\\d{6}Z_diag_1_AA_v1-2\\.json$`));
+    expect(reportPath).toMatch(new RegExp(`^${config.paths.diagnostics}/diagnostics_W1_\\d{8}T\\d{6}Z_diag_1_AA_v1-2\\.json$`));
     expect(summary).toEqual({ watcher_running: true, heartbeat_healthy: true, database_ok: false, pending_flags: 1 });
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
-    expect(report).toMatchObject({ worker_id: 'TestWorker', label: 'AA v1-2', watcher: { running: true, pid }, database: { configured: false } });
+    expect(report).toMatchObject({ worker_id: 'W1', label: 'AA v1-2', watcher: { running: true, pid }, database: { configured: false } });
     expect(report.heartbeat).toMatchObject({ exists: true, fresh: true, healthy: true, paused: true });
     expect(report.paths.map((entry) => entry.name)).toEqual(['nas_root', 'inbox', 'outbox', 'state', 'logs', 'diagnostics']);
     expect(report.paths.every((entry) => entry.exists && entry.readable && entry.writable)).toBe(true);
@@ -56,7 +57,7 @@ describe('diagnostics activity', () => {
     expect(report.disk.percent_free).toBeGreaterThanOrEqual(0);
     expect(report.watcher_log.lines).toHaveLength(50);
     expect(report.watcher_log.lines.every((line) => line.includes('sample-watcher'))).toBe(true);
-    expect(report.pending_flags).toEqual(['supervisor_restart_watcher_TestWorker.flag']);
+    expect(report.pending_flags).toEqual(['supervisor_restart_watcher_W1.flag']);
     expect(report.audit.map((row) => row.task_id)).toEqual(['older']);
     expect((await readdir(config.paths.diagnostics)).filter((name) => name.startsWith('.'))).toEqual([]);
   });
@@ -66,7 +67,7 @@ describe('diagnostics activity', () => {
     await writeFile(config.watcher.heartbeat_file, JSON.stringify({ unix_ts: Date.now() / 1000, status: 'healthy', pid: 1 }));
     const later = new Date(Date.now() + 6 * 60_000);
     const { reportPath } = await activitiesFor(config, { now: () => later }).runDiagnostics();
-    expect(reportPath).toMatch(/diagnostics_TestWorker_\d{8}T\d{6}Z\.json$/);
+    expect(reportPath).toMatch(/diagnostics_W1_\d{8}T\d{6}Z\.json$/);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
     expect(report.watcher.running).toBe(false);
     expect(report.heartbeat).toMatchObject({ exists: true, fresh: false, healthy: false, paused: false });

@@ -6,7 +6,8 @@ import { GitConflict } from '../../../src/activities/errors.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { divergeWork, isolateGitEnv, makeGitFixture, makeRevertConflict } from '../../helpers/git.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, testConfig } from './support.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { testConfig } from '../../helpers/config.js';
 
 describe('git activities on a real repository', () => {
   const dir = useTempDir('ts-git-');

@@ -12,7 +12,8 @@ import { FAKE_WATCHER_PATH, fakeWatcherArgs, readDescendantPids, readHeartbeat }
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, FAST_TIMING, runInActivity, testConfig } from './support.js';
+import { activitiesFor, runInActivity } from '../../helpers/activities.js';
+import { FAST_TIMING, testConfig } from '../../helpers/config.js';
 
 const SAMPLE_WATCHER = fileURLToPath(new URL('../../../examples/sample-watcher.mjs', import.meta.url));
 
@@ -24,7 +25,7 @@ afterEach(() => {
 });
 
 function fakeConfig(dir: string, variant: FakeWatcherVariant, stopTimeout = '2s'): Config {
-  const heartbeatFile = join(dir, '00_STATE', 'watcher_heartbeat_TestWorker.json');
+  const heartbeatFile = join(dir, '00_STATE', 'watcher_heartbeat_W1.json');
   return testConfig(dir, {
     watcher: { command: process.execPath, args: fakeWatcherArgs({ variant, heartbeatFile, intervalMs: 50 }), cwd: dir, stop_timeout: stopTimeout },
   });

@@ -4,16 +4,15 @@
  */
 import path from 'node:path';
 import { afterEach, expect } from '@jest/globals';
-import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createAuditSink } from '../../../src/audit/index.js';
 import type { HandlerResult } from '../../../src/contract/handlers.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import type { RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, readResultFile, silentLogger } from '../../helpers/supervisor-env.js';
+import { readResultFile } from '../../helpers/supervisor-env.js';
+import { activitiesFor } from '../../helpers/activities.js';
 import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { killSeen, ndjsonAudit, seenPids, waitForBeat } from './support.js';
 
@@ -59,7 +58,7 @@ export function useCodeEnv(): CodeEnv {
       config = { ...config, repo: { ...config.repo, ...rest, dir: dir === null ? undefined : ((dir as string | undefined) ?? config.repo.dir) } } as Config;
     }
     worker = await env.startWorker(config, options.worker);
-    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
+    const acts = activitiesFor(config);
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);

@@ -1,35 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Config } from '../../../src/config/schema.js';
 import { taskQueueOf } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/contract/handlers.js';
 import { lastAuditRows } from '../../../src/audit/index.js';
-import type { MariaDbHarness } from '../../helpers/mariadb.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { readResultFile } from '../../helpers/supervisor-env.js';
 import { startMariaDb } from '../../helpers/mariadb.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { readResultFile, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnvWithDb } from '../../helpers/use-supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { ndjsonAudit } from './support.js';
 
 describe('verify_db against the MariaDB harness', () => {
-  let env: SupervisorEnv;
-  let db: MariaDbHarness;
+  const { env, db } = useSupervisorEnvWithDb('supervisor_verify');
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker;
-
-  beforeAll(async () => {
-    [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database: 'supervisor_verify' })]);
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-      await db?.stop();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     await temp?.cleanup();

@@ -1,41 +1,27 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createActivities } from '../../../src/activities/index.js';
 import { pauseFlagPath } from '../../../src/nas/paths.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Config } from '../../../src/config/schema.js';
 import { lastAuditRows, mysqlAuditSink } from '../../../src/audit/index.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { readDescendantPids } from '../../helpers/fake-watcher.js';
-import type { MariaDbHarness } from '../../helpers/mariadb.js';
-import { startMariaDb } from '../../helpers/mariadb.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, readResultFile, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
+import type { RunningWorker } from '../../helpers/supervisor-env.js';
+import { readResultFile } from '../../helpers/supervisor-env.js';
+import { useSupervisorEnvWithDb } from '../../helpers/use-supervisor-env.js';
+import { activitiesFor } from '../../helpers/activities.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { killSeen, seenPids, waitForBeat, watcherPid } from './support.js';
 
 describe('watcher handlers with the audit in MariaDB', () => {
-  let env: SupervisorEnv;
-  let db: MariaDbHarness;
+  const { env, db } = useSupervisorEnvWithDb('supervisor_handlers');
   let temp: TempDir;
   let config: Config;
   let worker: RunningWorker;
   let n = 0;
-
-  beforeAll(async () => {
-    [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database: 'supervisor_handlers' })]);
-  });
-  afterAll(async () => {
-    try {
-      await env?.replayAll();
-    } finally {
-      await env?.teardown();
-      await db?.stop();
-    }
-  });
   afterEach(async () => {
     await worker?.stop();
     killSeen();
@@ -47,7 +33,7 @@ describe('watcher handlers with the audit in MariaDB', () => {
     temp = await makeTempDir('ts-handlers-watcher-');
     config = env.config(temp.path, { variant, database: { ...db.config, critical_tables: ['audit_log_t'] } });
     worker = await env.startWorker(config, { pool: db.pool });
-    const acts = createActivities({ config, logger: silentLogger, audit: mysqlAuditSink(db.pool), timing: FAST_TIMING });
+    const acts = activitiesFor(config, { audit: mysqlAuditSink(db.pool) });
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);

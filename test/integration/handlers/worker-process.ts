@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Config } from '../../../src/config/schema.js';
 import { createSupervisorWorker } from '../../../src/worker.js';
-import { FAST_TIMING, silentLogger, TEST_LOCK } from '../../helpers/supervisor-env.js';
+import { FAST_TIMING, silentLogger, TEST_LOCK } from '../../helpers/config.js';
 
 const [address, configFile, bundleFile] = process.argv.slice(2);
 if (address === undefined || configFile === undefined || bundleFile === undefined) throw new Error('usage: worker-process <address> <config.json> <bundle.js>');

@@ -1,48 +1,26 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { RowDataPacket } from 'mysql2/promise';
 import { supervisorHeartbeatPath } from '../../../src/nas/paths.js';
 import type { SupervisorHeartbeatFile } from '../../../src/activities/index.js';
-import { createActivities } from '../../../src/activities/index.js';
 import type { Config } from '../../../src/config/schema.js';
 import { lastAuditRows, mysqlAuditSink } from '../../../src/audit/index.js';
 import { ensureHealthSchedule } from '../../../src/supervision/health-schedule.js';
-import { healthScheduleId } from '../../../src/contract/ids.js';
-import type { MariaDbHarness } from '../../helpers/mariadb.js';
-import { startMariaDb } from '../../helpers/mariadb.js';
 import { waitFor } from '../../helpers/process.js';
-import type { RunningWorker, SupervisorEnv } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger, startSupervisorEnv } from '../../helpers/supervisor-env.js';
-import { makeTempDir } from '../../helpers/tmp.js';
-import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, watcherPid } from '../handlers/support.js';
-import { healthConfig, keepAliveOf } from './support.js';
+import { NO_REPLAY, useSupervisorEnvWithDb } from '../../helpers/use-supervisor-env.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { watcherPid } from '../handlers/support.js';
+import { keepAliveOf, useHealthCases } from './support.js';
 
 describe('health schedule with workers_t in MariaDB', () => {
-  let env: SupervisorEnv;
-  let db: MariaDbHarness;
-  let temp: TempDir;
+  // No replay check: this file starts no handler, and its health runs are checked by their rows.
+  const { env, db } = useSupervisorEnvWithDb('supervisor_health', NO_REPLAY);
+  const { configure, startWorker } = useHealthCases(env);
   let config: Config;
-  let worker: RunningWorker;
-
-  beforeAll(async () => {
-    [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database: 'supervisor_health' })]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await db?.stop();
-  });
-  afterEach(async () => {
-    await worker?.stop();
-    await env.client.schedule.getHandle(healthScheduleId(config.worker_id)).delete().catch(() => undefined);
-    killSeen();
-    await temp?.cleanup();
-  });
 
   async function setUp(): Promise<void> {
-    temp = await makeTempDir('ts-health-');
-    config = healthConfig(env, temp.path, { database: { ...db.config, critical_tables: ['workers_t'] } });
-    worker = await env.startWorker(config, { pool: db.pool });
+    config = await configure('ts-health-', { database: { ...db.config, critical_tables: ['workers_t'] } });
+    await startWorker(config, { pool: db.pool });
   }
 
   const readBeat = async () => JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
@@ -80,7 +58,7 @@ describe('health schedule with workers_t in MariaDB', () => {
 
   it('never shows a reader a torn heartbeat file (1,000 writes)', async () => {
     await setUp();
-    const acts = createActivities({ config, logger: silentLogger, audit: mysqlAuditSink(db.pool), timing: FAST_TIMING });
+    const acts = activitiesFor(config, { audit: mysqlAuditSink(db.pool) });
     let writing = true;
     let reads = 0;
     const invalid: string[] = [];

@@ -4,64 +4,28 @@
  * first start is not a restart. Real processes, the embedded engine, the supervisor's own worker.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { createActivities } from '../../../src/activities/index.js';
 import { pidFilePath } from '../../../src/nas/paths.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createAuditSink } from '../../../src/audit/index.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger } from '../../helpers/supervisor-env.js';
-import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
-import { makeTempDir } from '../../helpers/tmp.js';
-import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
+import { ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { keepAliveOf, startKeepAlive, useKeepAliveEnv, waitForKeepAlive } from './support.js';
 
 describe('keep-alive safety', () => {
-  const workerIds: string[] = [];
-  const env = useSupervisorEnv(async (started) => expect(await replayKeepAlives(started, workerIds)).toBeGreaterThanOrEqual(workerIds.length));
-  let temp: TempDir;
+  const keepAlive = useKeepAliveEnv();
+  const { env, startWorker } = keepAlive;
   let config: Config;
-  let worker: RunningWorker | undefined;
-  afterEach(async () => {
-    workerIds.push(config.worker_id);
-    await worker?.stop();
-    killSeen();
-    await temp?.cleanup();
-  });
-
-  const acts = () => createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
 
   /** A config of `variant` with a 1 s hang timeout and the given stop timeouts (ms). */
   async function configure(variant: FakeWatcherVariant, watcher: Partial<Config['watcher']> = {}): Promise<void> {
-    temp = await makeTempDir('ts-keepalive-safety-');
-    const base = healthConfig(env, temp.path, { variant });
+    const base = await keepAlive.configure('ts-keepalive-safety-', { variant });
     config = { ...base, watcher: { ...base.watcher, ...watcher } };
   }
 
-  /** Worker and keep-alive running, the watcher started outside the keep-alive and beating. */
-  async function watching(): Promise<number> {
-    worker = await env.startWorker(config);
-    const { pid } = await acts().startWatcher();
-    seenPids.add(pid);
-    await waitForBeat(config, pid);
-    await startKeepAlive(env.client, config);
-    await waitForKeepAlive(env.client, config, 'keep-alive watching', (state) => state.state === 'running');
-    return pid;
-  }
-
-  async function replacementOf(old: number, timeoutMs = 20_000): Promise<number> {
-    const pid = await waitFor('a new watcher', async () => {
-      const current = await watcherPid(config);
-      return current !== undefined && current !== old ? current : undefined;
-    }, timeoutMs);
-    seenPids.add(pid);
-    await waitForBeat(config, pid);
-    return pid;
-  }
+  const watching = (): Promise<number> => keepAlive.watching(config);
+  const replacementOf = (old: number): Promise<number> => keepAlive.replacementOf(config, old);
 
   const auditRow = (action: string) => waitFor(`${action} audit row`, async () => (await ndjsonAudit(config)).find((row) => row.action === action));
 
@@ -95,11 +59,11 @@ describe('keep-alive safety', () => {
   it('replaces a running watcher whose command line is no longer the configured one, outside the budget', async () => {
     await configure('well-behaved');
     const pid = await watching();
-    await worker?.stop();
+    await keepAlive.stopWorkers();
     // The operator changes watcher.args and restarts the supervisor: the new worker sees the new config.
     const args = [...config.watcher.args, '--interval-ms=60'];
     config = { ...config, watcher: { ...config.watcher, args } };
-    worker = await env.startWorker(config);
+    await startWorker(config);
     const replacement = await replacementOf(pid);
     expect(await isProcessAlive(pid)).toBe(false);
     const argv = (await readFile(`/proc/${replacement}/cmdline`, 'utf8')).split('\0').filter((arg) => arg !== '');
@@ -115,7 +79,7 @@ describe('keep-alive safety', () => {
   it('does not count the first start: with max_restarts 1, one kill -9 of a healthy watcher is restarted, not failed', async () => {
     await configure('well-behaved');
     config = { ...config, health: { ...config.health, restart_budget: { ...config.health.restart_budget, max_restarts: 1 } } };
-    worker = await env.startWorker(config);
+    await startWorker(config);
     // The watcher is down when the keep-alive first looks: it starts it, as `supervisor start` does.
     await startKeepAlive(env.client, config);
     const first = await waitFor('first watcher', () => watcherPid(config), 15_000);
@@ -138,7 +102,7 @@ describe('keep-alive safety', () => {
     await mkdir(config.paths.state, { recursive: true });
     // What a reboot leaves on the NAS: the record of a watcher started before the host came up.
     await writeFile(pidFilePath(config), JSON.stringify({ pid: 999_999, command: config.watcher.command, args: config.watcher.args, cmdline: 'old', started_at: '2000-01-01T00:00:00.000Z' }));
-    worker = await env.startWorker(config);
+    await startWorker(config);
     await startKeepAlive(env.client, config);
     const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
     seenPids.add(pid);
@@ -154,7 +118,7 @@ describe('keep-alive safety', () => {
     await mkdir(config.paths.state, { recursive: true });
     // An outdated record (another program) whose pid now belongs to someone else.
     await writeFile(pidFilePath(config), JSON.stringify({ pid: stranger.pid, command: process.execPath, args: ['old-watcher.mjs'], cmdline: 'node old-watcher.mjs', started_at: new Date().toISOString() }));
-    worker = await env.startWorker(config);
+    await startWorker(config);
     await startKeepAlive(env.client, config);
     const pid = await waitFor('configured watcher', async () => {
       const current = await watcherPid(config);

@@ -1,60 +1,28 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { createActivities } from '../../../src/activities/index.js';
+import { describe, expect, it } from '@jest/globals';
 import type { Config } from '../../../src/config/schema.js';
 import { eventsFileOf } from '../../../src/nas/paths.js';
-import { createAuditSink } from '../../../src/audit/index.js';
 import { keepAliveWorkflowId } from '../../../src/contract/ids.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { FAST_TIMING, silentLogger } from '../../helpers/config.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
-import type { RunningWorker } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger } from '../../helpers/supervisor-env.js';
-import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
-import { makeTempDir } from '../../helpers/tmp.js';
-import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { crashingConfig, healthConfig, keepAliveOf, replayKeepAlives, startKeepAlive, waitForKeepAlive } from './support.js';
+import { ndjsonAudit, waitForBeat, watcherPid } from '../handlers/support.js';
+import { keepAliveOf, startKeepAlive, useKeepAliveEnv, waitForKeepAlive } from './support.js';
 
 describe('keep-alive', () => {
-  const workerIds: string[] = [];
   // Determinism: every keep-alive run this file produced replays against the bundle.
-  const env = useSupervisorEnv(async (started) => expect(await replayKeepAlives(started, workerIds)).toBeGreaterThanOrEqual(workerIds.length));
-  let temp: TempDir;
+  const { env, configure, configureCrashing, startWorker, watching, replacementOf } = useKeepAliveEnv();
   let config: Config;
-  let worker: RunningWorker;
   let n = 0;
-
-  afterEach(async () => {
-    workerIds.push(config.worker_id);
-    await worker?.stop();
-    killSeen();
-    await temp?.cleanup();
-  });
-
-  const acts = () => createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
 
   /** Worker running, watcher started outside the keep-alive and beating, keep-alive watching it. */
   async function setUp(variant: FakeWatcherVariant = 'well-behaved', hangTimeout?: string): Promise<number> {
-    temp = await makeTempDir('ts-keepalive-');
-    config = healthConfig(env, temp.path, { variant, hangTimeout });
-    worker = await env.startWorker(config);
-    const { pid } = await acts().startWatcher();
-    seenPids.add(pid);
-    await waitForBeat(config, pid);
-    await startKeepAlive(env.client, config);
-    await waitForKeepAlive(env.client, config, 'keep-alive watching', (state) => state.state === 'running');
-    return pid;
+    config = await configure('ts-keepalive-', { variant, hangTimeout });
+    return watching(config);
   }
 
-  /** A running watcher other than `old` that has written its first heartbeat. */
-  async function newWatcher(old: number, timeoutMs = 15_000): Promise<number> {
-    const pid = await waitFor('a new watcher', async () => {
-      const current = await watcherPid(config);
-      return current !== undefined && current !== old ? current : undefined;
-    }, timeoutMs);
-    await waitForBeat(config, pid);
-    return pid;
-  }
+  const newWatcher = (old: number, timeoutMs?: number): Promise<number> => replacementOf(config, old, timeoutMs);
 
   it('restarts a watcher killed with SIGKILL', async () => {
     const pid = await setUp();
@@ -86,7 +54,7 @@ describe('keep-alive', () => {
 
   it('never restarts a paused watcher', async () => {
     const pid = await setUp();
-    await acts().createPauseFlag({ who: 'ops', label: 'maintenance' });
+    await activitiesFor(config).createPauseFlag({ who: 'ops', label: 'maintenance' });
     process.kill(pid, 'SIGKILL');
     await waitForKeepAlive(env.client, config, 'paused', (state) => state.state === 'paused');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -95,10 +63,9 @@ describe('keep-alive', () => {
   });
 
   it('spends exactly the budget on an always-crashing watcher, then fails until an operator resumes it', async () => {
-    temp = await makeTempDir('ts-keepalive-crash-');
-    const crashing = crashingConfig(env, temp.path);
+    const crashing = await configureCrashing('ts-keepalive-crash-');
     config = crashing.config;
-    worker = await env.startWorker(config);
+    await startWorker(config);
     await startKeepAlive(env.client, config);
     const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
@@ -132,9 +99,8 @@ describe('keep-alive', () => {
   }, 60_000);
 
   it('carries its counters across continue-as-new', async () => {
-    temp = await makeTempDir('ts-keepalive-can-');
-    config = healthConfig(env, temp.path);
-    worker = await env.startWorker(config);
+    config = await configure('ts-keepalive-can-');
+    await startWorker(config);
     // A tiny history budget and short watches: the keep-alive continues as new every few loops.
     await startKeepAlive(env.client, config, { maxHistoryEvents: 40, maxWatchMs: 200 });
     const handle = env.client.workflow.getHandle(keepAliveWorkflowId(config.worker_id));
@@ -152,11 +118,10 @@ describe('keep-alive', () => {
   }, 60_000);
 
   it('counts starts that fail at once against the budget too, and ends failed', async () => {
-    temp = await makeTempDir('ts-keepalive-nostart-');
     // Dies within the start grace period: every startWatcher fails (WatcherStartFailed).
-    config = crashingConfig(env, temp.path, 0).config;
+    config = (await configureCrashing('ts-keepalive-nostart-', 0)).config;
     // A grace period long enough for Node to start and crash even on a loaded machine, so each start fails.
-    worker = await env.startWorker(config, { timing: { ...FAST_TIMING, startGraceMs: 3_000 } });
+    await startWorker(config, { timing: { ...FAST_TIMING, startGraceMs: 3_000 } });
     await startKeepAlive(env.client, config);
     const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });

@@ -1,43 +1,29 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { createActivities } from '../../../src/activities/index.js';
 import { collectStatus, formatStatus } from '../../../src/cli/status.js';
 import type { StatusReport } from '../../../src/cli/status.js';
 import type { Config } from '../../../src/config/schema.js';
 import { ensureHealthSchedule } from '../../../src/supervision/health-schedule.js';
-import { createAuditSink } from '../../../src/audit/index.js';
-import { healthScheduleId } from '../../../src/contract/ids.js';
 import { waitFor } from '../../helpers/process.js';
-import type { RunningWorker } from '../../helpers/supervisor-env.js';
-import { FAST_TIMING, silentLogger } from '../../helpers/supervisor-env.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { silentLogger } from '../../helpers/config.js';
 import { NO_REPLAY, useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
-import { makeTempDir } from '../../helpers/tmp.js';
-import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { healthConfig, startKeepAlive, waitForKeepAlive } from './support.js';
+import { seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { startKeepAlive, useHealthCases, waitForKeepAlive } from './support.js';
 
 const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
 
 describe('supervisor status', () => {
   const env = useSupervisorEnv(NO_REPLAY);
-  let temp: TempDir;
+  const { configure, startWorker } = useHealthCases(env);
   let config: Config;
-  let worker: RunningWorker;
-
-  afterEach(async () => {
-    await worker?.stop();
-    await env.client.schedule.getHandle(healthScheduleId(config.worker_id)).delete().catch(() => undefined);
-    killSeen();
-    await temp?.cleanup();
-  });
 
   it('reports state, pid, uptime, heartbeat age, restarts, last and next health run', async () => {
-    temp = await makeTempDir('ts-status-');
-    config = healthConfig(env, temp.path);
-    worker = await env.startWorker(config);
+    config = await configure('ts-status-');
+    await startWorker(config);
     await startKeepAlive(env.client, config);
     const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
     await waitForBeat(config, pid);
@@ -56,7 +42,7 @@ describe('supervisor status', () => {
     expect(text).toContain('restarts (window) 0\n');
 
     // The command itself, from a config file, as JSON.
-    const configFile = path.join(temp.path, 'config.json');
+    const configFile = path.join(config.paths.nas_root, 'config.json');
     await writeFile(configFile, JSON.stringify({ worker_id: config.worker_id, paths: { nas_root: config.paths.nas_root }, watcher: { command: config.watcher.command, args: config.watcher.args } }));
     const run = await execa(process.execPath, ['--import', 'tsx', STATUS, '--config', configFile, '--log-level', 'error', 'status', '--json', '--address', env.server.address], { reject: false });
     expect(run.exitCode).toBe(0);
@@ -64,9 +50,8 @@ describe('supervisor status', () => {
   }, 60_000);
 
   it('calls a silent watcher hung after watcher.hang_timeout in status, diagnostics and the health check', async () => {
-    temp = await makeTempDir('ts-status-hung-');
-    config = healthConfig(env, temp.path, { hangTimeout: '1' });
-    const acts = createActivities({ config, logger: silentLogger, audit: createAuditSink(config, undefined, silentLogger), timing: FAST_TIMING });
+    config = await configure('ts-status-hung-', { hangTimeout: '1' });
+    const acts = activitiesFor(config);
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);
@@ -86,8 +71,7 @@ describe('supervisor status', () => {
   });
 
   it('still reports the local facts when Temporal is unreachable', async () => {
-    temp = await makeTempDir('ts-status-');
-    config = healthConfig(env, temp.path);
+    config = await configure('ts-status-');
     const report = await collectStatus(config, silentLogger, undefined, 'connect ECONNREFUSED');
     expect(report).toMatchObject({ watcher_state: 'stopped', pid: null, keepalive: null, next_health_run: null, temporal: { reachable: false } });
     expect(formatStatus(report)).toContain('temporal          unreachable (connect ECONNREFUSED)');

@@ -1,13 +1,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
 import { ensureKeepAlive } from '../../../src/supervision/keep-alive.js';
 import type { KeepAliveState, KeepAliveTuning } from '../../../src/contract/supervision.js';
 import { keepAliveStateQuery } from '../../../src/contract/supervision.js';
-import { keepAliveWorkflowId } from '../../../src/contract/ids.js';
-import type { EnvConfigOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
+import { healthScheduleId, keepAliveWorkflowId } from '../../../src/contract/ids.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import type { EnvConfigOptions, RunningWorker, StartWorkerOptions, SupervisorEnv } from '../../helpers/supervisor-env.js';
 import { waitFor } from '../../helpers/process.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import type { TempDir } from '../../helpers/tmp.js';
+import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
+import { killSeen, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 
 export const CRASHING_WATCHER = fileURLToPath(new URL('./bin/crashing-watcher.mjs', import.meta.url));
 
@@ -58,4 +64,92 @@ export async function replayKeepAlives(env: SupervisorEnv, workerIds: string[]):
   }
   if (failures.length > 0) throw new Error(`keep-alive histories failed to replay:\n${failures.join('\n')}`);
   return histories.length;
+}
+
+export interface HealthCases {
+  /** Worker ids of every config made so far: the keep-alive runs to replay. */
+  readonly workerIds: readonly string[];
+  /** A temp NAS for this test (removed after it) and its health config. */
+  configure(prefix: string, options?: EnvConfigOptions & { hangTimeout?: string }): Promise<Config>;
+  /** The crashing watcher's config on a temp NAS of this test, as crashingConfig. */
+  configureCrashing(prefix: string, crashAfterMs?: number): Promise<{ config: Config; healthyFile: string }>;
+  /** A supervisor worker for `config`, stopped after the test (or by stopWorkers). */
+  startWorker(config: Config, options?: StartWorkerOptions): Promise<RunningWorker>;
+  stopWorkers(): Promise<void>;
+  /** Worker and keep-alive running, the watcher started outside the keep-alive and beating. Returns its pid. */
+  watching(config: Config): Promise<number>;
+  /** A running watcher other than `old` that has written its first heartbeat. */
+  replacementOf(config: Config, old: number, timeoutMs?: number): Promise<number>;
+}
+
+/**
+ * The per-test half of a health test file: after each test its workers are stopped, its health
+ * schedules deleted, its watchers killed and its temp NAS removed.
+ */
+export function useHealthCases(env: SupervisorEnv): HealthCases {
+  const workerIds: string[] = [];
+  let fresh: string[] = [];
+  const temps: TempDir[] = [];
+  const workers: RunningWorker[] = [];
+  const stopWorkers = async (): Promise<void> => {
+    for (const worker of workers.splice(0)) await worker.stop();
+  };
+  afterEach(async () => {
+    await stopWorkers();
+    for (const id of fresh) await env.client.schedule.getHandle(healthScheduleId(id)).delete().catch(() => undefined);
+    fresh = [];
+    killSeen();
+    for (const temp of temps.splice(0)) await temp.cleanup();
+  });
+  async function tempDir(prefix: string): Promise<string> {
+    const temp = await makeTempDir(prefix);
+    temps.push(temp);
+    return temp.path;
+  }
+  const track = (config: Config): Config => {
+    workerIds.push(config.worker_id);
+    fresh.push(config.worker_id);
+    return config;
+  };
+  async function startWorker(config: Config, options?: StartWorkerOptions): Promise<RunningWorker> {
+    const worker = await env.startWorker(config, options);
+    workers.push(worker);
+    return worker;
+  }
+  return {
+    workerIds,
+    configure: async (prefix, options = {}) => track(healthConfig(env, await tempDir(prefix), options)),
+    async configureCrashing(prefix, crashAfterMs) {
+      const crashing = crashingConfig(env, await tempDir(prefix), crashAfterMs);
+      track(crashing.config);
+      return crashing;
+    },
+    startWorker,
+    stopWorkers,
+    async watching(config) {
+      await startWorker(config);
+      const { pid } = await activitiesFor(config).startWatcher();
+      seenPids.add(pid);
+      await waitForBeat(config, pid);
+      await startKeepAlive(env.client, config);
+      await waitForKeepAlive(env.client, config, 'keep-alive watching', (state) => state.state === 'running');
+      return pid;
+    },
+    async replacementOf(config, old, timeoutMs = 20_000) {
+      const pid = await waitFor('a new watcher', async () => {
+        const current = await watcherPid(config);
+        return current !== undefined && current !== old ? current : undefined;
+      }, timeoutMs);
+      seenPids.add(pid);
+      await waitForBeat(config, pid);
+      return pid;
+    },
+  };
+}
+
+/** useSupervisorEnv whose check replays every keep-alive run the file produced, with useHealthCases. */
+export function useKeepAliveEnv(): HealthCases & { env: SupervisorEnv } {
+  const env = useSupervisorEnv(async (started) => expect(await replayKeepAlives(started, [...cases.workerIds])).toBeGreaterThanOrEqual(cases.workerIds.length));
+  const cases = useHealthCases(env);
+  return { env, ...cases };
 }

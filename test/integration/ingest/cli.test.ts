@@ -2,21 +2,13 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { receiptPath } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, dropFlag, flagName, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
-import type { Engine } from './harness.js';
+import { describe, expect, it } from '@jest/globals';
+import { testConfig } from '../../helpers/config.js';
+import { WORKER_ID, dropFlag, flagName, waitForJson, workflowExists, useIngestEnv } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-const tmp = useTempDir('ingest-cli-');
+const { engine, tmp } = useIngestEnv('ingest-cli-');
 
 describe('supervisor ingest', () => {
   it('runs as a process against a cluster address, starts a flag and stops cleanly on SIGTERM', async () => {

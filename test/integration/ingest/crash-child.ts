@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { startIngest } from '../../../src/ingest.js';
-import { testConfig } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
 
 const root = process.env.INGEST_ROOT ?? '';
 const address = process.env.TEMPORAL_ADDRESS ?? '';

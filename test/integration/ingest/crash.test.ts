@@ -2,24 +2,16 @@ import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { HANDLERS } from '../../../src/flags/index.js';
 import { receiptPath } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { dropFlag, exists, flagName, listWorkflowIds, startEngine, testConfig } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { dropFlag, exists, flagName, listWorkflowIds, useIngestEnv } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WORKERS = ['W1', 'W2', 'W3'];
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-const tmp = useTempDir('ingest-crash-');
+const { engine, tmp } = useIngestEnv('ingest-crash-');
 
 /** One life of the ingest: until it kills itself, or the parent SIGKILLs it `lifeMs` after it is ready. */
 async function life(root: string, lifeMs: number, crashAt: string): Promise<void> {

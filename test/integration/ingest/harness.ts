@@ -4,12 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { Config } from '../../../src/config/schema.js';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Config } from '../../../src/config/schema.js';
 import type { Ingest } from '../../../src/ingest.js';
 import { startIngest } from '../../../src/ingest.js';
 import { pino } from 'pino';
@@ -17,25 +17,19 @@ import type { Logger } from '../../../src/observability/logger.js';
 import { startDevServer } from '../../../src/devserver/index.js';
 import type { DevServer } from '../../../src/devserver/index.js';
 import { installQuietRuntime } from '../../devserver/runtime.js';
+import { cachedWorkflowBundle } from '../../helpers/bundle-cache.js';
+import { lateBound } from '../../helpers/late-bound.js';
+import { useTempDir } from '../../helpers/tmp.js';
+import { TEST_WORKER_ID } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const WORKER_ID = 'W1';
+/** The one worker the stand-in workflows run for (testConfig's default worker id). */
+export const WORKER_ID = TEST_WORKER_ID;
 
-/** Webpack costs seconds: build the stand-in bundle once per content and reuse it across files and runs. */
-export async function loadBundle(): Promise<{ code: string }> {
-  const source = path.join(here, 'workflows.ts');
-  const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
-  const cached = path.join(tmpdir(), 'temporal-supervisor-ingest-bundles', `${hash}.js`);
-  try {
-    return { code: await readFile(cached, 'utf8') };
-  } catch {
-    // not built yet
-  }
-  const { code } = await bundleWorkflowCode({ workflowsPath: source, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
-  await mkdir(path.dirname(cached), { recursive: true });
-  await writeFile(`${cached}.${process.pid}.tmp`, code);
-  await rename(`${cached}.${process.pid}.tmp`, cached);
-  return { code };
+/** The stand-in workflows, bundled once per content (webpack costs seconds). */
+export function loadBundle(): Promise<{ code: string }> {
+  return cachedWorkflowBundle(path.join(here, 'workflows.ts'));
 }
 
 export interface Engine {
@@ -76,11 +70,47 @@ export async function startEngine(options: { port?: number } = {}): Promise<Engi
   };
 }
 
-export function testConfig(root: string, ingest: Record<string, unknown> = {}, security: Record<string, unknown> = {}): Config {
-  return Config.parse({ worker_id: WORKER_ID, paths: { nas_root: root }, ingest, security });
+/** A logger whose records the test can read (pino JSON, one object per line). */
+export interface IngestEnv {
+  /** The engine and its W1 worker, from beforeAll on. */
+  readonly engine: Engine;
+  /** This test's NAS root: a fresh temp dir, removed after the test. */
+  tmp(): string;
+  /** runIngest on the engine's client; the ingest is stopped after the test (a stop of its own is fine). */
+  runIngest(config: Config, workerIds?: readonly string[]): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }>;
 }
 
-/** A logger whose records the test can read (pino JSON, one object per line). */
+/**
+ * The jest lifecycle of an ingest test file (STYLE 18): one engine for the file, a temp NAS per test, and
+ * every ingest the test started stopped before its folder goes.
+ */
+export function useIngestEnv(tmpPrefix: string): IngestEnv {
+  let engine: Engine | undefined;
+  beforeAll(async () => {
+    engine = await startEngine();
+  });
+  afterAll(async () => {
+    await engine?.teardown();
+  });
+  const running: Ingest[] = [];
+  afterEach(async () => {
+    for (const ingest of running.splice(0)) await ingest.stop();
+  });
+  const tmp = useTempDir(tmpPrefix);
+  const started = lateBound('the ingest engine', () => engine);
+  return {
+    engine: started,
+    tmp,
+    async runIngest(config, workerIds) {
+      const { ingest, records } = await runIngest(started.client, config, workerIds);
+      let stopped: Promise<void> | undefined;
+      const once: Ingest = { ...ingest, stop: () => (stopped ??= ingest.stop()) };
+      running.push(once);
+      return { ingest: once, records };
+    },
+  };
+}
+
 export function captureLogger(): { logger: Logger; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug', base: undefined }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
@@ -113,22 +143,11 @@ export async function exists(file: string): Promise<boolean> {
   return await readFile(file).then(() => true, () => false);
 }
 
-/** Polls until `probe` returns a defined value; for waiting on files and runs, not for timing. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 export async function readJson<T = Record<string, unknown>>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-export async function waitForJson<T = Record<string, unknown>>(file: string, timeoutMs?: number): Promise<T> {
+export async function waitForJson<T = Record<string, unknown>>(file: string, timeoutMs = 30_000): Promise<T> {
   await waitFor(file, async () => ((await exists(file)) ? true : undefined), timeoutMs);
   return await readJson<T>(file);
 }

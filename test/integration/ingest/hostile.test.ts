@@ -7,21 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Config } from '../../../src/config/schema.js';
 import { receiptPath } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, dropFlag, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitFor, waitForJson } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/process.js';
+import { WORKER_ID, dropFlag, flagName, listWorkflowIds, runIngest, waitForJson, useIngestEnv } from './harness.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-const tmp = useTempDir('ingest-hostile-');
+const { engine, tmp } = useIngestEnv('ingest-hostile-');
 
 interface ErrorFile {
   file: string;
@@ -159,7 +152,7 @@ describe('ingest: hostile flags against a running ingest', () => {
         await mkdir(path.join(root, 'dir'));
         await rename(path.join(root, 'dir'), path.join(inbox, flagName('pause_watcher')));
         const rejected = path.join(outbox, 'rejected');
-        await waitFor('the file to be rejected', async () => ((await readdir(inbox)).join() === flagName('pause_watcher') ? true : undefined));
+        await waitFor('the file to be rejected', async () => ((await readdir(inbox)).join() === flagName('pause_watcher') ? true : undefined), 30_000);
         expect(await readFile(path.join(rejected, flagName('verify_db')), 'utf8')).toBe('not json');
         const folder = await waitForJson<{ left_in_inbox?: boolean; rejected_as: string | null }>(path.join(rejected, `${flagName('pause_watcher')}.error.json`));
         expect(folder).toMatchObject({ left_in_inbox: true, rejected_as: null });

@@ -1,33 +1,17 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Ingest } from '../../../src/ingest.js';
 import { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from '../../../src/ingest.js';
 import { ledgerPath, receiptPath } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, readJson, runIngest, startEngine, testConfig, waitFor, waitForJson, workflowExists } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/process.js';
+import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, readJson, waitForJson, workflowExists, useIngestEnv } from './harness.js';
 import { releaseSignal } from './workflows.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
+const { engine, tmp, runIngest } = useIngestEnv('ingest-');
 
-const tmp = useTempDir('ingest-');
-const running: Ingest[] = [];
-afterEach(async () => {
-  for (const ingest of running.splice(0)) await ingest.stop();
-});
-
-async function ingestFor(root: string): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }> {
-  const started = await runIngest(engine.client, testConfig(root));
-  running.push(started.ingest);
-  return started;
-}
+const ingestFor = (root: string): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }> => runIngest(testConfig(root));
 
 let seq = 0;
 const taskId = (label: string): string => `t_${label}_${String(Date.now())}_${String(++seq)}`;
@@ -91,11 +75,10 @@ describe('ingest: the same task_id twice', () => {
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db', label: 'again' });
     await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     await first.ingest.stop();
-    running.splice(running.indexOf(first.ingest), 1);
     // A new ingest, same state folder: the ledger remembers even without asking Temporal.
     await ingestFor(root);
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db', label: 'third' });
-    await waitFor('third flag handled', async () => ((await exists(path.join(config.paths.inbox, flagName('verify_db')))) ? undefined : true));
+    await waitFor('third flag handled', async () => ((await exists(path.join(config.paths.inbox, flagName('verify_db')))) ? undefined : true), 30_000);
     const duplicate = await readJson(receiptPath(config.paths.outbox, WORKER_ID, id, 'duplicate'));
     expect(duplicate).toMatchObject({ label: 'third', run_id: accepted.run_id, duplicate_of: 'ledger' });
     expect((await listWorkflowIds(engine.client)).filter((w) => w === `${WORKER_ID}/${id}`)).toHaveLength(1);

@@ -1,27 +1,13 @@
 import { appendFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
 import { registerIngestCommands } from '../../../src/cli/ingest.js';
-import type { Ingest } from '../../../src/ingest.js';
 import { drainFlagPath, receiptPath } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, exists, dropFlag, flagName, runIngest, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { WORKER_ID, exists, dropFlag, flagName, waitForJson, workflowExists, useIngestEnv } from './harness.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-
-const tmp = useTempDir('ingest-modes-');
-const running: Ingest[] = [];
-afterEach(async () => {
-  for (const ingest of running.splice(0)) await ingest.stop();
-});
+const { engine, tmp, runIngest } = useIngestEnv('ingest-modes-');
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let seq = 0;
@@ -45,9 +31,8 @@ async function cli(root: string, ...args: string[]): Promise<void> {
 describe('ingest: polling mode', () => {
   it('does not read a file that is still growing, then takes it once complete', async () => {
     const root = tmp();
-    const config = testConfig(root, { polling: true, poll_interval: '300ms' });
-    const { ingest, records } = await runIngest(engine.client, config);
-    running.push(ingest);
+    const config = testConfig(root, { ingest: { polling: true, poll_interval: '300ms' } });
+    const { ingest, records } = await runIngest(config);
     expect(ingest.status().mode).toBe('polling');
     const id = taskId('growing');
     // A writer that does not rename: the final name grows for a while, valid JSON only at the very end.
@@ -69,11 +54,10 @@ describe('ingest: polling mode', () => {
 describe('ingest: drain', () => {
   it('leaves flags in the inbox while drained and starts them once undrained (supervisor drain / undrain)', async () => {
     const root = tmp();
-    const config = testConfig(root, { poll_interval: '200ms' });
+    const config = testConfig(root, { ingest: { poll_interval: '200ms' } });
     await cli(root, 'drain', '--reason', 'maintenance');
     expect(await exists(drainFlagPath(config.paths.state, WORKER_ID))).toBe(true);
-    const { ingest, records } = await runIngest(engine.client, config);
-    running.push(ingest);
+    const { ingest, records } = await runIngest(config);
     const id = taskId('drained');
     await dropFlag(config.paths.inbox, flagName('restart_watcher'), { task_id: id, handler: 'restart_watcher' });
     await ingest.idle();
@@ -93,8 +77,7 @@ describe('ingest: drain', () => {
   it('a drain for another worker does not hold this one', async () => {
     const root = tmp();
     const config = testConfig(root);
-    const { ingest } = await runIngest(engine.client, config, [WORKER_ID, 'W2']);
-    running.push(ingest);
+    const { ingest } = await runIngest(config, [WORKER_ID, 'W2']);
     await writeFile(drainFlagPath(config.paths.state, 'W2'), '{}');
     const id = taskId('other');
     await dropFlag(config.paths.inbox, flagName('verify_db'), { task_id: id, handler: 'verify_db' });

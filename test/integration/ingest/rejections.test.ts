@@ -1,27 +1,13 @@
 import { readFile, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { signBody } from '../../../src/flags/index.js';
-import type { Ingest } from '../../../src/ingest.js';
 import { receiptPath } from '../../../src/nas/paths.js';
 import { waitFor } from '../../helpers/process.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, runIngest, startEngine, testConfig, waitForJson, workflowExists } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { WORKER_ID, dropFlag, exists, flagName, listWorkflowIds, waitForJson, workflowExists, useIngestEnv } from './harness.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-
-const tmp = useTempDir('ingest-reject-');
-const running: Ingest[] = [];
-afterEach(async () => {
-  for (const ingest of running.splice(0)) await ingest.stop();
-});
+const { engine, tmp, runIngest } = useIngestEnv('ingest-reject-');
 
 const KEY = 'correct horse';
 let seq = 0;
@@ -67,9 +53,8 @@ const cases: Case[] = [
 describe('ingest: bad flags are rejected, never started', () => {
   it.each(cases)('$what', async (c) => {
     const root = tmp();
-    const config = testConfig(root, c.ingest, c.security);
-    const started = await runIngest(engine.client, config);
-    running.push(started.ingest);
+    const config = testConfig(root, { ingest: c.ingest ?? {}, security: c.security ?? {} });
+    await runIngest(config);
     const taskId = `t_reject_${String(Date.now())}_${String(++seq)}`;
     const name = c.name ?? flagName('rollback_code');
     const body = c.body(taskId);
@@ -92,7 +77,7 @@ describe('ingest: bad flags are rejected, never started', () => {
   it('a symlink is rejected as a link (not followed), its target untouched', async () => {
     const root = tmp();
     const config = testConfig(root);
-    running.push((await runIngest(engine.client, config)).ingest);
+    await runIngest(config);
     const target = path.join(root, 'elsewhere.json');
     const text = JSON.stringify({ task_id: `t_link_${String(++seq)}`, handler: 'rollback_code' });
     await writeFile(target, text);
@@ -110,7 +95,7 @@ describe('ingest: bad flags are rejected, never started', () => {
   it('a second rejection under the same name never overwrites the first', async () => {
     const root = tmp();
     const config = testConfig(root);
-    running.push((await runIngest(engine.client, config)).ingest);
+    await runIngest(config);
     await dropFlag(config.paths.inbox, flagName('verify_db'), 'first');
     await waitForJson(path.join(config.paths.outbox, 'rejected', `${flagName('verify_db')}.error.json`));
     await dropFlag(config.paths.inbox, flagName('verify_db'), 'second');

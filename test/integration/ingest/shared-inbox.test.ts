@@ -4,23 +4,16 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { HANDLERS, writeFlag } from '../../../src/flags/index.js';
 import type { Ingest } from '../../../src/ingest.js';
 import { receiptPath } from '../../../src/nas/paths.js';
 import { eventsFileOf } from '../../../src/nas/paths.js';
-import { useTempDir } from '../../helpers/tmp.js';
-import { dropFlag, exists, flagName, listWorkflowIds, readJson, runIngest, startEngine, testConfig, waitFor, waitForJson } from './harness.js';
-import type { Engine } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/process.js';
+import { dropFlag, exists, flagName, listWorkflowIds, readJson, runIngest, waitForJson, useIngestEnv } from './harness.js';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-afterAll(async () => {
-  await engine.teardown();
-});
-const tmp = useTempDir('ingest-shared-');
+const { engine, tmp } = useIngestEnv('ingest-shared-');
 
 // `deps_W1` makes `supervisor_update_code_deps_W1.flag` mean update_code_deps for W1 or update_code for deps_W1.
 const HOSTS = ['W1', 'deps_W1', 'W3'];

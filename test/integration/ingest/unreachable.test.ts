@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { receiptPath } from '../../../src/nas/paths.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { WORKER_ID, dropFlag, flagName, runIngest, startEngine, testConfig, waitFor, waitForJson, workflowExists } from './harness.js';
+import { testConfig } from '../../helpers/config.js';
+import { waitFor } from '../../helpers/process.js';
+import { WORKER_ID, dropFlag, flagName, runIngest, startEngine, waitForJson, workflowExists } from './harness.js';
 import type { Engine } from './harness.js';
 
 const tmp = useTempDir('ingest-down-');
@@ -71,7 +73,7 @@ describe('ingest: Temporal unreachable', () => {
     const { ingest, records } = await runIngest(client, config);
     try {
       await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: `t_refused_${String(Date.now())}`, handler: 'diagnostics' });
-      await waitFor('failing state', async () => (ingest.status().temporal === 'failing' ? true : undefined));
+      await waitFor('failing state', async () => (ingest.status().temporal === 'failing' ? true : undefined), 30_000);
       await pause(2_000);
       await ingest.idle();
       expect(await readdir(config.paths.inbox)).toEqual([flagName('diagnostics')]);

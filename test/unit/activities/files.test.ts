@@ -7,7 +7,8 @@ import { pauseFlagPath } from '../../../src/nas/paths.js';
 import { auditFileOf } from '../../../src/nas/paths.js';
 import { ndjsonAuditSink } from '../../../src/audit/ndjson.js';
 import { useTempDir } from '../../helpers/tmp.js';
-import { activitiesFor, testConfig } from '../../integration/activities/support.js';
+import { activitiesFor } from '../../helpers/activities.js';
+import { testConfig } from '../../helpers/config.js';
 
 const FIXED = new Date('2026-02-05T14:30:15.234Z');
 
@@ -39,9 +40,9 @@ describe('file activities', () => {
     const acts = activitiesFor(config, { now: () => FIXED });
     const first = await acts.createPauseFlag({ who: 'alice', label: 'AA v1-2', taskId: 'task_1' });
     expect(first.created).toBe(true);
-    expect(pauseFlagPath(config)).toBe(join(dir(), '00_STATE', 'supervisor_pause_TestWorker.flag'));
+    expect(pauseFlagPath(config)).toBe(join(dir(), '00_STATE', 'supervisor_pause_W1.flag'));
     expect(JSON.parse(await readFile(pauseFlagPath(config), 'utf8'))).toEqual({
-      worker_id: 'TestWorker', paused_by: 'alice', paused_at: FIXED.toISOString(), label: 'AA v1-2', task_id: 'task_1',
+      worker_id: 'W1', paused_by: 'alice', paused_at: FIXED.toISOString(), label: 'AA v1-2', task_id: 'task_1',
     });
     const second = await acts.createPauseFlag({ who: 'bob' });
     expect(second).toEqual({ created: false, flag: first.flag });
@@ -61,13 +62,13 @@ describe('file activities', () => {
     const config = testConfig(dir());
     const acts = activitiesFor(config);
     const { path } = await acts.writeResult({ taskId: 'task_20260205_001', result: { success: true, details: { a: 1 } } });
-    expect(path).toBe(join(dir(), 'Worker_Outbox', 'TestWorker', 'task_20260205_001.result.json'));
+    expect(path).toBe(join(dir(), 'Worker_Outbox', 'W1', 'task_20260205_001.result.json'));
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ success: true, details: { a: 1 } });
     for (const bad of ['../escape', '..', 'a/b', '']) {
       await expect(acts.writeResult({ taskId: bad, result: {} })).rejects.toBeInstanceOf(InvalidArgument);
     }
-    expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['TestWorker']);
-    expect(await readdir(join(dir(), 'Worker_Outbox', 'TestWorker'))).toEqual(['task_20260205_001.result.json']);
+    expect(await readdir(join(dir(), 'Worker_Outbox'))).toEqual(['W1']);
+    expect(await readdir(join(dir(), 'Worker_Outbox', 'W1'))).toEqual(['task_20260205_001.result.json']);
   });
 
   it('judges the watcher heartbeat: healthy, with an error, missing', async () => {
@@ -88,8 +89,8 @@ describe('file activities', () => {
     await acts.recordAudit({ task_id: 't2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null });
     const lines = (await readFile(join(dir(), '05_LOGS', 'audit.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
-      { at: FIXED.toISOString(), worker_id: 'TestWorker', task_id: 't1', handler: 'pause_watcher', label: 'AA v1-2', action: 'completed', success: true, details: { pid: 42, db_password: '[redacted]' }, actor: 'alice' },
-      { at: FIXED.toISOString(), worker_id: 'TestWorker', task_id: 't2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null },
+      { at: FIXED.toISOString(), worker_id: 'W1', task_id: 't1', handler: 'pause_watcher', label: 'AA v1-2', action: 'completed', success: true, details: { pid: 42, db_password: '[redacted]' }, actor: 'alice' },
+      { at: FIXED.toISOString(), worker_id: 'W1', task_id: 't2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null },
     ]);
   });
 });
