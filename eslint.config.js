@@ -23,14 +23,26 @@ const bannedInWorkflows = [
  * it holds) sits below every transition, which keeps the import graph acyclic; core/, updates/ and schedules/
  * are one engine and call each other; only the entry points open the durable store and bind the RPCs.
  */
-const engineLayers = [['wire'], ['visibility'], ['state'], ['core', 'updates', 'schedules'], ['rpc', 'persist'], ['server.ts', 'index.ts']];
-const engineLayerZones = engineLayers.flatMap((layer, i) =>
-  layer.map((room) => ({
-    target: `./src/devserver/${room}`,
-    from: engineLayers.slice(i + 1).flat().map((above) => `./src/devserver/${above}`),
-    message: `the engine's rooms are layered (${engineLayers.map((l) => l.join(' ')).join(' < ')}): ${room} imports only rooms before it.`,
-  })),
-).filter((zone) => zone.from.length > 0);
+const engineLayers = [
+  ['wire'],
+  ['visibility'],
+  ['state'],
+  ['core', 'updates', 'schedules'],
+  ['rpc', 'persist'],
+  ['server.ts', 'index.ts'],
+];
+const engineLayerZones = engineLayers
+  .flatMap((layer, i) =>
+    layer.map((room) => ({
+      target: `./src/devserver/${room}`,
+      from: engineLayers
+        .slice(i + 1)
+        .flat()
+        .map((above) => `./src/devserver/${above}`),
+      message: `the engine's rooms are layered (${engineLayers.map((l) => l.join(' ')).join(' < ')}): ${room} imports only rooms before it.`,
+    })),
+  )
+  .filter((zone) => zone.from.length > 0);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', 'coverage/**'] },

@@ -40,13 +40,18 @@ const count = Number(values.count);
 const timerMs = Number(values['timer-ms']);
 const concurrency = Number(values.concurrency);
 
-interface Engine { address: string; mode: string; stop(): Promise<void> }
+interface Engine {
+  address: string;
+  mode: string;
+  stop(): Promise<void>;
+}
 
 async function engineInChild(): Promise<Engine> {
   const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0, dbPath: ${JSON.stringify(dbPath ?? ':memory:')} }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -80,7 +85,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const engine = values['same-process'] ? await engineInProcess() : await engineInChild();
   const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: path.join(root, 'bench', 'workflows', 'devserver.ts'), logger: new DefaultLogger('WARN'),
+    workflowsPath: path.join(root, 'bench', 'workflows', 'devserver.ts'),
+    logger: new DefaultLogger('WARN'),
   });
   const nativeConnection = await NativeConnection.connect({ address: engine.address });
   const connection = await Connection.connect({ address: engine.address });
@@ -88,7 +94,10 @@ async function main(): Promise<void> {
   const taskQueue = `bench-${Date.now()}`;
   const activityStartedAt = new Map<string, number>();
   const worker = await Worker.create({
-    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle,
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle,
     activities: {
       async benchActivity(n: number): Promise<number> {
         activityStartedAt.set(Context.current().info.workflowExecution?.workflowId ?? '', Date.now());
@@ -97,7 +106,11 @@ async function main(): Promise<void> {
     },
   });
 
-  const runBatch = async (prefix: string, n: number, lanes = concurrency): Promise<{ elapsedMs: number; latencies: number[] }> => {
+  const runBatch = async (
+    prefix: string,
+    n: number,
+    lanes = concurrency,
+  ): Promise<{ elapsedMs: number; latencies: number[] }> => {
     const startCalledAt = new Map<string, number>();
     let next = 0;
     const began = performance.now();
@@ -120,10 +133,17 @@ async function main(): Promise<void> {
       await runBatch('warmup', 50);
       const idle = (await runBatch('idle', 50, 1)).latencies;
       const { elapsedMs, latencies } = await runBatch('bench', count, concurrency);
-      console.log(`devserver bench: ${count} workflows (1 activity + 1 timer of ${timerMs} ms each), ${concurrency} in flight`);
-      console.log(`mode: ${engine.mode}; ${dbPath ? `persistent (${dbPath})` : 'in memory'}; ${cpus().length} CPUs, Node ${process.version}`);
-      console.log(`throughput: ${((count / elapsedMs) * 1000).toFixed(1)} workflows/s (${(elapsedMs / 1000).toFixed(2)} s total)`);
-      const fmt = (l: number[]) => `p50 ${percentile(l, 50).toFixed(0)} ms, p99 ${percentile(l, 99).toFixed(0)} ms, max ${l.at(-1)?.toFixed(0)} ms`;
+      console.log(
+        `devserver bench: ${count} workflows (1 activity + 1 timer of ${timerMs} ms each), ${concurrency} in flight`,
+      );
+      console.log(
+        `mode: ${engine.mode}; ${dbPath ? `persistent (${dbPath})` : 'in memory'}; ${cpus().length} CPUs, Node ${process.version}`,
+      );
+      console.log(
+        `throughput: ${((count / elapsedMs) * 1000).toFixed(1)} workflows/s (${(elapsedMs / 1000).toFixed(2)} s total)`,
+      );
+      const fmt = (l: number[]) =>
+        `p50 ${percentile(l, 50).toFixed(0)} ms, p99 ${percentile(l, 99).toFixed(0)} ms, max ${l.at(-1)?.toFixed(0)} ms`;
       console.log(`start -> first activity started, under that load: ${fmt(latencies)}`);
       console.log(`start -> first activity started, one workflow at a time (50 runs): ${fmt(idle)}`);
     });

@@ -35,7 +35,10 @@ const count = Number(values.count);
 async function engineInChild(): Promise<{ address: string; stop(): Promise<void> }> {
   const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0 }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -61,7 +64,11 @@ function percentile(sorted: number[], p: number): number {
 async function runMode(client: Client, mode: 'native' | 'polling'): Promise<void> {
   const nas = await mkdtemp(path.join(tmpdir(), `bench-ingest-${mode}-`));
   const workerIds = Array.from({ length: Math.ceil(count / HANDLERS.length) }, (_, i) => `B${String(i)}`);
-  const config = Config.parse({ worker_id: workerIds[0], paths: { nas_root: nas }, ingest: { polling: mode === 'polling', poll_interval: values['poll-interval'] } });
+  const config = Config.parse({
+    worker_id: workerIds[0],
+    paths: { nas_root: nas },
+    ingest: { polling: mode === 'polling', poll_interval: values['poll-interval'] },
+  });
   const logger = pino({ level: 'warn' }, process.stderr);
   const ingest = await startIngest({ config, logger, client, workerIds });
   await ingest.idle();

@@ -34,7 +34,12 @@ import { keepAliveWorkflowId } from '../src/contract/ids.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');
-const { values } = parseArgs({ options: { count: { type: 'string', default: '20' }, only: { type: 'string', default: 'temporal,temporal-fast,supervisord,pm2' } } });
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '20' },
+    only: { type: 'string', default: 'temporal,temporal-fast,supervisord,pm2' },
+  },
+});
 const count = Number(values.count);
 const only = new Set((values.only ?? '').split(','));
 const SETTLE_MS = 1_500;
@@ -52,7 +57,12 @@ async function readBeat(file: string): Promise<Beat | undefined> {
   }
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 2): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 2,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -62,7 +72,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 /** Kills the beating watcher `count` times; returns each kill → new first beat delay in ms, sorted. */
 async function measure(name: string, heartbeatFile: string): Promise<number[]> {
@@ -92,19 +103,34 @@ async function temporal(dir: string, fast: boolean): Promise<number[]> {
     paths: { nas_root: path.join(dir, fast ? 'nas-fast' : 'nas') },
     watcher: { command: process.execPath, args: [SAMPLE], cwd: dir, stop_timeout: '2s' },
     // A roomy budget and a backoff that resets within the settle time: each kill is a first restart.
-    health: { restart_budget: { max_restarts: 100_000, window: '1m' }, backoff: { initial: '1s', max: '1m', reset_after: '1s' } },
+    health: {
+      restart_budget: { max_restarts: 100_000, window: '1m' },
+      backoff: { initial: '1s', max: '1m', reset_after: '1s' },
+    },
   });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const { worker, close } = await createSupervisorWorker({ config, logger, connection: nativeConnection, client, ...(fast ? { lock: { gatherMs: 100 } } : {}), workerOptions: { shutdownGraceTime: '1s' } });
+  const { worker, close } = await createSupervisorWorker({
+    config,
+    logger,
+    connection: nativeConnection,
+    client,
+    ...(fast ? { lock: { gatherMs: 100 } } : {}),
+    workerOptions: { shutdownGraceTime: '1s' },
+  });
   const running = worker.run();
   try {
     await ensureKeepAlive(client, config, fast ? { pollMs: 50 } : {});
     return await measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file);
   } finally {
-    await client.workflow.getHandle(keepAliveWorkflowId(config.worker_id)).terminate('bench done').catch(() => undefined);
-    await createActivities({ config, logger, audit: ndjsonAuditSink(path.join(dir, 'audit.ndjson')) }).stopWatcher().catch(() => undefined);
+    await client.workflow
+      .getHandle(keepAliveWorkflowId(config.worker_id))
+      .terminate('bench done')
+      .catch(() => undefined);
+    await createActivities({ config, logger, audit: ndjsonAuditSink(path.join(dir, 'audit.ndjson')) })
+      .stopWatcher()
+      .catch(() => undefined);
     worker.shutdown();
     await running;
     await close();
@@ -125,18 +151,35 @@ async function supervisord(dir: string): Promise<number[] | string> {
   if (!existsSync('/usr/bin/supervisord')) {
     if (process.getuid?.() !== 0) return 'skipped: supervisord missing (apt-get install supervisor) and not root';
     process.stdout.write('installing supervisord (apt-get install supervisor)…\n');
-    const install = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], { reject: false, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    const install = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], {
+      reject: false,
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (install.exitCode !== 0) return `skipped: apt-get install supervisor failed: ${install.stderr.slice(-300)}`;
   }
   const heartbeatFile = path.join(dir, 'supervisord', 'heartbeat.json');
   const conf = path.join(dir, 'supervisord.conf');
-  await writeFile(conf, [
-    '[supervisord]', 'nodaemon=true', `logfile=${path.join(dir, 'supervisord.log')}`, `pidfile=${path.join(dir, 'supervisord.pid')}`,
-    '[unix_http_server]', `file=${path.join(dir, 'supervisord.sock')}`,
-    '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
-    '[program:watcher]', `command=${process.execPath} ${SAMPLE} ${heartbeatFile}`, 'autorestart=true', 'startsecs=1', 'startretries=100000',
-    `stdout_logfile=${path.join(dir, 'supervisord-watcher.log')}`, 'redirect_stderr=true', '',
-  ].join('\n'));
+  await writeFile(
+    conf,
+    [
+      '[supervisord]',
+      'nodaemon=true',
+      `logfile=${path.join(dir, 'supervisord.log')}`,
+      `pidfile=${path.join(dir, 'supervisord.pid')}`,
+      '[unix_http_server]',
+      `file=${path.join(dir, 'supervisord.sock')}`,
+      '[rpcinterface:supervisor]',
+      'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+      '[program:watcher]',
+      `command=${process.execPath} ${SAMPLE} ${heartbeatFile}`,
+      'autorestart=true',
+      'startsecs=1',
+      'startretries=100000',
+      `stdout_logfile=${path.join(dir, 'supervisord-watcher.log')}`,
+      'redirect_stderr=true',
+      '',
+    ].join('\n'),
+  );
   const child = spawn('/usr/bin/supervisord', ['-c', conf], { stdio: 'ignore' });
   try {
     return await measure('supervisord', heartbeatFile);
@@ -150,7 +193,11 @@ async function pm2(dir: string): Promise<number[] | string> {
   if (!existsSync(bin)) return 'skipped: node_modules/.bin/pm2 is missing (the lead may add pm2 as a devDependency)';
   const heartbeatFile = path.join(dir, 'pm2', 'heartbeat.json');
   const env = { ...process.env, PM2_HOME: path.join(dir, 'pm2-home') };
-  await execa(bin, ['start', SAMPLE, '--name', 'bench-watcher', '--interpreter', process.execPath, '--', heartbeatFile], { env });
+  await execa(
+    bin,
+    ['start', SAMPLE, '--name', 'bench-watcher', '--interpreter', process.execPath, '--', heartbeatFile],
+    { env },
+  );
   try {
     return await measure('pm2', heartbeatFile);
   } finally {
@@ -162,7 +209,9 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(path.join(tmpdir(), 'bench-restart-'));
 const results = new Map<string, number[] | string>();
 try {
-  process.stdout.write(`restart bench: ${String(count)} SIGKILLs each, sample watcher, delay = kill → new watcher's first heartbeat\n`);
+  process.stdout.write(
+    `restart bench: ${String(count)} SIGKILLs each, sample watcher, delay = kill → new watcher's first heartbeat\n`,
+  );
   if (only.has('temporal')) results.set('temporal', await temporal(dir, false));
   if (only.has('temporal-fast')) results.set('temporal-fast', await temporal(dir, true));
   if (only.has('supervisord')) results.set('supervisord', await supervisord(dir));
@@ -179,6 +228,11 @@ for (const [name, result] of results) {
   }
   const p50 = percentile(result, 50);
   const p99 = percentile(result, 99);
-  const ratio = Array.isArray(base) && name !== 'temporal' ? `; temporal/${name} p50 ×${(percentile(base, 50) / p50).toFixed(2)}, p99 ×${(percentile(base, 99) / p99).toFixed(2)}` : '';
-  process.stdout.write(`${name.padEnd(14)} p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${String(Math.round(result.at(-1) ?? Number.NaN))} ms${ratio}\n`);
+  const ratio =
+    Array.isArray(base) && name !== 'temporal'
+      ? `; temporal/${name} p50 ×${(percentile(base, 50) / p50).toFixed(2)}, p99 ×${(percentile(base, 99) / p99).toFixed(2)}`
+      : '';
+  process.stdout.write(
+    `${name.padEnd(14)} p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${String(Math.round(result.at(-1) ?? Number.NaN))} ms${ratio}\n`,
+  );
 }

@@ -12,6 +12,9 @@ const benches = readdirSync(here)
 
 for (const bench of benches) {
   process.stdout.write(`\n== ${bench}\n`);
-  const { exitCode } = await execa(path.join(here, '../node_modules/.bin/tsx'), [path.join(here, bench)], { stdio: 'inherit', reject: false });
+  const { exitCode } = await execa(path.join(here, '../node_modules/.bin/tsx'), [path.join(here, bench)], {
+    stdio: 'inherit',
+    reject: false,
+  });
   if (exitCode !== 0) process.exitCode = 1;
 }

@@ -86,12 +86,18 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const pass = async (): Promise<void> => {
     const drained = await drainedWorkers(state, workerIds);
     if (drained.join() !== draining.join()) {
-      for (const id of drained.filter((d) => !draining.includes(d))) logger.warn({ worker_id: id }, 'draining: new flags stay in the inbox until the drain flag is removed');
-      for (const id of draining.filter((d) => !drained.includes(d))) logger.info({ worker_id: id }, 'drain lifted; taking flags again');
+      for (const id of drained.filter((d) => !draining.includes(d)))
+        logger.warn({ worker_id: id }, 'draining: new flags stay in the inbox until the drain flag is removed');
+      for (const id of draining.filter((d) => !drained.includes(d)))
+        logger.info({ worker_id: id }, 'drain lifted; taking flags again');
       draining = drained;
     }
     const mode = watcher.mode();
-    const listing = await listWaiting(inbox, { served: workerIds, stability: mode === 'polling' ? stability : undefined, pollInterval: config.ingest.poll_interval });
+    const listing = await listWaiting(inbox, {
+      served: workerIds,
+      stability: mode === 'polling' ? stability : undefined,
+      pollInterval: config.ingest.poll_interval,
+    });
     if (listing.unsettled) later(config.ingest.poll_interval);
     notes.foreign(listing.foreign);
     const waiting = notes.unsettled(listing.flags);
@@ -121,9 +127,18 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     if (failure !== undefined) temporal.failed(failure.error, failure.what);
   };
 
-  const watcher = watchInbox({ inbox, polling: config.ingest.polling, pollInterval: config.ingest.poll_interval, logger, onChange: () => void passes.request() });
+  const watcher = watchInbox({
+    inbox,
+    polling: config.ingest.polling,
+    pollInterval: config.ingest.poll_interval,
+    logger,
+    onChange: () => void passes.request(),
+  });
   const rescan = setInterval(() => void passes.request(), config.ingest.rescan_interval);
-  logger.info({ inbox, worker_ids: workerIds, mode: watcher.mode(), rescan_ms: config.ingest.rescan_interval }, 'ingest watching the inbox');
+  logger.info(
+    { inbox, worker_ids: workerIds, mode: watcher.mode(), rescan_ms: config.ingest.rescan_interval },
+    'ingest watching the inbox',
+  );
   // The start-up scan: flags dropped while the ingest was down.
   void passes.request();
 

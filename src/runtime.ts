@@ -33,7 +33,9 @@ export class TemporalUnreachable extends Error {
 }
 
 /** Connections for the worker (native) and for the client (ingest, lock and keep-alive activities). */
-async function connect(address: string): Promise<{ native: NativeConnection; connection: Connection; close(): Promise<void> }> {
+async function connect(
+  address: string,
+): Promise<{ native: NativeConnection; connection: Connection; close(): Promise<void> }> {
   let native: NativeConnection | undefined;
   try {
     native = await NativeConnection.connect({ address });
@@ -50,7 +52,11 @@ async function connect(address: string): Promise<{ native: NativeConnection; con
  * Connects, builds and runs the worker of `config.worker_id`, then makes sure the keep-alive runs and
  * the health schedule exists (idempotent, safe on any number of hosts at once).
  */
-export async function startRuntime(options: { config: Config; logger: Logger; address: string }): Promise<SupervisorRuntime> {
+export async function startRuntime(options: {
+  config: Config;
+  logger: Logger;
+  address: string;
+}): Promise<SupervisorRuntime> {
   const { config, logger, address } = options;
   const connections = await connect(address);
   const client = new Client({ connection: connections.connection, namespace: config.temporal.namespace });

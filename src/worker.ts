@@ -28,7 +28,9 @@ export interface SupervisorWorkerOptions {
   lock?: Partial<LockTuning>;
   now?: () => Date;
   /** Extra Worker options (identity, shutdownGraceTime…); tests use them, production keeps defaults. */
-  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+  workerOptions?: Partial<
+    Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
+  >;
 }
 
 export interface SupervisorWorker {
@@ -40,14 +42,19 @@ export interface SupervisorWorker {
 export async function createSupervisorWorker(options: SupervisorWorkerOptions): Promise<SupervisorWorker> {
   const { config } = options;
   const logger = options.logger.child({ component: 'worker' });
-  const ownPool = options.pool === undefined && config.database !== undefined ? createDbPool(config.database) : undefined;
+  const ownPool =
+    options.pool === undefined && config.database !== undefined ? createDbPool(config.database) : undefined;
   const pool = options.pool ?? ownPool;
   try {
     if (pool !== undefined) {
       // A database outage must not keep the worker (and pause/restart/verify_db) from running.
       await migrate(pool).then(
         (migration) => logger.info({ migration }, 'database ready'),
-        (error: unknown) => logger.error({ error: String(error) }, 'database migration failed; audit falls back to the NDJSON file until it answers'),
+        (error: unknown) =>
+          logger.error(
+            { error: String(error) },
+            'database migration failed; audit falls back to the NDJSON file until it answers',
+          ),
       );
     }
     const activities = createActivities({

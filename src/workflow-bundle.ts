@@ -47,7 +47,9 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 
 async function sdkVersion(): Promise<string> {
   const entry = createRequire(import.meta.url).resolve('@temporalio/workflow');
-  const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -90,7 +92,10 @@ async function bundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ cod
     if ((await stat(file).catch(() => undefined))?.isFile() !== true) continue;
     sources[relative] = sha256(await readFile(file));
   }
-  return { code, manifest: { workflowsPath: path.relative(root, files.workflowsPath), sdk: await sdkVersion(), sources } };
+  return {
+    code,
+    manifest: { workflowsPath: path.relative(root, files.workflowsPath), sdk: await sdkVersion(), sources },
+  };
 }
 
 /** The bundle and its manifest, written atomically (concurrent builds are fine). */
@@ -101,7 +106,10 @@ async function save(files: WorkflowBundleFiles, built: { code: string; manifest:
 }
 
 /** Bundles the workflows now and saves the bundle (`supervisor bundle`, `npm run build`). */
-export async function buildWorkflowBundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ sources: number; bytes: number }> {
+export async function buildWorkflowBundle(
+  files: WorkflowBundleFiles,
+  logger: Logger,
+): Promise<{ sources: number; bytes: number }> {
   const built = await bundle(files, logger);
   await save(files, built);
   return { sources: Object.keys(built.manifest.sources).length, bytes: Buffer.byteLength(built.code) };
@@ -112,16 +120,22 @@ export async function buildWorkflowBundle(files: WorkflowBundleFiles, logger: Lo
  * cannot be saved (a read-only install) is still used from memory.
  */
 export async function loadWorkflowBundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ code: string }> {
-  const saved = await Promise.all([readFile(files.file, 'utf8'), readFile(`${files.file}.json`, 'utf8')]).catch(() => undefined);
+  const saved = await Promise.all([readFile(files.file, 'utf8'), readFile(`${files.file}.json`, 'utf8')]).catch(
+    () => undefined,
+  );
   if (saved !== undefined) {
-    const reason = await staleness(files, JSON.parse(saved[1]) as Manifest).catch((error: unknown) => `unreadable manifest (${String(error)})`);
+    const reason = await staleness(files, JSON.parse(saved[1]) as Manifest).catch(
+      (error: unknown) => `unreadable manifest (${String(error)})`,
+    );
     if (reason === undefined) return { code: saved[0] };
     logger.info({ bundle: files.file, reason }, 'workflow bundle out of date; building it');
   } else {
     logger.info({ bundle: files.file }, 'no workflow bundle yet; building it');
   }
   const built = await bundle(files, logger);
-  await save(files, built).catch((error: unknown) => logger.warn({ bundle: files.file, error: String(error) }, 'workflow bundle not saved; using it from memory'));
+  await save(files, built).catch((error: unknown) =>
+    logger.warn({ bundle: files.file, error: String(error) }, 'workflow bundle not saved; using it from memory'),
+  );
   return { code: built.code };
 }
 
@@ -138,5 +152,12 @@ function quietBundlerLogger(logger: Logger): SdkLogger {
     (message: string, meta?: Record<string, unknown>): void =>
       logger[level](meta ?? {}, message);
   const levels = { TRACE: at('debug'), DEBUG: at('debug'), INFO: at('debug'), WARN: at('warn'), ERROR: at('error') };
-  return { trace: levels.TRACE, debug: levels.DEBUG, info: levels.INFO, warn: levels.WARN, error: levels.ERROR, log: (level, message, meta) => levels[level](message, meta) };
+  return {
+    trace: levels.TRACE,
+    debug: levels.DEBUG,
+    info: levels.INFO,
+    warn: levels.WARN,
+    error: levels.ERROR,
+    log: (level, message, meta) => levels[level](message, meta),
+  };
 }

@@ -25,7 +25,12 @@ function current(): Context | undefined {
 export function activityHooks(): ActivityHooks {
   const context = current();
   if (context === undefined) {
-    return { heartbeat: () => undefined, signal: undefined, sleep: (ms) => delay(ms), throwIfCancelled: () => undefined };
+    return {
+      heartbeat: () => undefined,
+      signal: undefined,
+      sleep: (ms) => delay(ms),
+      throwIfCancelled: () => undefined,
+    };
   }
   const signal = context.cancellationSignal;
   return {

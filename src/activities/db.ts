@@ -52,17 +52,25 @@ async function checkTable(connection: Connection, table: string): Promise<TableC
     const rows = await query<RowDataPacket[]>(connection, `SELECT COUNT(*) AS n FROM \`${table}\``);
     return { table, ok: true, count: Number(rows[0]?.n ?? 0) };
   } catch (error) {
-    if ((error as { errno?: number }).errno === ER_NO_SUCH_TABLE) return { table, ok: false, missing: true, error: 'table does not exist' };
+    if ((error as { errno?: number }).errno === ER_NO_SUCH_TABLE)
+      return { table, ok: false, missing: true, error: 'table does not exist' };
     return { table, ok: false, error: messageOf(error) };
   }
 }
 
-async function runChecks(connection: Connection, tables: readonly string[]): Promise<Omit<DbVerificationReport['checks'], 'connection'>> {
+async function runChecks(
+  connection: Connection,
+  tables: readonly string[],
+): Promise<Omit<DbVerificationReport['checks'], 'connection'>> {
   let now: DbVerificationReport['checks']['now'];
   try {
     const rows = await query<RowDataPacket[]>(connection, 'SELECT NOW() AS now, DATABASE() AS db');
     const value = rows[0]?.now;
-    now = { ok: true, server_now: value instanceof Date ? value.toISOString() : String(value), database: (rows[0]?.db as string | null) ?? null };
+    now = {
+      ok: true,
+      server_now: value instanceof Date ? value.toISOString() : String(value),
+      database: (rows[0]?.db as string | null) ?? null,
+    };
   } catch (error) {
     now = { ok: false, error: messageOf(error) };
   }
@@ -70,7 +78,10 @@ async function runChecks(connection: Connection, tables: readonly string[]): Pro
   for (const table of tables) tableChecks.push(await checkTable(connection, table));
   let timeZone: DbVerificationReport['checks']['time_zone'];
   try {
-    const rows = await query<RowDataPacket[]>(connection, 'SELECT @@session.time_zone AS tz, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) AS offset_seconds');
+    const rows = await query<RowDataPacket[]>(
+      connection,
+      'SELECT @@session.time_zone AS tz, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) AS offset_seconds',
+    );
     const offset = Number(rows[0]?.offset_seconds);
     timeZone = { ok: offset === 0, session_time_zone: String(rows[0]?.tz), offset_seconds: offset };
     if (offset !== 0) timeZone.error = 'session time zone is not UTC';
@@ -101,7 +112,15 @@ export function dbActivities(deps: ResolvedDeps) {
   async function collect(): Promise<Pick<DbVerificationReport, 'database' | 'checks'>> {
     const db = config.database;
     if (db === undefined) {
-      return { database: null, checks: { connection: { ok: false, error: 'no database configured' }, now: SKIPPED, tables: [], time_zone: SKIPPED } };
+      return {
+        database: null,
+        checks: {
+          connection: { ok: false, error: 'no database configured' },
+          now: SKIPPED,
+          tables: [],
+          time_zone: SKIPPED,
+        },
+      };
     }
     const started = Date.now();
     let connection: Connection;
@@ -114,7 +133,10 @@ export function dbActivities(deps: ResolvedDeps) {
     }
     try {
       const rest = await runChecks(connection, db.critical_tables);
-      return { database: describeTarget(db), checks: { connection: { ok: true, duration_ms: Date.now() - started }, ...rest } };
+      return {
+        database: describeTarget(db),
+        checks: { connection: { ok: true, duration_ms: Date.now() - started }, ...rest },
+      };
     } finally {
       await close(connection);
     }

@@ -31,16 +31,27 @@ export function depsActivities(deps: ResolvedDeps) {
     await appendFile(logFile, `${deps.now().toISOString()} $ ${shown}\n`);
     const hooks = activityHooks();
     const started = Date.now();
-    const beat = setInterval(() => hooks.heartbeat({ phase: 'deps-install', elapsedMs: Date.now() - started }), timing.heartbeatMs);
+    const beat = setInterval(
+      () => hooks.heartbeat({ phase: 'deps-install', elapsedMs: Date.now() - started }),
+      timing.heartbeatMs,
+    );
     hooks.heartbeat({ phase: 'deps-install', elapsedMs: 0 });
     try {
-      const result = await run(command, args, { cwd: repoDirOf(config), timeoutMs: timeout, cancelSignal: hooks.signal, outputFile: logFile });
+      const result = await run(command, args, {
+        cwd: repoDirOf(config),
+        timeoutMs: timeout,
+        cancelSignal: hooks.signal,
+        outputFile: logFile,
+      });
       logger.info({ taskId: input.taskId, command, durationMs: result.durationMs }, 'dependency install done');
       return { command: shown, durationMs: result.durationMs, logFile };
     } catch (error) {
       hooks.throwIfCancelled();
       if (!(error instanceof ExecError)) throw error;
-      logger.error({ taskId: input.taskId, command, exitCode: error.exitCode, timedOut: error.timedOut }, 'dependency install failed');
+      logger.error(
+        { taskId: input.taskId, command, exitCode: error.exitCode, timedOut: error.timedOut },
+        'dependency install failed',
+      );
       throw new PermanentFailure('DepsInstallFailed', `${error.message}; output in ${logFile}`, {
         exitCode: error.exitCode ?? null,
         signal: error.signal ?? null,

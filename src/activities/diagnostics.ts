@@ -51,8 +51,17 @@ async function section<T>(collect: () => Promise<T>): Promise<Section<T>> {
 }
 
 async function pathAccess(target: string) {
-  const can = (mode: number) => access(target, mode).then(() => true, () => false);
-  return { path: target, exists: await can(constants.F_OK), readable: await can(constants.R_OK), writable: await can(constants.W_OK) };
+  const can = (mode: number) =>
+    access(target, mode).then(
+      () => true,
+      () => false,
+    );
+  return {
+    path: target,
+    exists: await can(constants.F_OK),
+    readable: await can(constants.R_OK),
+    writable: await can(constants.W_OK),
+  };
 }
 
 async function disk(target: string) {
@@ -60,7 +69,13 @@ async function disk(target: string) {
   const total = stats.blocks * stats.bsize;
   const free = stats.bavail * stats.bsize;
   const used = total - stats.bfree * stats.bsize;
-  return { path: target, total_bytes: total, used_bytes: used, free_bytes: free, percent_free: total > 0 ? Math.round((free / total) * 1000) / 10 : null };
+  return {
+    path: target,
+    total_bytes: total,
+    used_bytes: used,
+    free_bytes: free,
+    percent_free: total > 0 ? Math.round((free / total) * 1000) / 10 : null,
+  };
 }
 
 async function lastLines(file: string, n: number): Promise<string[]> {
@@ -86,8 +101,19 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
   async function watcherHeartbeat(): Promise<WatcherHeartbeatReport> {
     const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
     const paused = (await readPauseFlag(config)) !== null;
-    if (body === undefined) return { exists: false, fresh: false, healthy: false, paused, age_seconds: null, status: null, message: null, error: null };
-    const ageMs = typeof body.unix_ts === 'number' ? deps.now().getTime() - body.unix_ts * 1000 : Number.POSITIVE_INFINITY;
+    if (body === undefined)
+      return {
+        exists: false,
+        fresh: false,
+        healthy: false,
+        paused,
+        age_seconds: null,
+        status: null,
+        message: null,
+        error: null,
+      };
+    const ageMs =
+      typeof body.unix_ts === 'number' ? deps.now().getTime() - body.unix_ts * 1000 : Number.POSITIVE_INFINITY;
     const fresh = ageMs <= config.watcher.hang_timeout;
     return {
       exists: true,
@@ -114,7 +140,9 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
   }
 
   /** One JSON report of the host's state; each section is collected on its own, so one failure shows as an error field. */
-  async function runDiagnostics(input: { taskId?: string | null; label?: string | null } = {}): Promise<DiagnosticsResult> {
+  async function runDiagnostics(
+    input: { taskId?: string | null; label?: string | null } = {},
+  ): Promise<DiagnosticsResult> {
     const at = deps.now();
     const report = {
       worker_id: config.worker_id,
@@ -124,9 +152,16 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
       watcher: await section(watcherStatus),
       heartbeat: await section(watcherHeartbeat),
       database: await section(databaseNow),
-      paths: await section(() => Promise.all(Object.entries(config.paths).map(async ([name, target]) => ({ name, ...(await pathAccess(target)) })))),
+      paths: await section(() =>
+        Promise.all(
+          Object.entries(config.paths).map(async ([name, target]) => ({ name, ...(await pathAccess(target)) })),
+        ),
+      ),
       disk: await section(() => disk(config.paths.nas_root)),
-      watcher_log: await section(async () => ({ file: config.watcher.log_file, lines: await lastLines(config.watcher.log_file, LOG_LINES) })),
+      watcher_log: await section(async () => ({
+        file: config.watcher.log_file,
+        lines: await lastLines(config.watcher.log_file, LOG_LINES),
+      })),
       pending_flags: await section(() => pendingFlags(config.paths.inbox)),
       audit: await section(() => deps.audit.last(AUDIT_ROWS, config.worker_id)),
     };

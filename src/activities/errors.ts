@@ -22,14 +22,22 @@ export class GitConflict extends PermanentFailure {
     readonly commit: string,
     readonly files: string[],
   ) {
-    super('GitConflict', `reverting ${commit} conflicts (${files.join(', ') || 'unknown files'}); the revert was aborted`, { commit, files });
+    super(
+      'GitConflict',
+      `reverting ${commit} conflicts (${files.join(', ') || 'unknown files'}); the revert was aborted`,
+      { commit, files },
+    );
   }
 }
 
 /** The local branch has commits the remote has not: a fast-forward pull is impossible. */
 export class GitNotFastForward extends PermanentFailure {
   constructor(remote: string, branch: string, detail: string, localCommits: string[] = []) {
-    super('GitNotFastForward', `cannot fast-forward to ${remote}/${branch}: ${detail}`, { remote, branch, local_commits: localCommits });
+    super('GitNotFastForward', `cannot fast-forward to ${remote}/${branch}: ${detail}`, {
+      remote,
+      branch,
+      local_commits: localCommits,
+    });
   }
 }
 
@@ -57,7 +65,9 @@ export class RepoNotConfigured extends PermanentFailure {
 /** Not a commit hash, or no such commit in the repository. */
 export class GitInvalidCommit extends PermanentFailure {
   constructor(commit: string, reason: string) {
-    super('GitInvalidCommit', `invalid commit ${JSON.stringify(commit.slice(0, 80))}: ${reason}`, { commit: commit.slice(0, 80) });
+    super('GitInvalidCommit', `invalid commit ${JSON.stringify(commit.slice(0, 80))}: ${reason}`, {
+      commit: commit.slice(0, 80),
+    });
   }
 }
 

@@ -20,14 +20,19 @@ export const GIT_TIMEOUT_MS = 30_000;
 
 const SHA = /^[0-9a-f]{7,40}$/i;
 const DIRTY = /would be overwritten|commit your changes or stash|local changes/i;
-const PERMANENT = /is a merge but no -m|author identity unknown|tell me who you are|nothing to commit|not a git repository|couldn't find remote ref|does not appear to be a git repository/i;
+const PERMANENT =
+  /is a merge but no -m|author identity unknown|tell me who you are|nothing to commit|not a git repository|couldn't find remote ref|does not appear to be a git repository/i;
 
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).trim().slice(0, 2_000);
+export const messageOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).trim().slice(0, 2_000);
 
 /** `repo.dir`, or RepoNotConfigured: the code handlers never guess which checkout to change. */
 export function repoDirOf(config: Pick<Config, 'repo'>): string {
   const dir = config.repo.dir;
-  if (dir === undefined) throw new RepoNotConfigured('repo.dir is not configured: the code handlers act only on a checkout named in the configuration');
+  if (dir === undefined)
+    throw new RepoNotConfigured(
+      'repo.dir is not configured: the code handlers act only on a checkout named in the configuration',
+    );
   return dir;
 }
 
@@ -35,7 +40,11 @@ export function repoDirOf(config: Pick<Config, 'repo'>): string {
  * The repository, never through a shell; a fresh instance per call carries that call's cancellation.
  * `extraEnv` is for plumbing that needs its own variables (a temporary index).
  */
-export function openRepo(config: Pick<Config, 'repo'>, signal?: AbortSignal, extraEnv: Record<string, string> = {}): SimpleGit {
+export function openRepo(
+  config: Pick<Config, 'repo'>,
+  signal?: AbortSignal,
+  extraEnv: Record<string, string> = {},
+): SimpleGit {
   const { env, allowEnvironment, unsafe } = gitEnvironment({ ...process.env, ...extraEnv });
   return simpleGit({
     baseDir: repoDirOf(config),
@@ -45,13 +54,15 @@ export function openRepo(config: Pick<Config, 'repo'>, signal?: AbortSignal, ext
     allowEnvironment,
     unsafe,
     // simple-git's default ignores a non-zero exit with an empty stderr (rev-parse --quiet): any failure counts.
-    errors: (error, result) => error ?? (result.exitCode === 0 ? undefined : Buffer.concat([...result.stdErr, ...result.stdOut])),
+    errors: (error, result) =>
+      error ?? (result.exitCode === 0 ? undefined : Buffer.concat([...result.stdErr, ...result.stdOut])),
   }).env(env);
 }
 
 /** Options and revisions come from config or from git itself; still, nothing may pass as an option. */
 export function checkRef(kind: string, value: string): string {
-  if (value === '' || value.startsWith('-') || /\s/.test(value)) throw new InvalidArgument(`repo.${kind} ${JSON.stringify(value)} is not usable`);
+  if (value === '' || value.startsWith('-') || /\s/.test(value))
+    throw new InvalidArgument(`repo.${kind} ${JSON.stringify(value)} is not usable`);
   return value;
 }
 
@@ -130,9 +141,12 @@ export async function checkedRepo(config: Pick<Config, 'repo'>, signal?: AbortSi
     git = openRepo(config, signal);
     top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
   } catch (error) {
-    throw new RepoNotConfigured(`repo.dir ${dir} is not a git checkout: ${error instanceof Error ? error.message.trim() : String(error)}`);
+    throw new RepoNotConfigured(
+      `repo.dir ${dir} is not a git checkout: ${error instanceof Error ? error.message.trim() : String(error)}`,
+    );
   }
-  if (realpathSync(top) !== realpathSync(dir)) throw new RepoNotConfigured(`repo.dir ${dir} is not the top of a git checkout (git would act on ${top})`);
+  if (realpathSync(top) !== realpathSync(dir))
+    throw new RepoNotConfigured(`repo.dir ${dir} is not the top of a git checkout (git would act on ${top})`);
   return git;
 }
 
@@ -150,5 +164,9 @@ export async function lastCommits(git: SimpleGit, n: number): Promise<CommitInfo
 
 /** `repo.dirty: refuse` met local changes: the refusal names them and the ways out. */
 export function dirtyRefusal(config: Pick<Config, 'repo'>, operation: string, paths: string[]): GitDirtyWorkTree {
-  return new GitDirtyWorkTree(operation, `${config.repo.dir} has local changes and repo.dirty is refuse (${listPaths(paths)}); commit them, remove them, or set repo.dirty: stash`, paths);
+  return new GitDirtyWorkTree(
+    operation,
+    `${config.repo.dir} has local changes and repo.dirty is refuse (${listPaths(paths)}); commit them, remove them, or set repo.dirty: stash`,
+    paths,
+  );
 }

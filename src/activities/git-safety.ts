@@ -62,7 +62,16 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
     const existing = await refCommit(git, ref);
     if (existing !== undefined) return existing;
     const message = `supervisor: work tree saved before task ${taskId}\n\n${SUPERVISOR_TRAILER}: ${taskId}\n`;
-    const commit = (await openRepo(config, activityHooks().signal, SUPERVISOR_IDENTITY).raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+    const commit = (
+      await openRepo(config, activityHooks().signal, SUPERVISOR_IDENTITY).raw([
+        'commit-tree',
+        tree,
+        '-p',
+        parent,
+        '-m',
+        message,
+      ])
+    ).trim();
     // The empty old value: create only, never overwrite a ref another attempt wrote meanwhile.
     await git.raw(['update-ref', '-m', `supervisor ${taskId}`, ref, commit, '']);
     return commit;
@@ -77,13 +86,19 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
     const ref = backupRefOf(input.taskId);
     const earlier = await refCommit(git, ref);
     const recorded = earlier === undefined ? await head(git) : (await git.raw(['rev-parse', `${earlier}^1`])).trim();
-    if ((await head(git)) !== recorded) throw new GitCommandFailed('backup', `HEAD moved away from the recorded ${recorded} before any change was made`);
+    if ((await head(git)) !== recorded)
+      throw new GitCommandFailed('backup', `HEAD moved away from the recorded ${recorded} before any change was made`);
     const tree = await workTreeTree(git, recorded, input.taskId);
     const clean = tree === (await treeOf(git, recorded));
-    if (!clean && earlier === undefined && config.repo.dirty === 'refuse') throw dirtyRefusal(config, input.operation, await changedPaths(git));
+    if (!clean && earlier === undefined && config.repo.dirty === 'refuse')
+      throw dirtyRefusal(config, input.operation, await changedPaths(git));
     if (!clean && earlier !== undefined && tree !== (await treeOf(git, earlier))) {
       // A retry found a tree neither as saved nor as recorded: someone is working here; touch nothing.
-      throw new GitDirtyWorkTree(input.operation, `${config.repo.dir} changed after ${ref} was saved`, await changedPaths(git));
+      throw new GitDirtyWorkTree(
+        input.operation,
+        `${config.repo.dir} changed after ${ref} was saved`,
+        await changedPaths(git),
+      );
     }
     const commit = await saveUnder(git, ref, tree, recorded, input.taskId);
     if (!clean) {
@@ -91,7 +106,9 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
       await git.raw(['reset', '--hard', '--quiet']);
       await git.raw(['clean', '--force', '-d', '--quiet']);
     }
-    const savedPaths = (await git.raw(['diff', '--name-only', '-z', recorded, commit, '--'])).split('\0').filter((p) => p !== '');
+    const savedPaths = (await git.raw(['diff', '--name-only', '-z', recorded, commit, '--']))
+      .split('\0')
+      .filter((p) => p !== '');
     logger.info({ ref, commit, recorded, saved: savedPaths.length }, 'work tree saved');
     return { ref, commit, recorded, savedPaths };
   }
@@ -107,7 +124,8 @@ export function gitSafetyActivities(deps: ResolvedDeps, repo: () => Promise<Simp
     const recorded = (await git.raw(['rev-parse', `${backup}^1`])).trim();
     const current = await head(git);
     const tree = await workTreeTree(git, current, input.taskId);
-    if (current === recorded && tree === (await treeOf(git, backup))) return { restored: true, head: current, undoRef: null };
+    if (current === recorded && tree === (await treeOf(git, backup)))
+      return { restored: true, head: current, undoRef: null };
     let undoRef: string | null = null;
     if (tree !== (await treeOf(git, current))) {
       undoRef = undoRefOf(input.taskId);

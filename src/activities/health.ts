@@ -16,7 +16,9 @@ import type { WatcherStatus } from './process.js';
 import type { ObserveInput, WatchResult } from './watch.js';
 import type { ResolvedDeps } from './types.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface HealthObservation {
   /** running/hung/stopped/paused/failed/held: the keep-alive's word when it answers, else what the process shows. */
@@ -53,7 +55,11 @@ export interface HealthRecordInput {
   details: Record<string, unknown>;
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 function stateOf(watcher: WatcherStatus, paused: boolean, keepalive: KeepAliveState | null, hung: boolean): string {
   if (keepalive !== null && (keepalive.state === 'failed' || keepalive.state === 'held')) return keepalive.state;
@@ -84,8 +90,15 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     ]);
     const paused = pause !== null;
     const watcherState = stateOf(watcher, paused, keepalive, seen.observation === 'hung');
-    const beat = heartbeat.age_seconds === null ? 'no heartbeat' : `heartbeat ${heartbeat.age_seconds}s ${heartbeat.healthy ? 'healthy' : 'unhealthy'}`;
-    const summary = [`watcher ${watcherState}${watcher.pid === null ? '' : ` pid ${watcher.pid}`}`, beat, ...(draining ? ['draining'] : [])].join(', ');
+    const beat =
+      heartbeat.age_seconds === null
+        ? 'no heartbeat'
+        : `heartbeat ${heartbeat.age_seconds}s ${heartbeat.healthy ? 'healthy' : 'unhealthy'}`;
+    const summary = [
+      `watcher ${watcherState}${watcher.pid === null ? '' : ` pid ${watcher.pid}`}`,
+      beat,
+      ...(draining ? ['draining'] : []),
+    ].join(', ');
     return { watcher_state: watcherState, watcher, heartbeat, paused, draining, keepalive, summary };
   }
 
@@ -93,7 +106,9 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
    * File first (a database outage must not hide a live supervisor), then workers_t, then an audit row
    * when the watcher's state differs from the previous run's (read back from the previous file).
    */
-  async function recordHealth(input: HealthRecordInput): Promise<{ path: string; database: boolean; stateChanged: boolean }> {
+  async function recordHealth(
+    input: HealthRecordInput,
+  ): Promise<{ path: string; database: boolean; stateChanged: boolean }> {
     const at = deps.now();
     const file = supervisorHeartbeatPath(config);
     const previous = await readJsonIfExists<Partial<SupervisorHeartbeatFile>>(file).catch(() => undefined);
@@ -126,7 +141,12 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
       });
     }
     if (deps.pool === undefined) return { path: file, database: false, stateChanged };
-    await upsertWorker(deps.pool, { worker_id: config.worker_id, last_heartbeat_at: at, status_summary: input.summary, hostname: body.hostname });
+    await upsertWorker(deps.pool, {
+      worker_id: config.worker_id,
+      last_heartbeat_at: at,
+      status_summary: input.summary,
+      hostname: body.hostname,
+    });
     return { path: file, database: true, stateChanged };
   }
 

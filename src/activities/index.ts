@@ -46,11 +46,29 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps, ActivityTiming } from './types.js';
 export { DEFAULT_TIMING } from './types.js';
 export type { StartWatcherResult, StopWatcherResult, WatcherStatus } from './process.js';
-export type { AdvanceResult, BackupResult, CommitInfo, RestoreResult, RevertResult, RollbackPlan, UpdatePlan } from './git.js';
+export type {
+  AdvanceResult,
+  BackupResult,
+  CommitInfo,
+  RestoreResult,
+  RevertResult,
+  RollbackPlan,
+  UpdatePlan,
+} from './git.js';
 export type { DepsInstallResult } from './deps.js';
 export type { AuditInput, PauseFlag, PauseInput } from './files.js';
 export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult, WatcherHeartbeatReport } from './diagnostics.js';
 export type { HealthObservation, SupervisorHeartbeatFile } from './health.js';
 export type { WatchResult } from './watch.js';
-export { GitCommandFailed, GitConflict, GitDirtyWorkTree, GitInvalidCommit, GitNotEnoughCommits, GitNotFastForward, InvalidArgument, PermanentFailure, RepoNotConfigured } from './errors.js';
+export {
+  GitCommandFailed,
+  GitConflict,
+  GitDirtyWorkTree,
+  GitInvalidCommit,
+  GitNotEnoughCommits,
+  GitNotFastForward,
+  InvalidArgument,
+  PermanentFailure,
+  RepoNotConfigured,
+} from './errors.js';

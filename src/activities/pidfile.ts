@@ -51,7 +51,12 @@ function argvMatches(argv: readonly string[], record: PidRecord, program: string
  * /proc/<pid>/cmdline) beats ps's flattened command line, which mangles newlines and spaces. On
  * Windows ps-list has no command line, so the executable name has to do there.
  */
-export function matchesRecord(entry: ProcessDescriptor, record: PidRecord, argv?: readonly string[], platform = process.platform): boolean {
+export function matchesRecord(
+  entry: ProcessDescriptor,
+  record: PidRecord,
+  argv?: readonly string[],
+  platform = process.platform,
+): boolean {
   if (entry.pid !== record.pid) return false;
   const program = path.basename(record.command).replace(/\.(exe|cmd|bat)$/i, '');
   if (platform === 'win32') return entry.name.toLowerCase().startsWith(program.toLowerCase());
@@ -70,7 +75,10 @@ export function matchesRecord(entry: ProcessDescriptor, record: PidRecord, argv?
  * would leave it writing to the renamed file. `file.1` is the newest old file.
  */
 export async function rotateIfLarge(file: string, maxBytes: number, keep: number): Promise<boolean> {
-  const size = await stat(file).then((info) => info.size, () => 0);
+  const size = await stat(file).then(
+    (info) => info.size,
+    () => 0,
+  );
   if (size < maxBytes) return false;
   for (let index = keep - 1; index >= 1; index -= 1) {
     await rename(`${file}.${index}`, `${file}.${index + 1}`).catch(() => undefined);

@@ -34,7 +34,8 @@ class Tree {
   /** Full look-up: the parent-pid tree (one `ps`) and the group. Before each signal. */
   async refresh(): Promise<void> {
     // Once the leader is gone its pid may be reused: its "descendants" would then be strangers.
-    if (await isAlive(this.leader, this.leaderTicks)) await this.admit([this.leader, ...descendantsOf(this.leader, await listProcesses())]);
+    if (await isAlive(this.leader, this.leaderTicks))
+      await this.admit([this.leader, ...descendantsOf(this.leader, await listProcesses())]);
     await this.admitGroup();
   }
 
@@ -89,7 +90,13 @@ async function groupOf(leader: number): Promise<number | undefined> {
 }
 
 /** Polls until the tree is gone or `ms` passed, heartbeating; cancellation throws out of `sleep`. */
-async function waitForExit(tree: Tree, ms: number, pollMs: number, phase: string, hooks: ActivityHooks): Promise<number[]> {
+async function waitForExit(
+  tree: Tree,
+  ms: number,
+  pollMs: number,
+  phase: string,
+  hooks: ActivityHooks,
+): Promise<number[]> {
   const deadline = Date.now() + ms;
   let survivors = await tree.survivors();
   while (survivors.length > 0 && Date.now() < deadline) {
@@ -121,7 +128,11 @@ async function stopTree(tree: Tree, timing: StopTiming, hooks: ActivityHooks): P
   return { stoppedBy: 'sigkill', pids: tree.pids(), resumed };
 }
 
-export async function stopProcessTree(leader: number, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome> {
+export async function stopProcessTree(
+  leader: number,
+  timing: StopTiming,
+  hooks: ActivityHooks,
+): Promise<TreeStopOutcome> {
   const leaderTicks = (await procStat(leader))?.startTicks;
   return stopTree(new Tree(leader, leaderTicks, await groupOf(leader)), timing, hooks);
 }
@@ -130,8 +141,14 @@ export async function stopProcessTree(leader: number, timing: StopTiming, hooks:
  * What is left of a watcher whose leader died: members of its process group started after it
  * (Linux, where start times are exact). Undefined when there is nothing to stop.
  */
-export async function stopOrphans(pgid: number, leaderTicks: number | undefined, timing: StopTiming, hooks: ActivityHooks): Promise<TreeStopOutcome | undefined> {
-  if (process.platform !== 'linux' || leaderTicks === undefined || (await procStat(process.pid))?.pgrp === pgid) return undefined;
+export async function stopOrphans(
+  pgid: number,
+  leaderTicks: number | undefined,
+  timing: StopTiming,
+  hooks: ActivityHooks,
+): Promise<TreeStopOutcome | undefined> {
+  if (process.platform !== 'linux' || leaderTicks === undefined || (await procStat(process.pid))?.pgrp === pgid)
+    return undefined;
   const tree = new Tree(pgid, leaderTicks, pgid);
   await tree.refresh();
   return tree.known.size === 0 ? undefined : stopTree(tree, timing, hooks);

@@ -110,7 +110,8 @@ export async function groupMembers(pgid: number): Promise<number[]> {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await procStat(Number(entry));
-    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(Number(entry));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X')
+      members.push(Number(entry));
   }
   return members;
 }

@@ -72,7 +72,12 @@ export function processActivities(deps: ResolvedDeps) {
     const record = await readPidFile(pidFile);
     if (record === undefined) return undefined;
     const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
-    if (entry === undefined || !matchesRecord(entry, record, await procArgv(record.pid)) || !(await isAlive(record.pid, record.start_ticks))) return undefined;
+    if (
+      entry === undefined ||
+      !matchesRecord(entry, record, await procArgv(record.pid)) ||
+      !(await isAlive(record.pid, record.start_ticks))
+    )
+      return undefined;
     return { record, cpu: entry.cpu, memory: entry.memory };
   }
 
@@ -89,11 +94,21 @@ export function processActivities(deps: ResolvedDeps) {
     try {
       pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile });
     } catch (error) {
-      throw new PermanentFailure('WatcherStartFailed', `cannot start the watcher ${command}: ${(error as Error).message}`);
+      throw new PermanentFailure(
+        'WatcherStartFailed',
+        `cannot start the watcher ${command}: ${(error as Error).message}`,
+      );
     }
     const startTicks = (await procStat(pid))?.startTicks;
     try {
-      await writePidFile(pidFile, { pid, command, args, cmdline: [command, ...args].join(' '), started_at: startedAt.toISOString(), start_ticks: startTicks });
+      await writePidFile(pidFile, {
+        pid,
+        command,
+        args,
+        cmdline: [command, ...args].join(' '),
+        started_at: startedAt.toISOString(),
+        start_ticks: startTicks,
+      });
     } catch (error) {
       // A watcher nobody can find would be started a second time by the retry.
       sendSignal(-pid, 'SIGKILL');
@@ -107,7 +122,10 @@ export function processActivities(deps: ResolvedDeps) {
     if (!(await isAlive(pid, startTicks))) {
       await removePidFile(pidFile);
       const logTail = await readFileTail(logFile, 2_000);
-      throw new PermanentFailure('WatcherStartFailed', `the watcher exited right after start (pid ${pid})`, { pid, logTail });
+      throw new PermanentFailure('WatcherStartFailed', `the watcher exited right after start (pid ${pid})`, {
+        pid,
+        logTail,
+      });
     }
     return { started: true, alreadyRunning: false, pid };
   }
@@ -131,7 +149,10 @@ export function processActivities(deps: ResolvedDeps) {
    */
   async function cleanUpAfterDeadWatcher(): Promise<number[]> {
     const record = await readPidFile(pidFile);
-    const orphans = record === undefined ? undefined : await stopOrphans(record.pid, record.start_ticks, stopTiming(), activityHooks());
+    const orphans =
+      record === undefined
+        ? undefined
+        : await stopOrphans(record.pid, record.start_ticks, stopTiming(), activityHooks());
     if (orphans !== undefined) logger.warn({ pids: orphans.pids }, 'stopped processes left behind by a dead watcher');
     await removePidFile(pidFile);
     return orphans?.pids ?? [];
@@ -139,19 +160,38 @@ export function processActivities(deps: ResolvedDeps) {
 
   async function stopWatcher(input: StopWatcherInput = {}): Promise<StopWatcherResult> {
     const running = await findWatcher();
-    if (running === undefined) return { wasRunning: false, stoppedBy: 'not-running', pids: await cleanUpAfterDeadWatcher(), resumed: [] };
+    if (running === undefined)
+      return { wasRunning: false, stoppedBy: 'not-running', pids: await cleanUpAfterDeadWatcher(), resumed: [] };
     const { pid } = running.record;
     if (process.platform === 'win32') return stopOnWindows(pid);
     const outcome = await stopProcessTree(pid, stopTiming(input), activityHooks());
     await removePidFile(pidFile);
-    logger.info({ pid, stoppedBy: outcome.stoppedBy, pids: outcome.pids, resumed: outcome.resumed, reason: input.reason ?? 'requested' }, 'watcher stopped');
+    logger.info(
+      {
+        pid,
+        stoppedBy: outcome.stoppedBy,
+        pids: outcome.pids,
+        resumed: outcome.resumed,
+        reason: input.reason ?? 'requested',
+      },
+      'watcher stopped',
+    );
     return { wasRunning: true, ...outcome };
   }
 
   async function watcherStatus(): Promise<WatcherStatus> {
     const running = await findWatcher();
     if (running === undefined) {
-      return { running: false, pid: null, cmdline: null, startedAt: null, uptimeSeconds: null, cpuPercent: null, memoryPercent: null, rssBytes: null };
+      return {
+        running: false,
+        pid: null,
+        cmdline: null,
+        startedAt: null,
+        uptimeSeconds: null,
+        cpuPercent: null,
+        memoryPercent: null,
+        rssBytes: null,
+      };
     }
     const { record } = running;
     return {

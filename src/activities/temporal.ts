@@ -27,13 +27,16 @@ export function temporalActivities(deps: ResolvedDeps) {
     const workflowId = lockWorkflowId(config.worker_id);
     const initial: LockState = { holder: null, queue: [], tuning: { ...deps.lock } };
     // By type name: activities do not load workflow code; the contract types the arguments.
-    await client('the lock cannot be reached').workflow.signalWithStart<LockWorkflow, [LockRequest]>(LOCK_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: taskQueueOf(config),
-      args: [initial],
-      signal: lockRequestSignal,
-      signalArgs: [request],
-    });
+    await client('the lock cannot be reached').workflow.signalWithStart<LockWorkflow, [LockRequest]>(
+      LOCK_WORKFLOW_TYPE,
+      {
+        workflowId,
+        taskQueue: taskQueueOf(config),
+        args: [initial],
+        signal: lockRequestSignal,
+        signalArgs: [request],
+      },
+    );
     logger.debug({ lock: workflowId, requester: request.workflowId }, 'lock requested');
     return { lockWorkflowId: workflowId };
   }
@@ -41,7 +44,9 @@ export function temporalActivities(deps: ResolvedDeps) {
   /** False when the run is closed (completed, failed, terminated, timed out) or unknown. */
   async function workflowRunning(input: LockRelease): Promise<boolean> {
     try {
-      const description = await client('the lock cannot be reached').workflow.getHandle(input.workflowId, input.runId).describe();
+      const description = await client('the lock cannot be reached')
+        .workflow.getHandle(input.workflowId, input.runId)
+        .describe();
       return description.status.name === 'RUNNING';
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;

@@ -71,7 +71,13 @@ export function watchActivities(deps: ResolvedDeps) {
   async function observeWatcher(input: ObserveInput): Promise<WatchResult> {
     const [recorded, pause] = await Promise.all([readPidFile(pidFile), readPauseFlag(config)]);
     const record = await runningRecord(recorded);
-    if (record === undefined) return { observation: pause === null ? 'down' : 'paused', pid: null, heartbeatAgeMs: null, crashed: await diedSinceBoot(recorded) };
+    if (record === undefined)
+      return {
+        observation: pause === null ? 'down' : 'paused',
+        pid: null,
+        heartbeatAgeMs: null,
+        crashed: await diedSinceBoot(recorded),
+      };
     const beat = await heartbeatTimeMs(config.watcher.heartbeat_file);
     // A heartbeat from before this process started is its predecessor's: count from the start instead.
     const since = Math.max(beat ?? 0, Date.parse(record.started_at));
@@ -92,7 +98,10 @@ export function watchActivities(deps: ResolvedDeps) {
   /** The running watcher was started with another program or arguments than the configuration now names. */
   function changedCommand(record: PidRecord): WatchResult['commandChange'] {
     const { command, args } = config.watcher;
-    const same = record.command === command && record.args.length === args.length && record.args.every((arg, index) => arg === args[index]);
+    const same =
+      record.command === command &&
+      record.args.length === args.length &&
+      record.args.every((arg, index) => arg === args[index]);
     return same ? undefined : { running: record.cmdline, configured: [command, ...args].join(' ') };
   }
 

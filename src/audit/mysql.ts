@@ -11,8 +11,17 @@ export async function insertAudit(db: Queryable, row: AuditRecord): Promise<numb
     `INSERT INTO audit_log_t (at, worker_id, task_id, handler, label, action, success, details, actor)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     // Cut to the column sizes: a strict-mode "data too long" would fail the audit on every retry.
-    [new Date(row.at), row.worker_id.slice(0, 64), row.task_id?.slice(0, 64) ?? null, row.handler.slice(0, 64), row.label?.slice(0, 100) ?? null,
-      row.action.slice(0, 64), row.success ? 1 : 0, JSON.stringify(redactSecrets(row.details)), row.actor?.slice(0, 128) ?? null],
+    [
+      new Date(row.at),
+      row.worker_id.slice(0, 64),
+      row.task_id?.slice(0, 64) ?? null,
+      row.handler.slice(0, 64),
+      row.label?.slice(0, 100) ?? null,
+      row.action.slice(0, 64),
+      row.success ? 1 : 0,
+      JSON.stringify(redactSecrets(row.details)),
+      row.actor?.slice(0, 128) ?? null,
+    ],
   );
   return result.insertId;
 }

@@ -13,7 +13,11 @@ import type { AuditRecord, AuditSink } from './record.js';
  * `<logs>/audit.ndjson`, which also takes the rows the database refuses: an audit row is never lost and a
  * database outage never fails (or stalls) a handler. Every row also goes out on the event stream.
  */
-export function createAuditSink(config: Pick<Config, 'paths'>, pool: Pool | undefined, logger: Pick<Logger, 'warn'>): AuditSink {
+export function createAuditSink(
+  config: Pick<Config, 'paths'>,
+  pool: Pool | undefined,
+  logger: Pick<Logger, 'warn'>,
+): AuditSink {
   const file = ndjsonAuditSink(auditFileOf(config.paths.logs));
   const events = eventsFileOf(config.paths);
   const mysql = pool === undefined ? undefined : mysqlAuditSink(pool);
@@ -22,7 +26,10 @@ export function createAuditSink(config: Pick<Config, 'paths'>, pool: Pool | unde
     try {
       await mysql.record(row);
     } catch (error) {
-      logger.warn({ error: String(error), task_id: row.task_id }, 'audit row written to the NDJSON file: the database refused it');
+      logger.warn(
+        { error: String(error), task_id: row.task_id },
+        'audit row written to the NDJSON file: the database refused it',
+      );
       await file.record(row);
     }
   };
@@ -32,6 +39,9 @@ export function createAuditSink(config: Pick<Config, 'paths'>, pool: Pool | unde
       await store(row);
       await appendEvent(events, auditEvent(row));
     },
-    last: (count, workerId) => (mysql === undefined ? file.last(count, workerId) : mysql.last(count, workerId).catch(() => file.last(count, workerId))),
+    last: (count, workerId) =>
+      mysql === undefined
+        ? file.last(count, workerId)
+        : mysql.last(count, workerId).catch(() => file.last(count, workerId)),
   };
 }

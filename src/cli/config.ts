@@ -20,8 +20,12 @@ export function registerConfigCommands(program: Command): void {
     .action((_options, command: Command) => {
       const { config, source, unusable } = configFor(command);
       // The section is left out of what follows: say so, with the variable, rather than look unconfigured.
-      const notes = Object.entries(unusable).map(([section, error]) => `# ${section}: unusable until set: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}\n`);
-      const verdict = notes.length === 0 ? 'valid' : 'valid except the sections below (commands that need them refuse to run)';
+      const notes = Object.entries(unusable).map(
+        ([section, error]) =>
+          `# ${section}: unusable until set: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}\n`,
+      );
+      const verdict =
+        notes.length === 0 ? 'valid' : 'valid except the sections below (commands that need them refuse to run)';
       process.stdout.write(`# ${source}: ${verdict}\n${notes.join('')}${JSON.stringify(redact(config), null, 2)}\n`);
     });
 }

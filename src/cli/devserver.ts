@@ -7,12 +7,16 @@ import { CliError, loggerFor, shutdownSignal } from './common.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('must be a port number 0-65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('must be a port number 0-65535');
   return port;
 }
 
 /** Starts the embedded engine, turning "address in use" into an operator-readable error. */
-export async function startEngine(options: { host: string; port: number; namespace?: string; dbPath?: string }, logger: Logger): Promise<DevServer> {
+export async function startEngine(
+  options: { host: string; port: number; namespace?: string; dbPath?: string },
+  logger: Logger,
+): Promise<DevServer> {
   try {
     const engine = await startDevServer({ ...options, logger: logger.child({ component: 'devserver' }) });
     logger.info({ address: engine.address }, 'embedded Temporal engine listening');
@@ -26,11 +30,17 @@ export async function startEngine(options: { host: string; port: number; namespa
 export function registerDevserver(program: Command): void {
   program
     .command('devserver')
-    .description('run only the embedded Temporal-compatible engine (for the temporal CLI, tests, or a worker elsewhere)')
+    .description(
+      'run only the embedded Temporal-compatible engine (for the temporal CLI, tests, or a worker elsewhere)',
+    )
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 7233)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--namespace <name>', 'an extra namespace to register besides "default"')
-    .option('--db <path>', 'database file (created if missing); ":memory:" keeps nothing across restarts', 'var/temporal.db')
+    .option(
+      '--db <path>',
+      'database file (created if missing); ":memory:" keeps nothing across restarts',
+      'var/temporal.db',
+    )
     .action(async (options: { port: number; host: string; namespace?: string; db: string }, command: Command) => {
       const { logger, close } = loggerFor(command);
       const { db, ...rest } = options;

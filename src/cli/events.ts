@@ -28,12 +28,16 @@ export function registerEventsCommand(program: Command): void {
       const { config } = configFor(command);
       const file = eventsFileOf(config.paths);
       const types = options.type === undefined ? undefined : new Set(options.type);
-      const keep = (line: string): boolean => types === undefined || types.has((JSON.parse(line) as { type?: string }).type ?? '');
+      const keep = (line: string): boolean =>
+        types === undefined || types.has((JSON.parse(line) as { type?: string }).type ?? '');
       let offset = existsSync(file) ? await printFrom(file, 0, keep) : 0;
       if (!options.follow) return;
       await new Promise<void>((resolve) => {
         watchFile(file, { interval: 500 }, () => {
-          void printFrom(file, offset, keep).then((next) => (offset = next), () => undefined);
+          void printFrom(file, offset, keep).then(
+            (next) => (offset = next),
+            () => undefined,
+          );
         });
         const stop = (): void => {
           unwatchFile(file);

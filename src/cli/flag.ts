@@ -36,7 +36,10 @@ function parseParams(pairs: string[]): { params: Record<string, unknown>; proble
 }
 
 function invalid(problems: FlagProblem[]): CliError {
-  return new CliError(`invalid flag, nothing written:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, EXIT_USAGE);
+  return new CliError(
+    `invalid flag, nothing written:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    EXIT_USAGE,
+  );
 }
 
 export function registerFlagCommand(program: Command): void {
@@ -46,7 +49,12 @@ export function registerFlagCommand(program: Command): void {
     .argument('<handler>', `one of ${HANDLERS.join(', ')}`)
     .option('--worker <id>', 'worker the flag is for (default: worker_id of the configuration)')
     .option('--label <text>', 'label: up to 100 letters, digits, spaces, hyphens, underscores')
-    .option('--param <key=value>', 'handler parameter, repeatable (e.g. commits_back=3)', (value: string, previous: string[]) => [...previous, value], [])
+    .option(
+      '--param <key=value>',
+      'handler parameter, repeatable (e.g. commits_back=3)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option('--task-id <id>', 'task id (default: task_YYYYMMDD_HHMMSS_<random>, UTC)')
     .option('--requested-by <name>', 'who asks, for the audit (default: user@host)')
     .action(async (handler: string, options: FlagOptions, command: Command) => {
@@ -54,7 +62,13 @@ export function registerFlagCommand(program: Command): void {
       const { params, problems } = parseParams(options.param);
       const taskId = options.taskId ?? newTaskId();
       // Untyped operator input on purpose: writeFlag validates it with the ingest's own schema.
-      const flag = { task_id: taskId, handler, label: options.label, params, requested_by: options.requestedBy ?? operatorName() } as FlagInput;
+      const flag = {
+        task_id: taskId,
+        handler,
+        label: options.label,
+        params,
+        requested_by: options.requestedBy ?? operatorName(),
+      } as FlagInput;
       if (problems.length > 0) {
         const rest = checkFlag(flag);
         throw invalid([...problems, ...(rest.ok ? [] : rest.problems.filter((p) => !p.path.startsWith('params')))]);
@@ -62,12 +76,19 @@ export function registerFlagCommand(program: Command): void {
       const workerId = options.worker ?? config.worker_id;
       let written: string;
       try {
-        written = await writeFlag(config.paths.inbox, flag, { workerId, maxSize: config.ingest.max_flag_size, hmacKey: config.security.hmac_key });
+        written = await writeFlag(config.paths.inbox, flag, {
+          workerId,
+          maxSize: config.ingest.max_flag_size,
+          hmacKey: config.security.hmac_key,
+        });
       } catch (error) {
         if (error instanceof FlagInvalidError) throw invalid(error.problems);
         if (error instanceof FlagWaitingError) throw new CliError(error.message, EXIT_FAILURE);
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new CliError(`inbox ${config.paths.inbox} does not exist: check paths.inbox and the share's mount (supervisor start creates it)`, EXIT_FAILURE);
+          throw new CliError(
+            `inbox ${config.paths.inbox} does not exist: check paths.inbox and the share's mount (supervisor start creates it)`,
+            EXIT_FAILURE,
+          );
         }
         throw error;
       }

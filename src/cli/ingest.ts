@@ -10,7 +10,9 @@ import { configFor, loggerFor, operatorName, shutdownSignal, temporalAddress } f
 export function registerIngestCommands(program: Command): void {
   program
     .command('ingest')
-    .description('run only the flag ingest: inbox → workflow starts (Temporal must be running: a cluster, or `supervisor devserver`)')
+    .description(
+      'run only the flag ingest: inbox → workflow starts (Temporal must be running: a cluster, or `supervisor devserver`)',
+    )
     .option('--worker <id...>', 'worker ids to serve (default: worker_id of the configuration)')
     .action(async (options: { worker?: string[] }, command: Command) => {
       const { config, source } = configFor(command);
@@ -18,9 +20,15 @@ export function registerIngestCommands(program: Command): void {
       prepareFolders(config);
       // Lazy: an unreachable cluster at start-up is the ingest's to report and retry, not a crash. grpc-js
       // would otherwise back off up to 2 min between reconnects; cap it at the ingest's own 30 s backoff.
-      const connection = Connection.lazy({ address: temporalAddress(config), channelArgs: { 'grpc.max_reconnect_backoff_ms': 30_000 } });
+      const connection = Connection.lazy({
+        address: temporalAddress(config),
+        channelArgs: { 'grpc.max_reconnect_backoff_ms': 30_000 },
+      });
       const client = new Client({ connection, namespace: config.temporal.namespace });
-      logger.info({ config: source, temporal: temporalAddress(config), namespace: config.temporal.namespace }, 'starting the ingest');
+      logger.info(
+        { config: source, temporal: temporalAddress(config), namespace: config.temporal.namespace },
+        'starting the ingest',
+      );
       const ingest = await startIngest({ config, logger, client, workerIds: options.worker });
       await shutdownSignal(logger);
       await ingest.stop();
@@ -37,7 +45,12 @@ export function registerIngestCommands(program: Command): void {
       const { config } = configFor(command);
       const workerId = options.worker ?? config.worker_id;
       const file = drainFlagPath(config.paths.state, workerId);
-      await writeJsonAtomic(file, { worker_id: workerId, by: operatorName() ?? 'unknown', at: new Date().toISOString(), reason: options.reason ?? null });
+      await writeJsonAtomic(file, {
+        worker_id: workerId,
+        by: operatorName() ?? 'unknown',
+        at: new Date().toISOString(),
+        reason: options.reason ?? null,
+      });
       process.stdout.write(`draining ${workerId}: ${file}\n`);
     });
 

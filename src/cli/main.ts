@@ -14,14 +14,27 @@ import { registerWrapCommand } from './wrap.js';
 import { registerWorkerCommand } from './worker.js';
 import { tolerateClosedConsole } from '../observability/logger.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 function buildProgram(): Command {
   const program = new Command('supervisor')
     .description('A supervisor for long-running worker processes, built on Temporal.')
     .version(version, '-V, --version')
-    .option('-c, --config <file>', 'configuration file (default: $SUPERVISOR_CONFIG, else config/supervisor.yaml, else built-in defaults)')
-    .addOption(new Option('--log-level <level>', 'console and file log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: $SUPERVISOR_CONFIG, else config/supervisor.yaml, else built-in defaults)',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'console and file log level').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+      ]),
+    )
     .showHelpAfterError('(run "supervisor --help" for usage)')
     .exitOverride();
   registerStart(program);
@@ -48,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`supervisor: ${error.message}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`supervisor: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `supervisor: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT_FAILURE;
   }
 }

@@ -13,4 +13,3 @@ export async function runtimeFor(config: Config, logger: Logger, address: string
     throw error;
   }
 }
-

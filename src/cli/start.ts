@@ -16,7 +16,11 @@ import { runtimeFor } from './runtime.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from './common.js';
 
 /** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
-async function serveHttp(config: Config, parts: { worker: Worker; ingest: Ingest; client: Client }, logger: Logger): Promise<HttpServer> {
+async function serveHttp(
+  config: Config,
+  parts: { worker: Worker; ingest: Ingest; client: Client },
+  logger: Logger,
+): Promise<HttpServer> {
   const { worker, ingest, client } = parts;
   const registry = createMetrics(config.worker_id, {
     workerRunning: () => worker.getState() === 'RUNNING',
@@ -28,23 +32,37 @@ async function serveHttp(config: Config, parts: { worker: Worker; ingest: Ingest
   try {
     return await startHttpServer({ ...config.http, registry, readiness, logger: logger.child({ component: 'http' }) });
   } catch (error) {
-    throw new CliError(`cannot serve http on ${config.http.host}:${config.http.port} (set http.port, or http.enabled: false): ${String(error)}`);
+    throw new CliError(
+      `cannot serve http on ${config.http.host}:${config.http.port} (set http.port, or http.enabled: false): ${String(error)}`,
+    );
   }
 }
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the supervisor on this host: worker, keep-alive, health schedule and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster')
+    .description(
+      'run the supervisor on this host: worker, keep-alive, health schedule and flag ingest, and the embedded Temporal engine unless temporal.address names a cluster',
+    )
     .action(async (_options, command: Command) => {
       const { config, source } = configFor(command, { database: true });
       const { logger, close } = loggerFor(command, config);
       prepareFolders(config);
-      logger.info({ config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root }, 'configuration valid; folders ready');
+      logger.info(
+        { config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root },
+        'configuration valid; folders ready',
+      );
       installTemporalRuntime(logger);
       const engine =
         config.temporal.address === 'embedded'
-          ? await startEngine({ ...config.temporal.embedded, dbPath: config.temporal.embedded.db, namespace: config.temporal.namespace }, logger)
+          ? await startEngine(
+              {
+                ...config.temporal.embedded,
+                dbPath: config.temporal.embedded.db,
+                namespace: config.temporal.namespace,
+              },
+              logger,
+            )
           : undefined;
       const address = engine?.address ?? temporalAddress(config);
       const runtime = await runtimeFor(config, logger, address);

@@ -35,8 +35,12 @@ export interface StatusReport {
 
 async function lastHealthRun(config: Config): Promise<StatusReport['last_health_run']> {
   try {
-    const body = JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as Partial<SupervisorHeartbeatFile>;
-    return typeof body.time === 'string' ? { time: body.time, success: body.success === true, error: body.error ?? null } : null;
+    const body = JSON.parse(
+      await readFile(supervisorHeartbeatPath(config), 'utf8'),
+    ) as Partial<SupervisorHeartbeatFile>;
+    return typeof body.time === 'string'
+      ? { time: body.time, success: body.success === true, error: body.error ?? null }
+      : null;
   } catch {
     return null;
   }
@@ -51,7 +55,12 @@ async function nextHealthRun(client: Client, workerId: string): Promise<string |
   }
 }
 
-export async function collectStatus(config: Config, logger: Logger, client: Client | undefined, temporalError?: string): Promise<StatusReport> {
+export async function collectStatus(
+  config: Config,
+  logger: Logger,
+  client: Client | undefined,
+  temporalError?: string,
+): Promise<StatusReport> {
   const acts = createActivities({ config, logger, audit: ndjsonAuditSink(auditFileOf(config.paths.logs)) });
   const [watcher, heartbeat, seen, keepalive, lastRun, nextRun] = await Promise.all([
     acts.watcherStatus(),
@@ -78,7 +87,8 @@ export async function collectStatus(config: Config, logger: Logger, client: Clie
     restarts_in_window: keepalive?.restartsInWindow ?? null,
     last_health_run: lastRun,
     next_health_run: nextRun,
-    temporal: client === undefined ? { reachable: false, error: temporalError ?? 'not connected' } : { reachable: true },
+    temporal:
+      client === undefined ? { reachable: false, error: temporalError ?? 'not connected' } : { reachable: true },
   };
 }
 
@@ -97,7 +107,8 @@ export function formatStatus(report: StatusReport): string {
     `last health run   ${report.last_health_run === null ? '-' : `${report.last_health_run.time} ${report.last_health_run.success ? 'ok' : `failed: ${orDash(report.last_health_run.error)}`}`}`,
     `next health run   ${orDash(report.next_health_run)}`,
   ];
-  if (!report.temporal.reachable) lines.push(`temporal          unreachable (${orDash(report.temporal.error)}): keep-alive and schedule unknown`);
+  if (!report.temporal.reachable)
+    lines.push(`temporal          unreachable (${orDash(report.temporal.error)}): keep-alive and schedule unknown`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -113,12 +124,16 @@ export function registerStatusCommand(program: Command): void {
       let connection: Connection | undefined;
       let error: string | undefined;
       try {
-        connection = await Connection.connect({ address: temporalAddress(config, options.address), connectTimeout: '3s' });
+        connection = await Connection.connect({
+          address: temporalAddress(config, options.address),
+          connectTimeout: '3s',
+        });
       } catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
       }
       try {
-        const client = connection === undefined ? undefined : new Client({ connection, namespace: config.temporal.namespace });
+        const client =
+          connection === undefined ? undefined : new Client({ connection, namespace: config.temporal.namespace });
         const report = await collectStatus(config, logger, client, error);
         process.stdout.write(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
       } finally {

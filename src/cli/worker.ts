@@ -7,8 +7,13 @@ import { runtimeFor } from './runtime.js';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run only the worker of this host (handlers as workflows) until SIGINT/SIGTERM; the engine or cluster must already run')
-    .option('--address <host:port>', 'Temporal frontend to connect to (default: temporal.address, or the embedded engine address)')
+    .description(
+      'run only the worker of this host (handlers as workflows) until SIGINT/SIGTERM; the engine or cluster must already run',
+    )
+    .option(
+      '--address <host:port>',
+      'Temporal frontend to connect to (default: temporal.address, or the embedded engine address)',
+    )
     .action(async (options: { address?: string }, command: Command) => {
       const { config, source } = configFor(command, { database: true });
       const { logger, close } = loggerFor(command, config);
@@ -18,7 +23,10 @@ export function registerWorkerCommand(program: Command): void {
       const address = temporalAddress(config, options.address);
       try {
         const runtime = await runtimeFor(config, logger, address);
-        logger.info({ config: source, address, worker_id: config.worker_id, ...runtime.supervision }, 'supervisor worker running');
+        logger.info(
+          { config: source, address, worker_id: config.worker_id, ...runtime.supervision },
+          'supervisor worker running',
+        );
         try {
           await runtime.running;
         } finally {

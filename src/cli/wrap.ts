@@ -18,7 +18,8 @@ interface WrapOptions {
 
 function duration(value: string, name: string): number {
   const parsed = Duration.safeParse(value);
-  if (!parsed.success) throw new CliError(`${name}: ${JSON.stringify(value)} is not a duration (e.g. 500ms, 60s, 5m)`, EXIT_USAGE);
+  if (!parsed.success)
+    throw new CliError(`${name}: ${JSON.stringify(value)} is not a duration (e.g. 500ms, 60s, 5m)`, EXIT_USAGE);
   return parsed.data;
 }
 
@@ -29,7 +30,11 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (number ?? 0);
 }
 
-export async function runWrapped(command: string, args: string[], options: { heartbeatFile: string; silenceTimeoutMs: number; intervalMs: number }): Promise<number> {
+export async function runWrapped(
+  command: string,
+  args: string[],
+  options: { heartbeatFile: string; silenceTimeoutMs: number; intervalMs: number },
+): Promise<number> {
   const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'] });
   let lastOutput = Date.now();
   let exited = false;
@@ -53,7 +58,9 @@ export async function runWrapped(command: string, args: string[], options: { hea
   // The supervisor stops us with SIGTERM: the program gets it too, and we leave when it does.
   const relay = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, relay);
-  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode, signal) => resolve(exitCodeOf(exitCode, signal))));
+  const code = await new Promise<number>((resolve) =>
+    child.once('exit', (exitCode, signal) => resolve(exitCodeOf(exitCode, signal))),
+  );
   exited = true;
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, relay);
   await emitter.stop(code === 0 ? { message: 'exited' } : { status: 'stopped', error: `exit code ${code}` });
@@ -63,7 +70,9 @@ export async function runWrapped(command: string, args: string[], options: { hea
 export function registerWrapCommand(program: Command): void {
   program
     .command('wrap')
-    .description('run a program that writes no heartbeat, writing one for it while it is alive and producing output; its exit code is passed through')
+    .description(
+      'run a program that writes no heartbeat, writing one for it while it is alive and producing output; its exit code is passed through',
+    )
     .requiredOption('--heartbeat <file>', 'heartbeat file to write (the watcher heartbeat file of the config)')
     .option('--silence-timeout <duration>', 'no beats after this long without output', '60s')
     .option('--interval <duration>', 'how often to beat', '5s')

@@ -31,7 +31,8 @@ export function prepareSampleRepo(dir: string, branch: string): void {
   if (existsSync(dir)) return;
   const remote = path.join(path.dirname(dir), `${path.basename(dir)}-remote.git`);
   const { env } = gitEnvironment();
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...env, ...SUPERVISOR_IDENTITY }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, env: { ...env, ...SUPERVISOR_IDENTITY }, stdio: ['ignore', 'ignore', 'pipe'] });
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '--quiet', `--initial-branch=${branch}`);
   // Reverts made by rollback_code need an identity; a fresh machine may have none configured.
@@ -40,7 +41,8 @@ export function prepareSampleRepo(dir: string, branch: string): void {
   writeFileSync(path.join(dir, 'README.txt'), SAMPLE_README);
   git(dir, 'add', '--', 'README.txt');
   git(dir, 'commit', '--quiet', '-m', 'sample checkout');
-  if (!existsSync(remote)) git(path.dirname(dir), 'init', '--quiet', '--bare', `--initial-branch=${branch}`, '--', remote);
+  if (!existsSync(remote))
+    git(path.dirname(dir), 'init', '--quiet', '--bare', `--initial-branch=${branch}`, '--', remote);
   git(dir, 'remote', 'add', 'origin', remote);
   git(dir, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
 }

@@ -35,7 +35,10 @@ function substitute(text: string, env: Env, where: string, problems: ConfigProbl
     // Shell semantics: `:-` also replaces an empty value; a plain `${VAR}` accepts an empty one.
     if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
     if (value !== undefined) return value;
-    problems.push({ path: where, message: `environment variable ${name} is not set and has no default (write \${${name}:-default})` });
+    problems.push({
+      path: where,
+      message: `environment variable ${name} is not set and has no default (write \${${name}:-default})`,
+    });
     return match;
   });
 }
@@ -76,20 +79,32 @@ function substituteNode(node: Node | null, env: Env, at: string[], problems: Con
 
 /** A worker id for machines whose config names none: the host name, cut to the worker id alphabet. */
 function defaultWorkerId(): string {
-  const cleaned = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  const cleaned = hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
   return cleaned.slice(0, 64) || 'local';
 }
 
 /** Resolves every file-system path of the config against `baseDir`, so later code never depends on the cwd. */
 function resolvePaths(config: Config, baseDir: string): Config {
   const at = (p: string): string => path.resolve(baseDir, p);
-  const paths = Object.fromEntries(Object.entries(config.paths).map(([key, value]) => [key, at(value)])) as Config['paths'];
+  const paths = Object.fromEntries(
+    Object.entries(config.paths).map(([key, value]) => [key, at(value)]),
+  ) as Config['paths'];
   const { embedded } = config.temporal;
   return {
     ...config,
     paths,
-    temporal: { ...config.temporal, embedded: { ...embedded, db: embedded.db === ':memory:' ? embedded.db : at(embedded.db) } },
-    watcher: { ...config.watcher, cwd: at(config.watcher.cwd), log_file: at(config.watcher.log_file), heartbeat_file: at(config.watcher.heartbeat_file) },
+    temporal: {
+      ...config.temporal,
+      embedded: { ...embedded, db: embedded.db === ':memory:' ? embedded.db : at(embedded.db) },
+    },
+    watcher: {
+      ...config.watcher,
+      cwd: at(config.watcher.cwd),
+      log_file: at(config.watcher.log_file),
+      heartbeat_file: at(config.watcher.heartbeat_file),
+    },
     repo: { ...config.repo, dir: config.repo.dir === undefined ? undefined : at(config.repo.dir) },
     logging: { ...config.logging, file: at(config.logging.file) },
   };
@@ -137,14 +152,21 @@ export function parseConfigSections(text: string, options: ParseOptions): Parsed
   const { source, env = process.env, baseDir = process.cwd(), defer = [] } = options;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? e.message })));
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    );
   }
   const problems: ConfigProblem[] = [];
   substituteNode(doc.contents as Node | null, env, [], problems);
   const { unusable, rest } = deferProblems(problems, defer, source);
   if (rest.length > 0) throw new ConfigError(source, rest);
   const raw: unknown = doc.toJS() ?? {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
   const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in unusable)));
   const withId = { worker_id: defaultWorkerId(), ...kept };
   const parsed = Config.safeParse(withId);
@@ -163,14 +185,24 @@ export function parseConfigSections(text: string, options: ParseOptions): Parsed
  * Loads the configuration: the file given, else `$SUPERVISOR_CONFIG`, else `config/supervisor.yaml` when it
  * exists, else the built-in defaults (which run the bundled sample watcher under ./var/).
  */
-export function loadConfig(file?: string, env: Env = process.env, defer: readonly DeferrableSection[] = []): ParsedConfig & { source: string } {
+export function loadConfig(
+  file?: string,
+  env: Env = process.env,
+  defer: readonly DeferrableSection[] = [],
+): ParsedConfig & { source: string } {
   const chosen = file ?? env.SUPERVISOR_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (chosen === undefined) return { ...parseConfigSections(BUILT_IN_DEFAULTS, { source: 'built-in defaults', env, defer }), source: 'built-in defaults' };
+  if (chosen === undefined)
+    return {
+      ...parseConfigSections(BUILT_IN_DEFAULTS, { source: 'built-in defaults', env, defer }),
+      source: 'built-in defaults',
+    };
   let text: string;
   try {
     text = readFileSync(chosen, 'utf8');
   } catch (error) {
-    throw new ConfigError(chosen, [{ path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+    throw new ConfigError(chosen, [
+      { path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
+    ]);
   }
   return { ...parseConfigSections(text, { source: chosen, env, defer }), source: chosen };
 }

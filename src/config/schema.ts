@@ -6,7 +6,10 @@ import { ByteSize, Duration } from './units.js';
 /** Worker ids appear in flag names, workflow ids and file names: keep them to a safe alphabet. */
 export const WorkerId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /** The bundled sample watcher, so a fresh checkout supervises a real process at once. */
 const SAMPLE_WATCHER = fileURLToPath(new URL('../../examples/sample-watcher.mjs', import.meta.url));
@@ -25,12 +28,21 @@ const Paths = z.strictObject({
 
 const Temporal = z.strictObject({
   /** `embedded` (or absent) runs the bundled engine; otherwise `host:port` of a real cluster. */
-  address: z.union([z.literal('embedded'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded" or host:port')]).default('embedded'),
+  address: z
+    .union([z.literal('embedded'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded" or host:port')])
+    .default('embedded'),
   namespace: NonEmpty.default('default'),
-  task_queue_prefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('supervisor'),
+  task_queue_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')
+    .default('supervisor'),
   /** The embedded engine: where it listens and its data file (`:memory:` keeps nothing across restarts). */
   embedded: z
-    .strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(7233), db: NonEmpty.default('var/temporal.db') })
+    .strictObject({
+      host: NonEmpty.default('127.0.0.1'),
+      port: Port.default(7233),
+      db: NonEmpty.default('var/temporal.db'),
+    })
     .prefault({}),
 });
 
@@ -42,12 +54,15 @@ const Database = z
     user: NonEmpty.optional(),
     password: z.string().optional(),
     database: NonEmpty.optional(),
-    critical_tables: z.array(z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a plain table name')).default(['containers_t', 'jobs_t', 'workers_t', 'segments_t']),
+    critical_tables: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a plain table name'))
+      .default(['containers_t', 'jobs_t', 'workers_t', 'segments_t']),
   })
   .superRefine((db, ctx) => {
     if (db.url !== undefined) return;
     for (const key of ['host', 'user', 'database'] as const) {
-      if (db[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless database.url is given' });
+      if (db[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless database.url is given' });
     }
   });
 
@@ -94,7 +109,11 @@ const Health = z.strictObject({
     .strictObject({ max_restarts: z.number().int().min(1).default(5), window: Duration.default(600_000) })
     .prefault({}),
   backoff: z
-    .strictObject({ initial: Duration.default(1_000), max: Duration.default(60_000), reset_after: Duration.default(300_000) })
+    .strictObject({
+      initial: Duration.default(1_000),
+      max: Duration.default(60_000),
+      reset_after: Duration.default(300_000),
+    })
     .prefault({}),
 });
 
@@ -105,7 +124,11 @@ const Ingest = z.strictObject({
   max_flag_size: ByteSize.default(65_536),
 });
 
-const Http = z.strictObject({ host: NonEmpty.default('127.0.0.1'), port: Port.default(9464), enabled: z.boolean().default(true) });
+const Http = z.strictObject({
+  host: NonEmpty.default('127.0.0.1'),
+  port: Port.default(9464),
+  enabled: z.boolean().default(true),
+});
 
 const Logging = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

@@ -21,7 +21,16 @@ export const KEEPALIVE_LOCK_HANDLER = 'keepalive';
  */
 export type WatcherObservation = 'running' | 'paused' | 'down' | 'hung' | 'changed';
 
-export const KEEPALIVE_STATES = ['starting', 'running', 'stopped', 'paused', 'failed', 'held', 'restarting', 'backoff'] as const;
+export const KEEPALIVE_STATES = [
+  'starting',
+  'running',
+  'stopped',
+  'paused',
+  'failed',
+  'held',
+  'restarting',
+  'backoff',
+] as const;
 export type KeepAliveStateName = (typeof KEEPALIVE_STATES)[number];
 
 export interface KeepAliveTuning {
@@ -46,7 +55,10 @@ export interface KeepAliveTuning {
 }
 
 /** The tuning the configuration does not set; tests override them with shorter values. */
-export const KEEPALIVE_DEFAULTS: Pick<KeepAliveTuning, 'pollMs' | 'watchHeartbeatTimeoutMs' | 'maxWatchMs' | 'killWaitMs' | 'maxHistoryEvents'> = {
+export const KEEPALIVE_DEFAULTS: Pick<
+  KeepAliveTuning,
+  'pollMs' | 'watchHeartbeatTimeoutMs' | 'maxWatchMs' | 'killWaitMs' | 'maxHistoryEvents'
+> = {
   pollMs: 250,
   watchHeartbeatTimeoutMs: 10_000,
   maxWatchMs: 10 * 60_000,

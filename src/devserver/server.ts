@@ -3,7 +3,12 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Engine } from './state/engine.js';
 import type { DevServerLogger, EngineConfig } from './state/engine.js';
 import { Namespaces } from './state/namespaces.js';
-import { buildService, healthReflection, operatorServiceReflection, workflowServiceReflection } from './rpc/grpc-service.js';
+import {
+  buildService,
+  healthReflection,
+  operatorServiceReflection,
+  workflowServiceReflection,
+} from './rpc/grpc-service.js';
 import { operatorHandlers } from './visibility/search-attributes.js';
 import type { Handler } from './rpc/grpc-service.js';
 import { workflowHandlers } from './rpc/workflow-rpc.js';
@@ -56,8 +61,11 @@ function hostPort(host: string, port: number): string {
 export async function startEngineServer(opts: EngineServerOptions): Promise<EngineServer> {
   const namespaces = new Namespaces(opts.retentionMs);
   const engine = new Engine(namespaces, opts.logger, opts.engine);
-  const durable = opts.dbPath ? await openDurableStore(engine, opts.dbPath, { compactAfterBytes: opts.compactAfterBytes ?? 64 * 1024 * 1024 }) : null;
-  for (const name of new Set(['default', opts.namespace ?? 'default'])) if (!namespaces.has(name)) namespaces.register(name);
+  const durable = opts.dbPath
+    ? await openDurableStore(engine, opts.dbPath, { compactAfterBytes: opts.compactAfterBytes ?? 64 * 1024 * 1024 })
+    : null;
+  for (const name of new Set(['default', opts.namespace ?? 'default']))
+    if (!namespaces.has(name)) namespaces.register(name);
   const commit = durable ? () => durable.commit() : undefined;
   const controllers = new Set<AbortController>();
   const track = (ac: AbortController): (() => void) => {
@@ -82,15 +90,31 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ...namespaces.handlers(),
     ...systemHandlers(engine),
   };
-  const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+    'grpc.max_send_message_length': 128 * 1024 * 1024,
+  });
   const wf = buildService(workflowServiceReflection, handlers, opts.logger, track, commit);
   server.addService(wf.definition, wf.implementation);
-  const operator = buildService(operatorServiceReflection, operatorHandlers((ns) => namespaces.require(ns).searchAttributes), opts.logger, track, commit);
+  const operator = buildService(
+    operatorServiceReflection,
+    operatorHandlers((ns) => namespaces.require(ns).searchAttributes),
+    opts.logger,
+    track,
+    commit,
+  );
   server.addService(operator.definition, operator.implementation);
-  const health = buildService(healthReflection, { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) }, opts.logger, track);
+  const health = buildService(
+    healthReflection,
+    { Check: () => ({ status: 1 }), Watch: () => ({ status: 1 }) },
+    opts.logger,
+    track,
+  );
   server.addService(health.definition, health.implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(hostPort(opts.host, opts.port), ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(hostPort(opts.host, opts.port), ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   }).catch(async (err: unknown) => {
     engine.stop();
     await durable?.close();

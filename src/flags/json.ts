@@ -7,7 +7,9 @@ import { checkStructure } from './structure.js';
  * itself only creates own properties, but a later spread or deep merge of such a value would poison
  * Object.prototype, so the keys are reported and removed before anything else sees the value.
  */
-export function parseJsonSafely(text: string): { ok: true; value: unknown; problems: FlagProblem[] } | { ok: false; problems: FlagProblem[] } {
+export function parseJsonSafely(
+  text: string,
+): { ok: true; value: unknown; problems: FlagProblem[] } | { ok: false; problems: FlagProblem[] } {
   const structure = checkStructure(text);
   // Too deep: nothing further may walk the value, not even JSON.parse.
   if (structure.tooDeep !== undefined) return { ok: false, problems: [structure.tooDeep, ...structure.duplicates] };
@@ -15,7 +17,10 @@ export function parseJsonSafely(text: string): { ok: true; value: unknown; probl
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [{ path: '(file)', message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+    return {
+      ok: false,
+      problems: [{ path: '(file)', message: `is not JSON: ${error instanceof Error ? error.message : String(error)}` }],
+    };
   }
   return { ok: true, value, problems: [...structure.duplicates, ...stripPoison(value)] };
 }
@@ -45,7 +50,12 @@ function stripPoison(root: unknown): FlagProblem[] {
       if (key === '__proto__') {
         problems.push({ path: pathOf(visit, key), message: 'forbidden key (prototype poisoning)' });
         delete record[key];
-      } else if (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype')) {
+      } else if (
+        key === 'constructor' &&
+        typeof child === 'object' &&
+        child !== null &&
+        Object.hasOwn(child, 'prototype')
+      ) {
         problems.push({ path: pathOf(visit, key, 'prototype'), message: 'forbidden key (prototype poisoning)' });
         delete record[key];
       } else if (typeof child === 'object' && child !== null) {

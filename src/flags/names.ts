@@ -55,7 +55,10 @@ export function parseFlagName(name: string): FlagName {
   }
   const workerId = middle.slice(handler.length + 1);
   const valid = WorkerId.safeParse(workerId);
-  return { ok: false, message: `worker id "${workerId}" in the name ${valid.error?.issues[0]?.message ?? 'is invalid'}` };
+  return {
+    ok: false,
+    message: `worker id "${workerId}" in the name ${valid.error?.issues[0]?.message ?? 'is invalid'}`,
+  };
 }
 
 /**

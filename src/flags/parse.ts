@@ -29,16 +29,32 @@ export type FlagParseResult =
    * worker this ingest does not serve; not a problem, another host's business: leave it untouched.
    * `workerId`: whose flag it is, when the name says (for the rejection record).
    */
-  | { ok: false; problems: FlagProblem[]; bytes?: Buffer; sha256?: string; transient?: true; foreign?: true; workerId?: string };
+  | {
+      ok: false;
+      problems: FlagProblem[];
+      bytes?: Buffer;
+      sha256?: string;
+      transient?: true;
+      foreign?: true;
+      workerId?: string;
+    };
 
 export function flagParseOptions(config: Config, workerIds: readonly string[] = [config.worker_id]): FlagParseOptions {
-  return { maxSize: config.ingest.max_flag_size, workerIds, requireSignature: config.security.require_signature, hmacKey: config.security.hmac_key };
+  return {
+    maxSize: config.ingest.max_flag_size,
+    workerIds,
+    requireSignature: config.security.require_signature,
+    hmacKey: config.security.hmac_key,
+  };
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function tooLarge(size: number, maxSize: number): FlagProblem {
-  return { path: '(file)', message: `is ${String(size)} bytes, over the limit of ${String(maxSize)} (ingest.max_flag_size); not read` };
+  return {
+    path: '(file)',
+    message: `is ${String(size)} bytes, over the limit of ${String(maxSize)} (ingest.max_flag_size); not read`,
+  };
 }
 
 interface NameCheck {
@@ -55,19 +71,28 @@ function crossCheck(fileName: string, body: unknown, options: FlagParseOptions):
   if (reading === undefined) {
     const name = parseFlagName(fileName);
     const workerId = servedWorkerOf(fileName, options.workerIds);
-    return { ...(workerId === undefined ? { foreign: true } : { workerId }), problems: [{ path: '(name)', message: name.ok ? 'is malformed' : name.message }] };
+    return {
+      ...(workerId === undefined ? { foreign: true } : { workerId }),
+      problems: [{ path: '(name)', message: name.ok ? 'is malformed' : name.message }],
+    };
   }
   if (!options.workerIds.includes(reading.workerId)) {
     const message = `is for worker ${reading.workerId}, which this ingest does not serve (serves: ${options.workerIds.join(', ')})`;
     return { workerId: reading.workerId, foreign: true, problems: [{ path: '(name)', message }] };
   }
   const handler = typeof body === 'object' && body !== null ? (body as { handler?: unknown }).handler : undefined;
-  const problems = isHandler(handler) && handler !== reading.handler ? [{ path: '(name)', message: `names handler ${reading.handler} but the body says ${handler}` }] : [];
+  const problems =
+    isHandler(handler) && handler !== reading.handler
+      ? [{ path: '(name)', message: `names handler ${reading.handler} but the body says ${handler}` }]
+      : [];
   return { workerId: reading.workerId, problems };
 }
 
 function ownerOf(names: NameCheck): { foreign?: true; workerId?: string } {
-  return { ...(names.foreign ? { foreign: true } : {}), ...(names.workerId === undefined ? {} : { workerId: names.workerId }) };
+  return {
+    ...(names.foreign ? { foreign: true } : {}),
+    ...(names.workerId === undefined ? {} : { workerId: names.workerId }),
+  };
 }
 
 /** Checks a flag's bytes; `fileName` is its base name in the inbox. Lists every problem; never throws. */
@@ -76,7 +101,13 @@ export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagPar
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const unread = crossCheck(name, undefined, options);
   const nameProblems = unread.problems;
-  const fail = (problems: FlagProblem[], names: NameCheck = unread): FlagParseResult => ({ ok: false, problems, bytes, sha256, ...ownerOf(names) });
+  const fail = (problems: FlagProblem[], names: NameCheck = unread): FlagParseResult => ({
+    ok: false,
+    problems,
+    bytes,
+    sha256,
+    ...ownerOf(names),
+  });
   if (bytes.length === 0) return fail([{ path: '(file)', message: 'is empty' }, ...nameProblems]);
   if (bytes.length > options.maxSize) return fail([tooLarge(bytes.length, options.maxSize), ...nameProblems]);
   let text: string;
@@ -112,8 +143,16 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
   const name = path.basename(filePath);
   const unread = crossCheck(name, undefined, options);
-  const refuse = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }, ...unread.problems], ...ownerOf(unread) });
-  const later = (message: string): FlagParseResult => ({ ok: false, problems: [{ path: '(file)', message }], transient: true });
+  const refuse = (message: string): FlagParseResult => ({
+    ok: false,
+    problems: [{ path: '(file)', message }, ...unread.problems],
+    ...ownerOf(unread),
+  });
+  const later = (message: string): FlagParseResult => ({
+    ok: false,
+    problems: [{ path: '(file)', message }],
+    transient: true,
+  });
   let before: Stats;
   try {
     before = await lstat(filePath);
@@ -122,13 +161,15 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
   }
   if (before.isSymbolicLink()) return refuse('is a symbolic link (not followed): a flag must be a regular file');
   if (!before.isFile()) return refuse(`is ${kindOf(before)}, not a regular file`);
-  if (before.size > options.maxSize) return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...unread.problems], ...ownerOf(unread) };
+  if (before.size > options.maxSize)
+    return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...unread.problems], ...ownerOf(unread) };
   let bytes: Buffer;
   try {
     const handle = await open(filePath, OPEN_FLAGS);
     try {
       const now = await handle.stat();
-      if (now.ino !== before.ino || now.dev !== before.dev || !now.isFile()) return later('was replaced while being read');
+      if (now.ino !== before.ino || now.dev !== before.dev || !now.isFile())
+        return later('was replaced while being read');
       bytes = await readAtMost(handle, Math.min(before.size, options.maxSize) + 1);
     } finally {
       await handle.close();
@@ -138,7 +179,8 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
     if (code === 'ELOOP') return refuse('is a symbolic link (not followed): a flag must be a regular file');
     return later(`cannot be read: ${code ?? String(error)}`);
   }
-  if (bytes.length !== before.size) return later(`changed while being read (lstat said ${String(before.size)} bytes; still being written?)`);
+  if (bytes.length !== before.size)
+    return later(`changed while being read (lstat said ${String(before.size)} bytes; still being written?)`);
   return parseFlagBytes(bytes, name, options);
 }
 

@@ -10,7 +10,8 @@ export interface FlagProblem {
   message: string;
 }
 
-const required = (otherwise: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : otherwise);
+const required = (otherwise: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : otherwise;
 
 export const TaskId = z
   .string({ error: required('must be a string') })
@@ -32,15 +33,22 @@ const RequestedBy = z
   .max(100, 'must be at most 100 characters')
   .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
-const Signature = z.string({ error: 'must be a string' }).regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (HMAC-SHA256)');
+const Signature = z
+  .string({ error: 'must be a string' })
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (HMAC-SHA256)');
 
 const common = { task_id: TaskId, label: Label, requested_by: RequestedBy.optional(), signature: Signature.optional() };
 
 /** One message for every way commits_back can be wrong: wrong type, fraction, or out of range. */
 const commitsBackError = {
-  error: (issue: { input?: unknown }) => `must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${JSON.stringify(issue.input)}`,
+  error: (issue: { input?: unknown }) =>
+    `must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${JSON.stringify(issue.input)}`,
 };
-const CommitsBack = z.number(commitsBackError).int(commitsBackError).min(COMMITS_BACK_MIN, commitsBackError).max(COMMITS_BACK_MAX, commitsBackError);
+const CommitsBack = z
+  .number(commitsBackError)
+  .int(commitsBackError)
+  .min(COMMITS_BACK_MIN, commitsBackError)
+  .max(COMMITS_BACK_MAX, commitsBackError);
 
 const NoParams = z.strictObject({}, { error: 'must be an object' }).prefault({});
 
@@ -74,7 +82,9 @@ const FlagEnvelope = z.strictObject({
   ...common,
   handler: z.enum(HANDLERS, {
     error: (issue) =>
-      issue.input === undefined ? 'is required' : `unknown handler ${JSON.stringify(issue.input)}; expected one of ${HANDLERS.join(', ')}`,
+      issue.input === undefined
+        ? 'is required'
+        : `unknown handler ${JSON.stringify(issue.input)}; expected one of ${HANDLERS.join(', ')}`,
   }),
   params: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
 });
@@ -102,7 +112,9 @@ function problemsOf(error: z.ZodError, body: unknown): FlagProblem[] {
 export function checkFlag(body: unknown): { ok: true; flag: Flag } | { ok: false; problems: FlagProblem[] } {
   const parsed = Flag.safeParse(body);
   if (parsed.success) return { ok: true, flag: parsed.data };
-  const noHandler = parsed.error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.join('.') === 'handler');
+  const noHandler = parsed.error.issues.some(
+    (issue) => issue.code === 'invalid_union' && issue.path.join('.') === 'handler',
+  );
   const error = noHandler ? (FlagEnvelope.safeParse(body).error ?? parsed.error) : parsed.error;
   return { ok: false, problems: problemsOf(error, body) };
 }

@@ -32,13 +32,19 @@ function stringifySorted(root: unknown): string {
     }
     const { value } = piece;
     if (Array.isArray(value)) {
-      const items: Piece[] = value.map((item: unknown, i) => [{ text: i === 0 ? '' : ',' }, { value: item ?? null }]).flat();
+      const items: Piece[] = value
+        .map((item: unknown, i) => [{ text: i === 0 ? '' : ',' }, { value: item ?? null }])
+        .flat();
       todo.push({ text: ']' }, ...items.reverse());
       out += '[';
     } else if (typeof value === 'object' && value !== null) {
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort().filter((key) => record[key] !== undefined);
-      const members: Piece[] = keys.map((key, i) => [{ text: `${i === 0 ? '' : ','}${JSON.stringify(key)}:` }, { value: record[key] }]).flat();
+      const keys = Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined);
+      const members: Piece[] = keys
+        .map((key, i) => [{ text: `${i === 0 ? '' : ','}${JSON.stringify(key)}:` }, { value: record[key] }])
+        .flat();
       todo.push({ text: '}' }, ...members.reverse());
       out += '{';
     } else {
@@ -67,16 +73,24 @@ export type SignatureState = 'valid' | 'invalid' | 'absent' | 'unchecked';
  * Applies the policy to a parsed body. A present signature is always checked when a key is configured,
  * even if signatures are not required: a wrong one means tampering or a wrong key, never "unsigned".
  */
-export function checkSignature(body: unknown, policy: SignaturePolicy): { state: SignatureState; problems: FlagProblem[] } {
-  const record = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+export function checkSignature(
+  body: unknown,
+  policy: SignaturePolicy,
+): { state: SignatureState; problems: FlagProblem[] } {
+  const record =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   const given = record?.signature;
   const key = policy.hmacKey ? policy.hmacKey : undefined;
   if (given === undefined) {
-    const problems = policy.requireSignature ? [{ path: 'signature', message: 'is required: security.require_signature is on' }] : [];
+    const problems = policy.requireSignature
+      ? [{ path: 'signature', message: 'is required: security.require_signature is on' }]
+      : [];
     return { state: 'absent', problems };
   }
   if (key === undefined) {
-    const problems = policy.requireSignature ? [{ path: 'signature', message: 'cannot be checked: no security.hmac_key configured' }] : [];
+    const problems = policy.requireSignature
+      ? [{ path: 'signature', message: 'cannot be checked: no security.hmac_key configured' }]
+      : [];
     return { state: 'unchecked', problems };
   }
   // A malformed signature is the schema's problem to report; here it only must not pass.
@@ -85,5 +99,8 @@ export function checkSignature(body: unknown, policy: SignaturePolicy): { state:
   const actual = Buffer.from(given, 'hex');
   // Equal lengths are guaranteed by the pattern; the check stays because timingSafeEqual throws otherwise.
   if (actual.length === expected.length && timingSafeEqual(actual, expected)) return { state: 'valid', problems: [] };
-  return { state: 'invalid', problems: [{ path: 'signature', message: 'does not match the flag (wrong key or altered content)' }] };
+  return {
+    state: 'invalid',
+    problems: [{ path: 'signature', message: 'does not match the flag (wrong key or altered content)' }],
+  };
 }

@@ -57,7 +57,11 @@ export function checkStructure(text: string): { tooDeep?: FlagProblem; duplicate
       if (top?.kind === 'object' && top.expectKey) {
         const key = decodeKey(text.slice(i, end + 1));
         if (key === undefined) return duplicates;
-        if (top.keys.has(key)) problems.push({ path: pathOf(stack, key), message: 'is given twice (duplicate key: JSON would silently keep only the last)' });
+        if (top.keys.has(key))
+          problems.push({
+            path: pathOf(stack, key),
+            message: 'is given twice (duplicate key: JSON would silently keep only the last)',
+          });
         top.keys.add(key);
         top.at = key;
         top.expectKey = false;
@@ -65,10 +69,18 @@ export function checkStructure(text: string): { tooDeep?: FlagProblem; duplicate
       i = end;
     } else if (c === '{' || c === '[') {
       if (stack.length >= MAX_DEPTH) {
-        const tooDeep = { path: '(file)', message: `is too deeply nested: more than ${String(MAX_DEPTH)} levels of objects and arrays (a flag needs 3)` };
+        const tooDeep = {
+          path: '(file)',
+          message: `is too deeply nested: more than ${String(MAX_DEPTH)} levels of objects and arrays (a flag needs 3)`,
+        };
         return { tooDeep, duplicates: problems };
       }
-      stack.push({ kind: c === '{' ? 'object' : 'array', keys: new Set(), at: c === '[' ? '0' : '', expectKey: c === '{' });
+      stack.push({
+        kind: c === '{' ? 'object' : 'array',
+        keys: new Set(),
+        at: c === '[' ? '0' : '',
+        expectKey: c === '{',
+      });
     } else if (c === '}' || c === ']') {
       stack.pop();
     } else if (c === ',' && top !== undefined) {

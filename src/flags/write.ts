@@ -49,14 +49,25 @@ export function newTaskId(now: Date = new Date()): string {
 /** Exactly the bytes to write, proven acceptable by the ingest's own parser before anything touches the disk. */
 function render(flag: FlagInput, options: WriteFlagOptions): { fileName: string; bytes: Buffer } {
   const worker = WorkerId.safeParse(options.workerId);
-  if (!worker.success) throw new FlagInvalidError([{ path: '(name)', message: `worker id ${JSON.stringify(options.workerId)} ${worker.error.issues[0]?.message ?? 'is invalid'}` }]);
+  if (!worker.success)
+    throw new FlagInvalidError([
+      {
+        path: '(name)',
+        message: `worker id ${JSON.stringify(options.workerId)} ${worker.error.issues[0]?.message ?? 'is invalid'}`,
+      },
+    ]);
   const checked = checkFlag({ ...flag, signature: undefined });
   if (!checked.ok) throw new FlagInvalidError(checked.problems);
   const { signature: _unused, ...body } = checked.flag;
   const signed = options.hmacKey ? { ...body, signature: signBody(body, options.hmacKey) } : body;
   const fileName = flagFileName(body.handler, options.workerId);
   const bytes = Buffer.from(`${JSON.stringify(signed, null, 2)}\n`, 'utf8');
-  const policy = { maxSize: options.maxSize, workerIds: [options.workerId], requireSignature: false, hmacKey: options.hmacKey };
+  const policy = {
+    maxSize: options.maxSize,
+    workerIds: [options.workerId],
+    requireSignature: false,
+    hmacKey: options.hmacKey,
+  };
   const verdict = parseFlagBytes(bytes, fileName, policy);
   if (!verdict.ok) throw new FlagInvalidError(verdict.problems);
   return { fileName, bytes };
@@ -106,7 +117,10 @@ async function placeWithoutReplacing(temp: string, target: string): Promise<void
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return await lstat(file).then((stats) => stats.isFile(), () => false);
+  return await lstat(file).then(
+    (stats) => stats.isFile(),
+    () => false,
+  );
 }
 
 /** Makes the new directory entry durable; not every platform or share lets a directory be opened, hence best effort. */

@@ -28,7 +28,10 @@ export function temporalBackoff(client: Client, logger: Logger, later: (delayMs:
     if (temporal === 'ok') {
       temporal = 'failing';
       const reason = isUnreachable(error) ? 'unreachable' : 'refusing';
-      logger.error({ error: error instanceof Error ? error.message : String(error), reason, what }, 'Temporal cannot take starts; flags stay in the inbox and are retried with backoff');
+      logger.error(
+        { error: error instanceof Error ? error.message : String(error), reason, what },
+        'Temporal cannot take starts; flags stay in the inbox and are retried with backoff',
+      );
     }
     later(backoff);
     backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
@@ -45,7 +48,10 @@ export function temporalBackoff(client: Client, logger: Logger, later: (delayMs:
       const result = await registerSearchAttributes(client);
       if (!result.ok) {
         const error = result.error instanceof Error ? result.error.message : String(result.error);
-        logger.warn({ error }, 'could not register search attributes WorkerId, Handler, TaskLabel; starting anyway (register them on the cluster if starts are refused)');
+        logger.warn(
+          { error },
+          'could not register search attributes WorkerId, Handler, TaskLabel; starting anyway (register them on the cluster if starts are refused)',
+        );
       }
       registered = true;
       return true;

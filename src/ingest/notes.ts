@@ -25,8 +25,16 @@ export class InboxNotes {
       if (this.foreignNames.has(name)) continue;
       this.foreignNames.add(name);
       const parsed = parseFlagName(name);
-      if (parsed.ok) this.logger.debug({ file: name, worker_id: parsed.workerId }, 'flag for a worker this ingest does not serve; left in the inbox for its host');
-      else this.logger.warn({ file: name, problem: parsed.message }, 'malformed flag name that no worker id served here ends; left in the inbox (the host whose worker id ends the name rejects it; if there is none, rename or remove it)');
+      if (parsed.ok)
+        this.logger.debug(
+          { file: name, worker_id: parsed.workerId },
+          'flag for a worker this ingest does not serve; left in the inbox for its host',
+        );
+      else
+        this.logger.warn(
+          { file: name, problem: parsed.message },
+          'malformed flag name that no worker id served here ends; left in the inbox (the host whose worker id ends the name rejects it; if there is none, rename or remove it)',
+        );
     }
   }
 
@@ -48,6 +56,9 @@ export class InboxNotes {
     const kind = (error as NodeJS.ErrnoException).code ?? message;
     if (this.failures.get(flag.name) === kind) return;
     this.failures.set(flag.name, kind);
-    this.logger.error({ file: flag.name, error: message }, 'could not handle this flag (local failure); it stays in the inbox and is retried, the other flags go on');
+    this.logger.error(
+      { file: flag.name, error: message },
+      'could not handle this flag (local failure); it stays in the inbox and is retried, the other flags go on',
+    );
   }
 }

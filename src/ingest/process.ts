@@ -56,12 +56,26 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   };
 }
 
-async function reject(ctx: ProcessContext, waiting: Waiting, details: { problems: FlagProblem[]; sha256?: string; workerId: string }): Promise<ProcessResult> {
+async function reject(
+  ctx: ProcessContext,
+  waiting: Waiting,
+  details: { problems: FlagProblem[]; sha256?: string; workerId: string },
+): Promise<ProcessResult> {
   const { name } = waiting;
   const rejected = await rejectFlag(waiting, ctx.outbox, details);
   const as = rejected.file === undefined ? null : path.basename(rejected.file);
-  const meta = { file: name, ...(waiting.nameHex === undefined ? {} : { file_name_hex: waiting.nameHex }), rejected_as: as, error_file: rejected.errorFile, problems: details.problems };
-  if (as === null) ctx.logger.warn(meta, 'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started');
+  const meta = {
+    file: name,
+    ...(waiting.nameHex === undefined ? {} : { file_name_hex: waiting.nameHex }),
+    rejected_as: as,
+    error_file: rejected.errorFile,
+    problems: details.problems,
+  };
+  if (as === null)
+    ctx.logger.warn(
+      meta,
+      'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started',
+    );
   else ctx.logger.warn(meta, 'flag rejected; nothing started');
   await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
   return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
@@ -79,7 +93,12 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   const read = await readFlagFile(filePath, ctx.parseOptions);
   if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
   if (!read.ok && read.foreign) return { kind: 'leave', reason: 'foreign' };
-  if (!read.ok) return await reject(ctx, waiting, { problems: read.problems, sha256: read.sha256, workerId: read.workerId ?? waiting.workerId });
+  if (!read.ok)
+    return await reject(ctx, waiting, {
+      problems: read.problems,
+      sha256: read.sha256,
+      workerId: read.workerId ?? waiting.workerId,
+    });
   const { flag, workerId, sha256 } = read;
   const ledger = ctx.ledgers.get(workerId);
   if (ledger === undefined) throw new Error(`no ledger for served worker ${workerId}`);
@@ -90,13 +109,22 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     if (known.sha256 === sha256 && known.file === name && known.file_id === identity) {
       await finishAccepted(ctx, filePath, receiptOf(flag, workerId, name, sha256, known.run_id));
     } else {
-      await finishDuplicate(ctx, filePath, { ...receiptOf(flag, workerId, name, sha256, known.run_id), duplicate_of: 'ledger' });
+      await finishDuplicate(ctx, filePath, {
+        ...receiptOf(flag, workerId, name, sha256, known.run_id),
+        duplicate_of: 'ledger',
+      });
     }
     return { kind: 'done', temporal: false };
   }
   let outcome;
   try {
-    outcome = await startFlagWorkflow(ctx.client, { flag, workerId, taskQueue: ctx.taskQueueOf(workerId), file: name, sha256 });
+    outcome = await startFlagWorkflow(ctx.client, {
+      flag,
+      workerId,
+      taskQueue: ctx.taskQueueOf(workerId),
+      file: name,
+      sha256,
+    });
   } catch (error) {
     return { kind: 'temporal', error };
   }
@@ -105,7 +133,15 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     await finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'temporal' });
     return { kind: 'done', temporal: true };
   }
-  const entry: LedgerEntry = { task_id: flag.task_id, workflow_id: receipt.workflow_id, run_id: outcome.runId ?? '', sha256, file: name, file_id: identity, at: receipt.at };
+  const entry: LedgerEntry = {
+    task_id: flag.task_id,
+    workflow_id: receipt.workflow_id,
+    run_id: outcome.runId ?? '',
+    sha256,
+    file: name,
+    file_id: identity,
+    at: receipt.at,
+  };
   await ledger.append(entry);
   await finishAccepted(ctx, filePath, receipt);
   return { kind: 'done', temporal: true };
@@ -115,12 +151,29 @@ async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Re
   await writeReceipt(ctx.outbox, 'accepted', receipt);
   await removeIfThere(filePath);
   await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
-  ctx.logger.info({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, handler: receipt.handler, label: receipt.label }, 'flag accepted; workflow started');
+  ctx.logger.info(
+    {
+      task_id: receipt.task_id,
+      workflow_id: receipt.workflow_id,
+      run_id: receipt.run_id,
+      handler: receipt.handler,
+      label: receipt.label,
+    },
+    'flag accepted; workflow started',
+  );
 }
 
 async function finishDuplicate(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'duplicate', receipt);
   await removeIfThere(filePath);
   await appendEvent(ctx.events, { type: 'flag_duplicate', ...receipt });
-  ctx.logger.warn({ task_id: receipt.task_id, workflow_id: receipt.workflow_id, run_id: receipt.run_id, duplicate_of: receipt.duplicate_of }, 'flag is a duplicate of an earlier task; not run again');
+  ctx.logger.warn(
+    {
+      task_id: receipt.task_id,
+      workflow_id: receipt.workflow_id,
+      run_id: receipt.run_id,
+      duplicate_of: receipt.duplicate_of,
+    },
+    'flag is a duplicate of an earlier task; not run again',
+  );
 }

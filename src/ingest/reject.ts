@@ -87,7 +87,11 @@ async function moveWithoutLink(source: string | Buffer, target: string): Promise
  * leaves the inbox, so a crash leaves the flag to be rejected again rather than a rejection without its
  * reasons. What cannot be moved at all is left in place and its error file says so.
  */
-export async function rejectFlag(entry: InboxEntry, outbox: string, details: { problems: FlagProblem[]; sha256?: string; workerId?: string }): Promise<Rejection> {
+export async function rejectFlag(
+  entry: InboxEntry,
+  outbox: string,
+  details: { problems: FlagProblem[]; sha256?: string; workerId?: string },
+): Promise<Rejection> {
   const folder = rejectedFolder(outbox);
   await mkdir(folder, { recursive: true });
   for (let n = 1; ; n += 1) {

@@ -7,7 +7,14 @@ import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';
 
 export async function drainedWorkers(stateDir: string, workerIds: readonly string[]): Promise<string[]> {
-  const present = await Promise.all(workerIds.map((id) => lstat(drainFlagPath(stateDir, id)).then(() => true, () => false)));
+  const present = await Promise.all(
+    workerIds.map((id) =>
+      lstat(drainFlagPath(stateDir, id)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return workerIds.filter((_, i) => present[i] === true);
 }
 
@@ -89,7 +96,13 @@ export async function listWaiting(
       }
     }
     const parsed = parseFlagName(entry.name);
-    flags.push({ ...entry, mtimeMs: stats.mtimeMs, stats, workerId, ...(parsed.ok ? { handler: parsed.handler } : {}) });
+    flags.push({
+      ...entry,
+      mtimeMs: stats.mtimeMs,
+      stats,
+      workerId,
+      ...(parsed.ok ? { handler: parsed.handler } : {}),
+    });
   }
   if (options.stability !== undefined) {
     const present = new Set(entries.map((entry) => entry.name));
@@ -109,7 +122,11 @@ export function groupByWorker(flags: readonly Waiting[]): Waiting[][] {
  * Runs `fn` over `items` with at most `limit` running at once. Settles only when every lane has stopped,
  * then throws the first error: no work may outlive the pass that started it.
  */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed: { error: unknown } | undefined;
   const lane = async (): Promise<void> => {

@@ -107,9 +107,15 @@ export async function startFlagWorkflow(client: Client, request: StartRequest): 
   return { kind: 'exists', workflowId, ...(await describeExisting(client, workflowId, request)) };
 }
 
-async function describeExisting(client: Client, workflowId: string, request: StartRequest): Promise<{ runId: string | null; ours: boolean }> {
+async function describeExisting(
+  client: Client,
+  workflowId: string,
+  request: StartRequest,
+): Promise<{ runId: string | null; ours: boolean }> {
   try {
-    const description = await client.withDeadline(Date.now() + CALL_DEADLINE_MS, () => client.workflow.getHandle(workflowId).describe());
+    const description = await client.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
     const memo = description.memo ?? {};
     return { runId: description.runId, ours: memo.sha256 === request.sha256 && memo.file === request.file };
   } catch (error) {

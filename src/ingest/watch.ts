@@ -38,7 +38,8 @@ export function watchInbox(options: WatchOptions): InboxWatcher {
       interval: options.pollInterval,
       binaryInterval: options.pollInterval,
       // The inbox itself must not be ignored; below it only names a flag could have are watched.
-      ignored: (file: string) => file !== options.inbox && path.dirname(file) === options.inbox && isIgnoredName(path.basename(file)),
+      ignored: (file: string) =>
+        file !== options.inbox && path.dirname(file) === options.inbox && isIgnoredName(path.basename(file)),
     });
     const notify = (file: string): void => options.onChange(path.basename(file));
     // addDir: a folder named like a flag is moved aside, not left to block the name until the next rescan.
@@ -47,11 +48,17 @@ export function watchInbox(options: WatchOptions): InboxWatcher {
       if (closed) return;
       if (mode === 'native') {
         mode = 'polling';
-        options.logger.warn({ inbox: options.inbox, error: String(error), interval_ms: options.pollInterval }, 'native inbox watching failed; polling instead');
+        options.logger.warn(
+          { inbox: options.inbox, error: String(error), interval_ms: options.pollInterval },
+          'native inbox watching failed; polling instead',
+        );
         void watcher.close().catch(() => undefined);
         current = open(true);
       } else {
-        options.logger.warn({ inbox: options.inbox, error: String(error) }, 'inbox polling reported an error; the periodic rescan still runs');
+        options.logger.warn(
+          { inbox: options.inbox, error: String(error) },
+          'inbox polling reported an error; the periodic rescan still runs',
+        );
       }
     });
     return watcher;

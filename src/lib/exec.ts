@@ -70,7 +70,13 @@ export async function readFileTail(file: string, maxBytes = STDERR_TAIL_BYTES): 
   }
 }
 
-function describeFailure(command: string, exitCode: number | undefined, signal: string | undefined, timedOut: boolean, canceled: boolean): string {
+function describeFailure(
+  command: string,
+  exitCode: number | undefined,
+  signal: string | undefined,
+  timedOut: boolean,
+  canceled: boolean,
+): string {
   if (timedOut) return `${command} timed out`;
   if (canceled) return `${command} was cancelled`;
   if (signal) return `${command} was killed by ${signal}`;
@@ -105,7 +111,8 @@ export async function run(command: string, args: readonly string[], options: Exe
   if (!result.failed) return { stdout, stderr, exitCode: result.exitCode ?? 0, durationMs: Date.now() - started };
 
   // A spawn failure (ENOENT…) has no stderr; its cause message names the problem without env values.
-  const spawnProblem = result.exitCode === undefined && !result.isTerminated ? (result.cause as Error | undefined)?.message ?? '' : '';
+  const spawnProblem =
+    result.exitCode === undefined && !result.isTerminated ? ((result.cause as Error | undefined)?.message ?? '') : '';
   const tail = options.outputFile === undefined ? tailOf(stderr) : await readFileTail(options.outputFile);
   throw new ExecError(
     describeFailure(command, result.exitCode, result.signal, result.timedOut, result.isCanceled),
@@ -130,7 +137,11 @@ export interface DetachedOptions {
  * Starts a long-lived process in its own process group (its pid is the group id), detached from us,
  * so a supervisor restart does not take it down and a stop can signal the whole group.
  */
-export async function spawnDetached(command: string, args: readonly string[], options: DetachedOptions): Promise<number> {
+export async function spawnDetached(
+  command: string,
+  args: readonly string[],
+  options: DetachedOptions,
+): Promise<number> {
   const fd = openSync(options.logFile, 'a');
   try {
     const child = spawn(command, [...args], {

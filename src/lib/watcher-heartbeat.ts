@@ -18,7 +18,11 @@ export type HeartbeatUpdate = Partial<Omit<Heartbeat, 'unix_ts'>>;
 
 /** One beat, written so a reader sees the old file or the new one, never half of one. */
 export async function writeHeartbeat(file: string, update: HeartbeatUpdate = {}): Promise<Heartbeat> {
-  const body: Heartbeat = { unix_ts: Date.now() / 1000, status: update.status ?? 'healthy', pid: update.pid ?? process.pid };
+  const body: Heartbeat = {
+    unix_ts: Date.now() / 1000,
+    status: update.status ?? 'healthy',
+    pid: update.pid ?? process.pid,
+  };
   if (update.message !== undefined) body.message = update.message;
   if (update.error !== undefined) body.error = update.error;
   await writeFileAtomic(file, `${JSON.stringify(body)}\n`);
@@ -38,7 +42,12 @@ export interface HeartbeatEmitter {
  */
 export function startHeartbeat(
   file: string,
-  options: { intervalMs?: number; alive?: () => boolean; onError?: (error: unknown) => void; initial?: HeartbeatUpdate } = {},
+  options: {
+    intervalMs?: number;
+    alive?: () => boolean;
+    onError?: (error: unknown) => void;
+    initial?: HeartbeatUpdate;
+  } = {},
 ): HeartbeatEmitter {
   let sticky: HeartbeatUpdate = { ...options.initial };
   let pending: Promise<unknown> = Promise.resolve();

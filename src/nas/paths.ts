@@ -79,6 +79,11 @@ export function eventsFileOf(paths: { logs: string }): string {
 }
 
 /** `<diagnostics>/<kind>_<workerId>_<timestamp>[_<taskId>][_<label>].json`: a diagnostics or verify_db report. */
-export function reportPath(config: Where, kind: ReportKind, at: Date, input: { taskId?: string | null; label?: string | null }): string {
+export function reportPath(
+  config: Where,
+  kind: ReportKind,
+  at: Date,
+  input: { taskId?: string | null; label?: string | null },
+): string {
   return path.join(config.paths.diagnostics, reportFileName(kind, config.worker_id, at, input));
 }

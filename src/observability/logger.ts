@@ -38,7 +38,9 @@ const guarded = new WeakSet<NodeJS.WritableStream>();
  * emitted as an 'error' event that is fatal without a listener. The console is then given up; the
  * log file keeps every line. Idempotent; the CLI calls it first thing, createLogger for its sink.
  */
-export function tolerateClosedConsole(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
+export function tolerateClosedConsole(
+  streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],
+): void {
   for (const stream of streams) {
     if (guarded.has(stream)) continue;
     guarded.add(stream);
@@ -72,14 +74,20 @@ export function createLogger(options: LoggerOptions): { logger: Logger; close():
   if (options.file !== undefined) {
     mkdirSync(path.dirname(options.file), { recursive: true });
     const base = path.basename(options.file);
-    file = createStream((index: number | Date | null) => (typeof index === 'number' && index > 0 ? `${base}.${index}` : base), {
-      path: path.dirname(options.file),
-      size: `${Math.max(1, Math.ceil((options.rotationSize ?? 10_000_000) / 1024))}K`,
-      rotate: options.keepFiles ?? 5,
-    });
+    file = createStream(
+      (index: number | Date | null) => (typeof index === 'number' && index > 0 ? `${base}.${index}` : base),
+      {
+        path: path.dirname(options.file),
+        size: `${Math.max(1, Math.ceil((options.rotationSize ?? 10_000_000) / 1024))}K`,
+        rotate: options.keepFiles ?? 5,
+      },
+    );
     streams.push({ level: 'trace', stream: file });
   }
-  const logger = pino({ level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime }, pino.multistream(streams));
+  const logger = pino(
+    { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime },
+    pino.multistream(streams),
+  );
   const stream = file;
   return {
     logger,

@@ -17,10 +17,21 @@ export function createMetrics(workerId: string, sources: MetricSources): Registr
   registry.setDefaultLabels({ worker_id: workerId });
   collectDefaultMetrics({ register: registry, prefix: 'supervisor_' });
   const gauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   };
-  gauge('supervisor_worker_running', '1 while the Temporal worker of this host runs', () => Number(sources.workerRunning()));
-  gauge('supervisor_ingest_temporal_ok', '1 while Temporal takes the ingest\'s starts', () => Number(sources.ingestTemporalOk()));
+  gauge('supervisor_worker_running', '1 while the Temporal worker of this host runs', () =>
+    Number(sources.workerRunning()),
+  );
+  gauge('supervisor_ingest_temporal_ok', "1 while Temporal takes the ingest's starts", () =>
+    Number(sources.ingestTemporalOk()),
+  );
   gauge('supervisor_ingest_draining', 'workers whose inbox is drained', () => sources.draining());
 
   // The gauges below share one state query per scrape (they are collected concurrently).
@@ -30,11 +41,28 @@ export function createMetrics(workerId: string, sources: MetricSources): Registr
     return asked.answer;
   };
   const fromKeepAlive = (name: string, help: string, read: (current: KeepAliveState | null) => number): void => {
-    new Gauge({ name, help, registers: [registry], async collect() { this.set(read(await keepAlive())); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(read(await keepAlive()));
+      },
+    });
   };
-  fromKeepAlive('supervisor_keepalive_up', '1 when the keep-alive answered its state query', (current) => Number(current !== null));
-  fromKeepAlive('supervisor_watcher_restarts_in_window', 'automatic restarts in the current budget window', (current) => current?.restartsInWindow ?? 0);
-  fromKeepAlive('supervisor_watcher_restarts_total', 'automatic restarts since the keep-alive began', (current) => current?.totalRestarts ?? 0);
+  fromKeepAlive('supervisor_keepalive_up', '1 when the keep-alive answered its state query', (current) =>
+    Number(current !== null),
+  );
+  fromKeepAlive(
+    'supervisor_watcher_restarts_in_window',
+    'automatic restarts in the current budget window',
+    (current) => current?.restartsInWindow ?? 0,
+  );
+  fromKeepAlive(
+    'supervisor_watcher_restarts_total',
+    'automatic restarts since the keep-alive began',
+    (current) => current?.totalRestarts ?? 0,
+  );
   new Gauge({
     name: 'supervisor_watcher_state',
     help: "the keep-alive's view of the watcher: 1 for its current state",

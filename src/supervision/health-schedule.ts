@@ -26,11 +26,20 @@ function scheduleParts(config: Config, intervalMs?: number) {
  * with the current configuration (an interval changed in the config takes effect on restart).
  * Overlap SKIP: a slow run is never stacked with the next one.
  */
-export async function ensureHealthSchedule(client: Client, config: Config, options: { intervalMs?: number } = {}): Promise<{ created: boolean; scheduleId: string }> {
+export async function ensureHealthSchedule(
+  client: Client,
+  config: Config,
+  options: { intervalMs?: number } = {},
+): Promise<{ created: boolean; scheduleId: string }> {
   const scheduleId = healthScheduleId(config.worker_id);
   const { spec, action } = scheduleParts(config, options.intervalMs);
   try {
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' } });
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
+    });
     return { created: true, scheduleId };
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;

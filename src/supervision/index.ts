@@ -11,7 +11,10 @@ export { ensureHealthSchedule } from './health-schedule.js';
  * Idempotent: starts `keepalive/<workerId>` unless it runs and creates or updates the schedule
  * `health/<workerId>`. Safe on every start-up, on any number of hosts at once.
  */
-export async function ensureSupervision(client: Client, config: Config): Promise<{ keepAliveStarted: boolean; scheduleCreated: boolean }> {
+export async function ensureSupervision(
+  client: Client,
+  config: Config,
+): Promise<{ keepAliveStarted: boolean; scheduleCreated: boolean }> {
   const keepAlive = await ensureKeepAlive(client, config);
   const schedule = await ensureHealthSchedule(client, config);
   return { keepAliveStarted: keepAlive.started, scheduleCreated: schedule.created };

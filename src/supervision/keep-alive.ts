@@ -27,7 +27,11 @@ export function keepAliveTuning(config: Config, overrides: Partial<KeepAliveTuni
  * Starts the keep-alive unless it runs (conflict policy USE_EXISTING: two callers at once both succeed,
  * one workflow runs). Returns whether this call started it.
  */
-export async function ensureKeepAlive(client: Client, config: Config, overrides: Partial<KeepAliveTuning> = {}): Promise<{ started: boolean; runId: string }> {
+export async function ensureKeepAlive(
+  client: Client,
+  config: Config,
+  overrides: Partial<KeepAliveTuning> = {},
+): Promise<{ started: boolean; runId: string }> {
   const workflowId = keepAliveWorkflowId(config.worker_id);
   const running = await client.workflow
     .getHandle(workflowId)

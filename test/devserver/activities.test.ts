@@ -78,7 +78,8 @@ const runCall = (label: string, call: ActivityCall) => runActivityCall(h, activi
 describe('activity retries', () => {
   it('gives up after maximumAttempts with the last failure and MAXIMUM_ATTEMPTS_REACHED', async () => {
     const { outcome } = await runCall('exhaust', {
-      name: 'alwaysFails', args: ['exhaust'],
+      name: 'alwaysFails',
+      args: ['exhaust'],
       options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 3 } },
     });
     const failure = activityFailure(outcome);
@@ -91,8 +92,12 @@ describe('activity retries', () => {
 
   it('does not retry error types listed in nonRetryableErrorTypes', async () => {
     const { outcome } = await runCall('nonretry-type', {
-      name: 'failsWithType', args: ['nonretry-type', 'Permanent'],
-      options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 5, nonRetryableErrorTypes: ['Permanent'] } },
+      name: 'failsWithType',
+      args: ['nonretry-type', 'Permanent'],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { ...fast, maximumAttempts: 5, nonRetryableErrorTypes: ['Permanent'] },
+      },
     });
     const failure = activityFailure(outcome);
     expect(failure.retryState).toBe('NON_RETRYABLE_FAILURE');
@@ -102,7 +107,8 @@ describe('activity retries', () => {
 
   it('does not retry a failure marked non_retryable', async () => {
     const { outcome } = await runCall('nonretry-flag', {
-      name: 'failsNonRetryable', args: ['nonretry-flag'],
+      name: 'failsNonRetryable',
+      args: ['nonretry-flag'],
       options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 5 } },
     });
     const failure = activityFailure(outcome);
@@ -113,8 +119,12 @@ describe('activity retries', () => {
 
   it('spaces retries by initialInterval x backoffCoefficient, capped at maximumInterval', async () => {
     const { outcome } = await runCall('backoff', {
-      name: 'failsUntilAttempt', args: ['backoff', 4],
-      options: { startToCloseTimeout: '5s', retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '250ms', maximumAttempts: 5 } },
+      name: 'failsUntilAttempt',
+      args: ['backoff', 4],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '250ms', maximumAttempts: 5 },
+      },
     });
     expect(outcome).toBe(4);
     const failedAt = attemptsOf('backoff').map((a) => a.at);
@@ -129,7 +139,8 @@ describe('activity retries', () => {
 
   it('waits next_retry_delay instead of the policy interval before the next attempt', async () => {
     const { outcome } = await runCall('next-delay', {
-      name: 'failsWithNextDelay', args: ['next-delay'],
+      name: 'failsWithNextDelay',
+      args: ['next-delay'],
       options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 3 } },
     });
     expect(outcome).toBe('attempt 2');
@@ -139,7 +150,8 @@ describe('activity retries', () => {
 
   it('hands the last heartbeat details to the next attempt', async () => {
     const { outcome } = await runCall('hb-resume', {
-      name: 'resumesFromHeartbeat', args: ['hb-resume'],
+      name: 'resumesFromHeartbeat',
+      args: ['hb-resume'],
       options: { startToCloseTimeout: '5s', retry: { ...fast, maximumAttempts: 2 } },
     });
     expect(outcome).toEqual({ step: 7 });
@@ -151,11 +163,19 @@ describe('activity cancellation and async completion', () => {
     const taskQueue = h.taskQueue('cancel');
     const outcome = await h.withWorker({ taskQueue, activities }, async () => {
       const handle = await h.client.workflow.start('cancelActivityOnSignal', {
-        taskQueue, workflowId: h.workflowId('cancel'),
-        args: [{
-          name: 'heartbeatsUntilCancelled', args: ['cancel'],
-          options: { startToCloseTimeout: '30s', heartbeatTimeout: '1s', cancellationType: 'WAIT_CANCELLATION_COMPLETED' },
-        } satisfies ActivityCall],
+        taskQueue,
+        workflowId: h.workflowId('cancel'),
+        args: [
+          {
+            name: 'heartbeatsUntilCancelled',
+            args: ['cancel'],
+            options: {
+              startToCloseTimeout: '30s',
+              heartbeatTimeout: '1s',
+              cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+            },
+          } satisfies ActivityCall,
+        ],
       });
       h.track(handle);
       await waitFor('activity start', async () => (attemptsOf('cancel').length > 0 ? true : undefined));
@@ -175,8 +195,15 @@ describe('activity cancellation and async completion', () => {
     const workflowId = h.workflowId(tag);
     const result = await h.withWorker({ taskQueue, activities }, async () => {
       const handle = await h.client.workflow.start('runActivity', {
-        taskQueue, workflowId,
-        args: [{ name: 'completesAsync', args: [tag], options: { startToCloseTimeout: '30s', activityId: 'async-1' } } satisfies ActivityCall],
+        taskQueue,
+        workflowId,
+        args: [
+          {
+            name: 'completesAsync',
+            args: [tag],
+            options: { startToCloseTimeout: '30s', activityId: 'async-1' },
+          } satisfies ActivityCall,
+        ],
       });
       h.track(handle);
       const token = await waitFor('task token', async () => asyncTokens.get(tag));
@@ -185,7 +212,10 @@ describe('activity cancellation and async completion', () => {
         await h.client.activity.complete(token, 'done by token');
       } else {
         await h.client.activity.heartbeat({ workflowId, activityId: 'async-1' }, 'still going');
-        await h.client.activity.complete({ workflowId, runId: handle.firstExecutionRunId, activityId: 'async-1' }, 'done by id');
+        await h.client.activity.complete(
+          { workflowId, runId: handle.firstExecutionRunId, activityId: 'async-1' },
+          'done by id',
+        );
       }
       return await handle.result();
     });

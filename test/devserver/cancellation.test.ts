@@ -54,7 +54,11 @@ describe('workflow cancellation', () => {
   it('rejects cancelling a closed workflow with NOT_FOUND', async () => {
     const taskQueue = h.taskQueue('cancel-closed');
     const handle = await h.withWorker({ taskQueue }, async () => {
-      const started = await h.client.workflow.start('echo', { taskQueue, workflowId: h.workflowId('cancel-closed'), args: [1] });
+      const started = await h.client.workflow.start('echo', {
+        taskQueue,
+        workflowId: h.workflowId('cancel-closed'),
+        args: [1],
+      });
       h.track(started);
       await started.result();
       return started;

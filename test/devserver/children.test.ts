@@ -10,16 +10,25 @@ describe('child workflows', () => {
     const parentId = h.workflowId('parent');
     const childId = `${parentId}/child`;
     const result = await h.withWorker({ taskQueue }, async () => {
-      const handle = await h.client.workflow.start('parentRunsChild', { taskQueue, workflowId: parentId, args: ['echo', ['from child'], childId] });
+      const handle = await h.client.workflow.start('parentRunsChild', {
+        taskQueue,
+        workflowId: parentId,
+        args: ['echo', ['from child'], childId],
+      });
       h.track(handle);
       return await handle.result();
     });
     expect(result).toEqual({ result: 'from child' });
     const parentHistory = await h.history(parentId);
-    expect(eventTypes(parentHistory)).toEqual(expect.arrayContaining([
-      'START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'CHILD_WORKFLOW_EXECUTION_STARTED', 'CHILD_WORKFLOW_EXECUTION_COMPLETED',
-    ]));
-    const childStarted = eventsOfType(await h.history(childId), 'WORKFLOW_EXECUTION_STARTED')[0]?.workflowExecutionStartedEventAttributes;
+    expect(eventTypes(parentHistory)).toEqual(
+      expect.arrayContaining([
+        'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+        'CHILD_WORKFLOW_EXECUTION_STARTED',
+        'CHILD_WORKFLOW_EXECUTION_COMPLETED',
+      ]),
+    );
+    const childStarted = eventsOfType(await h.history(childId), 'WORKFLOW_EXECUTION_STARTED')[0]
+      ?.workflowExecutionStartedEventAttributes;
     expect(childStarted?.parentWorkflowExecution?.workflowId).toBe(parentId);
     expect(childStarted?.taskQueue?.name).toBe(taskQueue);
   });
@@ -29,12 +38,19 @@ describe('child workflows', () => {
     const parentId = h.workflowId('parent-fail');
     const result = await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('parentRunsChild', {
-        taskQueue, workflowId: parentId, args: ['failWith', ['child broke', 'ChildError', true], `${parentId}/child`],
+        taskQueue,
+        workflowId: parentId,
+        args: ['failWith', ['child broke', 'ChildError', true], `${parentId}/child`],
       });
       h.track(handle);
       return await handle.result();
     });
-    expect(result).toMatchObject({ name: 'ChildWorkflowFailure', causeName: 'ApplicationFailure', causeMessage: 'child broke', causeType: 'ChildError' });
+    expect(result).toMatchObject({
+      name: 'ChildWorkflowFailure',
+      causeName: 'ApplicationFailure',
+      causeMessage: 'child broke',
+      causeType: 'ChildError',
+    });
     expect(eventTypes(await h.history(parentId))).toContain('CHILD_WORKFLOW_EXECUTION_FAILED');
   });
 
@@ -47,7 +63,11 @@ describe('child workflows', () => {
     const parentId = h.workflowId(`policy-${policy}`);
     const childId = `${parentId}/child`;
     await h.withWorker({ taskQueue }, async () => {
-      const parent = await h.client.workflow.start('parentWithPolicy', { taskQueue, workflowId: parentId, args: [childId, policy] });
+      const parent = await h.client.workflow.start('parentWithPolicy', {
+        taskQueue,
+        workflowId: parentId,
+        args: [childId, policy],
+      });
       h.track(parent);
       await waitForEvent(h, parentId, 'CHILD_WORKFLOW_EXECUTION_STARTED');
       const pending = (await parent.describe()).raw.pendingChildren;
@@ -56,7 +76,9 @@ describe('child workflows', () => {
       await parent.signal('finish', 'go');
       const childRunId = await parent.result();
       const child = h.client.workflow.getHandle(childId, childRunId);
-      await waitFor(`child ${childStatus}`, async () => ((await child.describe()).status.name === childStatus ? true : undefined));
+      await waitFor(`child ${childStatus}`, async () =>
+        (await child.describe()).status.name === childStatus ? true : undefined,
+      );
       if (childStatus === 'RUNNING') await child.terminate('cleanup');
     });
   });
@@ -69,20 +91,31 @@ describe('external workflows', () => {
     await h.withWorker({ taskQueue }, async () => {
       const target = await h.client.workflow.start('collectPokes', { taskQueue, workflowId: targetId, args: [1] });
       h.track(target);
-      const sender = await h.client.workflow.start('signalExternal', { taskQueue, workflowId: h.workflowId('ext-sender'), args: [targetId, 'from outside'] });
+      const sender = await h.client.workflow.start('signalExternal', {
+        taskQueue,
+        workflowId: h.workflowId('ext-sender'),
+        args: [targetId, 'from outside'],
+      });
       h.track(sender);
       expect(await sender.result()).toBe('sent');
       expect(await target.result()).toEqual(['from outside']);
-      expect(eventTypes(await sender.fetchHistory())).toEqual(expect.arrayContaining([
-        'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED', 'EXTERNAL_WORKFLOW_EXECUTION_SIGNALED',
-      ]));
+      expect(eventTypes(await sender.fetchHistory())).toEqual(
+        expect.arrayContaining([
+          'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+          'EXTERNAL_WORKFLOW_EXECUTION_SIGNALED',
+        ]),
+      );
     });
   });
 
   it('fails a signal to a workflow that does not exist', async () => {
     const taskQueue = h.taskQueue('ext-missing');
     const result = await h.withWorker({ taskQueue }, async () => {
-      const sender = await h.client.workflow.start('signalExternal', { taskQueue, workflowId: h.workflowId('ext-sender'), args: ['no-such-workflow', 'x'] });
+      const sender = await h.client.workflow.start('signalExternal', {
+        taskQueue,
+        workflowId: h.workflowId('ext-sender'),
+        args: ['no-such-workflow', 'x'],
+      });
       h.track(sender);
       const res = await sender.result();
       expect(eventTypes(await sender.fetchHistory())).toContain('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED');
@@ -97,15 +130,24 @@ describe('external workflows', () => {
     await h.withWorker({ taskQueue }, async () => {
       const target = await h.client.workflow.start('cancellable', { taskQueue, workflowId: targetId, args: [true] });
       h.track(target);
-      const canceller = await h.client.workflow.start('cancelExternal', { taskQueue, workflowId: h.workflowId('ext-canceller'), args: [targetId] });
+      const canceller = await h.client.workflow.start('cancelExternal', {
+        taskQueue,
+        workflowId: h.workflowId('ext-canceller'),
+        args: [targetId],
+      });
       h.track(canceller);
       expect(await canceller.result()).toBe('requested');
       expect(await target.result()).toBe('cleaned up');
-      expect(eventTypes(await canceller.fetchHistory())).toEqual(expect.arrayContaining([
-        'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED', 'EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED',
-      ]));
+      expect(eventTypes(await canceller.fetchHistory())).toEqual(
+        expect.arrayContaining([
+          'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+          'EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED',
+        ]),
+      );
       const requested = eventsOfType(await target.fetchHistory(), 'WORKFLOW_EXECUTION_CANCEL_REQUESTED')[0];
-      expect(requested?.workflowExecutionCancelRequestedEventAttributes?.externalWorkflowExecution?.workflowId).toBe(canceller.workflowId);
+      expect(requested?.workflowExecutionCancelRequestedEventAttributes?.externalWorkflowExecution?.workflowId).toBe(
+        canceller.workflowId,
+      );
     });
   });
 });

@@ -22,7 +22,8 @@ describe('continue-as-new', () => {
 
     const first = await h.history(workflowId, handle.firstExecutionRunId);
     expect(eventTypes(first).at(-1)).toBe('WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
-    const next = eventsOfType(first, 'WORKFLOW_EXECUTION_CONTINUED_AS_NEW')[0]?.workflowExecutionContinuedAsNewEventAttributes;
+    const next = eventsOfType(first, 'WORKFLOW_EXECUTION_CONTINUED_AS_NEW')[0]
+      ?.workflowExecutionContinuedAsNewEventAttributes;
     expect(next?.newExecutionRunId).toBeTruthy();
     expect(next?.workflowType?.name).toBe('countdown');
     expect(next?.taskQueue?.name).toBe(taskQueue);
@@ -32,17 +33,25 @@ describe('continue-as-new', () => {
     expect(started?.continuedExecutionRunId).toBe(handle.firstExecutionRunId);
     expect(started?.firstExecutionRunId).toBe(handle.firstExecutionRunId);
     expect(started?.initiator).toBe(1); // CONTINUE_AS_NEW_INITIATOR_WORKFLOW
-    expect((await h.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect((await h.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe()).status.name).toBe(
+      'CONTINUED_AS_NEW',
+    );
   });
 
   it('reports WorkflowContinuedAsNewError when not following runs', async () => {
     const taskQueue = h.taskQueue('can-nofollow');
     await h.withWorker({ taskQueue }, async () => {
-      const handle = await h.client.workflow.start('countdown', { taskQueue, workflowId: h.workflowId('can-nofollow'), args: [1] });
+      const handle = await h.client.workflow.start('countdown', {
+        taskQueue,
+        workflowId: h.workflowId('can-nofollow'),
+        args: [1],
+      });
       h.track(handle);
       await handle.result();
-      const err = await h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId, { followRuns: false })
-        .result().catch((e: unknown) => e);
+      const err = await h.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId, { followRuns: false })
+        .result()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowContinuedAsNewError);
     });
   });

@@ -43,7 +43,11 @@ async function startEngine(port: number, viaCli: boolean): Promise<ChildProcess>
   const args = viaCli
     ? ['--import', 'tsx', 'src/cli/main.ts', 'devserver', '--port', String(port), '--db', db, '--log-level', 'warn']
     : ['--import', 'tsx', '--input-type=module', '-e', bare];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SUPERVISOR_CONFIG: '' } });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SUPERVISOR_CONFIG: '' },
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -69,7 +73,8 @@ async function persist<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError || attempt > 400) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError || attempt > 400)
+        throw err;
       await sleep(100);
     }
   }
@@ -113,35 +118,44 @@ test(`${WORKFLOWS} workflows survive ${KILLS} SIGKILLs of the engine`, async () 
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address });
   const worker = await Worker.create({
-    connection: native, taskQueue: 'crash', workflowBundle, activities, shutdownGraceTime: '2s', maxCachedWorkflows: 100,
+    connection: native,
+    taskQueue: 'crash',
+    workflowBundle,
+    activities,
+    shutdownGraceTime: '2s',
+    maxCachedWorkflows: 100,
   });
   const ids = Array.from({ length: WORKFLOWS }, (_, i) => `crash-${i}`);
   const acknowledged = { starts: new Set<string>(), signals: new Set<string>() };
 
   const drive = async (): Promise<void> => {
     // Starts and signals are spread over the killing phase; each is retried until acknowledged.
-    await Promise.all(ids.map(async (id, i) => {
-      await sleep(Math.random() * 10_000);
-      try {
-        await persist(() => client.workflow.start('crashJob', { taskQueue: 'crash', workflowId: id, args: [i, 100 + (i % 7) * 150] }));
-      } catch (err) {
-        // An earlier try was applied but its answer was lost with the engine: the run exists, which is the point.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      acknowledged.starts.add(id);
-      await sleep(Math.random() * 10_000);
-      let tries = 0;
-      try {
-        await persist(() => {
-          tries += 1;
-          return client.workflow.getHandle(id).signal(bonusSignal, i % 10);
-        });
-      } catch (err) {
-        // A retry finding the run completed: an earlier try was applied (the run needs it to finish).
-        if (!(err instanceof WorkflowNotFoundError) || tries === 1) throw err;
-      }
-      acknowledged.signals.add(id);
-    }));
+    await Promise.all(
+      ids.map(async (id, i) => {
+        await sleep(Math.random() * 10_000);
+        try {
+          await persist(() =>
+            client.workflow.start('crashJob', { taskQueue: 'crash', workflowId: id, args: [i, 100 + (i % 7) * 150] }),
+          );
+        } catch (err) {
+          // An earlier try was applied but its answer was lost with the engine: the run exists, which is the point.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        acknowledged.starts.add(id);
+        await sleep(Math.random() * 10_000);
+        let tries = 0;
+        try {
+          await persist(() => {
+            tries += 1;
+            return client.workflow.getHandle(id).signal(bonusSignal, i % 10);
+          });
+        } catch (err) {
+          // A retry finding the run completed: an earlier try was applied (the run needs it to finish).
+          if (!(err instanceof WorkflowNotFoundError) || tries === 1) throw err;
+        }
+        acknowledged.signals.add(id);
+      }),
+    );
   };
   let downtime = 0;
   const killer = async (): Promise<number> => {
@@ -179,7 +193,9 @@ test(`${WORKFLOWS} workflows survive ${KILLS} SIGKILLs of the engine`, async () 
   const lines = readFileSync(executions, 'utf8').trim().split('\n');
   const successes = new Set(lines.filter((l) => l.endsWith(' ok')));
   const extra = lines.filter((l) => l.endsWith(' ok')).length - successes.size;
-  process.stderr.write(`[crash] ${KILLS} kills (${downtime} ms down in all); ${lines.length} activity executions, ${extra} successes repeated after a lost result\n`);
+  process.stderr.write(
+    `[crash] ${KILLS} kills (${downtime} ms down in all); ${lines.length} activity executions, ${extra} successes repeated after a lost result\n`,
+  );
   expect([...successes].sort()).toEqual(ids.flatMap((id) => [`flaky ${id} ok`, `slow ${id} ok`]).sort());
   await connection.close();
   await native.close();

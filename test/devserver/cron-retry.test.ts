@@ -36,7 +36,10 @@ describe('cronSchedule', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     });
-    const completed = eventsOfType(await h.history(workflowId, handle.firstExecutionRunId), 'WORKFLOW_EXECUTION_COMPLETED')[0];
+    const completed = eventsOfType(
+      await h.history(workflowId, handle.firstExecutionRunId),
+      'WORKFLOW_EXECUTION_COMPLETED',
+    )[0];
     const secondRunId = completed?.workflowExecutionCompletedEventAttributes?.newExecutionRunId ?? '';
     expect(secondRunId).toBeTruthy();
     h.track({ workflowId, runId: secondRunId });
@@ -52,7 +55,11 @@ describe('cronSchedule', () => {
     const taskQueue = h.taskQueue('cron-child');
     const childId = h.workflowId('cron-child');
     await h.withWorker({ taskQueue }, async () => {
-      const parent = await h.client.workflow.start('cronParent', { taskQueue, workflowId: h.workflowId('cron-parent'), args: [childId] });
+      const parent = await h.client.workflow.start('cronParent', {
+        taskQueue,
+        workflowId: h.workflowId('cron-parent'),
+        args: [childId],
+      });
       h.track(parent);
       const firstRunId = await parent.result();
       for (;;) {
@@ -69,8 +76,16 @@ describe('cronSchedule', () => {
   });
 
   it('refuses a cron string it cannot parse', async () => {
-    const err = await h.client.workflow.start('cronCounter', { taskQueue: h.taskQueue('bad'), workflowId: h.workflowId('bad'), cronSchedule: 'every day' })
-      .then(() => null, (e: unknown) => e as Error & { cause?: Error });
+    const err = await h.client.workflow
+      .start('cronCounter', {
+        taskQueue: h.taskQueue('bad'),
+        workflowId: h.workflowId('bad'),
+        cronSchedule: 'every day',
+      })
+      .then(
+        () => null,
+        (e: unknown) => e as Error & { cause?: Error },
+      );
     expect(String(err?.cause?.message)).toMatch(/Invalid CronSchedule/);
   });
 });
@@ -80,11 +95,17 @@ describe('workflow retry policy', () => {
     const taskQueue = h.taskQueue('retry');
     const result = await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('flakyUntil', {
-        taskQueue, workflowId: h.workflowId('retry'), args: [3], retry: { initialInterval: '100ms', maximumAttempts: 5 },
+        taskQueue,
+        workflowId: h.workflowId('retry'),
+        args: [3],
+        retry: { initialInterval: '100ms', maximumAttempts: 5 },
       });
       h.track(handle);
       const value = await handle.result();
-      const failed = eventsOfType(await h.history(handle.workflowId, handle.firstExecutionRunId), 'WORKFLOW_EXECUTION_FAILED')[0];
+      const failed = eventsOfType(
+        await h.history(handle.workflowId, handle.firstExecutionRunId),
+        'WORKFLOW_EXECUTION_FAILED',
+      )[0];
       expect(failed?.workflowExecutionFailedEventAttributes?.retryState).toBe(RetryState.RETRY_STATE_IN_PROGRESS);
       expect(failed?.workflowExecutionFailedEventAttributes?.newExecutionRunId).toBeTruthy();
       return value;
@@ -96,7 +117,10 @@ describe('workflow retry policy', () => {
     const taskQueue = h.taskQueue('retry-max');
     const err = await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('flakyUntil', {
-        taskQueue, workflowId: h.workflowId('retry-max'), args: [10], retry: { initialInterval: '50ms', maximumAttempts: 2 },
+        taskQueue,
+        workflowId: h.workflowId('retry-max'),
+        args: [10],
+        retry: { initialInterval: '50ms', maximumAttempts: 2 },
       });
       h.track(handle);
       return await handle.result().catch((e: unknown) => e);

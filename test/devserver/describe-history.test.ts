@@ -28,8 +28,14 @@ describe('DescribeWorkflowExecution', () => {
     const workflowId = h.workflowId('describe');
     await h.withWorker({ taskQueue, activities, identity: 'describe-worker' }, async () => {
       const call: ActivityCall = {
-        name: 'failOnceThenBlock', args: [],
-        options: { activityId: 'act-1', startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry: { initialInterval: '50ms', maximumAttempts: 5 } },
+        name: 'failOnceThenBlock',
+        args: [],
+        options: {
+          activityId: 'act-1',
+          startToCloseTimeout: '30s',
+          heartbeatTimeout: '10s',
+          retry: { initialInterval: '50ms', maximumAttempts: 5 },
+        },
       };
       const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId, args: [call] });
       h.track(handle);
@@ -54,7 +60,12 @@ describe('DescribeWorkflowExecution', () => {
       expect(pending.scheduledTime).toBeTruthy();
 
       const described = await handle.describe();
-      expect(described).toMatchObject({ workflowId, runId: handle.firstExecutionRunId, type: 'runActivity', taskQueue });
+      expect(described).toMatchObject({
+        workflowId,
+        runId: handle.firstExecutionRunId,
+        type: 'runActivity',
+        taskQueue,
+      });
       expect(described.status.name).toBe('RUNNING');
       expect(described.startTime).toBeInstanceOf(Date);
       expect(described.executionTime).toBeInstanceOf(Date);
@@ -82,7 +93,10 @@ describe('GetWorkflowExecutionHistory', () => {
     let pages = 0;
     do {
       const res = await h.client.workflowService.getWorkflowExecutionHistory({
-        namespace: h.namespace, execution: { workflowId }, maximumPageSize: 10, nextPageToken: token,
+        namespace: h.namespace,
+        execution: { workflowId },
+        maximumPageSize: 10,
+        nextPageToken: token,
       });
       const events = res.history?.events ?? [];
       expect(events.length).toBeLessThanOrEqual(10);
@@ -101,13 +115,20 @@ describe('GetWorkflowExecutionHistory', () => {
     const handle = await h.client.workflow.start('collectPokes', { taskQueue, workflowId, args: [1] });
     h.track(handle);
     const svc = h.client.workflowService;
-    const first = await svc.getWorkflowExecutionHistory({ namespace: h.namespace, execution: { workflowId }, waitNewEvent: true });
+    const first = await svc.getWorkflowExecutionHistory({
+      namespace: h.namespace,
+      execution: { workflowId },
+      waitNewEvent: true,
+    });
     const seen = ids(first.history?.events ?? []);
     expect(seen).toEqual([1, 2]);
     expect(first.nextPageToken?.length).toBeGreaterThan(0);
 
     const polling = svc.getWorkflowExecutionHistory({
-      namespace: h.namespace, execution: { workflowId }, waitNewEvent: true, nextPageToken: first.nextPageToken,
+      namespace: h.namespace,
+      execution: { workflowId },
+      waitNewEvent: true,
+      nextPageToken: first.nextPageToken,
     });
     let signalledAt = 0;
     setTimeout(() => {
@@ -127,7 +148,9 @@ describe('GetWorkflowExecutionHistory', () => {
     const handle = await h.client.workflow.start('blockForever', { taskQueue, workflowId });
     h.track(handle);
     const polling = h.client.workflowService.getWorkflowExecutionHistory({
-      namespace: h.namespace, execution: { workflowId }, waitNewEvent: true,
+      namespace: h.namespace,
+      execution: { workflowId },
+      waitNewEvent: true,
       historyEventFilterType: HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
     });
     let terminatedAt = 0;
@@ -154,7 +177,10 @@ describe('GetWorkflowExecutionHistory', () => {
     let pages = 0;
     do {
       const res = await h.client.workflowService.getWorkflowExecutionHistoryReverse({
-        namespace: h.namespace, execution: { workflowId, runId: handle.firstExecutionRunId }, maximumPageSize: 3, nextPageToken: token,
+        namespace: h.namespace,
+        execution: { workflowId, runId: handle.firstExecutionRunId },
+        maximumPageSize: 3,
+        nextPageToken: token,
       });
       reversed.push(...ids(res.history?.events ?? []));
       token = res.nextPageToken?.length ? res.nextPageToken : undefined;
@@ -165,8 +191,11 @@ describe('GetWorkflowExecutionHistory', () => {
   });
 
   it('answers NOT_FOUND for the history of an unknown workflow', async () => {
-    await expect(h.client.workflowService.getWorkflowExecutionHistory({
-      namespace: h.namespace, execution: { workflowId: 'never-started' },
-    })).rejects.toMatchObject({ code: 5 });
+    await expect(
+      h.client.workflowService.getWorkflowExecutionHistory({
+        namespace: h.namespace,
+        execution: { workflowId: 'never-started' },
+      }),
+    ).rejects.toMatchObject({ code: 5 });
   });
 });

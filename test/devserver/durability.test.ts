@@ -41,7 +41,11 @@ async function setup(name: string, base: Partial<DevServerOptions> = {}): Promis
   const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
   const native = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   return {
-    start, connection, native, db, client: new Client({ connection }),
+    start,
+    connection,
+    native,
+    db,
+    client: new Client({ connection }),
     server: () => current as unknown as DevServer,
     close: async () => {
       await connection.close();
@@ -63,16 +67,40 @@ test('started workflows, signals, timers, a started activity attempt and its hea
       throw new Error('first attempt fails after the restart');
     },
   };
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'durable', workflowBundle: files.workflowBundle, activities, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({
+    connection: s.native,
+    taskQueue: 'durable',
+    workflowBundle: files.workflowBundle,
+    activities,
+    shutdownGraceTime: '1s',
+  });
   await worker.runUntil(async () => {
-    const done = await s.client.workflow.execute('echo', { taskQueue: 'durable', workflowId: 'closed-before', args: ['kept'] });
+    const done = await s.client.workflow.execute('echo', {
+      taskQueue: 'durable',
+      workflowId: 'closed-before',
+      args: ['kept'],
+    });
     expect(done).toBe('kept');
     const waiter = await s.client.workflow.start('waitForFinish', { taskQueue: 'durable', workflowId: 'waiter' });
     await waiter.signal(pokeSignal, 'before');
-    const sleeper = await s.client.workflow.start('sleepThenReturn', { taskQueue: 'durable', workflowId: 'sleeper', args: [1500, 'slept'] });
-    const call: ActivityCall = { name: 'progressThenFail', args: [], options: { startToCloseTimeout: '60s', heartbeatTimeout: '30s', retry: { initialInterval: '100ms' } } };
-    const act = await s.client.workflow.start('runActivity', { taskQueue: 'durable', workflowId: 'heartbeater', args: [call] });
-    await waitUntil(async () => (await act.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.length === 1);
+    const sleeper = await s.client.workflow.start('sleepThenReturn', {
+      taskQueue: 'durable',
+      workflowId: 'sleeper',
+      args: [1500, 'slept'],
+    });
+    const call: ActivityCall = {
+      name: 'progressThenFail',
+      args: [],
+      options: { startToCloseTimeout: '60s', heartbeatTimeout: '30s', retry: { initialInterval: '100ms' } },
+    };
+    const act = await s.client.workflow.start('runActivity', {
+      taskQueue: 'durable',
+      workflowId: 'heartbeater',
+      args: [call],
+    });
+    await waitUntil(
+      async () => (await act.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.length === 1,
+    );
 
     await s.server().stop();
     await s.start();
@@ -111,9 +139,15 @@ test('a torn last write is cut off when the database is opened', async () => {
 
 test('compaction rewrites the log and keeps every run', async () => {
   const s = await setup('compact', { compactAfterBytes: 1 });
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'compact', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({
+    connection: s.native,
+    taskQueue: 'compact',
+    workflowBundle: files.workflowBundle,
+    shutdownGraceTime: '1s',
+  });
   await worker.runUntil(async () => {
-    for (let i = 0; i < 5; i++) await s.client.workflow.execute('echo', { taskQueue: 'compact', workflowId: `c-${i}`, args: [i] });
+    for (let i = 0; i < 5; i++)
+      await s.client.workflow.execute('echo', { taskQueue: 'compact', workflowId: `c-${i}`, args: [i] });
     const open = await s.client.workflow.start('waitForFinish', { taskQueue: 'compact', workflowId: 'c-open' });
     await open.signal(pokeSignal, 'x');
     await s.server().stop();
@@ -127,11 +161,19 @@ test('compaction rewrites the log and keeps every run', async () => {
 
 test('closed runs are deleted after the namespace retention, also while the engine was down', async () => {
   const s = await setup('retention', { retentionMs: 1500 });
-  const worker = await Worker.create({ connection: s.native, taskQueue: 'ret', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
+  const worker = await Worker.create({
+    connection: s.native,
+    taskQueue: 'ret',
+    workflowBundle: files.workflowBundle,
+    shutdownGraceTime: '1s',
+  });
   await worker.runUntil(async () => {
     await s.client.workflow.execute('echo', { taskQueue: 'ret', workflowId: 'ret-1', args: [1] });
   });
-  await s.connection.workflowService.registerNamespace({ namespace: 'long-lived', workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(7 * 86_400) } });
+  await s.connection.workflowService.registerNamespace({
+    namespace: 'long-lived',
+    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(7 * 86_400) },
+  });
   await s.server().stop();
   await new Promise((resolve) => setTimeout(resolve, 1600));
   await s.start();
@@ -145,9 +187,16 @@ test('schedules survive a restart; a deleted one stays deleted', async () => {
   const s = await setup('schedules');
   const action = { type: 'startWorkflow', workflowType: 'echo', args: ['x'], taskQueue: 'sched' } as const;
   const kept = await s.client.schedule.create({
-    scheduleId: 'kept', spec: { intervals: [{ every: '1h' }] }, action: { ...action, workflowId: 'kept-wf' }, state: { paused: true, note: 'kept paused' },
+    scheduleId: 'kept',
+    spec: { intervals: [{ every: '1h' }] },
+    action: { ...action, workflowId: 'kept-wf' },
+    state: { paused: true, note: 'kept paused' },
   });
-  const gone = await s.client.schedule.create({ scheduleId: 'gone', spec: { cronExpressions: ['0 3 * * *'] }, action: { ...action, workflowId: 'gone-wf' } });
+  const gone = await s.client.schedule.create({
+    scheduleId: 'gone',
+    spec: { cronExpressions: ['0 3 * * *'] },
+    action: { ...action, workflowId: 'gone-wf' },
+  });
   await gone.delete();
   await s.server().stop();
   await s.start();

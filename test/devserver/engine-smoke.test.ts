@@ -35,7 +35,11 @@ afterAll(async () => {
   await native?.close();
 });
 
-async function withWorker<R>(taskQueue: string, fn: () => Promise<R>, connectionOverride?: NativeConnection): Promise<R> {
+async function withWorker<R>(
+  taskQueue: string,
+  fn: () => Promise<R>,
+  connectionOverride?: NativeConnection,
+): Promise<R> {
   const worker = await Worker.create({
     connection: connectionOverride ?? native,
     taskQueue,
@@ -74,12 +78,22 @@ test('a run rebuilt from its history by a fresh engine carries on', async () => 
   const first = await startEngineServer(config);
   const firstNative = await NativeConnection.connect({ address: first.address });
   const firstClient = new Client({ connection: await Connection.connect({ address: first.address }) });
-  await withWorker('smoke-3', async () => {
-    const handle = await firstClient.workflow.start('smokeSignalQuery', { taskQueue: 'smoke-3', workflowId: 'smoke-restore' });
-    expect(await handle.query('state')).toBe('waiting');
-  }, firstNative);
+  await withWorker(
+    'smoke-3',
+    async () => {
+      const handle = await firstClient.workflow.start('smokeSignalQuery', {
+        taskQueue: 'smoke-3',
+        workflowId: 'smoke-restore',
+      });
+      expect(await handle.query('state')).toBe('waiting');
+    },
+    firstNative,
+  );
   const snapshots = [...first.engine.store.allRuns()].map((run) => ({
-    namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, events: [...run.events],
+    namespace: run.namespace,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    events: [...run.events],
   }));
   await first.stop();
   await firstClient.connection.close();
@@ -90,11 +104,15 @@ test('a run rebuilt from its history by a fresh engine carries on', async () => 
   const secondNative = await NativeConnection.connect({ address: second.address });
   const secondClient = new Client({ connection: await Connection.connect({ address: second.address }) });
   try {
-    const result = await withWorker('smoke-3', async () => {
-      const handle = secondClient.workflow.getHandle('smoke-restore');
-      await handle.signal('done', 'after restore');
-      return await handle.result();
-    }, secondNative);
+    const result = await withWorker(
+      'smoke-3',
+      async () => {
+        const handle = secondClient.workflow.getHandle('smoke-restore');
+        await handle.signal('done', 'after restore');
+        return await handle.result();
+      },
+      secondNative,
+    );
     expect(result).toBe('after restore');
     const history = await secondClient.workflow.getHandle('smoke-restore').fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'smoke-restore');
@@ -107,17 +125,29 @@ test('a run rebuilt from its history by a fresh engine carries on', async () => 
 
 test('custom search attributes are registered through the OperatorService and enforced', async () => {
   const KEYWORD = 2;
-  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { SmokeWorker: KEYWORD } });
+  await connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: { SmokeWorker: KEYWORD },
+  });
   // Adding it again is accepted, as on a server with SQL visibility.
-  await connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { SmokeWorker: KEYWORD } });
+  await connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: { SmokeWorker: KEYWORD },
+  });
   const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
   expect(listed.customAttributes).toEqual({ SmokeWorker: KEYWORD });
   const err = await client.workflow
-    .start('smokeSignalQuery', { taskQueue: 'smoke-4', workflowId: 'smoke-sa-bad', searchAttributes: { NotRegistered: ['x'] } })
+    .start('smokeSignalQuery', {
+      taskQueue: 'smoke-4',
+      workflowId: 'smoke-sa-bad',
+      searchAttributes: { NotRegistered: ['x'] },
+    })
     .catch((e: unknown) => e as { cause?: { code?: number; details?: string } });
   expect(err).toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
   const handle = await client.workflow.start('smokeSignalQuery', {
-    taskQueue: 'smoke-4', workflowId: 'smoke-sa', searchAttributes: { SmokeWorker: ['w1'] },
+    taskQueue: 'smoke-4',
+    workflowId: 'smoke-sa',
+    searchAttributes: { SmokeWorker: ['w1'] },
   });
   const found: string[] = [];
   for await (const wf of client.workflow.list({ query: "SmokeWorker = 'w1'" })) found.push(wf.workflowId);
@@ -127,16 +157,33 @@ test('custom search attributes are registered through the OperatorService and en
 
 test('long polls end empty after the poll timeout', async () => {
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const quick = await startEngineServer({ port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 200, queryTimeoutMs: 200 } });
+  const quick = await startEngineServer({
+    port: 0,
+    host: '127.0.0.1',
+    logger: silent,
+    engine: { longPollMs: 200, queryTimeoutMs: 200 },
+  });
   const conn = await Connection.connect({ address: quick.address });
   try {
-    const poll = await conn.workflowService.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: 'nobody-home' }, identity: 't' });
+    const poll = await conn.workflowService.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: 'nobody-home' },
+      identity: 't',
+    });
     expect(poll.taskToken?.length ?? 0).toBe(0);
     const started = await conn.workflowService.startWorkflowExecution({
-      namespace: 'default', workflowId: 'lp', workflowType: { name: 'x' }, taskQueue: { name: 'nobody-home' }, requestId: 'lp-1', identity: 't',
+      namespace: 'default',
+      workflowId: 'lp',
+      workflowType: { name: 'x' },
+      taskQueue: { name: 'nobody-home' },
+      requestId: 'lp-1',
+      identity: 't',
     });
     const history = await conn.workflowService.getWorkflowExecutionHistory({
-      namespace: 'default', execution: { workflowId: 'lp', runId: started.runId }, waitNewEvent: true, historyEventFilterType: 2,
+      namespace: 'default',
+      execution: { workflowId: 'lp', runId: started.runId },
+      waitNewEvent: true,
+      historyEventFilterType: 2,
     });
     expect(history.history?.events ?? []).toHaveLength(0);
     expect(history.nextPageToken?.length).toBeGreaterThan(0);
@@ -149,7 +196,10 @@ test('long polls end empty after the poll timeout', async () => {
 test('a query right after a signal sees the signal (consistent query)', async () => {
   await withWorker('smoke-5', async () => {
     for (let i = 0; i < 5; i++) {
-      const handle = await client.workflow.start('smokeSignalQuery', { taskQueue: 'smoke-5', workflowId: `smoke-consistent-${i}` });
+      const handle = await client.workflow.start('smokeSignalQuery', {
+        taskQueue: 'smoke-5',
+        workflowId: `smoke-consistent-${i}`,
+      });
       expect(await handle.query('state')).toBe('waiting');
       await handle.signal('done', `value-${i}`);
       expect(await handle.query('state')).toBe(`value-${i}`);
@@ -160,7 +210,11 @@ test('a query right after a signal sees the signal (consistent query)', async ()
 
 test('user metadata: the start summary and details are described', async () => {
   const handle = await client.workflow.start('smokeGreeting', {
-    taskQueue: 'smoke-6', workflowId: 'smoke-summary', args: ['meta'], staticSummary: 'greets once', staticDetails: 'details',
+    taskQueue: 'smoke-6',
+    workflowId: 'smoke-summary',
+    args: ['meta'],
+    staticSummary: 'greets once',
+    staticDetails: 'details',
   });
   await withWorker('smoke-6', () => handle.result());
   const described = await handle.describe();

@@ -92,7 +92,10 @@ async function startHarness(): Promise<Harness> {
     },
     track(ref) {
       if ('workflowId' in ref && 'signal' in ref) {
-        tracked.push({ workflowId: ref.workflowId, runId: (ref as { firstExecutionRunId?: string }).firstExecutionRunId });
+        tracked.push({
+          workflowId: ref.workflowId,
+          runId: (ref as { firstExecutionRunId?: string }).firstExecutionRunId,
+        });
       } else {
         tracked.push(ref as RunRef);
       }
@@ -102,7 +105,10 @@ async function startHarness(): Promise<Harness> {
       try {
         const histories = await collectRunHistories(client, tracked);
         const failures: string[] = [];
-        for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'devserver-conformance' }, histories)) {
+        for await (const result of Worker.runReplayHistories(
+          { workflowBundle, replayName: 'devserver-conformance' },
+          histories,
+        )) {
           if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
         }
         if (process.env.DEVSERVER_DEBUG) process.stderr.write(`[conformance] replayed ${histories.length} histories\n`);
@@ -161,7 +167,9 @@ export function useEngineFiles(label: string): { dir: string; workflowBundle: { 
 
 /** The event type names of a history, without the EVENT_TYPE_ prefix, e.g. `ACTIVITY_TASK_STARTED`. */
 export function eventTypes(history: History): string[] {
-  return (history.events ?? []).map((e) => (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
+  return (history.events ?? []).map((e) =>
+    (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''),
+  );
 }
 
 export function eventsOfType(history: History, type: string): HistoryEvent[] {
@@ -170,8 +178,16 @@ export function eventsOfType(history: History, type: string): HistoryEvent[] {
 }
 
 /** Waits until the run's history contains an event of `type`. */
-export async function waitForEvent(h: Harness, workflowId: string, type: string, runId?: string): Promise<HistoryEvent> {
-  return await waitFor(`${type} in ${workflowId}`, async () => eventsOfType(await h.history(workflowId, runId), type)[0]);
+export async function waitForEvent(
+  h: Harness,
+  workflowId: string,
+  type: string,
+  runId?: string,
+): Promise<HistoryEvent> {
+  return await waitFor(
+    `${type} in ${workflowId}`,
+    async () => eventsOfType(await h.history(workflowId, runId), type)[0],
+  );
 }
 
 export function millis(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
@@ -187,7 +203,11 @@ export async function runActivityCall(
 ): Promise<{ handle: WorkflowHandle; outcome: unknown }> {
   const taskQueue = h.taskQueue(label);
   return await h.withWorker({ taskQueue, activities }, async () => {
-    const handle = await h.client.workflow.start('runActivity', { taskQueue, workflowId: h.workflowId(label), args: [call] });
+    const handle = await h.client.workflow.start('runActivity', {
+      taskQueue,
+      workflowId: h.workflowId(label),
+      args: [call],
+    });
     h.track(handle);
     const outcome = await handle.result().catch((e: unknown) => e);
     return { handle, outcome };

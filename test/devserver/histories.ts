@@ -25,7 +25,8 @@ export async function collectRunHistories(
     out.push({ workflowId: ref.workflowId, history });
     for (const event of history.events ?? []) {
       const started = event.workflowExecutionStartedEventAttributes;
-      if (started?.continuedExecutionRunId) queue.push({ workflowId: ref.workflowId, runId: started.continuedExecutionRunId });
+      if (started?.continuedExecutionRunId)
+        queue.push({ workflowId: ref.workflowId, runId: started.continuedExecutionRunId });
       const next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
       if (next) queue.push({ workflowId: ref.workflowId, runId: next });
       const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;

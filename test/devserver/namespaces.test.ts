@@ -32,8 +32,9 @@ describe('namespaces', () => {
     expect(described.namespaceInfo?.description).toBe('first');
     expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(86_400);
 
-    await expect(svc.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') }))
-      .rejects.toMatchObject({ code: ALREADY_EXISTS });
+    await expect(
+      svc.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') }),
+    ).rejects.toMatchObject({ code: ALREADY_EXISTS });
 
     await svc.updateNamespace({ namespace: name, updateInfo: { description: 'second' } });
     expect((await svc.describeNamespace({ namespace: name })).namespaceInfo?.description).toBe('second');
@@ -44,7 +45,9 @@ describe('namespaces', () => {
   });
 
   it('answers NOT_FOUND for an unknown namespace, on describe and on start', async () => {
-    const err = await h.client.workflowService.describeNamespace({ namespace: 'no-such-namespace' }).catch((e: unknown) => e);
+    const err = await h.client.workflowService
+      .describeNamespace({ namespace: 'no-such-namespace' })
+      .catch((e: unknown) => e);
     expect(grpcCode(err)).toBe(NOT_FOUND);
 
     const other = new Client({ connection: h.env.connection, namespace: 'no-such-namespace' });
@@ -58,7 +61,10 @@ describe('namespaces', () => {
 
   it('runs workflows in a registered namespace, isolated from `default`', async () => {
     const name = `iso-${Date.now()}`;
-    await h.client.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await h.client.workflowService.registerNamespace({
+      namespace: name,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
     const other = new Client({ connection: h.env.connection, namespace: name });
     const taskQueue = h.taskQueue('ns');
     const workflowId = h.workflowId('same-id');

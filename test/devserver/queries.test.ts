@@ -60,13 +60,24 @@ describe('queries', () => {
       h.track(handle);
       await handle.result();
     });
-    const strict = new Client({ connection: h.env.connection, namespace: h.namespace, workflow: { queryRejectCondition: 'NOT_OPEN' } });
-    const err = await strict.workflow.getHandle(workflowId).query('state').catch((e: unknown) => e);
+    const strict = new Client({
+      connection: h.env.connection,
+      namespace: h.namespace,
+      workflow: { queryRejectCondition: 'NOT_OPEN' },
+    });
+    const err = await strict.workflow
+      .getHandle(workflowId)
+      .query('state')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryRejectedError);
-    expect((err as QueryRejectedError).status).toBe(temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+    expect((err as QueryRejectedError).status).toBe(
+      temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+    );
   });
 
   it('rejects a query of an unknown workflow with NOT_FOUND', async () => {
-    await expect(h.client.workflow.getHandle(h.workflowId('ghost')).query('state')).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(h.workflowId('ghost')).query('state')).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
   });
 });

@@ -20,7 +20,11 @@ describe('samples-typescript patterns', () => {
       },
     };
     const err = await h.withWorker({ taskQueue, activities }, async () => {
-      const handle = await h.client.workflow.start('sagaWorkflow', { taskQueue, workflowId: h.workflowId('saga'), args: [['a', 'b', 'c'], 'c'] });
+      const handle = await h.client.workflow.start('sagaWorkflow', {
+        taskQueue,
+        workflowId: h.workflowId('saga'),
+        args: [['a', 'b', 'c'], 'c'],
+      });
       h.track(handle);
       return await handle.result().catch((e: unknown) => e);
     });
@@ -35,11 +39,17 @@ describe('samples-typescript patterns', () => {
     const log = await h.withWorker({ taskQueue }, async () => {
       const lock = await h.client.workflow.start('lockWorkflow', { taskQueue, workflowId: lockId, args: [3] });
       h.track(lock);
-      const requesters = await Promise.all([1, 2, 3].map(async (i) => {
-        const r = await h.client.workflow.start('lockRequester', { taskQueue, workflowId: `${lockId}-req-${i}`, args: [lockId] });
-        h.track(r);
-        return r;
-      }));
+      const requesters = await Promise.all(
+        [1, 2, 3].map(async (i) => {
+          const r = await h.client.workflow.start('lockRequester', {
+            taskQueue,
+            workflowId: `${lockId}-req-${i}`,
+            args: [lockId],
+          });
+          h.track(r);
+          return r;
+        }),
+      );
       await Promise.all(requesters.map((r) => r.result()));
       const result = await lock.result();
       expect(await lock.query(grantsQuery)).toEqual(result);

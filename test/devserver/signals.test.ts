@@ -10,7 +10,11 @@ describe('signals', () => {
   it('delivers signals in order with their payloads', async () => {
     const taskQueue = h.taskQueue('order');
     const result = await h.withWorker({ taskQueue }, async () => {
-      const handle = await h.client.workflow.start('collectPokes', { taskQueue, workflowId: h.workflowId('order'), args: [3] });
+      const handle = await h.client.workflow.start('collectPokes', {
+        taskQueue,
+        workflowId: h.workflowId('order'),
+        args: [3],
+      });
       h.track(handle);
       for (const p of ['one', 'two', 'three']) await handle.signal('poke', p);
       return await handle.result();
@@ -24,14 +28,15 @@ describe('signals', () => {
     const handle = await h.client.workflow.start('collectPokes', { taskQueue, workflowId, args: [2] });
     h.track(handle);
     const requestId = randomUUID();
-    const send = (value: string, id: string) => h.client.workflowService.signalWorkflowExecution({
-      namespace: h.namespace,
-      workflowExecution: { workflowId },
-      signalName: 'poke',
-      input: { payloads: [defaultPayloadConverter.toPayload(value)] },
-      identity: 'conformance',
-      requestId: id,
-    });
+    const send = (value: string, id: string) =>
+      h.client.workflowService.signalWorkflowExecution({
+        namespace: h.namespace,
+        workflowExecution: { workflowId },
+        signalName: 'poke',
+        input: { payloads: [defaultPayloadConverter.toPayload(value)] },
+        identity: 'conformance',
+        requestId: id,
+      });
     await send('first', requestId);
     await send('first again', requestId);
     await send('second', randomUUID());
@@ -55,11 +60,16 @@ describe('signals', () => {
   });
 
   it('rejects signals to unknown and to closed workflows with NOT_FOUND', async () => {
-    await expect(h.client.workflow.getHandle(h.workflowId('missing')).signal('poke', 'x'))
-      .rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(h.workflowId('missing')).signal('poke', 'x')).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
     const taskQueue = h.taskQueue('closed');
     const handle = await h.withWorker({ taskQueue }, async () => {
-      const started = await h.client.workflow.start('echo', { taskQueue, workflowId: h.workflowId('closed'), args: [1] });
+      const started = await h.client.workflow.start('echo', {
+        taskQueue,
+        workflowId: h.workflowId('closed'),
+        args: [1],
+      });
       h.track(started);
       await started.result();
       return started;

@@ -12,7 +12,10 @@ beforeAll(async () => {
   // As on a real server, custom search attributes exist only once registered through the OperatorService.
   await h.env.connection.operatorService.addSearchAttributes({
     namespace: h.namespace,
-    searchAttributes: { CustomKeywordField: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, CustomIntField: IndexedValueType.INDEXED_VALUE_TYPE_INT },
+    searchAttributes: {
+      CustomKeywordField: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      CustomIntField: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    },
   });
 });
 
@@ -48,7 +51,10 @@ describe('start: timeouts, memo, search attributes, delay', () => {
         workflowExecutionTimeout: '2 minutes',
         workflowTaskTimeout: '3s',
         memo: { owner: 'conformance', n: 3 },
-        typedSearchAttributes: [{ key: keywordKey, value: 'kw-1' }, { key: intKey, value: 42 }],
+        typedSearchAttributes: [
+          { key: keywordKey, value: 'kw-1' },
+          { key: intKey, value: 42 },
+        ],
       });
       h.track(handle);
       const report = await handle.result();
@@ -76,10 +82,14 @@ describe('start: timeouts, memo, search attributes, delay', () => {
 
   it('rejects a start with a search attribute that was never registered', async () => {
     const unknown = defineSearchAttributeKey('NeverRegisteredField', SearchAttributeType.KEYWORD);
-    const err = await h.client.workflow.start('echo', {
-      taskQueue: h.taskQueue('unknown-sa'), workflowId: h.workflowId('unknown-sa'), args: [1],
-      typedSearchAttributes: [{ key: unknown, value: 'x' }],
-    }).catch((e: unknown) => e as Error & { cause?: { code?: number } });
+    const err = await h.client.workflow
+      .start('echo', {
+        taskQueue: h.taskQueue('unknown-sa'),
+        workflowId: h.workflowId('unknown-sa'),
+        args: [1],
+        typedSearchAttributes: [{ key: unknown, value: 'x' }],
+      })
+      .catch((e: unknown) => e as Error & { cause?: { code?: number } });
     expect((err as { cause?: { code?: number } }).cause?.code).toBe(3); // INVALID_ARGUMENT
     expect(String((err as { cause?: unknown }).cause)).toMatch(/NeverRegisteredField/);
   });
@@ -89,15 +99,17 @@ describe('start: timeouts, memo, search attributes, delay', () => {
     const workflowId = h.workflowId('upsert');
     await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('upsertThenWait', {
-        taskQueue, workflowId, args: [[{ key: keywordKey, value: 'upserted' }], { note: 'from workflow' }],
+        taskQueue,
+        workflowId,
+        args: [[{ key: keywordKey, value: 'upserted' }], { note: 'from workflow' }],
         memo: { note: 'from start', kept: true },
       });
       h.track(handle);
       await waitForEvent(h, workflowId, 'WORKFLOW_TASK_COMPLETED');
       const history = await handle.fetchHistory();
-      expect(eventTypes(history)).toEqual(expect.arrayContaining([
-        'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_PROPERTIES_MODIFIED',
-      ]));
+      expect(eventTypes(history)).toEqual(
+        expect.arrayContaining(['UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_PROPERTIES_MODIFIED']),
+      );
       const described = await handle.describe();
       expect(described.typedSearchAttributes.get(keywordKey)).toBe('upserted');
       expect(await described.memo).toEqual({ note: 'from workflow', kept: true });
@@ -129,12 +141,18 @@ describe('signal-with-start', () => {
     const workflowId = h.workflowId('sws');
     await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.signalWithStart('collectPokes', {
-        taskQueue, workflowId, args: [1], signal: 'poke', signalArgs: ['hello'],
+        taskQueue,
+        workflowId,
+        args: [1],
+        signal: 'poke',
+        signalArgs: ['hello'],
       });
       h.track(handle);
       expect(await withinMs(10_000, 'the signal reaching the new run', handle.result())).toEqual(['hello']);
       expect(eventTypes(await handle.fetchHistory()).slice(0, 3)).toEqual([
-        'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED',
+        'WORKFLOW_EXECUTION_STARTED',
+        'WORKFLOW_EXECUTION_SIGNALED',
+        'WORKFLOW_TASK_SCHEDULED',
       ]);
     });
   });
@@ -146,7 +164,11 @@ describe('signal-with-start', () => {
       const first = await h.client.workflow.start('collectPokes', { taskQueue, workflowId, args: [2] });
       h.track(first);
       const second = await h.client.workflow.signalWithStart('collectPokes', {
-        taskQueue, workflowId, args: [2], signal: 'poke', signalArgs: ['a'],
+        taskQueue,
+        workflowId,
+        args: [2],
+        signal: 'poke',
+        signalArgs: ['a'],
       });
       expect(second.signaledRunId).toBe(first.firstExecutionRunId);
       await first.signal('poke', 'b');
@@ -154,4 +176,3 @@ describe('signal-with-start', () => {
     });
   });
 });
-

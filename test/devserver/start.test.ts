@@ -66,14 +66,20 @@ describe('start: idempotency and ALREADY_EXISTS', () => {
     expect(err).toMatchObject({ workflowId, workflowType: 'blockForever' });
 
     const requestId = randomUUID();
-    const raw = await rawStart(workflowId, taskQueue, requestId).catch((e: unknown) => e as { code: number; metadata: { get(k: string): unknown[] } });
+    const raw = await rawStart(workflowId, taskQueue, requestId).catch(
+      (e: unknown) => e as { code: number; metadata: { get(k: string): unknown[] } },
+    );
     expect(raw).toMatchObject({ code: ALREADY_EXISTS });
     const bin = (raw as { metadata: { get(k: string): unknown[] } }).metadata.get('grpc-status-details-bin')[0];
     expect(bin).toBeInstanceOf(Buffer);
     const details = google.rpc.Status.decode(bin as Buffer).details;
-    const entry = details.find((d) => d.type_url?.endsWith('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure'));
+    const entry = details.find((d) =>
+      d.type_url?.endsWith('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure'),
+    );
     expect(entry).toBeDefined();
-    const failure = temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.decode(entry?.value ?? new Uint8Array());
+    const failure = temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.decode(
+      entry?.value ?? new Uint8Array(),
+    );
     expect(failure.runId).toBe(running.firstExecutionRunId);
     expect(failure.startRequestId).toBeTruthy();
     expect(failure.startRequestId).not.toBe(requestId);
@@ -88,7 +94,10 @@ describe('start: workflow id reuse policies (previous run closed)', () => {
     await h.withWorker({ taskQueue }, async () => {
       const first = await runToCompletion(workflowId, taskQueue);
       const second = await h.client.workflow.start('echo', {
-        taskQueue, workflowId, args: ['again'], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        taskQueue,
+        workflowId,
+        args: ['again'],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
       h.track(second);
       expect(second.firstExecutionRunId).not.toBe(first.firstExecutionRunId);
@@ -101,14 +110,22 @@ describe('start: workflow id reuse policies (previous run closed)', () => {
     await h.withWorker({ taskQueue }, async () => {
       const succeeded = h.workflowId('failed-only-ok');
       await runToCompletion(succeeded, taskQueue);
-      await expect(h.client.workflow.start('echo', {
-        taskQueue, workflowId: succeeded, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+      await expect(
+        h.client.workflow.start('echo', {
+          taskQueue,
+          workflowId: succeeded,
+          args: [1],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        }),
+      ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
 
       const failed = h.workflowId('failed-only-failed');
       await runToFailure(failed, taskQueue);
       const retry = await h.client.workflow.start('echo', {
-        taskQueue, workflowId: failed, args: ['second chance'], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        taskQueue,
+        workflowId: failed,
+        args: ['second chance'],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
       h.track(retry);
       expect(await retry.result()).toBe('second chance');
@@ -120,9 +137,14 @@ describe('start: workflow id reuse policies (previous run closed)', () => {
     const workflowId = h.workflowId('reject');
     await h.withWorker({ taskQueue }, async () => {
       await runToFailure(workflowId, taskQueue);
-      await expect(h.client.workflow.start('echo', {
-        taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+      await expect(
+        h.client.workflow.start('echo', {
+          taskQueue,
+          workflowId,
+          args: [1],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     });
   });
 
@@ -146,8 +168,9 @@ describe('start: workflow id conflict policies (previous run running)', () => {
     const taskQueue = h.taskQueue('fail');
     const workflowId = h.workflowId('fail');
     const running = await startBlocking(workflowId, taskQueue);
-    await expect(h.client.workflow.start('blockForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'FAIL' }))
-      .rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await expect(
+      h.client.workflow.start('blockForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'FAIL' }),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     await running.terminate('cleanup');
   });
 
@@ -160,7 +183,11 @@ describe('start: workflow id conflict policies (previous run running)', () => {
     });
     expect(raw.runId).toBe(running.firstExecutionRunId);
     expect(raw.started).toBe(false);
-    const again = await h.client.workflow.start('blockForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
+    const again = await h.client.workflow.start('blockForever', {
+      taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     expect(again.firstExecutionRunId).toBe(running.firstExecutionRunId);
     await running.terminate('cleanup');
   });

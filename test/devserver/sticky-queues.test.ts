@@ -19,7 +19,10 @@ describe('sticky and non-sticky task queues', () => {
     });
     const scheduled = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_SCHEDULED');
     expect(scheduled.length).toBe(4);
-    expect(scheduled[0]?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+    expect(scheduled[0]?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({
+      name: taskQueue,
+      kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+    });
     const later = scheduled.slice(1).map((e) => e.workflowTaskScheduledEventAttributes?.taskQueue);
     for (const tq of later) {
       expect(tq?.kind).toBe(TaskQueueKind.TASK_QUEUE_KIND_STICKY);
@@ -36,7 +39,8 @@ describe('sticky and non-sticky task queues', () => {
       h.track(handle);
       await handle.result();
     });
-    const first = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_COMPLETED')[0]?.workflowTaskCompletedEventAttributes;
+    const first = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_COMPLETED')[0]
+      ?.workflowTaskCompletedEventAttributes;
     // Without these, replay would not know which SDK flags the original run used.
     expect(first?.sdkMetadata?.coreUsedFlags?.length).toBeGreaterThan(0);
     expect(first?.sdkMetadata?.sdkName).toBe('temporal-typescript');
@@ -54,7 +58,10 @@ describe('sticky and non-sticky task queues', () => {
     const scheduled = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_SCHEDULED');
     expect(scheduled.length).toBe(4);
     for (const e of scheduled) {
-      expect(e.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+      expect(e.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({
+        name: taskQueue,
+        kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+      });
     }
   });
 
@@ -68,21 +75,28 @@ describe('sticky and non-sticky task queues', () => {
       const handle = h.client.workflow.getHandle(workflowId);
       await handle.signal('poke', 'while A runs');
       await waitFor('A to handle the poke', async () =>
-        eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_COMPLETED').length >= 2 ? true : undefined);
+        eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_COMPLETED').length >= 2 ? true : undefined,
+      );
     });
     const handle = h.client.workflow.getHandle(workflowId);
     await handle.signal('poke', 'after A left');
     await handle.signal('finish', 'by B');
     const result = await h.withWorker({ taskQueue, identity: 'worker-B' }, () =>
-      withinMs(10_000, 'the task reaching worker B', handle.result()));
+      withinMs(10_000, 'the task reaching worker B', handle.result()),
+    );
     expect(result).toEqual({ finish: 'by B', pokes: ['while A runs', 'after A left'] });
 
     const history = await handle.fetchHistory();
-    const startedBy = eventsOfType(history, 'WORKFLOW_TASK_STARTED').map((e) => e.workflowTaskStartedEventAttributes?.identity);
+    const startedBy = eventsOfType(history, 'WORKFLOW_TASK_STARTED').map(
+      (e) => e.workflowTaskStartedEventAttributes?.identity,
+    );
     expect(startedBy[0]).toBe('worker-A');
     expect(startedBy.at(-1)).toBe('worker-B');
     const lastScheduled = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED').at(-1);
-    expect(lastScheduled?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({ name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL });
+    expect(lastScheduled?.workflowTaskScheduledEventAttributes?.taskQueue).toMatchObject({
+      name: taskQueue,
+      kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+    });
   });
 
   it('sends only new events on the sticky queue, full history on the normal queue after ShutdownWorker', async () => {
@@ -96,27 +110,47 @@ describe('sticky and non-sticky task queues', () => {
     const first = await pollWorkflowTask(h, taskQueue);
     expect(Number(first.history?.events?.[0]?.eventId)).toBe(1);
     await svc.respondWorkflowTaskCompleted({
-      namespace: h.namespace, taskToken: first.taskToken, identity: 'raw-poller', commands: [],
+      namespace: h.namespace,
+      taskToken: first.taskToken,
+      identity: 'raw-poller',
+      commands: [],
       stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeout: msToTs('60s') },
     });
 
     await handle.signal('poke', 'to sticky');
-    const onSticky = await svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: sticky, identity: 'raw-poller' });
+    const onSticky = await svc.pollWorkflowTaskQueue({
+      namespace: h.namespace,
+      taskQueue: sticky,
+      identity: 'raw-poller',
+    });
     const stickyEvents = onSticky.history?.events ?? [];
     expect(Number(stickyEvents[0]?.eventId)).toBe(Number(onSticky.previousStartedEventId) + 1);
     expect(Number(stickyEvents[0]?.eventId)).toBeGreaterThan(1);
     expect(eventTypes({ events: stickyEvents })).toContain('WORKFLOW_EXECUTION_SIGNALED');
     await svc.respondWorkflowTaskCompleted({
-      namespace: h.namespace, taskToken: onSticky.taskToken, identity: 'raw-poller', commands: [],
+      namespace: h.namespace,
+      taskToken: onSticky.taskToken,
+      identity: 'raw-poller',
+      commands: [],
       stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeout: msToTs('60s') },
     });
 
-    await svc.shutdownWorker({ namespace: h.namespace, stickyTaskQueue: sticky.name, identity: 'raw-poller', reason: 'test' });
+    await svc.shutdownWorker({
+      namespace: h.namespace,
+      stickyTaskQueue: sticky.name,
+      identity: 'raw-poller',
+      reason: 'test',
+    });
     await handle.signal('poke', 'to normal');
     const onNormal = await pollWorkflowTask(h, taskQueue);
     expect(Number(onNormal.history?.events?.[0]?.eventId)).toBe(1);
     expect(eventTypes(onNormal.history ?? {}).filter((t) => t === 'WORKFLOW_EXECUTION_SIGNALED')).toHaveLength(2);
-    await svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: onNormal.taskToken, identity: 'raw-poller', commands: [] });
+    await svc.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: onNormal.taskToken,
+      identity: 'raw-poller',
+      commands: [],
+    });
 
     await handle.signal('finish', 'sdk');
     const result = await h.withWorker({ taskQueue }, () => handle.result());
@@ -127,9 +161,13 @@ describe('sticky and non-sticky task queues', () => {
     const taskQueue = h.taskQueue('cancelled-poll');
     const workflowId = h.workflowId('cancelled-poll');
     const ctrl = new AbortController();
-    const abandoned = h.env.connection.withAbortSignal(ctrl.signal, () => h.client.workflowService.pollWorkflowTaskQueue({
-      namespace: h.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'gone',
-    }));
+    const abandoned = h.env.connection.withAbortSignal(ctrl.signal, () =>
+      h.client.workflowService.pollWorkflowTaskQueue({
+        namespace: h.namespace,
+        taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        identity: 'gone',
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     ctrl.abort();
     await expect(abandoned).rejects.toMatchObject({ code: 1 }); // CANCELLED
@@ -137,7 +175,12 @@ describe('sticky and non-sticky task queues', () => {
     // Had the engine handed the task to the dead poll, it would only resurface after the 10 s task timeout.
     const task = await withinMs(5_000, 'the task reaching a live poller', pollWorkflowTask(h, taskQueue, 'alive'));
     expect(task.workflowExecution?.workflowId).toBe(workflowId);
-    await h.client.workflowService.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: task.taskToken, identity: 'alive', commands: [] });
+    await h.client.workflowService.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: task.taskToken,
+      identity: 'alive',
+      commands: [],
+    });
     const started = eventsOfType(await h.history(workflowId), 'WORKFLOW_TASK_STARTED');
     expect(started.map((e) => e.workflowTaskStartedEventAttributes?.identity)).toEqual(['alive']);
     await h.client.workflow.getHandle(workflowId).signal('poke', 'done');
@@ -155,7 +198,11 @@ describe('sticky and non-sticky task queues', () => {
       identity: 'raw-poller',
       commands: [],
       stickyAttributes: {
-        workerTaskQueue: { name: `${taskQueue}-sticky-nobody`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: taskQueue },
+        workerTaskQueue: {
+          name: `${taskQueue}-sticky-nobody`,
+          kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+          normalName: taskQueue,
+        },
         scheduleToStartTimeout: msToTs('1s'),
       },
     });
@@ -167,7 +214,13 @@ describe('sticky and non-sticky task queues', () => {
     const history = await handle.fetchHistory();
     const timedOut = eventsOfType(history, 'WORKFLOW_TASK_TIMED_OUT')[0];
     expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
-    const queues = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED').map((e) => e.workflowTaskScheduledEventAttributes?.taskQueue?.kind);
-    expect(queues).toEqual([TaskQueueKind.TASK_QUEUE_KIND_NORMAL, TaskQueueKind.TASK_QUEUE_KIND_STICKY, TaskQueueKind.TASK_QUEUE_KIND_NORMAL]);
+    const queues = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED').map(
+      (e) => e.workflowTaskScheduledEventAttributes?.taskQueue?.kind,
+    );
+    expect(queues).toEqual([
+      TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+      TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+      TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+    ]);
   });
 });

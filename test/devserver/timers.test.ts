@@ -26,7 +26,11 @@ describe('timers', () => {
   it('fires concurrent timers in duration order', async () => {
     const taskQueue = h.taskQueue('order');
     const result = await h.withWorker({ taskQueue }, async () => {
-      const handle = await h.client.workflow.start('timerOrder', { taskQueue, workflowId: h.workflowId('order'), args: [[600, 100, 300]] });
+      const handle = await h.client.workflow.start('timerOrder', {
+        taskQueue,
+        workflowId: h.workflowId('order'),
+        args: [[600, 100, 300]],
+      });
       h.track(handle);
       return await handle.result();
     });
@@ -48,7 +52,9 @@ describe('timers', () => {
     expect(types.filter((t) => t === 'TIMER_FIRED')).toHaveLength(1);
     const canceled = eventsOfType(history, 'TIMER_CANCELED');
     expect(canceled).toHaveLength(1);
-    const longTimer = eventsOfType(history, 'TIMER_STARTED').find((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds) === 60);
+    const longTimer = eventsOfType(history, 'TIMER_STARTED').find(
+      (e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds) === 60,
+    );
     expect(canceled[0]?.timerCanceledEventAttributes?.timerId).toBe(longTimer?.timerStartedEventAttributes?.timerId);
   });
 

@@ -21,9 +21,17 @@ test('completed and accepted updates survive a restart', async () => {
   const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
   const native = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   const client = new Client({ connection });
-  const worker = () => Worker.create({ connection: native, taskQueue: 'upd-durable', workflowBundle: files.workflowBundle, shutdownGraceTime: '1s' });
+  const worker = () =>
+    Worker.create({
+      connection: native,
+      taskQueue: 'upd-durable',
+      workflowBundle: files.workflowBundle,
+      shutdownGraceTime: '1s',
+    });
   const handle = await client.workflow.start('counter', { taskQueue: 'upd-durable', workflowId: 'upd-durable' });
-  await (await worker()).runUntil(async () => {
+  await (
+    await worker()
+  ).runUntil(async () => {
     expect(await handle.executeUpdate(addUpdate, { args: [5], updateId: 'add-5' })).toBe(5);
     await handle.startUpdate(hangUpdate, { updateId: 'hang', waitForStage: WorkflowUpdateStage.ACCEPTED });
   });
@@ -35,16 +43,22 @@ test('completed and accepted updates survive a restart', async () => {
   expect(await handle.getUpdateHandle<number>('add-5').result()).toBe(5);
   expect(await handle.executeUpdate(addUpdate, { args: [5], updateId: 'add-5' })).toBe(5);
   const polled = await client.workflowService.pollWorkflowExecutionUpdate({
-    namespace: 'default', updateRef: { workflowExecution: { workflowId: 'upd-durable' }, updateId: 'hang' },
+    namespace: 'default',
+    updateRef: { workflowExecution: { workflowId: 'upd-durable' }, updateId: 'hang' },
     waitPolicy: { lifecycleStage: 2 },
   });
   expect(polled.stage).toBe(2);
 
-  await (await worker()).runUntil(async () => {
+  await (
+    await worker()
+  ).runUntil(async () => {
     await handle.signal(doneSignal);
     expect(await handle.result()).toBe(5);
   });
-  const err = await handle.getUpdateHandle('hang').result().catch((e: unknown) => e);
+  const err = await handle
+    .getUpdateHandle('hang')
+    .result()
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   await connection.close();
   await native.close();

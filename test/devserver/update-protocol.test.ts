@@ -14,7 +14,10 @@ const U = temporal.api.update.v1;
 
 const h = useHarness();
 
-const any = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/temporal.api.update.v1.${type}`, value });
+const any = (type: string, value: Uint8Array) => ({
+  type_url: `type.googleapis.com/temporal.api.update.v1.${type}`,
+  value,
+});
 
 describe('update protocol (scripted worker)', () => {
   it('an update admitted during the completing task fails the completion (UnhandledCommand) and rides the next task', async () => {
@@ -22,24 +25,43 @@ describe('update protocol (scripted worker)', () => {
     const taskQueue = h.taskQueue('raw');
     const workflowId = h.workflowId('raw');
     await h.client.workflow.start('counter', { taskQueue, workflowId });
-    const poll = () => svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
+    const poll = () =>
+      svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
     const first = await poll();
     // Like the server: UpdateWorkflowExecution refuses to wait for ADMITTED only.
-    await expect(svc.updateWorkflowExecution({
-      namespace: h.namespace, workflowExecution: { workflowId },
-      request: { meta: { updateId: 'adm' }, input: { name: 'add' } }, waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
-    })).rejects.toThrow(/admitted is not supported/);
+    await expect(
+      svc.updateWorkflowExecution({
+        namespace: h.namespace,
+        workflowExecution: { workflowId },
+        request: { meta: { updateId: 'adm' }, input: { name: 'add' } },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+      }),
+    ).rejects.toThrow(/admitted is not supported/);
     const outcome = svc.updateWorkflowExecution({
-      namespace: h.namespace, workflowExecution: { workflowId },
-      request: { meta: { updateId: 'adm' }, input: { name: 'add' } }, waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      namespace: h.namespace,
+      workflowExecution: { workflowId },
+      request: { meta: { updateId: 'adm' }, input: { name: 'add' } },
+      waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
     });
     await new Promise((r) => setTimeout(r, 100));
     // A poll without a stage answers at once with the stage reached.
-    const polled = await svc.pollWorkflowExecutionUpdate({ namespace: h.namespace, updateRef: { workflowExecution: { workflowId }, updateId: 'adm' } });
+    const polled = await svc.pollWorkflowExecutionUpdate({
+      namespace: h.namespace,
+      updateRef: { workflowExecution: { workflowId }, updateId: 'adm' },
+    });
     expect(polled.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
-    const complete = { commandType: C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: {} };
-    await expect(svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: first.taskToken, commands: [complete], identity: 'scripted' }))
-      .rejects.toThrow(/UnhandledCommand/);
+    const complete = {
+      commandType: C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+      completeWorkflowExecutionCommandAttributes: {},
+    };
+    await expect(
+      svc.respondWorkflowTaskCompleted({
+        namespace: h.namespace,
+        taskToken: first.taskToken,
+        commands: [complete],
+        identity: 'scripted',
+      }),
+    ).rejects.toThrow(/UnhandledCommand/);
 
     const second = await poll();
     expect(second.messages).toHaveLength(1);
@@ -50,10 +72,26 @@ describe('update protocol (scripted worker)', () => {
     expect(req.input?.name).toBe('add');
     const result = { payloads: [defaultPayloadConverter.toPayload(42)] };
     await svc.respondWorkflowTaskCompleted({
-      namespace: h.namespace, taskToken: second.taskToken, identity: 'scripted',
+      namespace: h.namespace,
+      taskToken: second.taskToken,
+      identity: 'scripted',
       messages: [
-        { id: 'acc', protocolInstanceId: 'adm', body: any('Acceptance', U.Acceptance.encode({ acceptedRequestMessageId: request?.id, acceptedRequest: req }).finish()) },
-        { id: 'res', protocolInstanceId: 'adm', body: any('Response', U.Response.encode({ meta: { updateId: 'adm' }, outcome: { success: result } }).finish()) },
+        {
+          id: 'acc',
+          protocolInstanceId: 'adm',
+          body: any(
+            'Acceptance',
+            U.Acceptance.encode({ acceptedRequestMessageId: request?.id, acceptedRequest: req }).finish(),
+          ),
+        },
+        {
+          id: 'res',
+          protocolInstanceId: 'adm',
+          body: any(
+            'Response',
+            U.Response.encode({ meta: { updateId: 'adm' }, outcome: { success: result } }).finish(),
+          ),
+        },
       ],
       commands: [
         { commandType: C.COMMAND_TYPE_PROTOCOL_MESSAGE, protocolMessageCommandAttributes: { messageId: 'acc' } },
@@ -64,7 +102,12 @@ describe('update protocol (scripted worker)', () => {
     const answered = await outcome;
     expect(defaultPayloadConverter.fromPayload(answered.outcome?.success?.payloads?.[0] ?? {})).toBe(42);
     const types = eventTypes(await h.history(workflowId)).slice(-4);
-    expect(types).toEqual(['WORKFLOW_TASK_COMPLETED', 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED', 'WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'WORKFLOW_EXECUTION_COMPLETED']);
+    expect(types).toEqual([
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+      'WORKFLOW_EXECUTION_UPDATE_COMPLETED',
+      'WORKFLOW_EXECUTION_COMPLETED',
+    ]);
     expect(eventTypes(await h.history(workflowId))).toContain('WORKFLOW_TASK_FAILED');
   });
 
@@ -73,16 +116,36 @@ describe('update protocol (scripted worker)', () => {
     const taskQueue = h.taskQueue('unprocessed');
     const workflowId = h.workflowId('unprocessed');
     await h.client.workflow.start('counter', { taskQueue, workflowId });
-    const first = await svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
-    await svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: first.taskToken, commands: [], identity: 'scripted' });
+    const first = await svc.pollWorkflowTaskQueue({
+      namespace: h.namespace,
+      taskQueue: { name: taskQueue },
+      identity: 'scripted',
+    });
+    await svc.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: first.taskToken,
+      commands: [],
+      identity: 'scripted',
+    });
     const pending = svc.updateWorkflowExecution({
-      namespace: h.namespace, workflowExecution: { workflowId },
-      request: { meta: { updateId: 'ignored' }, input: { name: 'add' } }, waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      namespace: h.namespace,
+      workflowExecution: { workflowId },
+      request: { meta: { updateId: 'ignored' }, input: { name: 'add' } },
+      waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
     });
     const before = (await h.history(workflowId)).events?.length;
-    const speculative = await svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
+    const speculative = await svc.pollWorkflowTaskQueue({
+      namespace: h.namespace,
+      taskQueue: { name: taskQueue },
+      identity: 'scripted',
+    });
     expect(speculative.messages).toHaveLength(1);
-    const resp = await svc.respondWorkflowTaskCompleted({ namespace: h.namespace, taskToken: speculative.taskToken, commands: [], identity: 'scripted' });
+    const resp = await svc.respondWorkflowTaskCompleted({
+      namespace: h.namespace,
+      taskToken: speculative.taskToken,
+      commands: [],
+      identity: 'scripted',
+    });
     expect(Number(resp.resetHistoryEventId)).toBe(Number(first.startedEventId));
     const answered = await pending;
     expect(answered.outcome?.failure?.applicationFailureInfo?.type).toBe('UnprocessedUpdate');

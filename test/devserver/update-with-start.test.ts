@@ -11,9 +11,14 @@ describe('update-with-start (ExecuteMultiOperation)', () => {
     const taskQueue = h.taskQueue('early');
     await h.withWorker({ taskQueue }, async () => {
       const startWorkflowOperation = new WithStartWorkflowOperation('transactionWorkflow', {
-        workflowId: h.workflowId('tx'), taskQueue, args: [42], workflowIdConflictPolicy: 'FAIL',
+        workflowId: h.workflowId('tx'),
+        taskQueue,
+        args: [42],
+        workflowIdConflictPolicy: 'FAIL',
       });
-      const confirmation = await h.client.workflow.executeUpdateWithStart(confirmTransaction, { startWorkflowOperation });
+      const confirmation = await h.client.workflow.executeUpdateWithStart(confirmTransaction, {
+        startWorkflowOperation,
+      });
       expect(confirmation).toBe('tx-42');
       const handle = await startWorkflowOperation.workflowHandle();
       h.track(handle);
@@ -28,10 +33,14 @@ describe('update-with-start (ExecuteMultiOperation)', () => {
     const taskQueue = h.taskQueue('declined');
     await h.withWorker({ taskQueue }, async () => {
       const startWorkflowOperation = new WithStartWorkflowOperation('transactionWorkflow', {
-        workflowId: h.workflowId('declined'), taskQueue, args: [0], workflowIdConflictPolicy: 'FAIL',
+        workflowId: h.workflowId('declined'),
+        taskQueue,
+        args: [0],
+        workflowIdConflictPolicy: 'FAIL',
       });
-      await expect(h.client.workflow.executeUpdateWithStart(confirmTransaction, { startWorkflowOperation }))
-        .rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(
+        h.client.workflow.executeUpdateWithStart(confirmTransaction, { startWorkflowOperation }),
+      ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
       const handle = await startWorkflowOperation.workflowHandle();
       h.track(handle);
       expect(await handle.result()).toBe('declined');
@@ -42,17 +51,27 @@ describe('update-with-start (ExecuteMultiOperation)', () => {
     const taskQueue = h.taskQueue('existing');
     const workflowId = h.workflowId('existing');
     await h.withWorker({ taskQueue }, async () => {
-      const op = () => new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+      const op = () =>
+        new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
       const firstOp = op();
-      expect(await h.client.workflow.executeUpdateWithStart(addUpdate, { args: [1], startWorkflowOperation: firstOp })).toBe(1);
+      expect(
+        await h.client.workflow.executeUpdateWithStart(addUpdate, { args: [1], startWorkflowOperation: firstOp }),
+      ).toBe(1);
       const secondOp = op();
-      expect(await h.client.workflow.executeUpdateWithStart(addUpdate, { args: [2], startWorkflowOperation: secondOp })).toBe(3);
+      expect(
+        await h.client.workflow.executeUpdateWithStart(addUpdate, { args: [2], startWorkflowOperation: secondOp }),
+      ).toBe(3);
       const first = await firstOp.workflowHandle();
       expect((await (await secondOp.workflowHandle()).describe()).runId).toBe((await first.describe()).runId);
       h.track(first);
-      const failOp = new WithStartWorkflowOperation('counter', { workflowId, taskQueue, workflowIdConflictPolicy: 'FAIL' });
-      await expect(h.client.workflow.executeUpdateWithStart(addUpdate, { args: [5], startWorkflowOperation: failOp }))
-        .rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+      const failOp = new WithStartWorkflowOperation('counter', {
+        workflowId,
+        taskQueue,
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      await expect(
+        h.client.workflow.executeUpdateWithStart(addUpdate, { args: [5], startWorkflowOperation: failOp }),
+      ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
       await first.signal(doneSignal);
       expect(await first.result()).toBe(3);
     });

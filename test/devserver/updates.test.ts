@@ -1,7 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { eventTypes, eventsOfType, useHarness } from './helpers.js';
-import { addUpdate, approve, doneSignal, getLanguage, hangUpdate, setLanguage, totalQuery } from './workflows/updates.js';
+import {
+  addUpdate,
+  approve,
+  doneSignal,
+  getLanguage,
+  hangUpdate,
+  setLanguage,
+  totalQuery,
+} from './workflows/updates.js';
 
 const h = useHarness();
 
@@ -46,7 +54,11 @@ describe('workflow updates', () => {
     await h.withWorker({ taskQueue }, async () => {
       const handle = await h.client.workflow.start('counter', { taskQueue, workflowId: h.workflowId('stages') });
       h.track(handle);
-      const upd = await handle.startUpdate(addUpdate, { args: [7], updateId: 'u-1', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const upd = await handle.startUpdate(addUpdate, {
+        args: [7],
+        updateId: 'u-1',
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
       expect(await upd.result()).toBe(7);
       // Same id again: the stored outcome, not a second application.
       expect(await handle.executeUpdate(addUpdate, { args: [7], updateId: 'u-1' })).toBe(7);
@@ -83,10 +95,15 @@ describe('workflow updates', () => {
       expect(await handle.result()).toBe(0);
       const err = await hanging.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(String((err as WorkflowUpdateFailedError).cause?.message)).toContain('completed before the Update completed');
+      expect(String((err as WorkflowUpdateFailedError).cause?.message)).toContain(
+        'completed before the Update completed',
+      );
       expect(eventTypes(await handle.fetchHistory())).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
     });
-    const idle = await h.client.workflow.start('counter', { taskQueue: h.taskQueue('nobody'), workflowId: h.workflowId('term') });
+    const idle = await h.client.workflow.start('counter', {
+      taskQueue: h.taskQueue('nobody'),
+      workflowId: h.workflowId('term'),
+    });
     const admitted = idle.executeUpdate(addUpdate, { args: [1] }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 200));
     await idle.terminate('test');
@@ -96,11 +113,16 @@ describe('workflow updates', () => {
   it('message-passing sample: query, update with validator, signal', async () => {
     const taskQueue = h.taskQueue('greeting');
     await h.withWorker({ taskQueue }, async () => {
-      const handle = await h.client.workflow.start('greetingWorkflow', { taskQueue, workflowId: h.workflowId('greeting') });
+      const handle = await h.client.workflow.start('greetingWorkflow', {
+        taskQueue,
+        workflowId: h.workflowId('greeting'),
+      });
       h.track(handle);
       expect(await handle.query(getLanguage)).toBe('ENGLISH');
       expect(await handle.executeUpdate(setLanguage, { args: ['CHINESE'] })).toBe('ENGLISH');
-      await expect(handle.executeUpdate(setLanguage, { args: ['FRENCH'] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(setLanguage, { args: ['FRENCH'] })).rejects.toBeInstanceOf(
+        WorkflowUpdateFailedError,
+      );
       expect(await handle.query(getLanguage)).toBe('CHINESE');
       await handle.signal(approve, { name: 'me' });
       expect(await handle.result()).toBe('你好，世界 (approved by me)');
@@ -121,7 +143,10 @@ describe('workflow updates', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(eventTypes(await handle.fetchHistory())).not.toContain('TIMER_FIRED');
       // Describe: running, no workflow task left pending by the update (the API has no pending-timer list).
-      const desc = await h.client.workflowService.describeWorkflowExecution({ namespace: h.namespace, execution: { workflowId: handle.workflowId } });
+      const desc = await h.client.workflowService.describeWorkflowExecution({
+        namespace: h.namespace,
+        execution: { workflowId: handle.workflowId },
+      });
       expect(desc.workflowExecutionInfo?.status).toBe(1);
       expect(desc.pendingWorkflowTask).toBeFalsy();
       await handle.terminate('done');

@@ -28,8 +28,10 @@ beforeAll(async () => {
   await h.env.connection.operatorService.addSearchAttributes({
     namespace: h.namespace,
     searchAttributes: {
-      VisKw: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, VisText: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-      VisInt: IndexedValueType.INDEXED_VALUE_TYPE_INT, VisBool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+      VisKw: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      VisText: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+      VisInt: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+      VisBool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
       VisTime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     },
   });
@@ -39,23 +41,48 @@ beforeAll(async () => {
     ids[n] = h.workflowId(`vis-${n}`);
     names.set(ids[n], n);
   }
-  const start = async (n: Name, type: string, args: unknown[], taskQueue: string, attrs: SearchAttributePair[], extra = {}) => {
-    const handle = await h.client.workflow.start(type, { workflowId: ids[n], taskQueue, args, typedSearchAttributes: attrs, ...extra });
+  const start = async (
+    n: Name,
+    type: string,
+    args: unknown[],
+    taskQueue: string,
+    attrs: SearchAttributePair[],
+    extra = {},
+  ) => {
+    const handle = await h.client.workflow.start(type, {
+      workflowId: ids[n],
+      taskQueue,
+      args,
+      typedSearchAttributes: attrs,
+      ...extra,
+    });
     // Distinct start times make the orderings below exact.
     await new Promise((resolve) => setTimeout(resolve, 15));
     return handle;
   };
-  const [worker1, worker2] = await Promise.all([h.createWorker({ taskQueue: tq.one }), h.createWorker({ taskQueue: tq.two })]);
+  const [worker1, worker2] = await Promise.all([
+    h.createWorker({ taskQueue: tq.one }),
+    h.createWorker({ taskQueue: tq.two }),
+  ]);
   const run = Promise.all([worker1.run(), worker2.run()]);
   const a = await start('a', 'echo', ['x'], tq.one, [
-    { key: kw, value: 'red' }, { key: txt, value: 'Deploy the Payments service' }, { key: num, value: 1 },
-    { key: flag, value: true }, { key: when, value: new Date('2026-01-01T00:00:00Z') },
+    { key: kw, value: 'red' },
+    { key: txt, value: 'Deploy the Payments service' },
+    { key: num, value: 1 },
+    { key: flag, value: true },
+    { key: when, value: new Date('2026-01-01T00:00:00Z') },
   ]);
   const b = await start('b', 'echo', ['y'], tq.one, [
-    { key: kw, value: 'green' }, { key: txt, value: 'rollback payments-db' }, { key: num, value: 5 },
-    { key: flag, value: false }, { key: when, value: new Date('2026-01-02T00:00:00Z') },
+    { key: kw, value: 'green' },
+    { key: txt, value: 'rollback payments-db' },
+    { key: num, value: 5 },
+    { key: flag, value: false },
+    { key: when, value: new Date('2026-01-02T00:00:00Z') },
   ]);
-  const c = await start('c', 'failWith', ['boom', 'Boom', true], tq.two, [{ key: kw, value: 'redish' }, { key: num, value: 10 }]);
+  const c = await start('c', 'failWith', ['boom', 'Boom', true], tq.two, [
+    { key: kw, value: 'redish' },
+    { key: num, value: 10 },
+  ]);
   await start('d', 'waitForFinish', [], tq.two, [{ key: kw, value: 'blue' }], { startDelay: '1h' });
   const e = await start('e', 'waitForFinish', [], tq.one, [{ key: num, value: 7 }]);
   await Promise.all([a.result(), b.result(), c.result().catch(() => undefined)]);
@@ -71,7 +98,8 @@ beforeAll(async () => {
 
 async function list(query: string, pageSize?: number): Promise<Name[]> {
   const out: Name[] = [];
-  for await (const info of h.client.workflow.list({ query, pageSize })) out.push(names.get(info.workflowId) ?? (info.workflowId as Name));
+  for await (const info of h.client.workflow.list({ query, pageSize }))
+    out.push(names.get(info.workflowId) ?? (info.workflowId as Name));
   return out;
 }
 const set = async (query: string): Promise<Name[]> => (await list(query)).sort();
@@ -94,7 +122,9 @@ async function listError(query: string): Promise<{ code: number; details: string
 describe('visibility: list filters', () => {
   it('lists every run, open first then newest closed, by default', async () => {
     // Close order depends on which worker finished first, so the expectation is built from the close times.
-    const closed = (['a', 'b', 'c', 'e'] as const).slice().sort((x, y) => times[y].close!.getTime() - times[x].close!.getTime());
+    const closed = (['a', 'b', 'c', 'e'] as const)
+      .slice()
+      .sort((x, y) => times[y].close!.getTime() - times[x].close!.getTime());
     expect(await list('')).toEqual(['d', ...closed]);
   });
 
@@ -151,7 +181,10 @@ describe('visibility: list filters', () => {
   it('binds AND tighter than OR; parentheses and NOT regroup', async () => {
     expect(await set(`VisKw = 'red' OR VisKw = 'green' AND VisInt = 10`)).toEqual(['a']);
     expect(await set(`(VisKw = 'red' OR VisKw = 'green') AND VisInt = 5`)).toEqual(['b']);
-    expect(await set(`VisInt = 10 OR (TaskQueue = '${tq.one}' AND NOT ExecutionStatus = 'Completed')`)).toEqual(['c', 'e']);
+    expect(await set(`VisInt = 10 OR (TaskQueue = '${tq.one}' AND NOT ExecutionStatus = 'Completed')`)).toEqual([
+      'c',
+      'e',
+    ]);
   });
 
   it('orders by StartTime DESC (and ASC)', async () => {
@@ -164,7 +197,12 @@ describe('visibility: list filters', () => {
     const pages: string[][] = [];
     let token: Uint8Array | undefined;
     do {
-      const res = await h.client.workflowService.listWorkflowExecutions({ namespace: h.namespace, query: 'ORDER BY StartTime DESC', pageSize: 2, nextPageToken: token });
+      const res = await h.client.workflowService.listWorkflowExecutions({
+        namespace: h.namespace,
+        query: 'ORDER BY StartTime DESC',
+        pageSize: 2,
+        nextPageToken: token,
+      });
       pages.push((res.executions ?? []).map((x) => names.get(x.execution?.workflowId ?? '') ?? '?'));
       token = res.nextPageToken?.length ? res.nextPageToken : undefined;
     } while (token);
@@ -177,7 +215,12 @@ describe('visibility: list filters', () => {
     let token: Uint8Array | undefined;
     let calls = 0;
     do {
-      const res = await h.client.workflowService.scanWorkflowExecutions({ namespace: h.namespace, query: `VisInt >= 1`, pageSize: 3, nextPageToken: token });
+      const res = await h.client.workflowService.scanWorkflowExecutions({
+        namespace: h.namespace,
+        query: `VisInt >= 1`,
+        pageSize: 3,
+        nextPageToken: token,
+      });
       seen.push(...(res.executions ?? []).map((x) => names.get(x.execution?.workflowId ?? '') ?? '?'));
       token = res.nextPageToken?.length ? res.nextPageToken : undefined;
       calls++;
@@ -199,18 +242,36 @@ describe('visibility: list filters', () => {
       { count: 1, groupValues: [['Terminated']] },
     ]);
     const filtered = await h.client.workflow.count(`TaskQueue = '${tq.one}' GROUP BY ExecutionStatus`);
-    expect(filtered.groups.map((g) => [g.groupValues[0], g.count])).toEqual([[['Completed'], 2], [['Terminated'], 1]]);
+    expect(filtered.groups.map((g) => [g.groupValues[0], g.count])).toEqual([
+      [['Completed'], 2],
+      [['Terminated'], 1],
+    ]);
   });
 
   it.each([
-    [`NoSuchField = 'x'`, `invalid query: invalid expression: column name 'NoSuchField' is not a valid search attribute`],
-    [`WorkflowId LIKE 'wf-%'`, "invalid query: invalid expression: invalid operator 'like' in `WorkflowId like 'wf-%'`"],
-    [`VisText > 'a'`, "invalid query: invalid expression: operator '>' not supported for Text type search attribute in `VisText > 'a'`"],
-    [`VisBool BETWEEN 0 AND 1`, `invalid query: invalid expression: cannot do range condition on search attribute 'VisBool' of type Bool`],
+    [
+      `NoSuchField = 'x'`,
+      `invalid query: invalid expression: column name 'NoSuchField' is not a valid search attribute`,
+    ],
+    [
+      `WorkflowId LIKE 'wf-%'`,
+      "invalid query: invalid expression: invalid operator 'like' in `WorkflowId like 'wf-%'`",
+    ],
+    [
+      `VisText > 'a'`,
+      "invalid query: invalid expression: operator '>' not supported for Text type search attribute in `VisText > 'a'`",
+    ],
+    [
+      `VisBool BETWEEN 0 AND 1`,
+      `invalid query: invalid expression: cannot do range condition on search attribute 'VisBool' of type Bool`,
+    ],
     [`StartTime > 'yesterday'`, `invalid query: invalid expression: unable to parse datetime 'yesterday'`],
     [`ExecutionStatus = 'Done'`, `invalid query: invalid expression: invalid ExecutionStatus value 'Done'`],
     [`VisInt = 'many'`, `invalid query: invalid value for search attribute VisInt of type Int: "many"`],
-    [`ORDER BY VisText`, `invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`],
+    [
+      `ORDER BY VisText`,
+      `invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`,
+    ],
     [`ORDER BY Nope DESC`, `invalid query: invalid expression: column name 'Nope' is not a valid search attribute`],
     [`GROUP BY ExecutionStatus`, `invalid query: operation is not supported: 'GROUP BY' clause`],
     [`WorkflowId = 'x' LIMIT 1`, `invalid query: operation is not supported: 'LIMIT' clause`],
@@ -221,7 +282,10 @@ describe('visibility: list filters', () => {
 
   it('rejects GROUP BY on other fields when counting', async () => {
     const err = await h.client.workflow.count('GROUP BY WorkflowType').catch(grpcCause);
-    expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: `invalid query: operation is not supported: 'GROUP BY' clause is only supported for ExecutionStatus` });
+    expect(err).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: `invalid query: operation is not supported: 'GROUP BY' clause is only supported for ExecutionStatus`,
+    });
   });
 
   // Last in the file: it adds runs that the counts above do not expect.
@@ -234,7 +298,8 @@ describe('visibility: list filters', () => {
     };
     const [first, second] = [await startIdle('page-1'), await startIdle('page-2')];
     const query = `TaskQueue = '${taskQueue}'`;
-    const ask = (nextPageToken?: Uint8Array) => h.client.workflowService.listWorkflowExecutions({ namespace: h.namespace, query, pageSize: 1, nextPageToken });
+    const ask = (nextPageToken?: Uint8Array) =>
+      h.client.workflowService.listWorkflowExecutions({ namespace: h.namespace, query, pageSize: 1, nextPageToken });
     const page1 = await ask();
     expect(page1.executions?.map((x) => x.execution?.workflowId)).toEqual([second]);
     await startIdle('page-3');

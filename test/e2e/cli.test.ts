@@ -45,7 +45,9 @@ describe('supervisor CLI', () => {
 
   it('prints its version and help', async () => {
     const version = await supervisor(['--version']);
-    const { version: expected } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    const { version: expected } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(version.exitCode).toBe(0);
     expect(version.stdout.trim()).toBe(expected);
     const help = await supervisor(['--help']);
@@ -66,7 +68,10 @@ describe('supervisor CLI', () => {
 
   it('refuses a bad configuration listing every problem, exit code 2, before touching anything', async () => {
     const file = path.join(tmp(), 'bad.yaml');
-    writeFileSync(file, 'worker_id: w1\npaths:\n  nas_root: nas\nhttp:\n  port: high\nwatcher:\n  stop_timeout: soon\n');
+    writeFileSync(
+      file,
+      'worker_id: w1\npaths:\n  nas_root: nas\nhttp:\n  port: high\nwatcher:\n  stop_timeout: soon\n',
+    );
     const result = await supervisor(['--config', file, 'start'], tmp());
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`invalid configuration in ${file}:`);
@@ -77,18 +82,27 @@ describe('supervisor CLI', () => {
 
   it('prints the resolved configuration with secrets redacted', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: ${DB_PASSWORD}\n');
+    writeFileSync(
+      file,
+      'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: ${DB_PASSWORD}\n',
+    );
     const result = await supervisor(['--config', file, 'config'], tmp(), { DB_PASSWORD: 'hunter2-secret' });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).not.toContain('hunter2-secret');
-    const printed = JSON.parse(result.stdout.split('\n').slice(1).join('\n')) as { database: { password: string }; paths: { inbox: string } };
+    const printed = JSON.parse(result.stdout.split('\n').slice(1).join('\n')) as {
+      database: { password: string };
+      paths: { inbox: string };
+    };
     expect(printed.database.password).toBe('***');
     expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
   });
 
   it('runs the commands that need no database with a database variable unset; start and worker refuse, naming it', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n');
+    writeFileSync(
+      file,
+      'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n',
+    );
     const unset = { DB_PASSWORD: undefined as unknown as string };
     const missing = 'database.password: environment variable DB_PASSWORD is not set';
     for (const command of [['start'], ['worker', '--address', '127.0.0.1:1']]) {
@@ -113,7 +127,11 @@ describe('supervisor CLI', () => {
     expect((await supervisor(['--config', file, 'events'], tmp(), unset)).exitCode).toBe(0);
     const status = await supervisor(['--config', file, 'status', '--json', '--address', '127.0.0.1:1'], tmp(), unset);
     expect(status.exitCode).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ worker_id: 'w1', watcher_state: 'stopped', temporal: { reachable: false } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      worker_id: 'w1',
+      watcher_state: 'stopped',
+      temporal: { reachable: false },
+    });
   });
 
   it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
@@ -127,24 +145,44 @@ describe('supervisor CLI', () => {
       expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
     }
     expect(existsSync(path.join(tmp(), 'var/temporal.db'))).toBe(true);
-    const http = /http endpoints listening: \/metrics, \/healthz, \/readyz \{"component":"http","address":"([^"]+)"\}/.exec(stderr)?.[1];
+    const http =
+      /http endpoints listening: \/metrics, \/healthz, \/readyz \{"component":"http","address":"([^"]+)"\}/.exec(
+        stderr,
+      )?.[1];
     const readyz = await fetch(`http://${http ?? ''}/readyz`);
     expect(await readyz.json()).toEqual({ ready: true, checks: { worker: true, temporal: true } });
-    expect(await (await fetch(`http://${http ?? ''}/metrics`)).text()).toContain('supervisor_worker_running{worker_id="w1"} 1');
+    expect(await (await fetch(`http://${http ?? ''}/metrics`)).text()).toContain(
+      'supervisor_worker_running{worker_id="w1"} 1',
+    );
 
     const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
     expect(flag.exitCode).toBe(0);
     const taskId = flag.stdout.trim();
     const result = path.join(tmp(), 'var/nas/Worker_Outbox', 'w1', `${taskId}.result.json`);
     await waitForFile(result);
-    expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({ success: true, task_id: taskId, label: 'e2e check' });
+    expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({
+      success: true,
+      task_id: taskId,
+      label: 'e2e check',
+    });
     const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());
-    const lines = events.stdout.trim().split('\n').map((line) => JSON.parse(line) as { v: number; type: string; task_id: string; worker_id: string; label: string });
-    expect(lines.filter((event) => event.task_id === taskId).map((event) => event.type)).toEqual(['flag_accepted', 'task_completed']);
+    const lines = events.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { v: number; type: string; task_id: string; worker_id: string; label: string },
+      );
+    expect(lines.filter((event) => event.task_id === taskId).map((event) => event.type)).toEqual([
+      'flag_accepted',
+      'task_completed',
+    ]);
     expect(lines.every((event) => event.v === 1 && event.worker_id === 'w1')).toBe(true);
     const connection = await Connection.connect({ address });
     try {
-      const described = await connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: `w1/${taskId}` } });
+      const described = await connection.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId: `w1/${taskId}` },
+      });
       expect(described.workflowExecutionInfo?.type?.name).toBe('diagnostics');
     } finally {
       await connection.close();
@@ -178,7 +216,10 @@ describe('supervisor CLI', () => {
     const result = await child;
     expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
     expect(existsSync(lockFile)).toBe(false);
-    const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
     const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
     if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
@@ -189,7 +230,8 @@ describe('supervisor CLI', () => {
     writeFileSync(file, 'worker_id: w3\n');
     const events = path.join(tmp(), 'var/nas/05_LOGS/events.ndjson');
     mkdirSync(path.dirname(events), { recursive: true });
-    const line = (n: number) => `${JSON.stringify({ v: 1, type: 'watcher_restarted', at: new Date().toISOString(), worker_id: 'w3', n })}\n`;
+    const line = (n: number) =>
+      `${JSON.stringify({ v: 1, type: 'watcher_restarted', at: new Date().toISOString(), worker_id: 'w3', n })}\n`;
     writeFileSync(events, line(1));
     const child = supervisor(['--config', file, 'events', '--follow'], tmp());
     await new Promise((resolve) => child.stdout?.once('data', resolve));
@@ -206,7 +248,9 @@ describe('supervisor CLI', () => {
 
   it('devserver prints the address it listens on', async () => {
     const child = supervisor(['devserver', '--port', '0', '--db', path.join(tmp(), 'temporal.db')], tmp());
-    const address = await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    const address = await new Promise<string>((resolve) =>
+      child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+    );
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     const connection = await Connection.connect({ address });
     try {

@@ -11,6 +11,10 @@ import { silentLogger } from './config.js';
 
 export function cachedWorkflowBundle(workflowsPath: string): Promise<{ code: string }> {
   const key = createHash('sha256').update(workflowsPath).digest('hex').slice(0, 16);
-  const file = path.join(tmpdir(), 'temporal-supervisor-workflow-bundles', `${path.basename(workflowsPath, '.ts')}-${key}.js`);
+  const file = path.join(
+    tmpdir(),
+    'temporal-supervisor-workflow-bundles',
+    `${path.basename(workflowsPath, '.ts')}-${key}.js`,
+  );
   return loadWorkflowBundle({ workflowsPath, file }, silentLogger);
 }

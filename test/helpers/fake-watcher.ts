@@ -8,11 +8,7 @@ import { execa } from 'execa';
  */
 export const FAKE_WATCHER_PATH = fileURLToPath(new URL('./bin/fake-watcher.mjs', import.meta.url));
 
-export type FakeWatcherVariant =
-  | 'well-behaved'
-  | 'ignore-sigterm'
-  | 'forks-grandchildren'
-  | 'stops-heartbeating';
+export type FakeWatcherVariant = 'well-behaved' | 'ignore-sigterm' | 'forks-grandchildren' | 'stops-heartbeating';
 
 /** The heartbeat file the watcher writes (same shape as examples/sample-watcher.mjs). */
 export interface WatcherHeartbeat {

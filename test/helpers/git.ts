@@ -91,7 +91,9 @@ export async function divergeWork(fixture: GitFixture): Promise<string> {
  * Three commits in `work` where reverting the middle one conflicts: the newest commit rewrites the
  * line the middle one introduced. Returns their hashes, oldest first.
  */
-export async function makeRevertConflict(fixture: GitFixture): Promise<{ first: string; middle: string; newest: string }> {
+export async function makeRevertConflict(
+  fixture: GitFixture,
+): Promise<{ first: string; middle: string; newest: string }> {
   const first = await fixture.commit(fixture.work, 'add notes', { 'notes.txt': 'note\n' });
   const middle = await fixture.commit(fixture.work, 'change line', { 'app.txt': 'line 1 changed\n' });
   const newest = await fixture.commit(fixture.work, 'change line again', { 'app.txt': 'line 1 changed twice\n' });

@@ -128,8 +128,18 @@ async function launch(
 ): Promise<MariaDbHarness> {
   const dataDir = join(dir, 'data');
   // normal auth: root@localhost without password over the socket, whichever OS user runs the tests.
-  await execa(installDb, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal',
-    '--skip-test-db', ...USER_ARGS, ...FAST_SERVER_ARGS], { timeout: 60_000, stdin: 'ignore' });
+  await execa(
+    installDb,
+    [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...USER_ARGS,
+      ...FAST_SERVER_ARGS,
+    ],
+    { timeout: 60_000, stdin: 'ignore' },
+  );
   const { server, port, pid } = await startServer(mariadbd, dir, options);
   const kill = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     // On SIGTERM mariadbd shuts down cleanly; forceKillAfterDelay sends SIGKILL if that takes over 20 s.
@@ -164,11 +174,23 @@ async function startServer(mariadbd: string, dir: string, options: StartMariaDbO
   // A port found free can be taken before mariadbd binds it; a fresh port on retry settles that.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await freePort();
-    const server = execa(mariadbd, ['--no-defaults', `--datadir=${join(dir, 'data')}`,
-      `--socket=${join(dir, SOCKET)}`, `--pid-file=${join(dir, 'mariadb.pid')}`, `--log-error=${errorLog}`,
-      `--tmpdir=${dir}`, `--port=${port}`, '--bind-address=127.0.0.1',
-      `--default-time-zone=${options.serverTimeZone ?? '+03:00'}`, ...USER_ARGS, ...FAST_SERVER_ARGS],
-    { reject: false, stdio: 'ignore', forceKillAfterDelay: 20_000 });
+    const server = execa(
+      mariadbd,
+      [
+        '--no-defaults',
+        `--datadir=${join(dir, 'data')}`,
+        `--socket=${join(dir, SOCKET)}`,
+        `--pid-file=${join(dir, 'mariadb.pid')}`,
+        `--log-error=${errorLog}`,
+        `--tmpdir=${dir}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--default-time-zone=${options.serverTimeZone ?? '+03:00'}`,
+        ...USER_ARGS,
+        ...FAST_SERVER_ARGS,
+      ],
+      { reject: false, stdio: 'ignore', forceKillAfterDelay: 20_000 },
+    );
     let exited = false;
     void server.finally(() => {
       exited = true;

@@ -64,10 +64,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once `child` prints `line` on stdout; rejects at once when it exits first, or after `timeoutMs`. */
-export function waitForOutput(child: { stdout: NodeJS.ReadableStream | null; once(event: 'exit', listener: (code: number | null) => void): unknown }, line: string, timeoutMs: number): Promise<void> {
+export function waitForOutput(
+  child: {
+    stdout: NodeJS.ReadableStream | null;
+    once(event: 'exit', listener: (code: number | null) => void): unknown;
+  },
+  line: string,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for "${line}" from the child process`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for "${line}" from the child process`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes(line)) {

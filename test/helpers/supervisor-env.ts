@@ -31,7 +31,6 @@ import { loadWorkflowBundle, ownWorkflowBundle } from '../../src/workflow-bundle
 import { activitiesFor } from './activities.js';
 import { FAST_TIMING, TEST_LOCK, silentLogger } from './config.js';
 
-
 /** The supervisor's workflows, the bundle `npm start` uses (dist/bundle/workflows.source.js), rebuilt when stale. */
 export function loadSupervisorBundle(): Promise<{ code: string }> {
   return loadWorkflowBundle(ownWorkflowBundle(), silentLogger);
@@ -40,7 +39,14 @@ export function loadSupervisorBundle(): Promise<{ code: string }> {
 export interface EnvConfigOptions {
   variant?: FakeWatcherVariant;
   repoDir?: string;
-  database?: { host: string; port: number; user: string; password: string; database: string; critical_tables?: string[] };
+  database?: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+    critical_tables?: string[];
+  };
   stopTimeout?: string;
   /** Anything else, as it would be written in YAML. */
   extra?: Record<string, unknown>;
@@ -141,17 +147,20 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
       return config;
     },
     async startWorker(config, options = {}) {
-      const { worker, close } = options.wrapActivities === undefined ? await createSupervisorWorker({
-        config,
-        logger: silentLogger,
-        connection: nativeConnection,
-        client,
-        workflowBundle: bundle,
-        timing: FAST_TIMING,
-        lock: TEST_LOCK,
-        workerOptions: { shutdownGraceTime: '1s' },
-        ...options,
-      }) : await wrappedWorker(config, options.wrapActivities);
+      const { worker, close } =
+        options.wrapActivities === undefined
+          ? await createSupervisorWorker({
+              config,
+              logger: silentLogger,
+              connection: nativeConnection,
+              client,
+              workflowBundle: bundle,
+              timing: FAST_TIMING,
+              lock: TEST_LOCK,
+              workerOptions: { shutdownGraceTime: '1s' },
+              ...options,
+            })
+          : await wrappedWorker(config, options.wrapActivities);
       const running = worker.run();
       let stopped: Promise<void> | undefined;
       const handle: RunningWorker = {
@@ -185,11 +194,23 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
       const locks: RunRef[] = [];
       for (const workerId of workerIds) {
         const id = lockWorkflowId(workerId);
-        if (await client.workflow.getHandle(id).describe().then(() => true, () => false)) locks.push({ workflowId: id });
+        if (
+          await client.workflow
+            .getHandle(id)
+            .describe()
+            .then(
+              () => true,
+              () => false,
+            )
+        )
+          locks.push({ workflowId: id });
       }
       const histories = await collectRunHistories(client, [...runs, ...locks]);
       const failures: string[] = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'supervisor-handlers' }, histories)) {
+      for await (const result of Worker.runReplayHistories(
+        { workflowBundle: bundle, replayName: 'supervisor-handlers' },
+        histories,
+      )) {
         if (result.error) failures.push(`${result.workflowId}/${result.runId}: ${String(result.error)}`);
       }
       if (process.env.DEVSERVER_DEBUG) process.stderr.write(`[handlers] replayed ${histories.length} histories\n`);
@@ -204,4 +225,3 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   };
   return env;
 }
-

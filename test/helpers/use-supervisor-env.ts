@@ -48,7 +48,10 @@ export function useSupervisorEnv(check: Check = replayAll): SupervisorEnv {
 }
 
 /** useSupervisorEnv with a MariaDB server of the file's own (one `database`), started side by side. */
-export function useSupervisorEnvWithDb(database: string, check: Check = replayAll): { env: SupervisorEnv; db: MariaDbHarness } {
+export function useSupervisorEnvWithDb(
+  database: string,
+  check: Check = replayAll,
+): { env: SupervisorEnv; db: MariaDbHarness } {
   const current = perFile(
     async () => {
       const [env, db] = await Promise.all([startSupervisorEnv(), startMariaDb({ database })]);
@@ -62,5 +65,8 @@ export function useSupervisorEnvWithDb(database: string, check: Check = replayAl
       }
     },
   );
-  return { env: lateBound('useSupervisorEnvWithDb: the engine', () => current()?.env), db: lateBound('useSupervisorEnvWithDb: MariaDB', () => current()?.db) };
+  return {
+    env: lateBound('useSupervisorEnvWithDb: the engine', () => current()?.env),
+    db: lateBound('useSupervisorEnvWithDb: MariaDB', () => current()?.db),
+  };
 }

@@ -33,48 +33,149 @@ interface Expected {
 
 const HANDLER = ['workerSettings', 'requestLock'];
 const REPORT = ['recordAudit', 'writeResult'];
-const KEEPALIVE_ITERATION = ['watchWatcher', 'requestLock', 'observeWatcher', 'stopWatcher', 'startWatcher', 'recordAudit'];
+const KEEPALIVE_ITERATION = [
+  'watchWatcher',
+  'requestLock',
+  'observeWatcher',
+  'stopWatcher',
+  'startWatcher',
+  'recordAudit',
+];
 
 const EXPECTED: Record<string, Expected> = {
-  pause_watcher: { type: 'pause_watcher', completed: [...HANDLER, 'createPauseFlag', 'stopWatcher', ...REPORT], result: { success: true, details: { pause_flag_created: true } }, markers: 0 },
-  resume_watcher: { type: 'resume_watcher', completed: [...HANDLER, 'removePauseFlag', 'startWatcher', 'watcherStatus', ...REPORT], result: { success: true, details: { pause_flag_removed: true } }, markers: 1 },
-  restart_watcher: { type: 'restart_watcher', completed: [...HANDLER, 'stopWatcher', 'startWatcher', ...REPORT], result: { success: true }, markers: 1 },
-  diagnostics: { type: 'diagnostics', completed: ['workerSettings', 'runDiagnostics', ...REPORT], result: { success: true }, markers: 0 },
-  verify_db: { type: 'verify_db', completed: ['workerSettings', 'verifyDb', ...REPORT], result: { success: true, details: { connection_ok: true } }, markers: 0 },
+  pause_watcher: {
+    type: 'pause_watcher',
+    completed: [...HANDLER, 'createPauseFlag', 'stopWatcher', ...REPORT],
+    result: { success: true, details: { pause_flag_created: true } },
+    markers: 0,
+  },
+  resume_watcher: {
+    type: 'resume_watcher',
+    completed: [...HANDLER, 'removePauseFlag', 'startWatcher', 'watcherStatus', ...REPORT],
+    result: { success: true, details: { pause_flag_removed: true } },
+    markers: 1,
+  },
+  restart_watcher: {
+    type: 'restart_watcher',
+    completed: [...HANDLER, 'stopWatcher', 'startWatcher', ...REPORT],
+    result: { success: true },
+    markers: 1,
+  },
+  diagnostics: {
+    type: 'diagnostics',
+    completed: ['workerSettings', 'runDiagnostics', ...REPORT],
+    result: { success: true },
+    markers: 0,
+  },
+  verify_db: {
+    type: 'verify_db',
+    completed: ['workerSettings', 'verifyDb', ...REPORT],
+    result: { success: true, details: { connection_ok: true } },
+    markers: 0,
+  },
   update_code: {
     type: 'update_code',
-    completed: [...HANDLER, 'planUpdate', 'readPauseFlag', 'stopWatcher', 'backupWorkTree', 'advanceTo', 'startWatcher', ...REPORT],
+    completed: [
+      ...HANDLER,
+      'planUpdate',
+      'readPauseFlag',
+      'stopWatcher',
+      'backupWorkTree',
+      'advanceTo',
+      'startWatcher',
+      ...REPORT,
+    ],
     result: { success: true },
     markers: 0,
   },
   update_code_deps: {
     type: 'update_code_deps',
-    completed: [...HANDLER, 'planUpdate', 'readPauseFlag', 'stopWatcher', 'backupWorkTree', 'advanceTo', 'installDependencies', 'startWatcher', ...REPORT],
+    completed: [
+      ...HANDLER,
+      'planUpdate',
+      'readPauseFlag',
+      'stopWatcher',
+      'backupWorkTree',
+      'advanceTo',
+      'installDependencies',
+      'startWatcher',
+      ...REPORT,
+    ],
     result: { success: true },
     markers: 0,
   },
   // The install fails after the pull: the saga restores the recorded commit and starts the watcher again.
   'update_code_deps-compensated': {
     type: 'update_code_deps',
-    completed: [...HANDLER, 'planUpdate', 'readPauseFlag', 'stopWatcher', 'backupWorkTree', 'advanceTo', 'restoreWorkTree', 'startWatcher', 'currentCommit', ...REPORT],
+    completed: [
+      ...HANDLER,
+      'planUpdate',
+      'readPauseFlag',
+      'stopWatcher',
+      'backupWorkTree',
+      'advanceTo',
+      'restoreWorkTree',
+      'startWatcher',
+      'currentCommit',
+      ...REPORT,
+    ],
     failed: ['installDependencies'],
     result: { success: false, error: expect.stringContaining('exited with code 3') },
     markers: 0,
   },
   rollback_code: {
     type: 'rollback_code',
-    completed: [...HANDLER, 'planRollback', 'stopWatcher', 'backupWorkTree', 'revertCommit', 'startWatcher', 'currentCommit', ...REPORT],
+    completed: [
+      ...HANDLER,
+      'planRollback',
+      'stopWatcher',
+      'backupWorkTree',
+      'revertCommit',
+      'startWatcher',
+      'currentCommit',
+      ...REPORT,
+    ],
     result: { success: true, details: { commits_back: 1 } },
     markers: 0,
   },
   // lock/<workerId> after the seven handler runs above, each requested, granted and released.
-  supervisor_lock: { type: 'supervisor_lock', completed: Array<string>(5).fill('workflowRunning'), markers: 0, payloads: ['"handler":"rollback_code"'] },
-  health_check: { type: 'health_check', completed: ['checkHealth', 'ensureKeepAliveRunning', 'recordHealth'], result: { success: true, actions_taken: ['started keep-alive'] }, markers: 0 },
+  supervisor_lock: {
+    type: 'supervisor_lock',
+    completed: Array<string>(5).fill('workflowRunning'),
+    markers: 0,
+    payloads: ['"handler":"rollback_code"'],
+  },
+  health_check: {
+    type: 'health_check',
+    completed: ['checkHealth', 'ensureKeepAliveRunning', 'recordHealth'],
+    result: { success: true, actions_taken: ['started keep-alive'] },
+    markers: 0,
+  },
   // A first start of a watcher that was down, a SIGKILL, the restart: two whole iterations.
-  supervisor_keepalive: { type: 'supervisor_keepalive', completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION], markers: 1, payloads: ['"action":"watcher_restarted"'] },
-  'supervisor_keepalive-before-reset': { type: 'supervisor_keepalive', completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION], markers: 0, payloads: ['"action":"watcher_restarted"'] },
-  'restart_watcher-before-reset': { type: 'restart_watcher', completed: [...HANDLER, 'stopWatcher', 'startWatcher', ...REPORT], result: { success: true }, markers: 0 },
-  'resume_watcher-before-reset': { type: 'resume_watcher', completed: [...HANDLER, 'removePauseFlag', 'startWatcher', 'watcherStatus', ...REPORT], result: { success: true }, markers: 0 },
+  supervisor_keepalive: {
+    type: 'supervisor_keepalive',
+    completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION],
+    markers: 1,
+    payloads: ['"action":"watcher_restarted"'],
+  },
+  'supervisor_keepalive-before-reset': {
+    type: 'supervisor_keepalive',
+    completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION],
+    markers: 0,
+    payloads: ['"action":"watcher_restarted"'],
+  },
+  'restart_watcher-before-reset': {
+    type: 'restart_watcher',
+    completed: [...HANDLER, 'stopWatcher', 'startWatcher', ...REPORT],
+    result: { success: true },
+    markers: 0,
+  },
+  'resume_watcher-before-reset': {
+    type: 'resume_watcher',
+    completed: [...HANDLER, 'removePauseFlag', 'startWatcher', 'watcherStatus', ...REPORT],
+    result: { success: true },
+    markers: 0,
+  },
   // Issue 11: the keep-alive before it throughout (first start, SIGSTOP hang, SIGKILL: three restarts).
   'keepalive-before-issue11': {
     type: 'supervisor_keepalive',
@@ -85,38 +186,66 @@ const EXPECTED: Record<string, Expected> = {
   // Issue 11: begun by that code, taken over mid-run by the new code, which audited the next hang on its path.
   'keepalive-across-issue11': {
     type: 'supervisor_keepalive',
-    completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION, 'watchWatcher', 'watchWatcher', 'recordAudit', ...KEEPALIVE_ITERATION.slice(1)],
+    completed: [
+      ...KEEPALIVE_ITERATION,
+      ...KEEPALIVE_ITERATION,
+      'watchWatcher',
+      'watchWatcher',
+      'recordAudit',
+      ...KEEPALIVE_ITERATION.slice(1),
+    ],
     markers: 1,
     payloads: ['"action":"watcher_hung"', '"reason":"hang"'],
   },
 };
 
 const folder = new URL('../fixtures/histories/', import.meta.url);
-const saved = readdirSync(folder).filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -'.json'.length)).sort();
+const saved = readdirSync(folder)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => file.slice(0, -'.json'.length))
+  .sort();
 
 function load(name: string): History {
-  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(new URL(`${name}.json`, folder), 'utf8')) as Record<string, unknown>);
+  return temporal.api.history.v1.History.fromObject(
+    JSON.parse(readFileSync(new URL(`${name}.json`, folder), 'utf8')) as Record<string, unknown>,
+  );
 }
 
-const text = (payload: temporal.api.common.v1.IPayload | null | undefined): string => Buffer.from(payload?.data ?? []).toString('utf8');
+const text = (payload: temporal.api.common.v1.IPayload | null | undefined): string =>
+  Buffer.from(payload?.data ?? []).toString('utf8');
 
 /** What a history did, read from its events. */
 function summary(history: History) {
   const events = history.events ?? [];
-  const typeOf = new Map(events.map((event) => [String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name ?? '']));
+  const typeOf = new Map(
+    events.map((event) => [
+      String(event.eventId),
+      event.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+    ]),
+  );
   const ofEnd = (id: unknown): string => typeOf.get(String(id)) ?? '';
-  const result = events.find((event) => event.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
+  const result = events.find((event) => event.workflowExecutionCompletedEventAttributes)
+    ?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
   const started = events[0]?.workflowExecutionStartedEventAttributes;
   return {
     // Replayed under its own id: handlers check that theirs is `<workerId>/<task_id>`.
     workflowId: started?.workflowId ?? started?.rootWorkflowExecution?.workflowId ?? undefined,
     type: started?.workflowType?.name,
-    completed: events.flatMap((event) => (event.activityTaskCompletedEventAttributes ? [ofEnd(event.activityTaskCompletedEventAttributes.scheduledEventId)] : [])),
-    failed: events.flatMap((event) => (event.activityTaskFailedEventAttributes ? [ofEnd(event.activityTaskFailedEventAttributes.scheduledEventId)] : [])),
+    completed: events.flatMap((event) =>
+      event.activityTaskCompletedEventAttributes
+        ? [ofEnd(event.activityTaskCompletedEventAttributes.scheduledEventId)]
+        : [],
+    ),
+    failed: events.flatMap((event) =>
+      event.activityTaskFailedEventAttributes ? [ofEnd(event.activityTaskFailedEventAttributes.scheduledEventId)] : [],
+    ),
     result: result === undefined ? undefined : (JSON.parse(text(result)) as Record<string, unknown>),
     markers: events.filter((event) => event.markerRecordedEventAttributes).length,
     payloads: events
-      .flatMap((event) => [...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []), ...(event.activityTaskCompletedEventAttributes?.result?.payloads ?? [])])
+      .flatMap((event) => [
+        ...(event.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
+        ...(event.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+      ])
       .map(text)
       .join('\n'),
   };
@@ -146,6 +275,8 @@ describe('saved histories replay on the current workflows', () => {
     if (expected.result === undefined) expect(did.result).toBeUndefined();
     else expect(did.result).toMatchObject(expected.result);
     for (const needle of expected.payloads ?? []) expect(did.payloads).toContain(needle);
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: name }, history, did.workflowId ?? undefined)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle, replayName: name }, history, did.workflowId ?? undefined),
+    ).resolves.toBeUndefined();
   });
 });

@@ -22,23 +22,28 @@ const UI_PORT = 8080;
 const MYSQL_PORT = 3306;
 
 function dict(value: unknown, where: string): Dict {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where} must be a mapping`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${where} must be a mapping`);
   return value as Dict;
 }
 
 /** Compose interpolation, the forms this repo uses: `$$`, `${VAR}` (unset = empty), `${VAR:-default}`. */
 function interpolate(value: unknown, env: Env): unknown {
   if (typeof value === 'string') {
-    const out = value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name?: string, fallback?: string) => {
-      if (name === undefined) return '\0';
-      const set = env[name];
-      return fallback !== undefined && (set === undefined || set === '') ? fallback : (set ?? '');
-    });
+    const out = value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_m, name?: string, fallback?: string) => {
+        if (name === undefined) return '\0';
+        const set = env[name];
+        return fallback !== undefined && (set === undefined || set === '') ? fallback : (set ?? '');
+      },
+    );
     if (out.includes('${')) throw new Error(`unsupported interpolation in ${JSON.stringify(value)}`);
     return out.replaceAll('\0', '$');
   }
   if (Array.isArray(value)) return value.map((item) => interpolate(item, env));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
   return value;
 }
 
@@ -46,7 +51,9 @@ function interpolate(value: unknown, env: Env): unknown {
 function environmentOf(service: Dict): Record<string, string> {
   const raw = service.environment ?? {};
   if (Array.isArray(raw)) {
-    return Object.fromEntries(raw.map(String).map((entry) => [entry.split('=')[0] ?? '', entry.slice(entry.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      raw.map(String).map((entry) => [entry.split('=')[0] ?? '', entry.slice(entry.indexOf('=') + 1)]),
+    );
   }
   return Object.fromEntries(Object.entries(dict(raw, 'environment')).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -60,7 +67,9 @@ function portsOf(service: Dict): { host: number; container: number }[] {
       const long = entry as Dict;
       return { host: Number(long.published), container: Number(long.target) };
     }
-    const parts = String(entry).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = String(entry)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     return { host: Number(parts.at(-2)), container: Number(parts.at(-1)) };
   });
 }
@@ -69,18 +78,23 @@ function portsOf(service: Dict): { host: number; container: number }[] {
 function dependsOn(service: Dict): Record<string, string> {
   const raw = service.depends_on ?? {};
   if (Array.isArray(raw)) return Object.fromEntries(raw.map((name) => [String(name), 'service_started']));
-  return Object.fromEntries(Object.entries(dict(raw, 'depends_on')).map(([k, v]) => [k, String(dict(v, k).condition ?? 'service_started')]));
+  return Object.fromEntries(
+    Object.entries(dict(raw, 'depends_on')).map(([k, v]) => [k, String(dict(v, k).condition ?? 'service_started')]),
+  );
 }
 
 function volumeTargets(service: Dict): string[] {
   const raw = service.volumes ?? [];
   if (!Array.isArray(raw)) return [];
-  return raw.map((v: unknown) => (typeof v === 'object' && v !== null ? String((v as Dict).target) : (String(v).split(':')[1] ?? '')));
+  return raw.map((v: unknown) =>
+    typeof v === 'object' && v !== null ? String((v as Dict).target) : (String(v).split(':')[1] ?? ''),
+  );
 }
 
 /** The `--config` file named by the Dockerfile's CMD, and its ENTRYPOINT. */
 function dockerfileCommand(text: string): { entrypoint: string[]; config: string | undefined } {
-  const json = (instruction: string): string[] => JSON.parse(new RegExp(`^${instruction}\\s+(\\[.*\\])\\s*$`, 'm').exec(text)?.[1] ?? '[]') as string[];
+  const json = (instruction: string): string[] =>
+    JSON.parse(new RegExp(`^${instruction}\\s+(\\[.*\\])\\s*$`, 'm').exec(text)?.[1] ?? '[]') as string[];
   const cmd = json('CMD');
   const at = cmd.indexOf('--config');
   return { entrypoint: json('ENTRYPOINT'), config: at >= 0 ? cmd[at + 1] : undefined };
@@ -89,7 +103,8 @@ function dockerfileCommand(text: string): { entrypoint: string[]; config: string
 /** Finds each service by the image it runs, so a renamed service is caught where it is referenced. */
 function findServices(services: Dict): Record<'mysql' | 'temporal' | 'ui' | 'supervisor', [string, Dict] | undefined> {
   const entries = Object.entries(services).map(([name, s]) => [name, dict(s, name)] as [string, Dict]);
-  const byImage = (prefix: string): [string, Dict] | undefined => entries.find(([, s]) => String(s.image ?? '').startsWith(prefix) && s.build === undefined);
+  const byImage = (prefix: string): [string, Dict] | undefined =>
+    entries.find(([, s]) => String(s.image ?? '').startsWith(prefix) && s.build === undefined);
   return {
     mysql: byImage('mysql:'),
     temporal: byImage('temporalio/auto-setup:'),
@@ -111,7 +126,8 @@ function wiringProblems(raw: unknown, hostEnv: Env): string[] {
   const found = findServices(services);
   const expected = { mysql: 'mysql', temporal: 'temporal', ui: 'temporal-ui', supervisor: 'supervisor' } as const;
   for (const role of Object.keys(expected) as (keyof typeof expected)[]) {
-    if (found[role]?.[0] !== expected[role]) problems.push(`service ${expected[role]} is missing (found ${found[role]?.[0] ?? 'nothing'} in its role)`);
+    if (found[role]?.[0] !== expected[role])
+      problems.push(`service ${expected[role]} is missing (found ${found[role]?.[0] ?? 'nothing'} in its role)`);
   }
   const { mysql, temporal, ui, supervisor } = found;
   if (!mysql || !temporal || !ui || !supervisor) return problems;
@@ -119,26 +135,38 @@ function wiringProblems(raw: unknown, hostEnv: Env): string[] {
   const [temporalName, temporalService] = temporal;
   const mysqlEnv = environmentOf(mysqlService);
   const temporalEnv = environmentOf(temporalService);
-  const published = (service: Dict, port: number): boolean => portsOf(service).some((p) => p.container === port && p.host === port);
+  const published = (service: Dict, port: number): boolean =>
+    portsOf(service).some((p) => p.container === port && p.host === port);
 
   for (const [name, service] of Object.entries(services)) {
     for (const [target, condition] of Object.entries(dependsOn(dict(service, name)))) {
-      if (condition === 'service_healthy' && dict(services[target] ?? {}, target).healthcheck === undefined) problems.push(`${name} waits for ${target} to be healthy, which has no healthcheck`);
+      if (condition === 'service_healthy' && dict(services[target] ?? {}, target).healthcheck === undefined)
+        problems.push(`${name} waits for ${target} to be healthy, which has no healthcheck`);
     }
   }
-  if (!/^mysql:8(\.\d+)*$/.test(String(mysqlService.image))) problems.push(`mysql image ${String(mysqlService.image)} is not MySQL 8`);
+  if (!/^mysql:8(\.\d+)*$/.test(String(mysqlService.image)))
+    problems.push(`mysql image ${String(mysqlService.image)} is not MySQL 8`);
   if (mysqlService.healthcheck === undefined) problems.push('mysql has no healthcheck');
-  if (!/^temporalio\/auto-setup:\d+\.\d+\.\d+$/.test(String(temporalService.image))) problems.push(`temporal image ${String(temporalService.image)} is not pinned to a version`);
-  if (dependsOn(temporalService)[mysqlName] !== 'service_healthy') problems.push(`temporal does not wait for ${mysqlName} to be healthy`);
+  if (!/^temporalio\/auto-setup:\d+\.\d+\.\d+$/.test(String(temporalService.image)))
+    problems.push(`temporal image ${String(temporalService.image)} is not pinned to a version`);
+  if (dependsOn(temporalService)[mysqlName] !== 'service_healthy')
+    problems.push(`temporal does not wait for ${mysqlName} to be healthy`);
   if (temporalEnv.DB !== 'mysql8') problems.push(`temporal DB is ${temporalEnv.DB}, not mysql8`);
-  if (temporalEnv.MYSQL_SEEDS !== mysqlName) problems.push(`temporal MYSQL_SEEDS is ${temporalEnv.MYSQL_SEEDS}, not the ${mysqlName} service`);
-  if (temporalEnv.DB_PORT !== String(MYSQL_PORT)) problems.push(`temporal DB_PORT is ${temporalEnv.DB_PORT}, not ${MYSQL_PORT}`);
-  const [wantUser, wantPassword] = temporalEnv.MYSQL_USER === 'root' ? ['root', mysqlEnv.MYSQL_ROOT_PASSWORD] : [mysqlEnv.MYSQL_USER, mysqlEnv.MYSQL_PASSWORD];
-  if (temporalEnv.MYSQL_USER !== wantUser || temporalEnv.MYSQL_PWD !== wantPassword) problems.push(`temporal's MySQL credentials do not match the ${mysqlName} service`);
+  if (temporalEnv.MYSQL_SEEDS !== mysqlName)
+    problems.push(`temporal MYSQL_SEEDS is ${temporalEnv.MYSQL_SEEDS}, not the ${mysqlName} service`);
+  if (temporalEnv.DB_PORT !== String(MYSQL_PORT))
+    problems.push(`temporal DB_PORT is ${temporalEnv.DB_PORT}, not ${MYSQL_PORT}`);
+  const [wantUser, wantPassword] =
+    temporalEnv.MYSQL_USER === 'root'
+      ? ['root', mysqlEnv.MYSQL_ROOT_PASSWORD]
+      : [mysqlEnv.MYSQL_USER, mysqlEnv.MYSQL_PASSWORD];
+  if (temporalEnv.MYSQL_USER !== wantUser || temporalEnv.MYSQL_PWD !== wantPassword)
+    problems.push(`temporal's MySQL credentials do not match the ${mysqlName} service`);
   if (!published(temporalService, TEMPORAL_PORT)) problems.push(`temporal does not publish ${TEMPORAL_PORT}`);
 
   const [uiName, uiService] = ui;
-  if (environmentOf(uiService).TEMPORAL_ADDRESS !== `${temporalName}:${TEMPORAL_PORT}`) problems.push(`${uiName} TEMPORAL_ADDRESS does not point at ${temporalName}:${TEMPORAL_PORT}`);
+  if (environmentOf(uiService).TEMPORAL_ADDRESS !== `${temporalName}:${TEMPORAL_PORT}`)
+    problems.push(`${uiName} TEMPORAL_ADDRESS does not point at ${temporalName}:${TEMPORAL_PORT}`);
   if (!published(uiService, UI_PORT)) problems.push(`${uiName} does not publish ${UI_PORT}`);
 
   const [supName, supService] = supervisor;
@@ -152,13 +180,22 @@ function wiringProblems(raw: unknown, hostEnv: Env): string[] {
     if (!(error instanceof ConfigError)) throw error;
     return [...problems, ...error.problems.map((p) => `supervisor config ${p.path}: ${p.message}`)];
   }
-  if (config.temporal.address !== `${temporalName}:${TEMPORAL_PORT}`) problems.push(`supervisor temporal.address is ${config.temporal.address}`);
+  if (config.temporal.address !== `${temporalName}:${TEMPORAL_PORT}`)
+    problems.push(`supervisor temporal.address is ${config.temporal.address}`);
   const db = config.database;
   if (!db) return [...problems, 'supervisor config has no database section'];
-  if (db.host !== mysqlName || db.port !== MYSQL_PORT) problems.push(`supervisor database is ${db.host}:${db.port}, not ${mysqlName}:${MYSQL_PORT}`);
-  if (db.user !== mysqlEnv.MYSQL_USER || db.password !== mysqlEnv.MYSQL_PASSWORD || db.database !== mysqlEnv.MYSQL_DATABASE) problems.push(`supervisor database credentials do not match the ${mysqlName} service`);
-  if (config.http.host !== '0.0.0.0' || !published(supService, config.http.port)) problems.push(`supervisor http ${config.http.host}:${config.http.port} is not published`);
-  if (!volumeTargets(supService).includes(config.paths.nas_root)) problems.push(`supervisor nas_root ${config.paths.nas_root} is not a mounted volume`);
+  if (db.host !== mysqlName || db.port !== MYSQL_PORT)
+    problems.push(`supervisor database is ${db.host}:${db.port}, not ${mysqlName}:${MYSQL_PORT}`);
+  if (
+    db.user !== mysqlEnv.MYSQL_USER ||
+    db.password !== mysqlEnv.MYSQL_PASSWORD ||
+    db.database !== mysqlEnv.MYSQL_DATABASE
+  )
+    problems.push(`supervisor database credentials do not match the ${mysqlName} service`);
+  if (config.http.host !== '0.0.0.0' || !published(supService, config.http.port))
+    problems.push(`supervisor http ${config.http.host}:${config.http.port} is not published`);
+  if (!volumeTargets(supService).includes(config.paths.nas_root))
+    problems.push(`supervisor nas_root ${config.paths.nas_root} is not a mounted volume`);
   return problems;
 }
 
@@ -176,12 +213,24 @@ describe('docker-compose.yml', () => {
   });
 
   it('stays wired when the operator sets real secrets and names in the environment', () => {
-    const hostEnv = { MYSQL_ROOT_PASSWORD: 'r00t-Secret', DB_PASSWORD: 'app-Secret', DB_USER: 'sup', DB_NAME: 'ops', SUPERVISOR_WORKER_ID: 'OrionMX' };
+    const hostEnv = {
+      MYSQL_ROOT_PASSWORD: 'r00t-Secret',
+      DB_PASSWORD: 'app-Secret',
+      DB_USER: 'sup',
+      DB_NAME: 'ops',
+      SUPERVISOR_WORKER_ID: 'OrionMX',
+    };
     expect(wiringProblems(COMPOSE, hostEnv)).toEqual([]);
     const services = dict(dict(interpolate(COMPOSE, hostEnv), 'compose').services, 'services');
     const config = loadSupervisorConfig(environmentOf(dict(services.supervisor, 'supervisor')));
     expect(config.worker_id).toBe('OrionMX');
-    expect(config.database).toMatchObject({ host: 'mysql', port: 3306, user: 'sup', password: 'app-Secret', database: 'ops' });
+    expect(config.database).toMatchObject({
+      host: 'mysql',
+      port: 3306,
+      user: 'sup',
+      password: 'app-Secret',
+      database: 'ops',
+    });
   });
 
   it('gives the supervisor a valid config pointing at the temporal and mysql services', () => {
@@ -194,15 +243,71 @@ describe('docker-compose.yml', () => {
   });
 
   it.each<[string, (services: Dict) => void, string]>([
-    ['a renamed mysql service', (s) => { s.db = s.mysql; delete s.mysql; }, 'temporal MYSQL_SEEDS is mysql, not the db service'],
-    ['a renamed temporal service', (s) => { s['temporal-server'] = s.temporal; delete s.temporal; }, 'TEMPORAL_ADDRESS does not point at temporal-server:7233'],
-    ['a supervisor password that differs from mysql', (s) => { env(s, 'supervisor').DB_PASSWORD = 'other'; }, 'supervisor database credentials do not match'],
-    ['a temporal password that differs from mysql', (s) => { env(s, 'temporal').MYSQL_PWD = 'other'; }, "temporal's MySQL credentials do not match"],
-    ['an http port that is not published', (s) => { env(s, 'supervisor').SUPERVISOR_HTTP_PORT = '9000'; }, 'supervisor http 0.0.0.0:9000 is not published'],
-    ['a UI pointed elsewhere', (s) => { env(s, 'temporal-ui').TEMPORAL_ADDRESS = 'localhost:7233'; }, 'temporal-ui TEMPORAL_ADDRESS does not point at temporal:7233'],
-    ['temporal not waiting for a healthy mysql', (s) => { dict(s.temporal, 'temporal').depends_on = ['mysql']; }, 'temporal does not wait for mysql to be healthy'],
-    ['an unpinned temporal image', (s) => { dict(s.temporal, 'temporal').image = 'temporalio/auto-setup:latest'; }, 'is not pinned to a version'],
-    ['a missing config variable', (s) => { delete env(s, 'supervisor').TEMPORAL_ADDRESS; }, 'supervisor config temporal.address'],
+    [
+      'a renamed mysql service',
+      (s) => {
+        s.db = s.mysql;
+        delete s.mysql;
+      },
+      'temporal MYSQL_SEEDS is mysql, not the db service',
+    ],
+    [
+      'a renamed temporal service',
+      (s) => {
+        s['temporal-server'] = s.temporal;
+        delete s.temporal;
+      },
+      'TEMPORAL_ADDRESS does not point at temporal-server:7233',
+    ],
+    [
+      'a supervisor password that differs from mysql',
+      (s) => {
+        env(s, 'supervisor').DB_PASSWORD = 'other';
+      },
+      'supervisor database credentials do not match',
+    ],
+    [
+      'a temporal password that differs from mysql',
+      (s) => {
+        env(s, 'temporal').MYSQL_PWD = 'other';
+      },
+      "temporal's MySQL credentials do not match",
+    ],
+    [
+      'an http port that is not published',
+      (s) => {
+        env(s, 'supervisor').SUPERVISOR_HTTP_PORT = '9000';
+      },
+      'supervisor http 0.0.0.0:9000 is not published',
+    ],
+    [
+      'a UI pointed elsewhere',
+      (s) => {
+        env(s, 'temporal-ui').TEMPORAL_ADDRESS = 'localhost:7233';
+      },
+      'temporal-ui TEMPORAL_ADDRESS does not point at temporal:7233',
+    ],
+    [
+      'temporal not waiting for a healthy mysql',
+      (s) => {
+        dict(s.temporal, 'temporal').depends_on = ['mysql'];
+      },
+      'temporal does not wait for mysql to be healthy',
+    ],
+    [
+      'an unpinned temporal image',
+      (s) => {
+        dict(s.temporal, 'temporal').image = 'temporalio/auto-setup:latest';
+      },
+      'is not pinned to a version',
+    ],
+    [
+      'a missing config variable',
+      (s) => {
+        delete env(s, 'supervisor').TEMPORAL_ADDRESS;
+      },
+      'supervisor config temporal.address',
+    ],
   ])('reports %s', (_name, edit, problem) => {
     expect(wiringProblems(mutated(edit), {}).join('\n')).toContain(problem);
   });

@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, parseConfig, parseConfigSections } from '../..
 import { taskQueueOf } from '../../src/config/schema.js';
 
 const base = '/srv/supervisor';
-const parse = (text: string, env: Record<string, string> = {}) => parseConfig(text, { source: 'test.yaml', env, baseDir: base });
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseConfig(text, { source: 'test.yaml', env, baseDir: base });
 
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
   try {
@@ -46,9 +47,23 @@ describe('config defaults', () => {
       restart_budget: { max_restarts: 5, window: 600_000 },
       backoff: { initial: 1_000, max: 60_000, reset_after: 300_000 },
     });
-    expect(config.ingest).toEqual({ polling: false, poll_interval: 2_000, rescan_interval: 30_000, max_flag_size: 65_536 });
-    expect(config.repo.deps_install).toEqual({ command: 'pip', args: ['install', '-r', 'requirements.txt'], timeout: 600_000 });
-    expect(config.logging).toEqual({ level: 'info', file: `${base}/var/nas/05_LOGS/supervisor.log`, rotation_size: 10_000_000, keep_files: 5 });
+    expect(config.ingest).toEqual({
+      polling: false,
+      poll_interval: 2_000,
+      rescan_interval: 30_000,
+      max_flag_size: 65_536,
+    });
+    expect(config.repo.deps_install).toEqual({
+      command: 'pip',
+      args: ['install', '-r', 'requirements.txt'],
+      timeout: 600_000,
+    });
+    expect(config.logging).toEqual({
+      level: 'info',
+      file: `${base}/var/nas/05_LOGS/supervisor.log`,
+      rotation_size: 10_000_000,
+      keep_files: 5,
+    });
     expect(taskQueueOf(config)).toBe('supervisor-OrionMX');
   });
 
@@ -75,14 +90,21 @@ describe('config defaults', () => {
 
 describe('environment substitution', () => {
   it('uses a set variable, and reads a whole ${...} as a YAML scalar', () => {
-    const config = parse('worker_id: ${WID}\nhttp:\n  port: ${PORT}\ningest:\n  polling: ${POLL}\n', { WID: 'OrionMX', PORT: '9000', POLL: 'true' });
+    const config = parse('worker_id: ${WID}\nhttp:\n  port: ${PORT}\ningest:\n  polling: ${POLL}\n', {
+      WID: 'OrionMX',
+      PORT: '9000',
+      POLL: 'true',
+    });
     expect(config.worker_id).toBe('OrionMX');
     expect(config.http.port).toBe(9000);
     expect(config.ingest.polling).toBe(true);
   });
 
   it('keeps a quoted substitution a string, whatever its value spells', () => {
-    const config = parse('worker_id: "${WID}"\ndatabase:\n  host: db\n  user: u\n  database: d\n  password: "${PW}"\n', { WID: '1234', PW: '123 #x' });
+    const config = parse(
+      'worker_id: "${WID}"\ndatabase:\n  host: db\n  user: u\n  database: d\n  password: "${PW}"\n',
+      { WID: '1234', PW: '123 #x' },
+    );
     expect(config.worker_id).toBe('1234');
     expect(config.database?.password).toBe('123 #x');
   });
@@ -94,7 +116,9 @@ describe('environment substitution', () => {
   });
 
   it('reports an unset variable without default with its path', () => {
-    expect(problemsOf('worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: d\n  password: ${DB_PASSWORD}\n')).toEqual([
+    expect(
+      problemsOf('worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: d\n  password: ${DB_PASSWORD}\n'),
+    ).toEqual([
       'database.password: environment variable DB_PASSWORD is not set and has no default (write ${DB_PASSWORD:-default})',
     ]);
   });
@@ -145,15 +169,22 @@ describe('invalid configuration', () => {
         'database.database',
       ].sort(),
     );
-    expect(problems).toContain('watcher.stop_timeout: expected a duration like "30s", "10m" or a number of seconds, got "5 parsecs"');
+    expect(problems).toContain(
+      'watcher.stop_timeout: expected a duration like "30s", "10m" or a number of seconds, got "5 parsecs"',
+    );
   });
 
   it('rejects unknown keys, top-level and nested', () => {
-    expect(problemsOf('worker_id: w1\nwatchr: {}\nwatcher:\n  comand: python\n').sort()).toEqual(['watcher.comand: unknown key', 'watchr: unknown key']);
+    expect(problemsOf('worker_id: w1\nwatchr: {}\nwatcher:\n  comand: python\n').sort()).toEqual([
+      'watcher.comand: unknown key',
+      'watchr: unknown key',
+    ]);
   });
 
   it('requires a key when signatures are required', () => {
-    expect(problemsOf('worker_id: w1\nsecurity:\n  require_signature: true\n')).toEqual(['security.hmac_key: is required when require_signature is true']);
+    expect(problemsOf('worker_id: w1\nsecurity:\n  require_signature: true\n')).toEqual([
+      'security.hmac_key: is required when require_signature is true',
+    ]);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -162,17 +193,38 @@ describe('invalid configuration', () => {
 
   it('defers an unset variable of the database section when asked: the rest loads, the section is left out with its problem', () => {
     const text = 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n';
-    const { config, unusable } = parseConfigSections(text, { source: 'test.yaml', env: {}, baseDir: base, defer: ['database'] });
+    const { config, unusable } = parseConfigSections(text, {
+      source: 'test.yaml',
+      env: {},
+      baseDir: base,
+      defer: ['database'],
+    });
     expect(config.worker_id).toBe('w1');
     expect(config.database).toBeUndefined();
     expect(unusable.database?.message).toContain('database.password: environment variable DB_PASSWORD is not set');
     // Elsewhere an unset variable still makes the whole configuration invalid.
-    expect(() => parseConfigSections(`${text}watcher:\n  command: \${WATCHER}\n`, { source: 'test.yaml', env: {}, baseDir: base, defer: ['database'] })).toThrow(/watcher.command: environment variable WATCHER is not set/);
+    expect(() =>
+      parseConfigSections(`${text}watcher:\n  command: \${WATCHER}\n`, {
+        source: 'test.yaml',
+        env: {},
+        baseDir: base,
+        defer: ['database'],
+      }),
+    ).toThrow(/watcher.command: environment variable WATCHER is not set/);
     // Set, the database section is used as usual.
-    expect(parseConfigSections(text, { source: 'test.yaml', env: { DB_PASSWORD: 'pw' }, baseDir: base, defer: ['database'] })).toMatchObject({ config: { database: { password: 'pw' } }, unusable: {} });
+    expect(
+      parseConfigSections(text, {
+        source: 'test.yaml',
+        env: { DB_PASSWORD: 'pw' },
+        baseDir: base,
+        defer: ['database'],
+      }),
+    ).toMatchObject({ config: { database: { password: 'pw' } }, unusable: {} });
   });
 
   it('names an unreadable file', () => {
-    expect(() => loadConfig('/nonexistent/supervisor.yaml', {})).toThrow(/\/nonexistent\/supervisor.yaml:\n {2}\(file\): cannot read: ENOENT/);
+    expect(() => loadConfig('/nonexistent/supervisor.yaml', {})).toThrow(
+      /\/nonexistent\/supervisor.yaml:\n {2}\(file\): cannot read: ENOENT/,
+    );
   });
 });

@@ -33,7 +33,15 @@ describe('http endpoints', () => {
   }
 
   it('serves Prometheus metrics of the worker, ingest and keep-alive', async () => {
-    const keepAlive: KeepAliveState = { state: 'failed', restartsInWindow: 5, totalRestarts: 7, lastRestartAt: null, backoffMs: 0, failedReason: 'budget', lastObservation: 'down' };
+    const keepAlive: KeepAliveState = {
+      state: 'failed',
+      restartsInWindow: 5,
+      totalRestarts: 7,
+      lastRestartAt: null,
+      backoffMs: 0,
+      failedReason: 'budget',
+      lastObservation: 'down',
+    };
     const metrics = await serve({ worker: true, temporal: true }, keepAlive);
     expect(metrics).toContain('supervisor_worker_running{worker_id="OrionMX"} 1');
     expect(metrics).toContain('supervisor_ingest_temporal_ok{worker_id="OrionMX"} 1');

@@ -5,18 +5,64 @@ import type { Lookup } from '../../src/devserver/visibility/list-query.js';
 
 // IndexedValueType numbers: Text 1, Keyword 2, Int 3, Double 4, Bool 5, Datetime 6, KeywordList 7.
 const typeOf = typeOfFrom({
-  WorkflowId: 2, WorkflowType: 2, ExecutionStatus: 2, TaskQueue: 2, StartTime: 6, CloseTime: 6,
-  Kw: 2, Txt: 1, Num: 3, Flag: 5, When: 6, Score: 4, Tags: 7,
+  WorkflowId: 2,
+  WorkflowType: 2,
+  ExecutionStatus: 2,
+  TaskQueue: 2,
+  StartTime: 6,
+  CloseTime: 6,
+  Kw: 2,
+  Txt: 1,
+  Num: 3,
+  Flag: 5,
+  When: 6,
+  Score: 4,
+  Tags: 7,
 });
 
 type Row = Record<string, unknown> & { id: string };
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 const rows: Row[] = [
-  { id: 'a', WorkflowId: 'a', ExecutionStatus: 'Running', StartTime: t0, Kw: 'red', Txt: 'Deploy the Payments service', Num: 1, Flag: true, When: '2026-01-01T00:00:00.5Z', Tags: ['x', 'y'] },
-  { id: 'b', WorkflowId: 'b', ExecutionStatus: 'Completed', StartTime: t0 + 1000, CloseTime: t0 + 5000, Kw: 'green', Txt: 'rollback payments-db', Num: 5, Flag: false, When: '2026-01-02T00:00:00Z' },
-  { id: 'c', WorkflowId: 'c', ExecutionStatus: 'Failed', StartTime: t0 + 2000, CloseTime: t0 + 3000, Kw: 'redish', Num: 10, Score: 2.5, Tags: ['z'] },
+  {
+    id: 'a',
+    WorkflowId: 'a',
+    ExecutionStatus: 'Running',
+    StartTime: t0,
+    Kw: 'red',
+    Txt: 'Deploy the Payments service',
+    Num: 1,
+    Flag: true,
+    When: '2026-01-01T00:00:00.5Z',
+    Tags: ['x', 'y'],
+  },
+  {
+    id: 'b',
+    WorkflowId: 'b',
+    ExecutionStatus: 'Completed',
+    StartTime: t0 + 1000,
+    CloseTime: t0 + 5000,
+    Kw: 'green',
+    Txt: 'rollback payments-db',
+    Num: 5,
+    Flag: false,
+    When: '2026-01-02T00:00:00Z',
+  },
+  {
+    id: 'c',
+    WorkflowId: 'c',
+    ExecutionStatus: 'Failed',
+    StartTime: t0 + 2000,
+    CloseTime: t0 + 3000,
+    Kw: 'redish',
+    Num: 10,
+    Score: 2.5,
+    Tags: ['z'],
+  },
 ];
-const get = (r: Row): Lookup => (f) => r[f];
+const get =
+  (r: Row): Lookup =>
+  (f) =>
+    r[f];
 
 function ids(query: string): string[] {
   const q = compileListQuery(query, typeOf);
@@ -100,26 +146,44 @@ describe('list query', () => {
   it('accepts GROUP BY ExecutionStatus on count only', () => {
     expect(compileListQuery(`Num > 1 GROUP BY ExecutionStatus`, typeOf, true).groupBy).toEqual(['ExecutionStatus']);
     expect(error(`GROUP BY ExecutionStatus`)).toBe(`invalid query: operation is not supported: 'GROUP BY' clause`);
-    expect(error(`GROUP BY WorkflowType`, true)).toBe(`invalid query: operation is not supported: 'GROUP BY' clause is only supported for ExecutionStatus`);
-    expect(error(`GROUP BY ExecutionStatus, Kw`, true)).toBe(`invalid query: operation is not supported: 'GROUP BY' clause supports only a single field`);
-    expect(error(`GROUP BY ExecutionStatus ORDER BY StartTime`, true)).toContain(`'ORDER BY' clause is not supported with 'GROUP BY' clause`);
+    expect(error(`GROUP BY WorkflowType`, true)).toBe(
+      `invalid query: operation is not supported: 'GROUP BY' clause is only supported for ExecutionStatus`,
+    );
+    expect(error(`GROUP BY ExecutionStatus, Kw`, true)).toBe(
+      `invalid query: operation is not supported: 'GROUP BY' clause supports only a single field`,
+    );
+    expect(error(`GROUP BY ExecutionStatus ORDER BY StartTime`, true)).toContain(
+      `'ORDER BY' clause is not supported with 'GROUP BY' clause`,
+    );
   });
 
   it('names the unsupported part in INVALID_ARGUMENT', () => {
-    expect(error(`Nope = 'x'`)).toBe(`invalid query: invalid expression: column name 'Nope' is not a valid search attribute`);
-    expect(error(`WorkflowId LIKE 'a%'`)).toBe("invalid query: invalid expression: invalid operator 'like' in `WorkflowId like 'a%'`");
-    expect(error(`Txt < 'a'`)).toBe("invalid query: invalid expression: operator '<' not supported for Text type search attribute in `Txt < 'a'`");
+    expect(error(`Nope = 'x'`)).toBe(
+      `invalid query: invalid expression: column name 'Nope' is not a valid search attribute`,
+    );
+    expect(error(`WorkflowId LIKE 'a%'`)).toBe(
+      "invalid query: invalid expression: invalid operator 'like' in `WorkflowId like 'a%'`",
+    );
+    expect(error(`Txt < 'a'`)).toBe(
+      "invalid query: invalid expression: operator '<' not supported for Text type search attribute in `Txt < 'a'`",
+    );
     expect(error(`Txt STARTS_WITH 'a'`)).toContain(`operator 'starts_with' not supported for Text type`);
     expect(error(`Tags > 'a'`)).toContain(`operator '>' not supported for KeywordList type`);
-    expect(error(`Txt BETWEEN 'a' AND 'b'`)).toBe(`invalid query: invalid expression: cannot do range condition on search attribute 'Txt' of type Text`);
+    expect(error(`Txt BETWEEN 'a' AND 'b'`)).toBe(
+      `invalid query: invalid expression: cannot do range condition on search attribute 'Txt' of type Text`,
+    );
     expect(error(`Flag BETWEEN 1 AND 2`)).toContain(`of type Bool`);
     expect(error(`Num STARTS_WITH 'a'`)).toContain(`right-hand side of 'starts_with' must be a literal string`);
     expect(error(`When = 'yesterday'`)).toBe(`invalid query: invalid expression: unable to parse datetime 'yesterday'`);
-    expect(error(`ExecutionStatus = 'Done'`)).toBe(`invalid query: invalid expression: invalid ExecutionStatus value 'Done'`);
+    expect(error(`ExecutionStatus = 'Done'`)).toBe(
+      `invalid query: invalid expression: invalid ExecutionStatus value 'Done'`,
+    );
     expect(error(`Num = 'abc'`)).toBe(`invalid query: invalid value for search attribute Num of type Int: "abc"`);
     expect(error(`WorkflowId IN ()`)).toBe(`invalid query: malformed SQL query: syntax error at position 44 near ')'`);
     expect(error(`bad query`)).toBe(`invalid query: malformed SQL query: syntax error at position 37 near 'query'`);
-    expect(error(`WorkflowId = abc`)).toContain(`column name on the right side of comparison expression (did you forget to quote 'abc'?)`);
+    expect(error(`WorkflowId = abc`)).toContain(
+      `column name on the right side of comparison expression (did you forget to quote 'abc'?)`,
+    );
     expect(error(`ORDER BY Txt`)).toContain(`unable to sort by field of Text type`);
     expect(error(`ORDER BY Nope`)).toContain(`column name 'Nope' is not a valid search attribute`);
     expect(error(`Kw = 'a' LIMIT 5`)).toBe(`invalid query: operation is not supported: 'LIMIT' clause`);

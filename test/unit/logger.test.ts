@@ -11,7 +11,9 @@ describe('logger', () => {
     logger.child({ component: 'ingest' }).warn({ file: 'a.flag' }, 'flag rejected');
     logger.debug({}, 'below the level');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\] \[SUPERVISOR\] \[WARN\] flag rejected \{"component":"ingest","file":"a.flag"\}\n$/);
+    expect(lines[0]).toMatch(
+      /^\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\] \[SUPERVISOR\] \[WARN\] flag rejected \{"component":"ingest","file":"a.flag"\}\n$/,
+    );
   });
 
   it('formats a bare message without a metadata suffix', () => {
@@ -24,7 +26,13 @@ describe('logger', () => {
     const dir = await makeTempDir('logger');
     try {
       const file = path.join(dir.path, '05_LOGS', 'supervisor.log');
-      const { logger, close } = createLogger({ level: 'info', file, rotationSize: 2048, keepFiles: 2, console: { write: () => true } });
+      const { logger, close } = createLogger({
+        level: 'info',
+        file,
+        rotationSize: 2048,
+        keepFiles: 2,
+        console: { write: () => true },
+      });
       for (let i = 0; i < 200; i++) logger.info({ i, padding: 'x'.repeat(40) }, 'line');
       await close();
       const names = readdirSync(path.dirname(file)).sort();
@@ -41,15 +49,29 @@ describe('logger', () => {
     try {
       const file = path.join(dir.path, 'supervisor.log');
       const consoles = [
-        { destroyed: true, write: () => { throw new Error('write after end'); } },
-        { write: () => { throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' }); } },
+        {
+          destroyed: true,
+          write: () => {
+            throw new Error('write after end');
+          },
+        },
+        {
+          write: () => {
+            throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+          },
+        },
       ];
       for (const [index, sink] of consoles.entries()) {
         const { logger, close } = createLogger({ level: 'info', file: `${file}.${index}`, console: sink });
         expect(() => logger.info({}, 'shutdown requested')).not.toThrow();
         logger.info({}, 'stopped');
         await close();
-        expect(readFileSync(`${file}.${index}`, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['shutdown requested', 'stopped']);
+        expect(
+          readFileSync(`${file}.${index}`, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => (JSON.parse(line) as { msg: string }).msg),
+        ).toEqual(['shutdown requested', 'stopped']);
       }
     } finally {
       await dir.cleanup();

@@ -11,7 +11,9 @@ describe('Temporal log forwarding', () => {
     adapter.log('DEBUG', 'polling');
     adapter.trace('too chatty');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/\[WARN\] Workflow task failed \{"component":"temporal","workflowId":"w1\/task_1","sdkComponent":"worker"\}\n$/);
+    expect(lines[0]).toMatch(
+      /\[WARN\] Workflow task failed \{"component":"temporal","workflowId":"w1\/task_1","sdkComponent":"worker"\}\n$/,
+    );
     expect(lines[1]).toMatch(/\[DEBUG\] polling \{"component":"temporal"\}\n$/);
   });
 });

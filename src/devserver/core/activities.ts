@@ -4,7 +4,15 @@ import type { Engine } from '../state/engine.js';
 import type { Run, ActivityRuntime } from '../state/run.js';
 import type { ActivityInfo } from '../state/mutable-state.js';
 import type { ICommand, IFailure, IPayloads } from '../wire/proto.js';
-import { EventType as E, RetryState, TimeoutType, durationMs, msDuration, optDuration, tsFromMs } from '../wire/proto.js';
+import {
+  EventType as E,
+  RetryState,
+  TimeoutType,
+  durationMs,
+  msDuration,
+  optDuration,
+  tsFromMs,
+} from '../wire/proto.js';
 import { decideRetry, timeoutFailure, validateRetryPolicy, withRetryDefaults } from './retry.js';
 import { addWorkflowEvents, runTimerKey } from './wft-schedule.js';
 import { nextGeneration } from '../state/mutable-state.js';
@@ -61,10 +69,18 @@ export function fillActivityAttributes(run: Run, cmd: ICommand): { attrs?: Sched
 export function scheduleActivity(engine: Engine, run: Run, attrs: ScheduleAttrs, completedId: number): void {
   const ev = run.append(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, {
     activityTaskScheduledEventAttributes: {
-      activityId: attrs.activityId, activityType: attrs.activityType, taskQueue: attrs.taskQueue, header: attrs.header,
-      input: attrs.input, scheduleToCloseTimeout: attrs.scheduleToCloseTimeout, scheduleToStartTimeout: attrs.scheduleToStartTimeout,
-      startToCloseTimeout: attrs.startToCloseTimeout, heartbeatTimeout: attrs.heartbeatTimeout, workflowTaskCompletedEventId: completedId,
-      retryPolicy: attrs.retryPolicy, priority: attrs.priority,
+      activityId: attrs.activityId,
+      activityType: attrs.activityType,
+      taskQueue: attrs.taskQueue,
+      header: attrs.header,
+      input: attrs.input,
+      scheduleToCloseTimeout: attrs.scheduleToCloseTimeout,
+      scheduleToStartTimeout: attrs.scheduleToStartTimeout,
+      startToCloseTimeout: attrs.startToCloseTimeout,
+      heartbeatTimeout: attrs.heartbeatTimeout,
+      workflowTaskCompletedEventId: completedId,
+      retryPolicy: attrs.retryPolicy,
+      priority: attrs.priority,
     },
   });
   const info = run.ms.activities.get(Number(ev.eventId)) as ActivityInfo;
@@ -85,9 +101,15 @@ const FIRST: Carry = { attempt: 1, heartbeatDetails: null, lastFailure: null, la
 
 function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry, delayMs: number): void {
   const rt: ActivityRuntime = {
-    ...carry, state: delayMs > 0 ? 'backoff' : 'scheduled', attemptScheduledTime: Date.now() + delayMs, startedTime: 0, identity: '',
-    lastAttemptCompleteTime: carry.attempt > 1 ? Date.now() : 0, retryIntervalMs: delayMs,
-    lastHeartbeatTime: 0, generation: nextGeneration(),
+    ...carry,
+    state: delayMs > 0 ? 'backoff' : 'scheduled',
+    attemptScheduledTime: Date.now() + delayMs,
+    startedTime: 0,
+    identity: '',
+    lastAttemptCompleteTime: carry.attempt > 1 ? Date.now() : 0,
+    retryIntervalMs: delayMs,
+    lastHeartbeatTime: 0,
+    generation: nextGeneration(),
   };
   run.extras.activities.set(info.scheduledId, rt);
   run.touch();
@@ -95,7 +117,9 @@ function queueAttempt(engine: Engine, run: Run, info: ActivityInfo, carry: Carry
     rt.state = 'scheduled';
     rt.attemptScheduledTime = Date.now();
     run.touch();
-    engine.matching.offer<PollResponse>(run.namespace, 'activity', info.taskQueue, (ctx) => startActivity(engine, run, info.scheduledId, rt.generation, ctx));
+    engine.matching.offer<PollResponse>(run.namespace, 'activity', info.taskQueue, (ctx) =>
+      startActivity(engine, run, info.scheduledId, rt.generation, ctx),
+    );
     if (info.scheduleToStartMs > 0) {
       engine.timers.set(actKey(run, info, 's2s'), info.scheduleToStartMs, () => {
         onTimeout(engine, run, info.scheduledId, rt.generation, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
@@ -125,9 +149,13 @@ export function dispatchPendingActivity(engine: Engine, run: Run, info: Activity
       onTimeout(engine, run, info.scheduledId, generation, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
     });
     if (info.heartbeatMs > 0) {
-      engine.timers.set(actKey(run, info, 'hb'), Math.max(rt.lastHeartbeatTime, rt.startedTime) + info.heartbeatMs - now, () => {
-        onTimeout(engine, run, info.scheduledId, generation, TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
-      });
+      engine.timers.set(
+        actKey(run, info, 'hb'),
+        Math.max(rt.lastHeartbeatTime, rt.startedTime) + info.heartbeatMs - now,
+        () => {
+          onTimeout(engine, run, info.scheduledId, generation, TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
+        },
+      );
     }
     return;
   }
@@ -135,7 +163,13 @@ export function dispatchPendingActivity(engine: Engine, run: Run, info: Activity
   queueAttempt(engine, run, info, rt ?? FIRST, delay);
 }
 
-function startActivity(engine: Engine, run: Run, scheduledId: number, generation: number, ctx: PollContext): PollResponse | null {
+function startActivity(
+  engine: Engine,
+  run: Run,
+  scheduledId: number,
+  generation: number,
+  ctx: PollContext,
+): PollResponse | null {
   const info = run.ms.activities.get(scheduledId);
   const rt = run.extras.activities.get(scheduledId);
   if (!run.isOpen || !info || !rt || rt.generation !== generation || rt.state !== 'scheduled') return null;
@@ -150,7 +184,15 @@ function startActivity(engine: Engine, run: Run, scheduledId: number, generation
   });
   armHeartbeatTimer(engine, run, info, rt);
   return {
-    taskToken: encodeToken({ k: 'act', ns: run.namespace, wid: run.workflowId, rid: run.runId, sid: scheduledId, att: rt.attempt, aid: info.activityId }),
+    taskToken: encodeToken({
+      k: 'act',
+      ns: run.namespace,
+      wid: run.workflowId,
+      rid: run.runId,
+      sid: scheduledId,
+      att: rt.attempt,
+      aid: info.activityId,
+    }),
     workflowNamespace: run.namespace,
     workflowType: { name: run.ms.workflowType },
     workflowExecution: run.execution,
@@ -186,17 +228,30 @@ function onTimeout(engine: Engine, run: Run, scheduledId: number, generation: nu
   const info = run.ms.activities.get(scheduledId);
   const rt = run.extras.activities.get(scheduledId);
   if (!run.isOpen || !info || !rt || (generation !== 0 && rt.generation !== generation)) return;
-  engine.logger.debug({ workflowId: run.workflowId, activityId: info.activityId, attempt: rt.attempt, timeoutType }, 'activity timed out');
+  engine.logger.debug(
+    { workflowId: run.workflowId, activityId: info.activityId, attempt: rt.attempt, timeoutType },
+    'activity timed out',
+  );
   const failure = timeoutFailure(timeoutType, rt.heartbeatDetails);
-  const retryable = timeoutType === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE || timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+  const retryable =
+    timeoutType === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE || timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
   if (retryable && retryAttempt(engine, run, info, rt, failure, rt.heartbeatDetails)) return;
-  const retryState = retryable ? decideRetry(info.retryPolicy, rt.attempt, failure, expiration(info)).retryState : timeoutType === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
-    ? RetryState.RETRY_STATE_TIMEOUT : RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE;
-  finish(engine, run, info, rt, (startedId) => [E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, {
-    activityTaskTimedOutEventAttributes: {
-      failure: { ...failure, cause: rt.lastFailure }, scheduledEventId: info.scheduledId, startedEventId: startedId, retryState,
+  const retryState = retryable
+    ? decideRetry(info.retryPolicy, rt.attempt, failure, expiration(info)).retryState
+    : timeoutType === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
+      ? RetryState.RETRY_STATE_TIMEOUT
+      : RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE;
+  finish(engine, run, info, rt, (startedId) => [
+    E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+    {
+      activityTaskTimedOutEventAttributes: {
+        failure: { ...failure, cause: rt.lastFailure },
+        scheduledEventId: info.scheduledId,
+        startedEventId: startedId,
+        retryState,
+      },
     },
-  }]);
+  ]);
 }
 
 function expiration(info: ActivityInfo): number {
@@ -204,18 +259,42 @@ function expiration(info: ActivityInfo): number {
 }
 
 /** Schedules the next attempt if the policy allows; returns false when the failure is final. */
-function retryAttempt(engine: Engine, run: Run, info: ActivityInfo, rt: ActivityRuntime, failure: IFailure, details: IPayloads | null | undefined): boolean {
+function retryAttempt(
+  engine: Engine,
+  run: Run,
+  info: ActivityInfo,
+  rt: ActivityRuntime,
+  failure: IFailure,
+  details: IPayloads | null | undefined,
+): boolean {
   const decision = decideRetry(info.retryPolicy, rt.attempt, failure, expiration(info));
   if (!decision.retry) return false;
   clearAttemptTimers(engine, run, info);
-  queueAttempt(engine, run, info, { attempt: rt.attempt + 1, heartbeatDetails: details ?? rt.heartbeatDetails, lastFailure: failure, lastIdentity: rt.identity }, decision.delayMs);
+  queueAttempt(
+    engine,
+    run,
+    info,
+    {
+      attempt: rt.attempt + 1,
+      heartbeatDetails: details ?? rt.heartbeatDetails,
+      lastFailure: failure,
+      lastIdentity: rt.identity,
+    },
+    decision.delayMs,
+  );
   return true;
 }
 
 type CloseEvent = [number, Parameters<Run['append']>[1]];
 
 /** Writes ActivityTaskStarted (deferred until the end, as the real server does with retry policies) and the close event. */
-function finish(engine: Engine, run: Run, info: ActivityInfo, rt: ActivityRuntime, close: (startedId: number) => CloseEvent): void {
+function finish(
+  engine: Engine,
+  run: Run,
+  info: ActivityInfo,
+  rt: ActivityRuntime,
+  close: (startedId: number) => CloseEvent,
+): void {
   clearAttemptTimers(engine, run, info);
   engine.timers.clear(actKey(run, info, 's2c'));
   run.extras.activities.delete(info.scheduledId);
@@ -224,7 +303,11 @@ function finish(engine: Engine, run: Run, info: ActivityInfo, rt: ActivityRuntim
     if (rt.state === 'started') {
       startedId = add(E.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
         activityTaskStartedEventAttributes: {
-          scheduledEventId: info.scheduledId, identity: rt.identity, requestId: `${rt.generation}`, attempt: rt.attempt, lastFailure: rt.lastFailure,
+          scheduledEventId: info.scheduledId,
+          identity: rt.identity,
+          requestId: `${rt.generation}`,
+          attempt: rt.attempt,
+          lastFailure: rt.lastFailure,
         },
       });
     }
@@ -239,32 +322,64 @@ export type ActivityOutcome =
   | { kind: 'canceled'; details?: IPayloads | null; identity: string };
 
 /** Applies a worker's result for the current attempt (already validated as started). */
-export function resolveActivity(engine: Engine, run: Run, info: ActivityInfo, rt: ActivityRuntime, outcome: ActivityOutcome): void {
+export function resolveActivity(
+  engine: Engine,
+  run: Run,
+  info: ActivityInfo,
+  rt: ActivityRuntime,
+  outcome: ActivityOutcome,
+): void {
   if (outcome.kind === 'completed') {
-    finish(engine, run, info, rt, (startedId) => [E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, {
-      activityTaskCompletedEventAttributes: { result: outcome.result, scheduledEventId: info.scheduledId, startedEventId: startedId, identity: outcome.identity },
-    }]);
+    finish(engine, run, info, rt, (startedId) => [
+      E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+      {
+        activityTaskCompletedEventAttributes: {
+          result: outcome.result,
+          scheduledEventId: info.scheduledId,
+          startedEventId: startedId,
+          identity: outcome.identity,
+        },
+      },
+    ]);
   } else if (outcome.kind === 'failed') {
     const failure = outcome.failure ?? { message: 'activity failed', applicationFailureInfo: {} };
     if (retryAttempt(engine, run, info, rt, failure, outcome.details)) return;
     const retryState = decideRetry(info.retryPolicy, rt.attempt, failure, expiration(info)).retryState;
-    finish(engine, run, info, rt, (startedId) => [E.EVENT_TYPE_ACTIVITY_TASK_FAILED, {
-      activityTaskFailedEventAttributes: { failure, scheduledEventId: info.scheduledId, startedEventId: startedId, identity: outcome.identity, retryState },
-    }]);
-  } else {
-    finish(engine, run, info, rt, (startedId) => [E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
-      activityTaskCanceledEventAttributes: {
-        details: outcome.details, scheduledEventId: info.scheduledId, startedEventId: startedId, identity: outcome.identity,
-        latestCancelRequestedEventId: cancelRequestedId(run, info.scheduledId),
+    finish(engine, run, info, rt, (startedId) => [
+      E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+      {
+        activityTaskFailedEventAttributes: {
+          failure,
+          scheduledEventId: info.scheduledId,
+          startedEventId: startedId,
+          identity: outcome.identity,
+          retryState,
+        },
       },
-    }]);
+    ]);
+  } else {
+    finish(engine, run, info, rt, (startedId) => [
+      E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+      {
+        activityTaskCanceledEventAttributes: {
+          details: outcome.details,
+          scheduledEventId: info.scheduledId,
+          startedEventId: startedId,
+          identity: outcome.identity,
+          latestCancelRequestedEventId: cancelRequestedId(run, info.scheduledId),
+        },
+      },
+    ]);
   }
 }
 
 function cancelRequestedId(run: Run, scheduledId: number): number {
   for (let i = run.events.length - 1; i >= 0; i--) {
     const ev = run.events[i];
-    if (ev?.eventType === E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED && Number(ev.activityTaskCancelRequestedEventAttributes?.scheduledEventId) === scheduledId) {
+    if (
+      ev?.eventType === E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED &&
+      Number(ev.activityTaskCancelRequestedEventAttributes?.scheduledEventId) === scheduledId
+    ) {
       return Number(ev.eventId);
     }
   }
@@ -274,7 +389,10 @@ function cancelRequestedId(run: Run, scheduledId: number): number {
 /** RequestCancelActivityTask command: returns true if the activity was not started and is canceled at once. */
 export function requestCancelActivity(engine: Engine, run: Run, info: ActivityInfo, completedId: number): boolean {
   const req = run.append(E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
-    activityTaskCancelRequestedEventAttributes: { scheduledEventId: info.scheduledId, workflowTaskCompletedEventId: completedId },
+    activityTaskCancelRequestedEventAttributes: {
+      scheduledEventId: info.scheduledId,
+      workflowTaskCompletedEventId: completedId,
+    },
   });
   const rt = run.extras.activities.get(info.scheduledId);
   if (rt?.state === 'started') return false;
@@ -283,7 +401,10 @@ export function requestCancelActivity(engine: Engine, run: Run, info: ActivityIn
   run.extras.activities.delete(info.scheduledId);
   run.append(E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, {
     activityTaskCanceledEventAttributes: {
-      scheduledEventId: info.scheduledId, startedEventId: 0, latestCancelRequestedEventId: req.eventId, identity: '',
+      scheduledEventId: info.scheduledId,
+      startedEventId: 0,
+      latestCancelRequestedEventId: req.eventId,
+      identity: '',
     },
   });
   return true;

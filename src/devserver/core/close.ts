@@ -12,26 +12,52 @@ import { settleQueries } from './query-registry.js';
 import { abortUpdates } from '../updates/lifecycle.js';
 
 /** Closes an open run with a terminal event written outside a workflow task (terminate, timeouts). */
-export function forceClose(engine: Engine, run: Run, eventType: number, attributes: Parameters<Run['append']>[1], identity: string): void {
+export function forceClose(
+  engine: Engine,
+  run: Run,
+  eventType: number,
+  attributes: Parameters<Run['append']>[1],
+  identity: string,
+): void {
   const wft = run.ms.wft;
   if (wft?.startedId) {
-    endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
-      workflowTaskFailedEventAttributes: {
-        scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, identity,
-        cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+    endWorkflowTask(
+      engine,
+      run,
+      E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+      {
+        workflowTaskFailedEventAttributes: {
+          scheduledEventId: wft.scheduledId,
+          startedEventId: wft.startedId,
+          identity,
+          cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+        },
       },
-    }, false);
+      false,
+    );
   }
   run.flushBuffered();
   run.append(eventType, attributes);
   onRunClosed(engine, run);
 }
 
-export function terminateRun(engine: Engine, run: Run, reason: string, identity: string, details?: IPayloads | null): void {
+export function terminateRun(
+  engine: Engine,
+  run: Run,
+  reason: string,
+  identity: string,
+  details?: IPayloads | null,
+): void {
   if (!run.isOpen) return;
-  forceClose(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
-    workflowExecutionTerminatedEventAttributes: { reason, details, identity },
-  }, identity);
+  forceClose(
+    engine,
+    run,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    {
+      workflowExecutionTerminatedEventAttributes: { reason, details, identity },
+    },
+    identity,
+  );
 }
 
 export function onRunClosed(engine: Engine, run: Run): void {
@@ -58,34 +84,50 @@ function notifyParent(engine: Engine, run: Run): void {
   const child = parent?.ms.children.get(p.initiatedId);
   if (!parent || !parent.isOpen || !child) return;
   const common = {
-    namespace: run.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-    workflowType: { name: run.ms.workflowType }, initiatedEventId: p.initiatedId, startedEventId: child.startedId,
+    namespace: run.namespace,
+    workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+    workflowType: { name: run.ms.workflowType },
+    initiatedEventId: p.initiatedId,
+    startedEventId: child.startedId,
   };
   const close = run.ms.closeEvent as IHistoryEvent;
   switch (close.eventType) {
     case E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
       addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, {
-        childWorkflowExecutionCompletedEventAttributes: { ...common, result: close.workflowExecutionCompletedEventAttributes?.result },
+        childWorkflowExecutionCompletedEventAttributes: {
+          ...common,
+          result: close.workflowExecutionCompletedEventAttributes?.result,
+        },
       });
       break;
     case E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
       addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, {
         childWorkflowExecutionFailedEventAttributes: {
-          ...common, failure: close.workflowExecutionFailedEventAttributes?.failure, retryState: close.workflowExecutionFailedEventAttributes?.retryState,
+          ...common,
+          failure: close.workflowExecutionFailedEventAttributes?.failure,
+          retryState: close.workflowExecutionFailedEventAttributes?.retryState,
         },
       });
       break;
     case E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
       addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, {
-        childWorkflowExecutionCanceledEventAttributes: { ...common, details: close.workflowExecutionCanceledEventAttributes?.details },
+        childWorkflowExecutionCanceledEventAttributes: {
+          ...common,
+          details: close.workflowExecutionCanceledEventAttributes?.details,
+        },
       });
       break;
     case E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, { childWorkflowExecutionTerminatedEventAttributes: common });
+      addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, {
+        childWorkflowExecutionTerminatedEventAttributes: common,
+      });
       break;
     case E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
       addWorkflowEvent(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, {
-        childWorkflowExecutionTimedOutEventAttributes: { ...common, retryState: close.workflowExecutionTimedOutEventAttributes?.retryState },
+        childWorkflowExecutionTimedOutEventAttributes: {
+          ...common,
+          retryState: close.workflowExecutionTimedOutEventAttributes?.retryState,
+        },
       });
       break;
     default:
@@ -101,7 +143,8 @@ function applyParentClosePolicies(engine: Engine, run: Run): void {
     if (!target || !target.isOpen || target.ms.parent?.execution.runId !== run.runId) continue;
     if (child.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
       requestCancelRun(engine, target, 'by parent close policy', 'history-service', '', {
-        initiatedId: num(child.initiatedId), execution: run.execution,
+        initiatedId: num(child.initiatedId),
+        execution: run.execution,
       });
     } else {
       terminateRun(engine, target, 'by parent close policy', 'history-service');

@@ -3,7 +3,13 @@ import type { Engine } from '../state/engine.js';
 import type { Run } from '../state/run.js';
 import type { ICommand } from '../wire/proto.js';
 import type { CommandFailure } from './task-failure.js';
-import { CommandType as C, EventType as E, RetryState, WorkflowTaskFailedCause as Cause, durationMs } from '../wire/proto.js';
+import {
+  CommandType as C,
+  EventType as E,
+  RetryState,
+  WorkflowTaskFailedCause as Cause,
+  durationMs,
+} from '../wire/proto.js';
 import { fillActivityAttributes, requestCancelActivity, scheduleActivity } from './activities.js';
 import { cancelUserTimer, startUserTimer } from './user-timers.js';
 import { initiateChild, initiateExternalCancel, initiateExternalSignal } from './children.js';
@@ -13,16 +19,24 @@ import { onRunClosed } from './close.js';
 import { applyProtocolMessageCommand } from '../updates/protocol.js';
 
 const terminal = new Set<number>([
-  C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
-  C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+  C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 ]);
 
 const commandName = (t: number): string => Object.entries(C).find(([, v]) => v === t)?.[0] ?? `COMMAND_TYPE_${t}`;
 
-export function validateCommands(engine: Engine, run: Run, commands: ICommand[], hasBufferedEvents: boolean): CommandFailure | null {
+export function validateCommands(
+  engine: Engine,
+  run: Run,
+  commands: ICommand[],
+  hasBufferedEvents: boolean,
+): CommandFailure | null {
   const activityIds = new Set(run.ms.activityIds.keys());
   const timerIds = new Set(run.ms.timers.keys());
-  for (const ev of run.buffered) if (ev.timerFiredEventAttributes?.timerId) timerIds.add(ev.timerFiredEventAttributes.timerId);
+  for (const ev of run.buffered)
+    if (ev.timerFiredEventAttributes?.timerId) timerIds.add(ev.timerFiredEventAttributes.timerId);
   for (const cmd of commands) {
     const t = cmd.commandType ?? 0;
     if (terminal.has(t) && hasBufferedEvents) {
@@ -33,62 +47,101 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
         const { error } = fillActivityAttributes(run, cmd);
         const id = cmd.scheduleActivityTaskCommandAttributes?.activityId ?? '';
         if (error) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message: error };
-        if (activityIds.has(id)) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID, message: `Activity ID ${id} is already in use.` };
+        if (activityIds.has(id))
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+            message: `Activity ID ${id} is already in use.`,
+          };
         activityIds.add(id);
         break;
       }
       case C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         if (!run.ms.activities.has(Number(cmd.requestCancelActivityTaskCommandAttributes?.scheduledEventId))) {
-          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES, message: 'Activity to cancel is not pending.' };
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+            message: 'Activity to cancel is not pending.',
+          };
         }
         break;
       case C.COMMAND_TYPE_START_TIMER: {
         const a = cmd.startTimerCommandAttributes ?? {};
-        if (!a.timerId) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, message: 'TimerId is not set.' };
-        if (durationMs(a.startToFireTimeout) <= 0) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, message: 'A valid StartToFireTimeout is not set on StartTimerCommand.' };
-        if (timerIds.has(a.timerId)) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, message: `Timer ID ${a.timerId} is already in use.` };
+        if (!a.timerId)
+          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, message: 'TimerId is not set.' };
+        if (durationMs(a.startToFireTimeout) <= 0)
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+            message: 'A valid StartToFireTimeout is not set on StartTimerCommand.',
+          };
+        if (timerIds.has(a.timerId))
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+            message: `Timer ID ${a.timerId} is already in use.`,
+          };
         timerIds.add(a.timerId);
         break;
       }
       case C.COMMAND_TYPE_CANCEL_TIMER: {
         const id = cmd.cancelTimerCommandAttributes?.timerId ?? '';
-        if (!timerIds.has(id)) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, message: `Timer ID ${id} is not pending.` };
+        if (!timerIds.has(id))
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
+            message: `Timer ID ${id} is not pending.`,
+          };
         timerIds.delete(id);
         break;
       }
       case C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = cmd.startChildWorkflowExecutionCommandAttributes ?? {};
         if (!a.workflowId || !a.workflowType?.name) {
-          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: 'WorkflowId and WorkflowType are required.' };
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+            message: 'WorkflowId and WorkflowType are required.',
+          };
         }
         const cronProblem = a.cronSchedule ? cronError(a.cronSchedule) : null;
-        if (cronProblem) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: cronProblem };
+        if (cronProblem)
+          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: cronProblem };
         const saError = engine.namespaces.searchAttributeError(a.namespace || run.namespace, a.searchAttributes);
-        if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: saError };
+        if (saError)
+          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message: saError };
         break;
       }
       case C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
         const a = cmd.signalExternalWorkflowExecutionCommandAttributes ?? {};
         if (!a.execution?.workflowId || !a.signalName) {
-          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'WorkflowId and SignalName are required.' };
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+            message: 'WorkflowId and SignalName are required.',
+          };
         }
         break;
       }
       case C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
         if (!cmd.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId) {
-          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'WorkflowId is required.' };
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+            message: 'WorkflowId is required.',
+          };
         }
         break;
       case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         const attrs = cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes;
-        if (Object.keys(attrs?.indexedFields ?? {}).length === 0) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: 'IndexedFields is empty on command.' };
+        if (Object.keys(attrs?.indexedFields ?? {}).length === 0)
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+            message: 'IndexedFields is empty on command.',
+          };
         const saError = engine.namespaces.searchAttributeError(run.namespace, attrs);
         if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message: saError };
         break;
       }
       case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
-        const saError = engine.namespaces.searchAttributeError(run.namespace, cmd.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes);
-        if (saError) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, message: saError };
+        const saError = engine.namespaces.searchAttributeError(
+          run.namespace,
+          cmd.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
+        );
+        if (saError)
+          return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, message: saError };
         break;
       }
       case C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
@@ -109,7 +162,12 @@ export function validateCommands(engine: Engine, run: Run, commands: ICommand[],
 }
 
 /** Applies validated commands. Returns whether a not-yet-started activity was canceled (needs a new task). */
-export function applyCommands(engine: Engine, run: Run, commands: ICommand[], completedId: number): { activityCanceled: boolean } {
+export function applyCommands(
+  engine: Engine,
+  run: Run,
+  commands: ICommand[],
+  completedId: number,
+): { activityCanceled: boolean } {
   let activityCanceled = false;
   for (const cmd of commands) {
     if (!run.isOpen) break;
@@ -124,7 +182,13 @@ export function applyCommands(engine: Engine, run: Run, commands: ICommand[], co
   return { activityCanceled };
 }
 
-function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: number, onActivityCanceled: () => void): void {
+function applyCommand(
+  engine: Engine,
+  run: Run,
+  cmd: ICommand,
+  completedId: number,
+  onActivityCanceled: () => void,
+): void {
   switch (cmd.commandType) {
     case C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
       const { attrs } = fillActivityAttributes(run, cmd);
@@ -145,21 +209,29 @@ function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: numb
     case C.COMMAND_TYPE_RECORD_MARKER: {
       const a = cmd.recordMarkerCommandAttributes ?? {};
       run.append(E.EVENT_TYPE_MARKER_RECORDED, {
-        markerRecordedEventAttributes: { markerName: a.markerName, details: a.details, header: a.header, failure: a.failure, workflowTaskCompletedEventId: completedId },
+        markerRecordedEventAttributes: {
+          markerName: a.markerName,
+          details: a.details,
+          header: a.header,
+          failure: a.failure,
+          workflowTaskCompletedEventId: completedId,
+        },
       });
       break;
     }
     case C.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
       run.append(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
         upsertWorkflowSearchAttributesEventAttributes: {
-          searchAttributes: cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes, workflowTaskCompletedEventId: completedId,
+          searchAttributes: cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
+          workflowTaskCompletedEventId: completedId,
         },
       });
       break;
     case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
       run.append(E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
         workflowPropertiesModifiedEventAttributes: {
-          upsertedMemo: cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo, workflowTaskCompletedEventId: completedId,
+          upsertedMemo: cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo,
+          workflowTaskCompletedEventId: completedId,
         },
       });
       break;
@@ -173,7 +245,12 @@ function applyCommand(engine: Engine, run: Run, cmd: ICommand, completedId: numb
       applyProtocolMessageCommand(run, cmd.protocolMessageCommandAttributes?.messageId ?? '');
       break;
     case C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-      initiateExternalCancel(engine, run, cmd.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedId);
+      initiateExternalCancel(
+        engine,
+        run,
+        cmd.requestCancelExternalWorkflowExecutionCommandAttributes ?? {},
+        completedId,
+      );
       break;
     default:
       closeByCommand(engine, run, cmd, completedId);
@@ -186,7 +263,11 @@ function closeByCommand(engine: Engine, run: Run, cmd: ICommand, completedId: nu
       const result = cmd.completeWorkflowExecutionCommandAttributes?.result;
       const cron = cronNext(engine, run, { lastCompletionResult: result });
       run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
-        workflowExecutionCompletedEventAttributes: { result, workflowTaskCompletedEventId: completedId, newExecutionRunId: cron?.newRunId ?? '' },
+        workflowExecutionCompletedEventAttributes: {
+          result,
+          workflowTaskCompletedEventId: completedId,
+          newExecutionRunId: cron?.newRunId ?? '',
+        },
       });
       cron?.start();
       break;
@@ -198,7 +279,9 @@ function closeByCommand(engine: Engine, run: Run, cmd: ICommand, completedId: nu
       const cron = retry.start ? null : cronNext(engine, run, { failure });
       run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, {
         workflowExecutionFailedEventAttributes: {
-          failure, workflowTaskCompletedEventId: completedId, retryState: retry.retryState ?? RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
+          failure,
+          workflowTaskCompletedEventId: completedId,
+          retryState: retry.retryState ?? RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
           newExecutionRunId: retry.newRunId ?? cron?.newRunId ?? '',
         },
       });
@@ -207,7 +290,10 @@ function closeByCommand(engine: Engine, run: Run, cmd: ICommand, completedId: nu
     }
     case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, {
-        workflowExecutionCanceledEventAttributes: { details: cmd.cancelWorkflowExecutionCommandAttributes?.details, workflowTaskCompletedEventId: completedId },
+        workflowExecutionCanceledEventAttributes: {
+          details: cmd.cancelWorkflowExecutionCommandAttributes?.details,
+          workflowTaskCompletedEventId: completedId,
+        },
       });
       break;
     case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:

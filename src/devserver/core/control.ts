@@ -14,7 +14,13 @@ export interface ExternalRef {
 export function signalRun(
   engine: Engine,
   run: Run,
-  signal: { name: string; input?: IPayloads | null; header?: IHeader | null; identity: string; requestId?: string | null },
+  signal: {
+    name: string;
+    input?: IPayloads | null;
+    header?: IHeader | null;
+    identity: string;
+    requestId?: string | null;
+  },
   external?: ExternalRef,
 ): void {
   if (signal.requestId) {
@@ -23,19 +29,32 @@ export function signalRun(
   }
   addWorkflowEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
     workflowExecutionSignaledEventAttributes: {
-      signalName: signal.name, input: signal.input, identity: signal.identity, header: signal.header,
+      signalName: signal.name,
+      input: signal.input,
+      identity: signal.identity,
+      header: signal.header,
       externalWorkflowExecution: external?.execution ?? null,
     },
   });
 }
 
-export function requestCancelRun(engine: Engine, run: Run, reason: string, identity: string, requestId: string, external?: ExternalRef): void {
+export function requestCancelRun(
+  engine: Engine,
+  run: Run,
+  reason: string,
+  identity: string,
+  requestId: string,
+  external?: ExternalRef,
+): void {
   if (requestId && run.extras.cancelRequestIds.has(requestId)) return;
   if (requestId) run.extras.cancelRequestIds.add(requestId);
   if (run.ms.cancelRequested) return;
   addWorkflowEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
     workflowExecutionCancelRequestedEventAttributes: {
-      cause: reason, identity, externalInitiatedEventId: external?.initiatedId ?? 0, externalWorkflowExecution: external?.execution ?? null,
+      cause: reason,
+      identity,
+      externalInitiatedEventId: external?.initiatedId ?? 0,
+      externalWorkflowExecution: external?.execution ?? null,
     },
   });
 }

@@ -29,7 +29,15 @@ const FAIL_QUERY_AT_ATTEMPT = 3;
 const NOT_OPEN = 2;
 const NOT_COMPLETED_CLEANLY = 3;
 
-const statusNumber: Record<string, number> = { Running: 1, Completed: 2, Failed: 3, Canceled: 4, Terminated: 5, ContinuedAsNew: 6, TimedOut: 7 };
+const statusNumber: Record<string, number> = {
+  Running: 1,
+  Completed: 2,
+  Failed: 3,
+  Canceled: 4,
+  Terminated: 5,
+  ContinuedAsNew: 6,
+  TimedOut: 7,
+};
 
 export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: AbortSignal): Promise<QueryResp> {
   const reject = req.queryRejectCondition ?? 0;
@@ -40,7 +48,8 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
   const completedAnyTask = run.ms.lastCompletedWftStartedId > 0;
   if (!run.isOpen && !completedAnyTask) throw workflowNotReady('Workflow closed before task started.');
   if (run.isOpen && !run.ms.wft && !completedAnyTask) throw workflowNotReady('Workflow task is not scheduled yet.');
-  if ((run.ms.wft?.attempt ?? 0) >= FAIL_QUERY_AT_ATTEMPT) throw workflowNotReady('Unable to query workflow due to Workflow Task in failed state.');
+  if ((run.ms.wft?.attempt ?? 0) >= FAIL_QUERY_AT_ATTEMPT)
+    throw workflowNotReady('Unable to query workflow due to Workflow Task in failed state.');
   const id = randomUUID();
   return new Promise<QueryResp>((resolve, rejectFn) => {
     const q: PendingQuery = {
@@ -59,7 +68,10 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
       fn();
     };
     const onAbort = (): void => q.reject(new RpcError(status.CANCELLED, 'query canceled by the client'));
-    const timer = setTimeout(() => q.reject(new RpcError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered')), engine.config.queryTimeoutMs);
+    const timer = setTimeout(
+      () => q.reject(new RpcError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered')),
+      engine.config.queryTimeoutMs,
+    );
     timer.unref();
     signal.addEventListener('abort', onAbort);
     pending.set(id, q);
@@ -69,7 +81,9 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
     if (run.isOpen && run.ms.wft) {
       // A task is pending: answer after it, on the state it produces (consistent query).
       bufferQuery(run, id, {
-        query: req.query ?? {}, inTask: 0, dispatchLegacy,
+        query: req.query ?? {},
+        inTask: 0,
+        dispatchLegacy,
         answer: (result) => {
           if (result.resultType === ANSWERED) q.resolve({ queryResult: result.answer });
           else q.reject(queryFailed(result.errorMessage || result.failure?.message || 'query failed'));
@@ -82,7 +96,13 @@ export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: A
   });
 }
 
-function dispatchLegacyQuery(engine: Engine, run: Run, id: string, q: PendingQuery, query: L<pb.api.query.v1.IWorkflowQuery>): void {
+function dispatchLegacyQuery(
+  engine: Engine,
+  run: Run,
+  id: string,
+  q: PendingQuery,
+  query: L<pb.api.query.v1.IWorkflowQuery>,
+): void {
   const task = (sticky: boolean) => (): PollResponse | null => {
     if (q.state !== 'pending') return null;
     q.state = 'started';

@@ -32,14 +32,26 @@ export interface RunSnapshot {
 /** Adds a run rebuilt from its history. Restore runs of one workflow id oldest first. */
 export function restoreRun(engine: Engine, snapshot: RunSnapshot): Run {
   const first = snapshot.events[0]?.workflowExecutionStartedEventAttributes;
-  const run = new Run(snapshot.namespace, snapshot.workflowId, snapshot.runId, snapshot.extras?.startRequestId ?? first?.originalExecutionRunId ?? '');
+  const run = new Run(
+    snapshot.namespace,
+    snapshot.workflowId,
+    snapshot.runId,
+    snapshot.extras?.startRequestId ?? first?.originalExecutionRunId ?? '',
+  );
   for (const ev of snapshot.events) run.restore(ev);
   if (snapshot.extras) Object.assign(run.extras, snapshot.extras);
   if (snapshot.buffered) run.buffered = snapshot.buffered;
   const t = snapshot.transient;
   if (t && run.isOpen && !run.ms.wft) {
     // If the old process had handed it out, that attempt is lost with the worker's connection: offer it again.
-    run.ms.wft = { ...t, scheduledId: run.ms.nextEventId, startedId: 0, startedTime: 0, transient: true, generation: nextGeneration() };
+    run.ms.wft = {
+      ...t,
+      scheduledId: run.ms.nextEventId,
+      startedId: 0,
+      startedTime: 0,
+      transient: true,
+      generation: nextGeneration(),
+    };
   }
   engine.store.add(run);
   return run;
@@ -58,15 +70,22 @@ export function rederive(engine: Engine, run: Run): void {
   for (const info of ms.activities.values()) dispatchPendingActivity(engine, run, info);
   for (const ev of run.events) {
     const id = Number(ev.eventId);
-    if (ev.eventType === E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED && ms.children.get(id)?.startedId === 0) startChild(engine, run, ev);
-    if (ev.eventType === E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED) deliverExternalSignal(engine, run, ev);
-    if (ev.eventType === E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED) deliverExternalCancel(engine, run, ev);
+    if (ev.eventType === E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED && ms.children.get(id)?.startedId === 0)
+      startChild(engine, run, ev);
+    if (ev.eventType === E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED)
+      deliverExternalSignal(engine, run, ev);
+    if (ev.eventType === E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED)
+      deliverExternalCancel(engine, run, ev);
   }
   const wft = ms.wft;
   if (wft?.startedId) {
     // The worker that held the task is gone with the old process: time it out now instead of waiting.
     endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
-      workflowTaskTimedOutEventAttributes: { scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+      workflowTaskTimedOutEventAttributes: {
+        scheduledEventId: wft.scheduledId,
+        startedEventId: wft.startedId,
+        timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+      },
     });
   } else if (wft) {
     dispatchWorkflowTask(engine, run);

@@ -10,7 +10,11 @@ type StartAttrs = L<pb.api.command.v1.IStartTimerCommandAttributes>;
 
 export function startUserTimer(engine: Engine, run: Run, attrs: StartAttrs, completedId: number): void {
   run.append(E.EVENT_TYPE_TIMER_STARTED, {
-    timerStartedEventAttributes: { timerId: attrs.timerId, startToFireTimeout: attrs.startToFireTimeout, workflowTaskCompletedEventId: completedId },
+    timerStartedEventAttributes: {
+      timerId: attrs.timerId,
+      startToFireTimeout: attrs.startToFireTimeout,
+      workflowTaskCompletedEventId: completedId,
+    },
   });
   armUserTimer(engine, run, attrs.timerId ?? '');
 }
@@ -24,7 +28,9 @@ export function armUserTimer(engine: Engine, run: Run, timerId: string): void {
     const current = run.ms.timers.get(timerId);
     if (!run.isOpen || !current || current.startedId !== startedId) return;
     run.ms.timers.delete(timerId);
-    addWorkflowEvent(engine, run, E.EVENT_TYPE_TIMER_FIRED, { timerFiredEventAttributes: { timerId, startedEventId: startedId } });
+    addWorkflowEvent(engine, run, E.EVENT_TYPE_TIMER_FIRED, {
+      timerFiredEventAttributes: { timerId, startedEventId: startedId },
+    });
   });
 }
 
@@ -39,6 +45,11 @@ export function cancelUserTimer(engine: Engine, run: Run, timerId: string, compl
   }
   engine.timers.clear(runTimerKey(run, `timer:${timerId}`));
   run.append(E.EVENT_TYPE_TIMER_CANCELED, {
-    timerCanceledEventAttributes: { timerId, startedEventId: startedId, workflowTaskCompletedEventId: completedId, identity: '' },
+    timerCanceledEventAttributes: {
+      timerId,
+      startedEventId: startedId,
+      workflowTaskCompletedEventId: completedId,
+      identity: '',
+    },
   });
 }

@@ -28,16 +28,27 @@ function locate(engine: Engine, tokenBytes: Uint8Array | null | undefined): Run 
   return run;
 }
 
-export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq): L<pb.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse> {
+export function respondWorkflowTaskCompleted(
+  engine: Engine,
+  req: CompletedReq,
+): L<pb.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse> {
   const run = locate(engine, req.taskToken);
   const wft = run.ms.wft;
   if (!wft) throw notFound('Workflow task not found.');
   const commands = req.commands ?? [];
   // Admitted updates the workflow has not seen block closing it, like buffered events (UnhandledCommand).
-  const failure = validateCommands(engine, run, commands, run.buffered.length > 0 || hasOutgoing(run)) ??
-    validateMessages(run, req.messages ?? [], commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => id));
+  const failure =
+    validateCommands(engine, run, commands, run.buffered.length > 0 || hasOutgoing(run)) ??
+    validateMessages(
+      run,
+      req.messages ?? [],
+      commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => id),
+    );
   if (failure) {
-    engine.logger.debug({ workflowId: run.workflowId, cause: failure.cause, message: failure.message }, 'workflow task completion rejected');
+    engine.logger.debug(
+      { workflowId: run.workflowId, cause: failure.cause, message: failure.message },
+      'workflow task completion rejected',
+    );
     if (wft.attempt > 1 && failure.cause !== Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) {
       // Like the real server: a task that keeps failing is dropped and retried after its timeout.
       throw invalidArgument(failure.message);
@@ -46,22 +57,34 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
     const current = run.ms.wft ?? wft;
     endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
       workflowTaskFailedEventAttributes: {
-        scheduledEventId: current.scheduledId, startedEventId: current.startedId, cause: failure.cause, identity: req.identity,
-        failure: { message: failure.message, applicationFailureInfo: {} }, binaryChecksum: req.binaryChecksum,
+        scheduledEventId: current.scheduledId,
+        startedEventId: current.startedId,
+        cause: failure.cause,
+        identity: req.identity,
+        failure: { message: failure.message, applicationFailureInfo: {} },
+        binaryChecksum: req.binaryChecksum,
       },
     });
     throw invalidArgument(failure.message);
   }
   // A dropped speculative task: the worker rewinds to the last task really completed (resetHistoryEventId).
-  if (dropSpeculative(engine, run, req)) return { activityTasks: [], resetHistoryEventId: run.ms.lastCompletedWftStartedId };
+  if (dropSpeculative(engine, run, req))
+    return { activityTasks: [], resetHistoryEventId: run.ms.lastCompletedWftStartedId };
   engine.timers.clear(runTimerKey(run, 'wft-stc'));
   materializeTransient(run, req.identity);
   const current = run.ms.wft ?? wft;
   const completed = run.append(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
     workflowTaskCompletedEventAttributes: {
-      scheduledEventId: current.scheduledId, startedEventId: current.startedId, identity: req.identity, binaryChecksum: req.binaryChecksum,
-      workerVersion: req.workerVersionStamp, sdkMetadata: req.sdkMetadata, meteringMetadata: req.meteringMetadata, deployment: req.deployment,
-      versioningBehavior: req.versioningBehavior, workerDeploymentName: req.deploymentOptions?.deploymentName ?? '',
+      scheduledEventId: current.scheduledId,
+      startedEventId: current.startedId,
+      identity: req.identity,
+      binaryChecksum: req.binaryChecksum,
+      workerVersion: req.workerVersionStamp,
+      sdkMetadata: req.sdkMetadata,
+      meteringMetadata: req.meteringMetadata,
+      deployment: req.deployment,
+      versioningBehavior: req.versioningBehavior,
+      workerDeploymentName: req.deploymentOptions?.deploymentName ?? '',
     },
   });
   const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
@@ -73,20 +96,31 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: CompletedReq):
   const { activityCanceled } = applyCommands(engine, run, commands, Number(completed.eventId));
   finishMessages(run);
   const flushed = run.flushBuffered();
-  if (run.isOpen && (flushed || activityCanceled || req.forceCreateNewWorkflowTask)) scheduleWorkflowTask(engine, run, 1);
+  if (run.isOpen && (flushed || activityCanceled || req.forceCreateNewWorkflowTask))
+    scheduleWorkflowTask(engine, run, 1);
   afterTaskCompleted(engine, run);
   settleQueries(run);
   return { activityTasks: [] };
 }
 
-export function respondWorkflowTaskFailed(engine: Engine, req: FailedReq): L<pb.api.workflowservice.v1.IRespondWorkflowTaskFailedResponse> {
+export function respondWorkflowTaskFailed(
+  engine: Engine,
+  req: FailedReq,
+): L<pb.api.workflowservice.v1.IRespondWorkflowTaskFailedResponse> {
   const run = locate(engine, req.taskToken);
   const wft = run.ms.wft;
   if (!wft) throw notFound('Workflow task not found.');
-  engine.logger.debug({ workflowId: run.workflowId, attempt: wft.attempt, cause: req.cause, message: req.failure?.message }, 'workflow task failed by worker');
+  engine.logger.debug(
+    { workflowId: run.workflowId, attempt: wft.attempt, cause: req.cause, message: req.failure?.message },
+    'workflow task failed by worker',
+  );
   endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
     workflowTaskFailedEventAttributes: {
-      scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, cause: req.cause, failure: req.failure, identity: req.identity,
+      scheduledEventId: wft.scheduledId,
+      startedEventId: wft.startedId,
+      cause: req.cause,
+      failure: req.failure,
+      identity: req.identity,
       binaryChecksum: req.binaryChecksum,
     },
   });

@@ -52,14 +52,23 @@ export function scheduleWorkflowTask(engine: Engine, run: Run, attempt: number):
   const startToClose = msDuration(run.ms.taskTimeoutMs);
   if (attempt > 1) {
     run.ms.wft = {
-      scheduledId: run.ms.nextEventId, startedId: 0, attempt, queue, sticky: !!sticky, scheduledTime: Date.now(),
-      startedTime: 0, transient: true, generation: nextGeneration(),
+      scheduledId: run.ms.nextEventId,
+      startedId: 0,
+      attempt,
+      queue,
+      sticky: !!sticky,
+      scheduledTime: Date.now(),
+      startedTime: 0,
+      transient: true,
+      generation: nextGeneration(),
     };
     run.touch(); // a transient task is not in history; the durable store keeps its attempt
   } else {
     run.append(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
       workflowTaskScheduledEventAttributes: {
-        taskQueue: sticky ? { name: queue, kind: KIND_STICKY, normalName: run.ms.taskQueue } : { name: queue, kind: KIND_NORMAL },
+        taskQueue: sticky
+          ? { name: queue, kind: KIND_STICKY, normalName: run.ms.taskQueue }
+          : { name: queue, kind: KIND_NORMAL },
         startToCloseTimeout: startToClose,
         attempt: 1,
       },
@@ -73,20 +82,30 @@ export function dispatchWorkflowTask(engine: Engine, run: Run): void {
   const wft = run.ms.wft;
   if (!wft || wft.startedId) return;
   const generation = wft.generation;
-  engine.matching.offer<PollResponse>(run.namespace, 'workflow', wft.queue, (ctx) => startWorkflowTask(engine, run, generation, ctx));
+  engine.matching.offer<PollResponse>(run.namespace, 'workflow', wft.queue, (ctx) =>
+    startWorkflowTask(engine, run, generation, ctx),
+  );
   if (wft.sticky && run.extras.sticky) {
-    engine.timers.set(runTimerKey(run, 'wft-s2s'), run.extras.sticky.scheduleToStartMs, () => stickyTimeout(engine, run, generation));
+    engine.timers.set(runTimerKey(run, 'wft-s2s'), run.extras.sticky.scheduleToStartMs, () =>
+      stickyTimeout(engine, run, generation),
+    );
   }
 }
 
 function stickyTimeout(engine: Engine, run: Run, generation: number): void {
   const wft = run.ms.wft;
   if (!run.isOpen || !wft || wft.generation !== generation || wft.startedId) return;
-  engine.logger.debug({ workflowId: run.workflowId, runId: run.runId }, 'sticky workflow task timed out, moving to normal queue');
+  engine.logger.debug(
+    { workflowId: run.workflowId, runId: run.runId },
+    'sticky workflow task timed out, moving to normal queue',
+  );
   run.extras.sticky = null;
   if (!wft.transient) {
     run.append(E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
-      workflowTaskTimedOutEventAttributes: { scheduledEventId: wft.scheduledId, timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START },
+      workflowTaskTimedOutEventAttributes: {
+        scheduledEventId: wft.scheduledId,
+        timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+      },
     });
   }
   run.ms.wft = null;
@@ -113,9 +132,13 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
     wft.startedId = wft.scheduledId + 1;
     wft.startedTime = now;
   } else {
-    run.append(E.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
-      workflowTaskStartedEventAttributes: startedAttributes(run, wft.scheduledId, ctx.identity, generation),
-    }, now);
+    run.append(
+      E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      {
+        workflowTaskStartedEventAttributes: startedAttributes(run, wft.scheduledId, ctx.identity, generation),
+      },
+      now,
+    );
   }
   engine.timers.set(runTimerKey(run, 'wft-stc'), run.ms.taskTimeoutMs, () => {
     timeoutStartedWorkflowTask(engine, run, generation);
@@ -124,7 +147,15 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
   const events = run.events.filter((ev) => Number(ev.eventId) >= firstId);
   if (wft.transient) events.push(...transientEvents(run, ctx.identity));
   return {
-    taskToken: encodeToken({ k: 'wft', ns: run.namespace, wid: run.workflowId, rid: run.runId, sid: wft.scheduledId, att: wft.attempt, gen: generation }),
+    taskToken: encodeToken({
+      k: 'wft',
+      ns: run.namespace,
+      wid: run.workflowId,
+      rid: run.runId,
+      sid: wft.scheduledId,
+      att: wft.attempt,
+      gen: generation,
+    }),
     workflowExecution: run.execution,
     workflowType: { name: run.ms.workflowType },
     previousStartedEventId: run.ms.lastCompletedWftStartedId,
@@ -144,9 +175,17 @@ function startWorkflowTask(engine: Engine, run: Run, generation: number, ctx: Po
 const SUGGEST_CAN_EVENTS = 4096;
 const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
 
-function startedAttributes(run: Run, scheduledId: number, identity: string, generation: number): IHistoryEvent['workflowTaskStartedEventAttributes'] {
+function startedAttributes(
+  run: Run,
+  scheduledId: number,
+  identity: string,
+  generation: number,
+): IHistoryEvent['workflowTaskStartedEventAttributes'] {
   return {
-    scheduledEventId: scheduledId, identity, requestId: `${generation}`, historySizeBytes: run.historySizeBytes,
+    scheduledEventId: scheduledId,
+    identity,
+    requestId: `${generation}`,
+    historySizeBytes: run.historySizeBytes,
     suggestContinueAsNew: run.events.length >= SUGGEST_CAN_EVENTS || run.historySizeBytes >= SUGGEST_CAN_BYTES,
   };
 }
@@ -157,11 +196,19 @@ function transientEvents(run: Run, identity: string): IHistoryEvent[] {
   if (!wft) return [];
   return [
     {
-      eventId: wft.scheduledId, eventTime: tsFromMs(wft.scheduledTime), eventType: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-      workflowTaskScheduledEventAttributes: { taskQueue: { name: wft.queue, kind: KIND_NORMAL }, startToCloseTimeout: msDuration(run.ms.taskTimeoutMs), attempt: wft.attempt },
+      eventId: wft.scheduledId,
+      eventTime: tsFromMs(wft.scheduledTime),
+      eventType: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      workflowTaskScheduledEventAttributes: {
+        taskQueue: { name: wft.queue, kind: KIND_NORMAL },
+        startToCloseTimeout: msDuration(run.ms.taskTimeoutMs),
+        attempt: wft.attempt,
+      },
     },
     {
-      eventId: wft.startedId, eventTime: tsFromMs(wft.startedTime), eventType: E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      eventId: wft.startedId,
+      eventTime: tsFromMs(wft.startedTime),
+      eventType: E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
       workflowTaskStartedEventAttributes: startedAttributes(run, wft.scheduledId, identity, wft.generation),
     },
   ];
@@ -170,9 +217,16 @@ function transientEvents(run: Run, identity: string): IHistoryEvent[] {
 function timeoutStartedWorkflowTask(engine: Engine, run: Run, generation: number): void {
   const wft = run.ms.wft;
   if (!run.isOpen || !wft || wft.generation !== generation || !wft.startedId) return;
-  engine.logger.debug({ workflowId: run.workflowId, runId: run.runId, attempt: wft.attempt }, 'workflow task timed out');
+  engine.logger.debug(
+    { workflowId: run.workflowId, runId: run.runId, attempt: wft.attempt },
+    'workflow task timed out',
+  );
   endWorkflowTask(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
-    workflowTaskTimedOutEventAttributes: { scheduledEventId: wft.scheduledId, startedEventId: wft.startedId, timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+    workflowTaskTimedOutEventAttributes: {
+      scheduledEventId: wft.scheduledId,
+      startedEventId: wft.startedId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    },
   });
 }
 
@@ -180,7 +234,13 @@ function timeoutStartedWorkflowTask(engine: Engine, run: Run, generation: number
  * Ends the started task with a failed/timed-out event (only written for attempt 1, as transient attempts leave no
  * trace), then schedules the next attempt: on a sticky queue the attempt is not counted and stickiness is dropped.
  */
-export function endWorkflowTask(engine: Engine, run: Run, eventType: number, attributes: IHistoryEvent, reschedule = true): void {
+export function endWorkflowTask(
+  engine: Engine,
+  run: Run,
+  eventType: number,
+  attributes: IHistoryEvent,
+  reschedule = true,
+): void {
   const wft = run.ms.wft;
   if (!wft) return;
   engine.timers.clear(runTimerKey(run, 'wft-stc'));
@@ -200,12 +260,24 @@ export function materializeTransient(run: Run, identity: string): void {
   if (!wft || !wft.transient) return;
   const { scheduledTime, startedTime, attempt, generation, queue } = wft;
   run.ms.wft = null;
-  const scheduled = run.append(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
-    workflowTaskScheduledEventAttributes: { taskQueue: { name: queue, kind: KIND_NORMAL }, startToCloseTimeout: msDuration(run.ms.taskTimeoutMs), attempt },
-  }, scheduledTime);
-  run.append(E.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
-    workflowTaskStartedEventAttributes: startedAttributes(run, Number(scheduled.eventId), identity, generation),
-  }, startedTime);
+  const scheduled = run.append(
+    E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    {
+      workflowTaskScheduledEventAttributes: {
+        taskQueue: { name: queue, kind: KIND_NORMAL },
+        startToCloseTimeout: msDuration(run.ms.taskTimeoutMs),
+        attempt,
+      },
+    },
+    scheduledTime,
+  );
+  run.append(
+    E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    {
+      workflowTaskStartedEventAttributes: startedAttributes(run, Number(scheduled.eventId), identity, generation),
+    },
+    startedTime,
+  );
   const materialized = run.ms.wft as WorkflowTaskInfo | null;
   if (materialized) materialized.generation = generation;
 }

@@ -18,7 +18,10 @@ const Failure = temporal.api.failure.v1.Failure;
 /** int64 fields come back as plain numbers, like the events the engine writes itself. */
 const TO_OBJECT = { longs: Number } as const;
 
-type StoredActivity = Omit<ActivityRuntime, 'heartbeatDetails' | 'lastFailure'> & { heartbeatDetails: Uint8Array | null; lastFailure: Uint8Array | null };
+type StoredActivity = Omit<ActivityRuntime, 'heartbeatDetails' | 'lastFailure'> & {
+  heartbeatDetails: Uint8Array | null;
+  lastFailure: Uint8Array | null;
+};
 
 interface StoredExtras {
   startRequestId: string;
@@ -75,7 +78,10 @@ function encodeFailure(f: IFailure | null): Uint8Array | null {
   return f ? Failure.encode(Failure.fromObject(f)).finish() : null;
 }
 
-function decodeAs<T>(type: { decode(b: Uint8Array): unknown; toObject(m: never, o: typeof TO_OBJECT): unknown }, bytes: Uint8Array | null): T | null {
+function decodeAs<T>(
+  type: { decode(b: Uint8Array): unknown; toObject(m: never, o: typeof TO_OBJECT): unknown },
+  bytes: Uint8Array | null,
+): T | null {
   return bytes ? (type.toObject(type.decode(bytes) as never, TO_OBJECT) as T) : null;
 }
 
@@ -84,15 +90,29 @@ export function runRecord(run: Run, from: number): RunRecord {
   const x = run.extras;
   const wft = run.ms.wft;
   return {
-    t: 'run', ns: run.namespace, wid: run.workflowId, rid: run.runId, from,
+    t: 'run',
+    ns: run.namespace,
+    wid: run.workflowId,
+    rid: run.runId,
+    from,
     events: run.events.slice(from).map(encodeEvent),
     buffered: run.buffered.map(encodeEvent),
     extras: {
-      startRequestId: x.startRequestId, sticky: x.sticky, requestIds: [...x.requestIds], signalRequestIds: [...x.signalRequestIds],
-      cancelRequestIds: [...x.cancelRequestIds], retriedAs: x.retriedAs, awaitingBackoff: x.awaitingBackoff,
-      activities: [...x.activities].map(([id, rt]) => [id, { ...rt, heartbeatDetails: encodePayloads(rt.heartbeatDetails), lastFailure: encodeFailure(rt.lastFailure) }]),
+      startRequestId: x.startRequestId,
+      sticky: x.sticky,
+      requestIds: [...x.requestIds],
+      signalRequestIds: [...x.signalRequestIds],
+      cancelRequestIds: [...x.cancelRequestIds],
+      retriedAs: x.retriedAs,
+      awaitingBackoff: x.awaitingBackoff,
+      activities: [...x.activities].map(([id, rt]) => [
+        id,
+        { ...rt, heartbeatDetails: encodePayloads(rt.heartbeatDetails), lastFailure: encodeFailure(rt.lastFailure) },
+      ]),
     },
-    transient: wft?.transient ? { attempt: wft.attempt, queue: wft.queue, sticky: wft.sticky, scheduledTime: wft.scheduledTime } : null,
+    transient: wft?.transient
+      ? { attempt: wft.attempt, queue: wft.queue, sticky: wft.sticky, scheduledTime: wft.scheduledTime }
+      : null,
   };
 }
 
@@ -100,14 +120,31 @@ export function runRecord(run: Run, from: number): RunRecord {
 export function runSnapshot(last: RunRecord, events: Uint8Array[]): RunSnapshot {
   const x = last.extras;
   const extras: RunExtras = {
-    startRequestId: x.startRequestId, sticky: x.sticky, requestIds: new Set(x.requestIds), signalRequestIds: new Set(x.signalRequestIds),
-    cancelRequestIds: new Set(x.cancelRequestIds), retriedAs: x.retriedAs, awaitingBackoff: x.awaitingBackoff,
-    activities: new Map(x.activities.map(([id, rt]) => [id, {
-      ...rt, heartbeatDetails: decodeAs<IPayloads>(Payloads, rt.heartbeatDetails), lastFailure: decodeAs<IFailure>(Failure, rt.lastFailure),
-    }])),
+    startRequestId: x.startRequestId,
+    sticky: x.sticky,
+    requestIds: new Set(x.requestIds),
+    signalRequestIds: new Set(x.signalRequestIds),
+    cancelRequestIds: new Set(x.cancelRequestIds),
+    retriedAs: x.retriedAs,
+    awaitingBackoff: x.awaitingBackoff,
+    activities: new Map(
+      x.activities.map(([id, rt]) => [
+        id,
+        {
+          ...rt,
+          heartbeatDetails: decodeAs<IPayloads>(Payloads, rt.heartbeatDetails),
+          lastFailure: decodeAs<IFailure>(Failure, rt.lastFailure),
+        },
+      ]),
+    ),
   };
   return {
-    namespace: last.ns, workflowId: last.wid, runId: last.rid, events: events.map(decodeEvent), extras,
-    buffered: last.buffered.map(decodeEvent), transient: last.transient,
+    namespace: last.ns,
+    workflowId: last.wid,
+    runId: last.rid,
+    events: events.map(decodeEvent),
+    extras,
+    buffered: last.buffered.map(decodeEvent),
+    transient: last.transient,
   };
 }

@@ -73,7 +73,10 @@ export class DurableStore implements RunStoreListener {
   /** Resolves once every change made before the call is durable. */
   commit(): Promise<void> {
     if (this.running) {
-      this.next ??= this.running.then(() => this.start(), () => this.start());
+      this.next ??= this.running.then(
+        () => this.start(),
+        () => this.start(),
+      );
       return this.next;
     }
     if (this.failed) return Promise.reject(this.failed);
@@ -101,7 +104,12 @@ export class DurableStore implements RunStoreListener {
   }
 
   private hasWork(): boolean {
-    return this.dirty.size > 0 || this.dropped.length > 0 || this.schedules.size > 0 || !this.namespacesRecord().equals(this.lastNamespaces);
+    return (
+      this.dirty.size > 0 ||
+      this.dropped.length > 0 ||
+      this.schedules.size > 0 ||
+      !this.namespacesRecord().equals(this.lastNamespaces)
+    );
   }
 
   private start(): Promise<void> {
@@ -124,10 +132,14 @@ export class DurableStore implements RunStoreListener {
     if (this.failed) throw this.failed;
     try {
       await this.log.append(payloads);
-      if (this.log.size > this.options.compactAfterBytes && this.log.size > 2 * this.compactedSize) await this.compact();
+      if (this.log.size > this.options.compactAfterBytes && this.log.size > 2 * this.compactedSize)
+        await this.compact();
     } catch (err) {
       this.failed = err instanceof Error ? err : new Error(String(err));
-      this.engine.logger.error({ err }, 'devserver database write failed; nothing more can be acknowledged until a restart');
+      this.engine.logger.error(
+        { err },
+        'devserver database write failed; nothing more can be acknowledged until a restart',
+      );
       throw err;
     }
   }

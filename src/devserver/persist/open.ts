@@ -42,7 +42,11 @@ export function replay(records: Buffer[]): Replayed {
   return out;
 }
 
-export async function openDurableStore(engine: Engine, file: string, options: DurableStoreOptions): Promise<DurableStore> {
+export async function openDurableStore(
+  engine: Engine,
+  file: string,
+  options: DurableStoreOptions,
+): Promise<DurableStore> {
   const { log, records, truncatedBytes } = await RecordLog.open(file);
   if (truncatedBytes > 0) engine.logger.warn({ file, truncatedBytes }, 'devserver database: torn last write cut off');
   let state: Replayed;
@@ -66,6 +70,9 @@ export async function openDurableStore(engine: Engine, file: string, options: Du
   scheduler.onChange = (ns, id, rec) => store.scheduleChanged(ns, id, rec);
   store.scheduleSnapshot = () => scheduler.snapshot();
   scheduler.restore([...state.schedules.values()] as Parameters<Scheduler['restore']>[0]);
-  engine.logger.info({ file, runs: runs.length, schedules: state.schedules.size, bytes: log.size }, 'devserver database opened');
+  engine.logger.info(
+    { file, runs: runs.length, schedules: state.schedules.size, bytes: log.size },
+    'devserver database opened',
+  );
   return store;
 }

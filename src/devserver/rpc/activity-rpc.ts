@@ -26,7 +26,8 @@ function locateByToken(engine: Engine, tokenBytes: Uint8Array | null | undefined
   const run = engine.store.get(token.ns, token.wid, token.rid);
   const info = run?.ms.activities.get(token.sid);
   const rt = run?.extras.activities.get(token.sid);
-  if (!run || !run.isOpen || !info || !rt || rt.attempt !== token.att || rt.state !== 'started') throw notFound(notFoundMsg);
+  if (!run || !run.isOpen || !info || !rt || rt.attempt !== token.att || rt.state !== 'started')
+    throw notFound(notFoundMsg);
   return { run, info, rt };
 }
 
@@ -40,7 +41,11 @@ function locateById(engine: Engine, namespace: string, workflowId: string, runId
   return { run, info, rt };
 }
 
-function heartbeat(engine: Engine, loc: Located, details: IPayloads | null | undefined): L<pb.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse> {
+function heartbeat(
+  engine: Engine,
+  loc: Located,
+  details: IPayloads | null | undefined,
+): L<pb.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse> {
   // Like the server, a heartbeat replaces the recorded details, even with none.
   loc.rt.heartbeatDetails = details;
   loc.rt.lastHeartbeatTime = Date.now();
@@ -55,32 +60,59 @@ function respond(engine: Engine, loc: Located, outcome: ActivityOutcome): void {
 
 export function activityHandlers(engine: Engine) {
   return {
-    RecordActivityTaskHeartbeat: (req: Req<'RecordActivityTaskHeartbeatRequest'>) => heartbeat(engine, locateByToken(engine, req.taskToken), req.details),
+    RecordActivityTaskHeartbeat: (req: Req<'RecordActivityTaskHeartbeatRequest'>) =>
+      heartbeat(engine, locateByToken(engine, req.taskToken), req.details),
     RecordActivityTaskHeartbeatById: (req: Req<'RecordActivityTaskHeartbeatByIdRequest'>) =>
       heartbeat(engine, locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId), req.details),
     RespondActivityTaskCompleted: (req: Req<'RespondActivityTaskCompletedRequest'>) => {
-      respond(engine, locateByToken(engine, req.taskToken), { kind: 'completed', result: req.result, identity: req.identity });
+      respond(engine, locateByToken(engine, req.taskToken), {
+        kind: 'completed',
+        result: req.result,
+        identity: req.identity,
+      });
       return {};
     },
     RespondActivityTaskCompletedById: (req: Req<'RespondActivityTaskCompletedByIdRequest'>) => {
-      respond(engine, locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId), { kind: 'completed', result: req.result, identity: req.identity });
+      respond(engine, locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId), {
+        kind: 'completed',
+        result: req.result,
+        identity: req.identity,
+      });
       return {};
     },
     RespondActivityTaskFailed: (req: Req<'RespondActivityTaskFailedRequest'>) => {
-      respond(engine, locateByToken(engine, req.taskToken), { kind: 'failed', failure: req.failure, details: req.lastHeartbeatDetails, identity: req.identity });
+      respond(engine, locateByToken(engine, req.taskToken), {
+        kind: 'failed',
+        failure: req.failure,
+        details: req.lastHeartbeatDetails,
+        identity: req.identity,
+      });
       return { failures: [] };
     },
     RespondActivityTaskFailedById: (req: Req<'RespondActivityTaskFailedByIdRequest'>) => {
       const loc = locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId);
-      respond(engine, loc, { kind: 'failed', failure: req.failure, details: req.lastHeartbeatDetails, identity: req.identity });
+      respond(engine, loc, {
+        kind: 'failed',
+        failure: req.failure,
+        details: req.lastHeartbeatDetails,
+        identity: req.identity,
+      });
       return { failures: [] };
     },
     RespondActivityTaskCanceled: (req: Req<'RespondActivityTaskCanceledRequest'>) => {
-      respond(engine, locateByToken(engine, req.taskToken), { kind: 'canceled', details: req.details, identity: req.identity });
+      respond(engine, locateByToken(engine, req.taskToken), {
+        kind: 'canceled',
+        details: req.details,
+        identity: req.identity,
+      });
       return {};
     },
     RespondActivityTaskCanceledById: (req: Req<'RespondActivityTaskCanceledByIdRequest'>) => {
-      respond(engine, locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId), { kind: 'canceled', details: req.details, identity: req.identity });
+      respond(engine, locateById(engine, req.namespace, req.workflowId, req.runId, req.activityId), {
+        kind: 'canceled',
+        details: req.details,
+        identity: req.identity,
+      });
       return {};
     },
   };

@@ -12,7 +12,13 @@ type DescribeResp = L<pb.api.workflowservice.v1.IDescribeWorkflowExecutionRespon
 type ExecutionInfo = L<pb.api.workflow.v1.IWorkflowExecutionInfo>;
 
 export const statusCode: Record<string, number> = {
-  Running: 1, Completed: 2, Failed: 3, Canceled: 4, Terminated: 5, ContinuedAsNew: 6, TimedOut: 7,
+  Running: 1,
+  Completed: 2,
+  Failed: 3,
+  Canceled: 4,
+  Terminated: 5,
+  ContinuedAsNew: 6,
+  TimedOut: 7,
 };
 
 export function executionInfo(run: Run): ExecutionInfo {
@@ -51,25 +57,37 @@ export function describeWorkflow(engine: Engine, req: DescribeReq): DescribeResp
     const rt = run.extras.activities.get(info.scheduledId);
     const state = info.cancelRequested ? ACT_CANCEL_REQUESTED : rt?.state === 'started' ? ACT_STARTED : ACT_SCHEDULED;
     return {
-      activityId: info.activityId, activityType: { name: info.activityType }, state,
-      heartbeatDetails: rt?.heartbeatDetails ?? null, lastHeartbeatTime: rt?.lastHeartbeatTime ? tsFromMs(rt.lastHeartbeatTime) : null,
-      lastStartedTime: rt?.startedTime ? tsFromMs(rt.startedTime) : null, attempt: rt?.attempt ?? 1,
-      maximumAttempts: info.retryPolicy.maximumAttempts ?? 0, scheduledTime: tsFromMs(rt?.attemptScheduledTime || info.scheduledTime),
+      activityId: info.activityId,
+      activityType: { name: info.activityType },
+      state,
+      heartbeatDetails: rt?.heartbeatDetails ?? null,
+      lastHeartbeatTime: rt?.lastHeartbeatTime ? tsFromMs(rt.lastHeartbeatTime) : null,
+      lastStartedTime: rt?.startedTime ? tsFromMs(rt.startedTime) : null,
+      attempt: rt?.attempt ?? 1,
+      maximumAttempts: info.retryPolicy.maximumAttempts ?? 0,
+      scheduledTime: tsFromMs(rt?.attemptScheduledTime || info.scheduledTime),
       expirationTime: info.scheduleToCloseMs > 0 ? tsFromMs(info.scheduledTime + info.scheduleToCloseMs) : null,
-      lastFailure: rt?.lastFailure ?? null, lastWorkerIdentity: rt?.identity || rt?.lastIdentity || '',
+      lastFailure: rt?.lastFailure ?? null,
+      lastWorkerIdentity: rt?.identity || rt?.lastIdentity || '',
       nextAttemptScheduleTime: rt?.state === 'backoff' ? tsFromMs(rt.attemptScheduledTime) : null,
       lastAttemptCompleteTime: rt?.lastAttemptCompleteTime ? tsFromMs(rt.lastAttemptCompleteTime) : null,
       currentRetryInterval: rt?.retryIntervalMs ? msDuration(rt.retryIntervalMs) : null,
     };
   });
   const pendingChildren = [...ms.children.values()].map((c) => ({
-    workflowId: c.workflowId, runId: c.runId, workflowTypeName: c.workflowType, initiatedId: c.initiatedId, parentClosePolicy: c.parentClosePolicy,
+    workflowId: c.workflowId,
+    runId: c.runId,
+    workflowTypeName: c.workflowType,
+    initiatedId: c.initiatedId,
+    parentClosePolicy: c.parentClosePolicy,
   }));
   const wft = ms.wft;
   return {
     executionConfig: {
-      taskQueue: { name: ms.taskQueue, kind: 1 }, workflowExecutionTimeout: optDuration(ms.executionTimeoutMs),
-      workflowRunTimeout: optDuration(ms.runTimeoutMs), defaultWorkflowTaskTimeout: msDuration(ms.taskTimeoutMs),
+      taskQueue: { name: ms.taskQueue, kind: 1 },
+      workflowExecutionTimeout: optDuration(ms.executionTimeoutMs),
+      workflowRunTimeout: optDuration(ms.runTimeoutMs),
+      defaultWorkflowTaskTimeout: msDuration(ms.taskTimeoutMs),
       userMetadata: ms.startedEvent?.userMetadata ?? null,
     },
     workflowExecutionInfo: executionInfo(run),
@@ -77,8 +95,11 @@ export function describeWorkflow(engine: Engine, req: DescribeReq): DescribeResp
     pendingChildren,
     pendingWorkflowTask: wft
       ? {
-          state: wft.startedId ? 2 : 1, scheduledTime: tsFromMs(wft.scheduledTime), originalScheduledTime: tsFromMs(wft.scheduledTime),
-          startedTime: wft.startedId ? tsFromMs(wft.startedTime) : null, attempt: wft.attempt,
+          state: wft.startedId ? 2 : 1,
+          scheduledTime: tsFromMs(wft.scheduledTime),
+          originalScheduledTime: tsFromMs(wft.scheduledTime),
+          startedTime: wft.startedId ? tsFromMs(wft.startedTime) : null,
+          attempt: wft.attempt,
         }
       : null,
     callbacks: [],

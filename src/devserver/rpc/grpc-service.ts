@@ -1,6 +1,12 @@
 /** grpc-js service definitions built from the proto reflection, with per-RPC debug logging and error mapping. */
 import { status } from '@grpc/grpc-js';
-import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData, ServerWritableStream } from '@grpc/grpc-js';
+import type {
+  ServerUnaryCall,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+  sendUnaryData,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
 import { temporal, grpcHealth } from '../wire/proto.js';
 import { RpcError } from '../wire/errors.js';
@@ -66,7 +72,10 @@ export function buildService(
       };
       continue;
     }
-    implementation[method.name] = (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>) => {
+    implementation[method.name] = (
+      call: ServerUnaryCall<Record<string, unknown>, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => {
       const started = Date.now();
       const ac = new AbortController();
       const untrack = track(ac);
@@ -76,7 +85,11 @@ export function buildService(
         .then(() => handler(call.request, { signal: ac.signal }))
         .then(
           (res) => beforeRespond().then(() => res),
-          (err: unknown) => beforeRespond().then(() => Promise.reject(err as Error), () => Promise.reject(err as Error)),
+          (err: unknown) =>
+            beforeRespond().then(
+              () => Promise.reject(err as Error),
+              () => Promise.reject(err as Error),
+            ),
         )
         .then(
           (res) => {
@@ -85,7 +98,10 @@ export function buildService(
           },
           (err: unknown) => {
             if (err instanceof RpcError) {
-              logger.debug({ ...meta, outcome: status[err.code], error: err.message, ms: Date.now() - started }, 'devserver rpc');
+              logger.debug(
+                { ...meta, outcome: status[err.code], error: err.message, ms: Date.now() - started },
+                'devserver rpc',
+              );
               callback(err.toServiceError());
               return;
             }

@@ -31,7 +31,12 @@ function decodePage(bytes: Uint8Array | null | undefined): PageToken | null {
   }
 }
 
-function findRun(engine: Engine, namespace: string, execution: { workflowId?: string | null; runId?: string | null } | null | undefined, token: PageToken | null): Run {
+function findRun(
+  engine: Engine,
+  namespace: string,
+  execution: { workflowId?: string | null; runId?: string | null } | null | undefined,
+  token: PageToken | null,
+): Run {
   const workflowId = execution?.workflowId ?? '';
   const run = engine.store.get(namespace, workflowId, token?.rid || execution?.runId || undefined);
   if (!run) throw workflowNotFound(workflowId, execution?.runId);
@@ -42,7 +47,8 @@ export async function getHistory(engine: Engine, req: HistoryReq, signal: AbortS
   const token = decodePage(req.nextPageToken);
   const run = findRun(engine, req.namespace, req.execution, token);
   if (req.historyEventFilterType === CLOSE_EVENT) {
-    if (run.isOpen && req.waitNewEvent) await run.waitForChangeUntil(() => !run.isOpen, signal, engine.config.longPollMs);
+    if (run.isOpen && req.waitNewEvent)
+      await run.waitForChangeUntil(() => !run.isOpen, signal, engine.config.longPollMs);
     if (run.ms.closeEvent) return { history: { events: [run.ms.closeEvent] }, nextPageToken: null };
     return { history: { events: [] }, nextPageToken: encodePage({ rid: run.runId, n: run.ms.nextEventId }) };
   }

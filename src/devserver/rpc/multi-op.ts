@@ -23,8 +23,10 @@ export async function executeMultiOperation(engine: Engine, req: MultiReq, ctx: 
   const start = first?.startWorkflow as StartReq | null | undefined;
   const update = second?.updateWorkflow as UpdateReq | null | undefined;
   if (!start || !update || rest.length > 0) throw invalidArgument('Operations have to be exactly [Start, Update].');
-  if (start.namespace && start.namespace !== req.namespace) throw invalidArgument('Namespace is not consistent with previous operation(s).');
-  if (update.workflowExecution?.workflowId !== start.workflowId) throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
+  if (start.namespace && start.namespace !== req.namespace)
+    throw invalidArgument('Namespace is not consistent with previous operation(s).');
+  if (update.workflowExecution?.workflowId !== start.workflowId)
+    throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
   if (update.workflowExecution?.runId) throw invalidArgument('RunId is not allowed.');
   if (update.firstExecutionRunId) throw invalidArgument('FirstExecutionRunId is not allowed.');
   if (start.cronSchedule) throw invalidArgument('CronSchedule is not allowed.');
@@ -52,7 +54,10 @@ export async function executeMultiOperation(engine: Engine, req: MultiReq, ctx: 
   };
 }
 
-const ABORTED_DETAIL = { type_url: 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted', value: new Uint8Array() };
+const ABORTED_DETAIL = {
+  type_url: 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted',
+  value: new Uint8Array(),
+};
 
 /**
  * The server's MultiOperationExecution error: the failing operation's code on the whole call, and per-operation
@@ -61,11 +66,15 @@ const ABORTED_DETAIL = { type_url: 'type.googleapis.com/temporal.api.failure.v1.
 function multiOpError(index: number, err: unknown): unknown {
   if (!(err instanceof RpcError)) return err;
   const own = {
-    code: err.code, message: err.message,
+    code: err.code,
+    message: err.message,
     details: err.detail ? [{ type_url: `type.googleapis.com/${err.detail.typeName}`, value: err.detail.value }] : [],
   };
   const aborted = { code: status.ABORTED, message: 'Operation was aborted.', details: [ABORTED_DETAIL] };
   const statuses = index === 0 ? [own, aborted] : [aborted, own];
   const value = temporal.api.errordetails.v1.MultiOperationExecutionFailure.encode({ statuses }).finish();
-  return new RpcError(err.code, 'Update-with-Start could not be executed.', { typeName: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure', value });
+  return new RpcError(err.code, 'Update-with-Start could not be executed.', {
+    typeName: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure',
+    value,
+  });
 }

@@ -3,7 +3,12 @@ import type { Engine } from '../state/engine.js';
 import type { temporal } from '../wire/proto.js';
 import { invalidArgument } from '../wire/errors.js';
 import type { CallContext } from '../wire/call.js';
-import { releaseStickyQueue, resetStickyTaskQueue, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from '../core/wft-respond.js';
+import {
+  releaseStickyQueue,
+  resetStickyTaskQueue,
+  respondWorkflowTaskCompleted,
+  respondWorkflowTaskFailed,
+} from '../core/wft-respond.js';
 import { activityHandlers } from './activity-rpc.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
@@ -14,16 +19,31 @@ export function taskHandlers(engine: Engine) {
     PollWorkflowTaskQueue: async (req: Req<'PollWorkflowTaskQueueRequest'>, ctx: CallContext) => {
       const name = req.taskQueue?.name;
       if (!name) throw invalidArgument('TaskQueue is not set on request.');
-      const res = await engine.matching.poll(req.namespace, 'workflow', name, { identity: req.identity }, ctx.signal, engine.config.longPollMs);
+      const res = await engine.matching.poll(
+        req.namespace,
+        'workflow',
+        name,
+        { identity: req.identity },
+        ctx.signal,
+        engine.config.longPollMs,
+      );
       return res ?? {};
     },
     PollActivityTaskQueue: async (req: Req<'PollActivityTaskQueueRequest'>, ctx: CallContext) => {
       const name = req.taskQueue?.name;
       if (!name) throw invalidArgument('TaskQueue is not set on request.');
-      const res = await engine.matching.poll(req.namespace, 'activity', name, { identity: req.identity }, ctx.signal, engine.config.longPollMs);
+      const res = await engine.matching.poll(
+        req.namespace,
+        'activity',
+        name,
+        { identity: req.identity },
+        ctx.signal,
+        engine.config.longPollMs,
+      );
       return res ?? {};
     },
-    RespondWorkflowTaskCompleted: (req: Req<'RespondWorkflowTaskCompletedRequest'>) => respondWorkflowTaskCompleted(engine, req),
+    RespondWorkflowTaskCompleted: (req: Req<'RespondWorkflowTaskCompletedRequest'>) =>
+      respondWorkflowTaskCompleted(engine, req),
     RespondWorkflowTaskFailed: (req: Req<'RespondWorkflowTaskFailedRequest'>) => respondWorkflowTaskFailed(engine, req),
     ResetStickyTaskQueue: (req: Req<'ResetStickyTaskQueueRequest'>) => {
       resetStickyTaskQueue(engine, req.namespace, req.execution?.workflowId ?? '', req.execution?.runId ?? '');

@@ -33,23 +33,39 @@ function lookup(run: Run): Lookup {
   const ms = run.ms;
   return (field) => {
     switch (field) {
-      case 'WorkflowId': return run.workflowId;
-      case 'RunId': return run.runId;
-      case 'WorkflowType': return ms.workflowType;
-      case 'ExecutionStatus': return ms.status;
-      case 'TaskQueue': return ms.taskQueue;
-      case 'StartTime': return ms.startTime || null;
-      case 'CloseTime': return ms.closeTime || null;
-      case 'ExecutionTime': return ms.executionTime || null;
-      case 'ExecutionDuration': return ms.closeTime ? (ms.closeTime - ms.executionTime) * 1e6 : null;
-      case 'ParentWorkflowId': return ms.parent?.execution.workflowId ?? null;
-      case 'ParentRunId': return ms.parent?.execution.runId ?? null;
-      case 'RootWorkflowId': return ms.root?.workflowId ?? run.workflowId;
-      case 'RootRunId': return ms.root?.runId ?? run.runId;
+      case 'WorkflowId':
+        return run.workflowId;
+      case 'RunId':
+        return run.runId;
+      case 'WorkflowType':
+        return ms.workflowType;
+      case 'ExecutionStatus':
+        return ms.status;
+      case 'TaskQueue':
+        return ms.taskQueue;
+      case 'StartTime':
+        return ms.startTime || null;
+      case 'CloseTime':
+        return ms.closeTime || null;
+      case 'ExecutionTime':
+        return ms.executionTime || null;
+      case 'ExecutionDuration':
+        return ms.closeTime ? (ms.closeTime - ms.executionTime) * 1e6 : null;
+      case 'ParentWorkflowId':
+        return ms.parent?.execution.workflowId ?? null;
+      case 'ParentRunId':
+        return ms.parent?.execution.runId ?? null;
+      case 'RootWorkflowId':
+        return ms.root?.workflowId ?? run.workflowId;
+      case 'RootRunId':
+        return ms.root?.runId ?? run.runId;
       case 'HistoryLength':
-      case 'StateTransitionCount': return run.events.length;
-      case 'HistorySizeBytes': return run.historySizeBytes;
-      default: return decodePayload(ms.searchAttributes.indexedFields?.[field]);
+      case 'StateTransitionCount':
+        return run.events.length;
+      case 'HistorySizeBytes':
+        return run.historySizeBytes;
+      default:
+        return decodePayload(ms.searchAttributes.indexedFields?.[field]);
     }
   };
 }
@@ -75,7 +91,10 @@ function defaultOrder(a: Run, b: Run): number {
 }
 
 function matching(engine: Engine, namespace: string, q: ListQuery): Run[] {
-  const rows = engine.store.all(namespace).map((run) => ({ run, get: lookup(run) })).filter((r) => q.matches(r.get));
+  const rows = engine.store
+    .all(namespace)
+    .map((run) => ({ run, get: lookup(run) }))
+    .filter((r) => q.matches(r.get));
   const order = q.order;
   rows.sort((a, b) => (order ? order(a.get, b.get) : 0) || defaultOrder(a.run, b.run));
   return rows.map((r) => r.run);
@@ -92,7 +111,13 @@ function decodeToken(token: Uint8Array | null | undefined): PageToken | null {
   try {
     const t = JSON.parse(Buffer.from(token).toString('utf8')) as { after?: unknown; offset?: unknown };
     const after = t.after;
-    if (Array.isArray(after) && after.length === 3 && typeof after[0] === 'number' && typeof after[1] === 'number' && typeof after[2] === 'string') {
+    if (
+      Array.isArray(after) &&
+      after.length === 3 &&
+      typeof after[0] === 'number' &&
+      typeof after[1] === 'number' &&
+      typeof after[2] === 'string'
+    ) {
       return { after: after as SortKey };
     }
     if (typeof t.offset === 'number' && Number.isInteger(t.offset) && t.offset >= 0) return { offset: t.offset };
@@ -126,7 +151,10 @@ export function listWorkflows(engine: Engine, req: ListReq | ScanReq): ListResp 
   return page(engine, req);
 }
 
-export function countWorkflows(engine: Engine, req: CountReq): L<pb.api.workflowservice.v1.ICountWorkflowExecutionsResponse> {
+export function countWorkflows(
+  engine: Engine,
+  req: CountReq,
+): L<pb.api.workflowservice.v1.ICountWorkflowExecutionsResponse> {
   const q = compile(engine, req.namespace, req.query ?? '', true);
   const runs = matching(engine, req.namespace, q);
   if (q.groupBy.length === 0) return { count: runs.length, groups: [] };
@@ -137,7 +165,12 @@ export function countWorkflows(engine: Engine, req: CountReq): L<pb.api.workflow
     count: runs.length,
     // Group values are Keyword search attribute payloads, as the server encodes them.
     groups: groups.map(([status, count]) => ({
-      groupValues: [{ metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') }, data: Buffer.from(JSON.stringify(status)) }],
+      groupValues: [
+        {
+          metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') },
+          data: Buffer.from(JSON.stringify(status)),
+        },
+      ],
       count,
     })),
   };

@@ -20,16 +20,33 @@ export function startParams(engine: Engine, req: StartReq | SwsReq): StartParams
   const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
   if (saError) throw invalidArgument(saError);
   return {
-    namespace: req.namespace, workflowId: req.workflowId, workflowType: req.workflowType?.name ?? '', taskQueue: req.taskQueue?.name ?? '',
-    requestId: req.requestId, identity: req.identity, input: req.input, header: req.header, memo: req.memo,
-    searchAttributes: req.searchAttributes, executionTimeoutMs: durationMs(req.workflowExecutionTimeout),
-    runTimeoutMs: durationMs(req.workflowRunTimeout), taskTimeoutMs: durationMs(req.workflowTaskTimeout),
-    retryPolicy: req.retryPolicy, cronSchedule: req.cronSchedule, backoffMs: durationMs(req.workflowStartDelay),
-    reusePolicy: req.workflowIdReusePolicy, conflictPolicy: req.workflowIdConflictPolicy, userMetadata: req.userMetadata,
+    namespace: req.namespace,
+    workflowId: req.workflowId,
+    workflowType: req.workflowType?.name ?? '',
+    taskQueue: req.taskQueue?.name ?? '',
+    requestId: req.requestId,
+    identity: req.identity,
+    input: req.input,
+    header: req.header,
+    memo: req.memo,
+    searchAttributes: req.searchAttributes,
+    executionTimeoutMs: durationMs(req.workflowExecutionTimeout),
+    runTimeoutMs: durationMs(req.workflowRunTimeout),
+    taskTimeoutMs: durationMs(req.workflowTaskTimeout),
+    retryPolicy: req.retryPolicy,
+    cronSchedule: req.cronSchedule,
+    backoffMs: durationMs(req.workflowStartDelay),
+    reusePolicy: req.workflowIdReusePolicy,
+    conflictPolicy: req.workflowIdConflictPolicy,
+    userMetadata: req.userMetadata,
   };
 }
 
-function openRun(engine: Engine, namespace: string, execution: { workflowId?: string | null; runId?: string | null } | null | undefined): Run {
+function openRun(
+  engine: Engine,
+  namespace: string,
+  execution: { workflowId?: string | null; runId?: string | null } | null | undefined,
+): Run {
   const workflowId = execution?.workflowId ?? '';
   if (!workflowId) throw invalidArgument('WorkflowId is not set on request.');
   const run = engine.store.get(namespace, workflowId, execution?.runId || undefined);
@@ -41,7 +58,10 @@ function openRun(engine: Engine, namespace: string, execution: { workflowId?: st
 export function workflowHandlers(engine: Engine) {
   return {
     StartWorkflowExecution: (req: StartReq) => {
-      const { run, started } = startWorkflow(engine, { ...startParams(engine, req), completionCallbacks: req.completionCallbacks });
+      const { run, started } = startWorkflow(engine, {
+        ...startParams(engine, req),
+        completionCallbacks: req.completionCallbacks,
+      });
       return { runId: run.runId, started, status: started || run.isOpen ? 1 : 0 };
     },
     SignalWithStartWorkflowExecution: (req: SwsReq) => {
@@ -60,18 +80,26 @@ export function workflowHandlers(engine: Engine) {
     SignalWorkflowExecution: (req: Req<'SignalWorkflowExecutionRequest'>) => {
       if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
       const run = openRun(engine, req.namespace, req.workflowExecution);
-      signalRun(engine, run, { name: req.signalName, input: req.input, header: req.header, identity: req.identity, requestId: req.requestId });
+      signalRun(engine, run, {
+        name: req.signalName,
+        input: req.input,
+        header: req.header,
+        identity: req.identity,
+        requestId: req.requestId,
+      });
       return {};
     },
     RequestCancelWorkflowExecution: (req: Req<'RequestCancelWorkflowExecutionRequest'>) => {
       const run = openRun(engine, req.namespace, req.workflowExecution);
-      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId) throw workflowNotFound(run.workflowId);
+      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId)
+        throw workflowNotFound(run.workflowId);
       requestCancelRun(engine, run, req.reason, req.identity, req.requestId);
       return {};
     },
     TerminateWorkflowExecution: (req: Req<'TerminateWorkflowExecutionRequest'>) => {
       const run = openRun(engine, req.namespace, req.workflowExecution);
-      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId) throw workflowNotFound(run.workflowId);
+      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId)
+        throw workflowNotFound(run.workflowId);
       terminateRun(engine, run, req.reason, req.identity, req.details);
       return {};
     },
@@ -86,7 +114,11 @@ export function workflowHandlers(engine: Engine) {
       return {};
     },
     DeleteWorkflowExecution: (req: Req<'DeleteWorkflowExecutionRequest'>) => {
-      const run = engine.store.get(req.namespace, req.workflowExecution?.workflowId ?? '', req.workflowExecution?.runId || undefined);
+      const run = engine.store.get(
+        req.namespace,
+        req.workflowExecution?.workflowId ?? '',
+        req.workflowExecution?.runId || undefined,
+      );
       if (!run) throw workflowNotFound(req.workflowExecution?.workflowId ?? '');
       if (run.isOpen) terminateRun(engine, run, 'Delete workflow execution', 'history-service');
       engine.store.delete(run);

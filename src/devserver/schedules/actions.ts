@@ -16,9 +16,12 @@ import { Overlap } from './state.js';
 const Reuse = temporal.api.enums.v1.WorkflowIdReusePolicy;
 const S = WorkflowExecutionStatus;
 const STATUS: Record<string, number> = {
-  Running: S.WORKFLOW_EXECUTION_STATUS_RUNNING, Completed: S.WORKFLOW_EXECUTION_STATUS_COMPLETED,
-  Failed: S.WORKFLOW_EXECUTION_STATUS_FAILED, Canceled: S.WORKFLOW_EXECUTION_STATUS_CANCELED,
-  Terminated: S.WORKFLOW_EXECUTION_STATUS_TERMINATED, ContinuedAsNew: S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
+  Running: S.WORKFLOW_EXECUTION_STATUS_RUNNING,
+  Completed: S.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+  Failed: S.WORKFLOW_EXECUTION_STATUS_FAILED,
+  Canceled: S.WORKFLOW_EXECUTION_STATUS_CANCELED,
+  Terminated: S.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+  ContinuedAsNew: S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
   TimedOut: S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
 };
 
@@ -33,10 +36,17 @@ export function rfc3339(ms: number): string {
 
 function jsonPayload(value: unknown, type: string): IPayload {
   // The type metadata is what the server's search attribute type map adds on the way out.
-  return { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) }, data: Buffer.from(JSON.stringify(value)) };
+  return {
+    metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) },
+    data: Buffer.from(JSON.stringify(value)),
+  };
 }
 
-function withScheduleAttributes(rec: ScheduleRecord, attrs: ISearchAttributes | null | undefined, nominalMs: number): ISearchAttributes {
+function withScheduleAttributes(
+  rec: ScheduleRecord,
+  attrs: ISearchAttributes | null | undefined,
+  nominalMs: number,
+): ISearchAttributes {
   return {
     indexedFields: {
       ...(attrs?.indexedFields ?? {}),
@@ -52,25 +62,45 @@ export function startAction(engine: Engine, rec: ScheduleRecord, start: Buffered
   if (!wf) throw new Error('schedule has no start workflow action');
   // The server appends the nominal time at whole seconds (AlwaysAppendTimestamp) unless told to keep the id.
   const keep = rec.schedule.policies?.keepOriginalWorkflowId === true;
-  const workflowId = keep ? wf.workflowId ?? '' : `${wf.workflowId ?? ''}-${rfc3339(start.nominalMs)}`;
+  const workflowId = keep ? (wf.workflowId ?? '') : `${wf.workflowId ?? ''}-${rfc3339(start.nominalMs)}`;
   // ALLOW_ALL runs take no part in last completion result / continued failure.
-  const carry = start.overlapPolicy !== Overlap.ALLOW_ALL && (rec.internal.lastCompletionResult || rec.internal.continuedFailure);
+  const carry =
+    start.overlapPolicy !== Overlap.ALLOW_ALL && (rec.internal.lastCompletionResult || rec.internal.continuedFailure);
   const { run } = startWorkflow(engine, {
-    namespace: rec.namespace, workflowId, workflowType: wf.workflowType?.name ?? '', taskQueue: wf.taskQueue?.name ?? '',
-    requestId: randomUUID(), identity: schedulerIdentity(rec), input: wf.input, header: wf.header, memo: wf.memo,
+    namespace: rec.namespace,
+    workflowId,
+    workflowType: wf.workflowType?.name ?? '',
+    taskQueue: wf.taskQueue?.name ?? '',
+    requestId: randomUUID(),
+    identity: schedulerIdentity(rec),
+    input: wf.input,
+    header: wf.header,
+    memo: wf.memo,
     searchAttributes: withScheduleAttributes(rec, wf.searchAttributes, start.nominalMs),
-    executionTimeoutMs: durationMs(wf.workflowExecutionTimeout), runTimeoutMs: durationMs(wf.workflowRunTimeout),
-    taskTimeoutMs: durationMs(wf.workflowTaskTimeout), retryPolicy: wf.retryPolicy,
+    executionTimeoutMs: durationMs(wf.workflowExecutionTimeout),
+    runTimeoutMs: durationMs(wf.workflowRunTimeout),
+    taskTimeoutMs: durationMs(wf.workflowTaskTimeout),
+    retryPolicy: wf.retryPolicy,
     // Scheduled starts reject duplicates (a guard against double starts); manual ones may repeat an id.
-    reusePolicy: start.manual ? Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE : Reuse.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+    reusePolicy: start.manual
+      ? Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+      : Reuse.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
     userMetadata: wf.userMetadata,
     // Only the started event's lastCompletionResult/continuedFailure are set: no continued-from run id.
     continued: carry
-      ? { runId: '', initiator: 0, lastCompletionResult: rec.internal.lastCompletionResult, failure: rec.internal.continuedFailure }
+      ? {
+          runId: '',
+          initiator: 0,
+          lastCompletionResult: rec.internal.lastCompletionResult,
+          failure: rec.internal.continuedFailure,
+        }
       : undefined,
   });
   return {
-    scheduleTimeMs: start.actualMs, actualTimeMs: run.ms.startTime || Date.now(), workflowId, runId: run.runId,
+    scheduleTimeMs: start.actualMs,
+    actualTimeMs: run.ms.startTime || Date.now(),
+    workflowId,
+    runId: run.runId,
     status: S.WORKFLOW_EXECUTION_STATUS_RUNNING,
   };
 }
@@ -115,7 +145,8 @@ export function refreshRunning(engine: Engine, rec: ScheduleRecord): void {
     } else if (failed) {
       rec.internal.continuedFailure = failed.failure ?? null;
     }
-    const failedStatus = status === S.WORKFLOW_EXECUTION_STATUS_FAILED || status === S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+    const failedStatus =
+      status === S.WORKFLOW_EXECUTION_STATUS_FAILED || status === S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
     const state = rec.schedule.state ?? (rec.schedule.state = {});
     if (rec.schedule.policies?.pauseOnFailure && failedStatus && !state.paused) {
       state.paused = true;

@@ -13,8 +13,19 @@ export interface BufferAction {
   skipped: number;
 }
 
-export function processBuffer(buffer: BufferedStart[], isRunning: boolean, resolve: (p: number) => number): BufferAction {
-  const a: BufferAction = { overlapping: [], nonOverlapping: null, rest: [], needCancel: false, needTerminate: false, skipped: 0 };
+export function processBuffer(
+  buffer: BufferedStart[],
+  isRunning: boolean,
+  resolve: (p: number) => number,
+): BufferAction {
+  const a: BufferAction = {
+    overlapping: [],
+    nonOverlapping: null,
+    rest: [],
+    needCancel: false,
+    needTerminate: false,
+    skipped: 0,
+  };
   for (const start of buffer) {
     const policy = resolve(start.overlapPolicy);
     if (policy === Overlap.ALLOW_ALL) {

@@ -34,7 +34,20 @@ export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2100;
 
 type Mode = 'int' | 'month' | 'dow';
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 const DOWS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 const OUT_OF_RANGE = 'out of range';
@@ -62,7 +75,14 @@ function parseValue(raw: string, min: number, max: number, mode: Mode): number {
 }
 
 /** One CalendarSpec field: "*", "x", "x-z", "x-z/y", "x/y", comma lists, names for months and weekdays. */
-export function makeRange(field: string | null | undefined, name: string, def: string, min: number, max: number, mode: Mode | 'year'): Range[] {
+export function makeRange(
+  field: string | null | undefined,
+  name: string,
+  def: string,
+  min: number,
+  max: number,
+  mode: Mode | 'year',
+): Range[] {
   let s = (field ?? '').trim();
   if (s === '') s = def;
   // All years is an empty list.
@@ -86,8 +106,14 @@ export function makeRange(field: string | null | undefined, name: string, def: s
       if (part.includes('-')) {
         const pieces = part.split('-');
         if (pieces.length !== 2) throw new Error(`${name} has too many dashes`);
-        start = orFail(() => parseValue(pieces[0] ?? '', min, max, valueMode), `${name} Start is not in range [${min}-${max}]`);
-        end = orFail(() => parseValue(pieces[1] ?? '', start, max, valueMode), `${name} End is before Start or not in range [${min}-${max}]`);
+        start = orFail(
+          () => parseValue(pieces[0] ?? '', min, max, valueMode),
+          `${name} Start is not in range [${min}-${max}]`,
+        );
+        end = orFail(
+          () => parseValue(pieces[1] ?? '', start, max, valueMode),
+          `${name} End is before Start or not in range [${min}-${max}]`,
+        );
       } else {
         start = orFail(() => parseValue(part, min, max, valueMode), `${name} is not in range [${min}-${max}]`);
         // With a step, a single value runs to the end of the field; without, it is just itself.
@@ -117,7 +143,14 @@ function orFail<T>(fn: () => T, message: string): T {
 
 export function calendarToStructured(cal: CalendarStrings): StructuredCalendar {
   const errs: string[] = [];
-  const field = (s: string | null | undefined, name: string, def: string, min: number, max: number, mode: Mode | 'year'): Range[] => {
+  const field = (
+    s: string | null | undefined,
+    name: string,
+    def: string,
+    min: number,
+    max: number,
+    mode: Mode | 'year',
+  ): Range[] => {
     try {
       return makeRange(s, name, def, min, max, mode);
     } catch (err) {
@@ -140,8 +173,13 @@ export function calendarToStructured(cal: CalendarStrings): StructuredCalendar {
 }
 
 const PREDEFINED: Record<string, string> = {
-  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
 };
 
 export interface ParsedCron {
@@ -176,13 +214,24 @@ export function parseCron(cron: string): ParsedCron {
   const f = c.trim().split(/\s+/);
   let cal: CalendarStrings;
   if (f.length === 5) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4] };
-  else if (f.length === 6) cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4], year: f[5] };
-  else if (f.length === 7) cal = { second: f[0], minute: f[1], hour: f[2], dayOfMonth: f[3], month: f[4], dayOfWeek: f[5], year: f[6] };
+  else if (f.length === 6)
+    cal = { minute: f[0], hour: f[1], dayOfMonth: f[2], month: f[3], dayOfWeek: f[4], year: f[5] };
+  else if (f.length === 7)
+    cal = { second: f[0], minute: f[1], hour: f[2], dayOfMonth: f[3], month: f[4], dayOfWeek: f[5], year: f[6] };
   else throw new Error('CronString does not have 5-7 fields');
   return { calendar: calendarToStructured({ ...cal, comment }), tz };
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /** Go's time.ParseDuration plus the server's "d" (days) unit. */
 export function parseGoDuration(s: string): number {

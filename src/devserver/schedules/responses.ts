@@ -20,7 +20,11 @@ export function applyPatch(scheduler: Scheduler, e: Entry, patch: Patch): void {
       continue;
     }
     // The start time is inclusive: a time exactly at the start matches.
-    e.rec.internal.backfills.push({ startMs: msFromTs(b.startTime) - 1, endMs: msFromTs(b.endTime), overlapPolicy: b.overlapPolicy ?? 0 });
+    e.rec.internal.backfills.push({
+      startMs: msFromTs(b.startTime) - 1,
+      endMs: msFromTs(b.endTime),
+      overlapPolicy: b.overlapPolicy ?? 0,
+    });
   }
   const state = e.rec.schedule.state ?? (e.rec.schedule.state = {});
   if (patch.pause) {
@@ -56,8 +60,10 @@ export function futureActionTimes(scheduler: Scheduler, e: Entry, n: number): nu
 
 function actionResult(a: ActionRecord): L<pb.api.schedule.v1.IScheduleActionResult> {
   return {
-    scheduleTime: tsFromMs(a.scheduleTimeMs), actualTime: tsFromMs(a.actualTimeMs),
-    startWorkflowResult: { workflowId: a.workflowId, runId: a.runId }, startWorkflowStatus: a.status,
+    scheduleTime: tsFromMs(a.scheduleTimeMs),
+    actualTime: tsFromMs(a.actualTimeMs),
+    startWorkflowResult: { workflowId: a.workflowId, runId: a.runId },
+    startWorkflowStatus: a.status,
   };
 }
 
@@ -67,14 +73,20 @@ export function describeResponse(scheduler: Scheduler, e: Entry) {
   return {
     schedule: { ...rec.schedule, spec: cleanSpec(rec.schedule.spec ?? {}) },
     info: {
-      actionCount: info.actionCount, missedCatchupWindow: info.missedCatchupWindow, overlapSkipped: info.overlapSkipped,
-      bufferDropped: info.bufferDropped, bufferSize: rec.internal.buffered.length, runningWorkflows: info.running,
+      actionCount: info.actionCount,
+      missedCatchupWindow: info.missedCatchupWindow,
+      overlapSkipped: info.overlapSkipped,
+      bufferDropped: info.bufferDropped,
+      bufferSize: rec.internal.buffered.length,
+      runningWorkflows: info.running,
       recentActions: info.recentActions.map(actionResult),
       futureActionTimes: futureActionTimes(scheduler, e, LIMITS.futureActionCount).map(tsFromMs),
-      createTime: tsFromMs(info.createTimeMs), updateTime: info.updateTimeMs ? tsFromMs(info.updateTimeMs) : null,
+      createTime: tsFromMs(info.createTimeMs),
+      updateTime: info.updateTimeMs ? tsFromMs(info.updateTimeMs) : null,
       invalidScheduleError: info.invalidScheduleError,
     },
-    memo: rec.memo, searchAttributes: rec.searchAttributes,
+    memo: rec.memo,
+    searchAttributes: rec.searchAttributes,
   };
 }
 
@@ -83,14 +95,20 @@ export function listEntry(scheduler: Scheduler, e: Entry) {
   // The list view drops the time zone data and keeps at most 10 of each spec field, like the server's memo.
   const spec = rec.schedule.spec ?? {};
   return {
-    scheduleId: rec.scheduleId, memo: rec.memo, searchAttributes: rec.searchAttributes,
+    scheduleId: rec.scheduleId,
+    memo: rec.memo,
+    searchAttributes: rec.searchAttributes,
     info: {
       spec: {
-        ...spec, timezoneData: null, structuredCalendar: (spec.structuredCalendar ?? []).slice(0, 10),
-        excludeStructuredCalendar: (spec.excludeStructuredCalendar ?? []).slice(0, 10), interval: (spec.interval ?? []).slice(0, 10),
+        ...spec,
+        timezoneData: null,
+        structuredCalendar: (spec.structuredCalendar ?? []).slice(0, 10),
+        excludeStructuredCalendar: (spec.excludeStructuredCalendar ?? []).slice(0, 10),
+        interval: (spec.interval ?? []).slice(0, 10),
       },
       workflowType: rec.schedule.action?.startWorkflow?.workflowType ?? null,
-      notes: rec.schedule.state?.notes ?? '', paused: rec.schedule.state?.paused ?? false,
+      notes: rec.schedule.state?.notes ?? '',
+      paused: rec.schedule.state?.paused ?? false,
       recentActions: rec.info.recentActions.slice(-LIMITS.recentActionCountForList).map(actionResult),
       futureActionTimes: futureActionTimes(scheduler, e, LIMITS.futureActionCountForList).map(tsFromMs),
     },

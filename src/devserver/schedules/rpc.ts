@@ -48,11 +48,15 @@ function prepare(engine: Engine, namespace: string, requested: ScheduleProto | n
   const policies = schedule.policies ?? {};
   const cw = durationMs(policies.catchupWindow);
   return {
-    spec: canonical, action: schedule.action,
+    spec: canonical,
+    action: schedule.action,
     // Defaults are filled eagerly so that Describe shows them, as the server does.
     policies: {
-      ...policies, overlapPolicy: policies.overlapPolicy || 1,
-      catchupWindow: msDuration(policies.catchupWindow ? Math.max(cw, LIMITS.minCatchupWindowMs) : LIMITS.defaultCatchupWindowMs),
+      ...policies,
+      overlapPolicy: policies.overlapPolicy || 1,
+      catchupWindow: msDuration(
+        policies.catchupWindow ? Math.max(cw, LIMITS.minCatchupWindowMs) : LIMITS.defaultCatchupWindowMs,
+      ),
     },
     state: { ...(schedule.state ?? {}), remainingActions: Number(schedule.state?.remainingActions ?? 0) },
   };
@@ -102,7 +106,13 @@ export function scheduleHandlers(engine: Engine) {
       const schedule = prepare(engine, req.namespace, req.schedule);
       const saError = engine.namespaces.searchAttributeError(req.namespace, req.searchAttributes);
       if (saError) throw invalidArgument(saError);
-      const rec = newRecord(req.namespace, engine.namespaces.require(req.namespace).id, req.scheduleId, schedule, Date.now());
+      const rec = newRecord(
+        req.namespace,
+        engine.namespaces.require(req.namespace).id,
+        req.scheduleId,
+        schedule,
+        Date.now(),
+      );
       rec.createRequestId = req.requestId;
       rec.memo = req.memo ?? null;
       rec.searchAttributes = req.searchAttributes ?? null;
@@ -114,7 +124,9 @@ export function scheduleHandlers(engine: Engine) {
       const e = require(req.namespace, req.scheduleId);
       // Like the server's frontend: if a run the schedule believes running has closed, refresh first (a
       // wake-up), so buffered starts go ahead; otherwise describing changes nothing.
-      const closed = e.rec.info.running.some((ex) => !latestRun(engine, req.namespace, ex.workflowId, ex.runId)?.isOpen);
+      const closed = e.rec.info.running.some(
+        (ex) => !latestRun(engine, req.namespace, ex.workflowId, ex.runId)?.isOpen,
+      );
       if (closed) scheduler.wake(e);
       return { ...describeResponse(scheduler, e), conflictToken: encodeToken(e.rec.internal.conflictToken) };
     },
@@ -139,7 +151,11 @@ export function scheduleHandlers(engine: Engine) {
     PatchSchedule: (req: Req<'PatchScheduleRequest'>) => {
       const e = require(req.namespace, req.scheduleId);
       const patch = req.patch;
-      if (patch) scheduler.wake(e, () => { applyPatch(scheduler, e, patch); return false; });
+      if (patch)
+        scheduler.wake(e, () => {
+          applyPatch(scheduler, e, patch);
+          return false;
+        });
       return {};
     },
     DeleteSchedule: (req: Req<'DeleteScheduleRequest'>) => {
@@ -148,12 +164,22 @@ export function scheduleHandlers(engine: Engine) {
     },
     ListSchedules: (req: Req<'ListSchedulesRequest'>) => {
       const matches = parseListQuery(req.query ?? '');
-      const all = scheduler.list(req.namespace).filter((e) => matches((field) => scheduleField(e, field))).sort((a, b) => b.rec.info.createTimeMs - a.rec.info.createTimeMs || a.rec.scheduleId.localeCompare(b.rec.scheduleId));
-      const offset = req.nextPageToken && req.nextPageToken.length > 0 ? Number(Buffer.from(req.nextPageToken).toString('utf8')) : 0;
+      const all = scheduler
+        .list(req.namespace)
+        .filter((e) => matches((field) => scheduleField(e, field)))
+        .sort(
+          (a, b) =>
+            b.rec.info.createTimeMs - a.rec.info.createTimeMs || a.rec.scheduleId.localeCompare(b.rec.scheduleId),
+        );
+      const offset =
+        req.nextPageToken && req.nextPageToken.length > 0 ? Number(Buffer.from(req.nextPageToken).toString('utf8')) : 0;
       const size = req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
       const page = all.slice(offset, offset + size);
       const more = offset + size < all.length;
-      return { schedules: page.map((e) => listEntry(scheduler, e)), nextPageToken: more ? Buffer.from(String(offset + size)) : null };
+      return {
+        schedules: page.map((e) => listEntry(scheduler, e)),
+        nextPageToken: more ? Buffer.from(String(offset + size)) : null,
+      };
     },
     ListScheduleMatchingTimes: (req: Req<'ListScheduleMatchingTimesRequest'>) => {
       const e = require(req.namespace, req.scheduleId);

@@ -43,7 +43,15 @@ export class Scheduler {
     const e: Entry = { rec, spec: null, watcher: null, deleted: false };
     this.compile(e);
     this.entries.set(key(rec.namespace, rec.scheduleId), e);
-    this.wake(e, initial ? () => { initial(e); return false; } : undefined);
+    this.wake(
+      e,
+      initial
+        ? () => {
+            initial(e);
+            return false;
+          }
+        : undefined,
+    );
     return e;
   }
 
@@ -89,9 +97,12 @@ export class Scheduler {
     const first = this.processTimeRange(e, e.rec.internal.lastProcessedMs, t2, Overlap.UNSPECIFIED, false);
     let nextWakeup = first.next;
     e.rec.internal.lastProcessedMs = first.lastAction;
-    if (mutate?.()) nextWakeup = this.processTimeRange(e, e.rec.internal.lastProcessedMs, t2, Overlap.UNSPECIFIED, false).next;
+    if (mutate?.())
+      nextWakeup = this.processTimeRange(e, e.rec.internal.lastProcessedMs, t2, Overlap.UNSPECIFIED, false).next;
     this.processBackfills(e);
-    while (this.processBuffer(e)) { /* drain until nothing more can start now */ }
+    while (this.processBuffer(e)) {
+      /* drain until nothing more can start now */
+    }
     const expires = this.retentionExpiration(e, nextWakeup);
     if (expires !== null && expires <= now) {
       // An idle schedule (no more actions) goes away after the retention time, as on the server.
@@ -121,7 +132,14 @@ export class Scheduler {
     return policy || e.rec.schedule.policies?.overlapPolicy || Overlap.SKIP;
   }
 
-  private processTimeRange(e: Entry, start: number, end: number, policy: number, manual: boolean, limit?: { n: number }): { next: number | null; lastAction: number } {
+  private processTimeRange(
+    e: Entry,
+    start: number,
+    end: number,
+    policy: number,
+    manual: boolean,
+    limit?: { n: number },
+  ): { next: number | null; lastAction: number } {
     if (!e.spec) return { next: null, lastAction: end };
     // Paused or out of actions: skip the whole range (it does not count as missed either).
     if (!this.canTake(e, manual, false)) return { next: this.nextTime(e, end)?.next ?? null, lastAction: end };
@@ -210,7 +228,8 @@ export class Scheduler {
       }
       rec.info.actionCount++;
       rec.info.recentActions = [...rec.info.recentActions, result].slice(-LIMITS.recentActionCount);
-      if (start === action.nonOverlapping) rec.info.running.push({ workflowId: result.workflowId, runId: result.runId });
+      if (start === action.nonOverlapping)
+        rec.info.running.push({ workflowId: result.workflowId, runId: result.runId });
     }
     if (action.needTerminate || action.needCancel) {
       for (const ex of rec.info.running) {
@@ -243,7 +262,12 @@ export class Scheduler {
   }
 
   private retentionExpiration(e: Entry, nextWakeup: number | null): number | null {
-    if (e.rec.schedule.state?.paused || (nextWakeup !== null && this.canTake(e, false, false)) || this.hasMoreAllowAllBackfills(e)) return null;
+    if (
+      e.rec.schedule.state?.paused ||
+      (nextWakeup !== null && this.canTake(e, false, false)) ||
+      this.hasMoreAllowAllBackfills(e)
+    )
+      return null;
     return lastEvent(e.rec) + LIMITS.retentionMs;
   }
 }

@@ -37,8 +37,14 @@ function toStructured(c: ProtoCalendar): StructuredCalendar {
   const ranges = (rs: L<pb.api.schedule.v1.IRange>[] | null | undefined): Range[] =>
     (rs ?? []).map((r) => ({ start: r.start ?? 0, end: r.end ?? 0, step: r.step ?? 0 }));
   return {
-    second: ranges(c.second), minute: ranges(c.minute), hour: ranges(c.hour), dayOfMonth: ranges(c.dayOfMonth),
-    month: ranges(c.month), year: ranges(c.year), dayOfWeek: ranges(c.dayOfWeek), comment: c.comment ?? '',
+    second: ranges(c.second),
+    minute: ranges(c.minute),
+    hour: ranges(c.hour),
+    dayOfMonth: ranges(c.dayOfMonth),
+    month: ranges(c.month),
+    year: ranges(c.year),
+    dayOfWeek: ranges(c.dayOfWeek),
+    comment: c.comment ?? '',
   };
 }
 
@@ -47,7 +53,8 @@ function validateCalendar(c: StructuredCalendar): void {
   const check = (ranges: Range[], field: string, min: number, max: number): void => {
     for (const r of ranges) {
       if (r.start < min || r.start > max) errs.push(`${field} Start is not in range [${min}-${max}]`);
-      if (r.end !== 0 && (r.end < r.start || r.end > max)) errs.push(`${field} End is before Start or not in range [${min}-${max}]`);
+      if (r.end !== 0 && (r.end < r.start || r.end > max))
+        errs.push(`${field} End is before Start or not in range [${min}-${max}]`);
       if (r.step < 0) errs.push(`${field} has invalid Step`);
     }
   };
@@ -74,7 +81,10 @@ export function compileSpec(spec: ScheduleSpec): CompiledSpec {
   const excludes = (spec.excludeStructuredCalendar ?? []).map(toStructured);
   for (const c of spec.calendar ?? []) structured.push(calendarToStructured(c));
   for (const c of spec.excludeCalendar ?? []) excludes.push(calendarToStructured(c));
-  const intervals = (spec.interval ?? []).map((iv) => ({ intervalMs: durationMs(iv.interval), phaseMs: durationMs(iv.phase) }));
+  const intervals = (spec.interval ?? []).map((iv) => ({
+    intervalMs: durationMs(iv.interval),
+    phaseMs: durationMs(iv.phase),
+  }));
   let cronTz: string | null = null;
   for (const cron of spec.cronString ?? []) {
     const parsed = parseCron(cron);
@@ -100,9 +110,16 @@ export function compileSpec(spec: ScheduleSpec): CompiledSpec {
   const endMs = spec.endTime ? msFromTs(spec.endTime) : null;
   const jitterMs = durationMs(spec.jitter);
   const canonical: ScheduleSpec = {
-    structuredCalendar: structured.map(toProto), excludeStructuredCalendar: excludes.map(toProto),
-    interval: intervals.map((iv) => ({ interval: msDuration(iv.intervalMs), phase: iv.phaseMs > 0 ? msDuration(iv.phaseMs) : null })),
-    startTime: spec.startTime ?? null, endTime: spec.endTime ?? null, jitter: spec.jitter ?? null, timezoneName,
+    structuredCalendar: structured.map(toProto),
+    excludeStructuredCalendar: excludes.map(toProto),
+    interval: intervals.map((iv) => ({
+      interval: msDuration(iv.intervalMs),
+      phase: iv.phaseMs > 0 ? msDuration(iv.phaseMs) : null,
+    })),
+    startTime: spec.startTime ?? null,
+    endTime: spec.endTime ?? null,
+    jitter: spec.jitter ?? null,
+    timezoneName,
     timezoneData: spec.timezoneData ?? null,
   };
   const raw = (afterSec: number): number | null => rawNextTime(cals, intervals, afterSec);
@@ -131,7 +148,11 @@ export function compileSpec(spec: ScheduleSpec): CompiledSpec {
   };
 }
 
-function rawNextTime(cals: CompiledCalendar[], intervals: { intervalMs: number; phaseMs: number }[], ts: number): number | null {
+function rawNextTime(
+  cals: CompiledCalendar[],
+  intervals: { intervalMs: number; phaseMs: number }[],
+  ts: number,
+): number | null {
   let min = Number.POSITIVE_INFINITY;
   for (const cal of cals) {
     const n = cal.next(ts);
@@ -164,8 +185,14 @@ function jitterOffset(seed: string, nominalSec: number, maxJitterMs: number): nu
 
 function toProto(c: StructuredCalendar): ProtoCalendar {
   return {
-    second: c.second, minute: c.minute, hour: c.hour, dayOfMonth: c.dayOfMonth, month: c.month, year: c.year,
-    dayOfWeek: c.dayOfWeek, comment: c.comment,
+    second: c.second,
+    minute: c.minute,
+    hour: c.hour,
+    dayOfMonth: c.dayOfMonth,
+    month: c.month,
+    year: c.year,
+    dayOfWeek: c.dayOfWeek,
+    comment: c.comment,
   };
 }
 
@@ -174,11 +201,18 @@ export function cleanSpec(spec: ScheduleSpec): ScheduleSpec {
   const clean = (rs: L<pb.api.schedule.v1.IRange>[] | null | undefined): Range[] =>
     (rs ?? []).map((r) => ({ start: r.start ?? 0, end: Math.max(r.end ?? 0, r.start ?? 0), step: r.step || 1 }));
   const cal = (c: ProtoCalendar): ProtoCalendar => ({
-    ...c, second: clean(c.second), minute: clean(c.minute), hour: clean(c.hour), dayOfMonth: clean(c.dayOfMonth),
-    month: clean(c.month), year: clean(c.year), dayOfWeek: clean(c.dayOfWeek),
+    ...c,
+    second: clean(c.second),
+    minute: clean(c.minute),
+    hour: clean(c.hour),
+    dayOfMonth: clean(c.dayOfMonth),
+    month: clean(c.month),
+    year: clean(c.year),
+    dayOfWeek: clean(c.dayOfWeek),
   });
   return {
-    ...spec, structuredCalendar: (spec.structuredCalendar ?? []).map(cal),
+    ...spec,
+    structuredCalendar: (spec.structuredCalendar ?? []).map(cal),
     excludeStructuredCalendar: (spec.excludeStructuredCalendar ?? []).map(cal),
   };
 }

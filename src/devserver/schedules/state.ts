@@ -8,7 +8,13 @@ import type { IFailure, IMemo, IPayloads, ISearchAttributes, L, pb } from '../wi
 export type ScheduleProto = L<pb.api.schedule.v1.ISchedule>;
 
 export const Overlap = {
-  UNSPECIFIED: 0, SKIP: 1, BUFFER_ONE: 2, BUFFER_ALL: 3, CANCEL_OTHER: 4, TERMINATE_OTHER: 5, ALLOW_ALL: 6,
+  UNSPECIFIED: 0,
+  SKIP: 1,
+  BUFFER_ONE: 2,
+  BUFFER_ALL: 3,
+  CANCEL_OTHER: 4,
+  TERMINATE_OTHER: 5,
+  ALLOW_ALL: 6,
 } as const;
 
 export interface BufferedStart {
@@ -83,13 +89,39 @@ export const LIMITS = {
   maxListMatchingTimes: 1000,
 } as const;
 
-export function newRecord(namespace: string, namespaceId: string, scheduleId: string, schedule: ScheduleProto, nowMs: number): ScheduleRecord {
+export function newRecord(
+  namespace: string,
+  namespaceId: string,
+  scheduleId: string,
+  schedule: ScheduleProto,
+  nowMs: number,
+): ScheduleRecord {
   return {
-    namespace, namespaceId, scheduleId, createRequestId: '', schedule, memo: null, searchAttributes: null,
+    namespace,
+    namespaceId,
+    scheduleId,
+    createRequestId: '',
+    schedule,
+    memo: null,
+    searchAttributes: null,
     info: {
-      createTimeMs: nowMs, updateTimeMs: 0, actionCount: 0, missedCatchupWindow: 0, overlapSkipped: 0, bufferDropped: 0,
-      recentActions: [], running: [], invalidScheduleError: '',
+      createTimeMs: nowMs,
+      updateTimeMs: 0,
+      actionCount: 0,
+      missedCatchupWindow: 0,
+      overlapSkipped: 0,
+      bufferDropped: 0,
+      recentActions: [],
+      running: [],
+      invalidScheduleError: '',
     },
-    internal: { lastProcessedMs: nowMs, conflictToken: 1, buffered: [], backfills: [], lastCompletionResult: null, continuedFailure: null },
+    internal: {
+      lastProcessedMs: nowMs,
+      conflictToken: 1,
+      buffered: [],
+      backfills: [],
+      lastCompletionResult: null,
+      continuedFailure: null,
+    },
   };
 }

@@ -25,8 +25,13 @@ export interface Zone {
 function utcFields(sec: number): Fields {
   const t = new Date(sec * 1000);
   return {
-    y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), m: t.getUTCMinutes(),
-    s: t.getUTCSeconds(), dow: t.getUTCDay(),
+    y: t.getUTCFullYear(),
+    mo: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    h: t.getUTCHours(),
+    m: t.getUTCMinutes(),
+    s: t.getUTCSeconds(),
+    dow: t.getUTCDay(),
   };
 }
 
@@ -42,16 +47,30 @@ class IanaZone implements Zone {
   constructor(readonly name: string) {
     // Throws RangeError for names the ICU database does not know.
     this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   }
 
   /** Seconds east of UTC in force at an instant. */
   private offsetAt(sec: number): number {
     const parts: Record<string, number> = {};
-    for (const p of this.fmt.formatToParts(new Date(sec * 1000))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const local = utcEpoch(parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+    for (const p of this.fmt.formatToParts(new Date(sec * 1000)))
+      if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    const local = utcEpoch(
+      parts.year ?? 1970,
+      parts.month ?? 1,
+      parts.day ?? 1,
+      parts.hour ?? 0,
+      parts.minute ?? 0,
+      parts.second ?? 0,
+    );
     return local - sec;
   }
 

@@ -45,7 +45,14 @@ export class Matching {
     else waiter.resolve(r);
   }
 
-  poll<R>(namespace: string, kind: QueueKind, name: string, ctx: PollContext, signal: AbortSignal, timeoutMs: number): Promise<R | null> {
+  poll<R>(
+    namespace: string,
+    kind: QueueKind,
+    name: string,
+    ctx: PollContext,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<R | null> {
     const q = this.queue(namespace, kind, name);
     q.pollers.set(ctx.identity, Date.now());
     while (q.tasks.length > 0) {

@@ -2,7 +2,15 @@
  * Mutable state of one run, derived only by applying its history events in order (rebuildable from
  * history). Attempt bookkeeping that the real server keeps outside history lives in `RunExtras` (run.ts).
  */
-import type { IHistoryEvent, IPayloads, IHeader, IRetryPolicy, IMemo, ISearchAttributes, IWorkflowExecution } from '../wire/proto.js';
+import type {
+  IHistoryEvent,
+  IPayloads,
+  IHeader,
+  IRetryPolicy,
+  IMemo,
+  ISearchAttributes,
+  IWorkflowExecution,
+} from '../wire/proto.js';
 import { EventType as E, durationMs, msFromTs, num } from '../wire/proto.js';
 
 export type RunStatus = 'Running' | 'Completed' | 'Failed' | 'Canceled' | 'Terminated' | 'ContinuedAsNew' | 'TimedOut';
@@ -80,12 +88,36 @@ export interface MutableState {
 
 export function newMutableState(): MutableState {
   return {
-    status: 'Running', nextEventId: 1, workflowType: '', taskQueue: '', input: null, header: null,
-    startTime: 0, executionTime: 0, closeTime: 0, runTimeoutMs: 0, executionTimeoutMs: 0, taskTimeoutMs: 10_000,
-    executionExpiration: 0, firstRunId: '', attempt: 1, memo: { fields: {} }, searchAttributes: { indexedFields: {} },
-    parent: null, root: null, startedEvent: null, wft: null, lastCompletedWftStartedId: 0,
-    activities: new Map(), activityIds: new Map(), timers: new Map(), children: new Map(),
-    externalSignals: new Set(), externalCancels: new Set(), cancelRequested: false, closeEvent: null,
+    status: 'Running',
+    nextEventId: 1,
+    workflowType: '',
+    taskQueue: '',
+    input: null,
+    header: null,
+    startTime: 0,
+    executionTime: 0,
+    closeTime: 0,
+    runTimeoutMs: 0,
+    executionTimeoutMs: 0,
+    taskTimeoutMs: 10_000,
+    executionExpiration: 0,
+    firstRunId: '',
+    attempt: 1,
+    memo: { fields: {} },
+    searchAttributes: { indexedFields: {} },
+    parent: null,
+    root: null,
+    startedEvent: null,
+    wft: null,
+    lastCompletedWftStartedId: 0,
+    activities: new Map(),
+    activityIds: new Map(),
+    timers: new Map(),
+    children: new Map(),
+    externalSignals: new Set(),
+    externalCancels: new Set(),
+    cancelRequested: false,
+    closeEvent: null,
   };
 }
 
@@ -124,7 +156,11 @@ function applyStarted(ms: MutableState, ev: IHistoryEvent): void {
   ms.memo = { fields: { ...(a.memo?.fields ?? {}) } };
   ms.searchAttributes = { indexedFields: { ...(a.searchAttributes?.indexedFields ?? {}) } };
   ms.parent = a.parentWorkflowExecution
-    ? { namespace: a.parentWorkflowNamespace ?? '', execution: a.parentWorkflowExecution, initiatedId: num(a.parentInitiatedEventId) }
+    ? {
+        namespace: a.parentWorkflowNamespace ?? '',
+        execution: a.parentWorkflowExecution,
+        initiatedId: num(a.parentInitiatedEventId),
+      }
     : null;
   ms.root = a.rootWorkflowExecution ?? null;
 }
@@ -133,11 +169,19 @@ function applyActivityScheduled(ms: MutableState, ev: IHistoryEvent): void {
   const a = ev.activityTaskScheduledEventAttributes ?? {};
   const id = num(ev.eventId);
   ms.activities.set(id, {
-    scheduledId: id, activityId: a.activityId ?? '', activityType: a.activityType?.name ?? '',
-    taskQueue: a.taskQueue?.name ?? ms.taskQueue, input: a.input, header: a.header,
-    scheduleToCloseMs: durationMs(a.scheduleToCloseTimeout), scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
-    startToCloseMs: durationMs(a.startToCloseTimeout), heartbeatMs: durationMs(a.heartbeatTimeout),
-    retryPolicy: a.retryPolicy ?? {}, scheduledTime: msFromTs(ev.eventTime), cancelRequested: false,
+    scheduledId: id,
+    activityId: a.activityId ?? '',
+    activityType: a.activityType?.name ?? '',
+    taskQueue: a.taskQueue?.name ?? ms.taskQueue,
+    input: a.input,
+    header: a.header,
+    scheduleToCloseMs: durationMs(a.scheduleToCloseTimeout),
+    scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
+    startToCloseMs: durationMs(a.startToCloseTimeout),
+    heartbeatMs: durationMs(a.heartbeatTimeout),
+    retryPolicy: a.retryPolicy ?? {},
+    scheduledTime: msFromTs(ev.eventTime),
+    cancelRequested: false,
   });
   ms.activityIds.set(a.activityId ?? '', id);
 }
@@ -155,8 +199,15 @@ function applyWorkflowTaskEvent(ms: MutableState, ev: IHistoryEvent, t: number):
       const a = ev.workflowTaskScheduledEventAttributes ?? {};
       const queue = a.taskQueue?.name ?? ms.taskQueue;
       ms.wft = {
-        scheduledId: id, startedId: 0, attempt: a.attempt || 1, queue, sticky: queue !== ms.taskQueue,
-        scheduledTime: msFromTs(ev.eventTime), startedTime: 0, transient: false, generation: nextGeneration(),
+        scheduledId: id,
+        startedId: 0,
+        attempt: a.attempt || 1,
+        queue,
+        sticky: queue !== ms.taskQueue,
+        scheduledTime: msFromTs(ev.eventTime),
+        startedTime: 0,
+        transient: false,
+        generation: nextGeneration(),
       };
       return true;
     }
@@ -218,7 +269,10 @@ export function applyEvent(ms: MutableState, ev: IHistoryEvent): void {
       break;
     case E.EVENT_TYPE_TIMER_STARTED: {
       const a = ev.timerStartedEventAttributes ?? {};
-      ms.timers.set(a.timerId ?? '', { startedId: num(ev.eventId), fireAt: msFromTs(ev.eventTime) + durationMs(a.startToFireTimeout) });
+      ms.timers.set(a.timerId ?? '', {
+        startedId: num(ev.eventId),
+        fireAt: msFromTs(ev.eventTime) + durationMs(a.startToFireTimeout),
+      });
       break;
     }
     case E.EVENT_TYPE_TIMER_FIRED:
@@ -231,10 +285,13 @@ export function applyEvent(ms: MutableState, ev: IHistoryEvent): void {
       ms.cancelRequested = true;
       break;
     case E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-      Object.assign(ms.searchAttributes.indexedFields ??= {}, ev.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+      Object.assign(
+        (ms.searchAttributes.indexedFields ??= {}),
+        ev.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+      );
       break;
     case E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
-      Object.assign(ms.memo.fields ??= {}, ev.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields ?? {});
+      Object.assign((ms.memo.fields ??= {}), ev.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields ?? {});
       break;
     default:
       applyChildEvent(ms, ev, t);
@@ -247,8 +304,13 @@ function applyChildEvent(ms: MutableState, ev: IHistoryEvent, t: number): void {
     case E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
       const a = ev.startChildWorkflowExecutionInitiatedEventAttributes ?? {};
       ms.children.set(id, {
-        initiatedId: id, namespace: a.namespace ?? '', workflowId: a.workflowId ?? '', workflowType: a.workflowType?.name ?? '',
-        runId: '', parentClosePolicy: a.parentClosePolicy ?? 0, startedId: 0,
+        initiatedId: id,
+        namespace: a.namespace ?? '',
+        workflowId: a.workflowId ?? '',
+        workflowType: a.workflowType?.name ?? '',
+        runId: '',
+        parentClosePolicy: a.parentClosePolicy ?? 0,
+        startedId: 0,
       });
       break;
     }
@@ -270,8 +332,10 @@ function applyChildEvent(ms: MutableState, ev: IHistoryEvent, t: number): void {
     case E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
     case E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT: {
       const attrs =
-        ev.childWorkflowExecutionCompletedEventAttributes ?? ev.childWorkflowExecutionFailedEventAttributes ??
-        ev.childWorkflowExecutionCanceledEventAttributes ?? ev.childWorkflowExecutionTerminatedEventAttributes ??
+        ev.childWorkflowExecutionCompletedEventAttributes ??
+        ev.childWorkflowExecutionFailedEventAttributes ??
+        ev.childWorkflowExecutionCanceledEventAttributes ??
+        ev.childWorkflowExecutionTerminatedEventAttributes ??
         ev.childWorkflowExecutionTimedOutEventAttributes;
       ms.children.delete(num(attrs?.initiatedEventId));
       break;

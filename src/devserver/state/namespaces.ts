@@ -36,17 +36,29 @@ export class Namespaces {
   /** `defaultRetentionMs` applies to namespaces registered without a retention of their own. */
   constructor(private readonly defaultRetentionMs = DEFAULT_RETENTION_MS) {}
 
-  register(name: string, opts: Partial<Omit<NamespaceRecord, 'id' | 'name' | 'searchAttributes'>> = {}): NamespaceRecord {
+  register(
+    name: string,
+    opts: Partial<Omit<NamespaceRecord, 'id' | 'name' | 'searchAttributes'>> = {},
+  ): NamespaceRecord {
     const rec: NamespaceRecord = {
-      id: randomUUID(), name, description: opts.description ?? '', ownerEmail: opts.ownerEmail ?? '',
-      data: opts.data ?? {}, retentionMs: opts.retentionMs || this.defaultRetentionMs, searchAttributes: new SearchAttributeRegistry(),
+      id: randomUUID(),
+      name,
+      description: opts.description ?? '',
+      ownerEmail: opts.ownerEmail ?? '',
+      data: opts.data ?? {},
+      retentionMs: opts.retentionMs || this.defaultRetentionMs,
+      searchAttributes: new SearchAttributeRegistry(),
     };
     this.byName.set(name, rec);
     return rec;
   }
 
   snapshot(): NamespaceSnapshot[] {
-    return this.all().map(({ searchAttributes, ...rest }) => ({ ...rest, data: { ...rest.data }, searchAttributes: searchAttributes.entries() }));
+    return this.all().map(({ searchAttributes, ...rest }) => ({
+      ...rest,
+      data: { ...rest.data },
+      searchAttributes: searchAttributes.entries(),
+    }));
   }
 
   /** Replaces the registry with persisted namespaces; ids are kept (schedule jitter is seeded with them). */
@@ -87,13 +99,22 @@ export class Namespaces {
   describe(rec: NamespaceRecord): DescribeResp {
     return {
       namespaceInfo: {
-        name: rec.name, state: REGISTERED, description: rec.description, ownerEmail: rec.ownerEmail, data: rec.data, id: rec.id,
+        name: rec.name,
+        state: REGISTERED,
+        description: rec.description,
+        ownerEmail: rec.ownerEmail,
+        data: rec.data,
+        id: rec.id,
         capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
         supportsSchedules: false,
       },
       config: {
-        workflowExecutionRetentionTtl: msDuration(rec.retentionMs), historyArchivalState: 2, visibilityArchivalState: 2,
-        historyArchivalUri: '', visibilityArchivalUri: '', customSearchAttributeAliases: rec.searchAttributes.aliases(),
+        workflowExecutionRetentionTtl: msDuration(rec.retentionMs),
+        historyArchivalState: 2,
+        visibilityArchivalState: 2,
+        historyArchivalUri: '',
+        visibilityArchivalUri: '',
+        customSearchAttributeAliases: rec.searchAttributes.aliases(),
       },
       replicationConfig: { activeClusterName: 'active', clusters: [{ clusterName: 'active' }], state: 0 },
       failoverVersion: 0,
@@ -108,7 +129,10 @@ export class Namespaces {
         if (!req.namespace) throw invalidArgument('Namespace not set on request.');
         if (this.byName.has(req.namespace)) throw new RpcError(status.ALREADY_EXISTS, 'Namespace already exists.');
         this.register(req.namespace, {
-          description: req.description, ownerEmail: req.ownerEmail, data: req.data ?? {}, retentionMs: durationMs(req.workflowExecutionRetentionPeriod),
+          description: req.description,
+          ownerEmail: req.ownerEmail,
+          data: req.data ?? {},
+          retentionMs: durationMs(req.workflowExecutionRetentionPeriod),
         });
         return {};
       },
@@ -120,7 +144,10 @@ export class Namespaces {
         }
         return this.describe(this.require(req.namespace));
       },
-      ListNamespaces: () => ({ namespaces: [...this.byName.values()].map((r) => this.describe(r)), nextPageToken: null }),
+      ListNamespaces: () => ({
+        namespaces: [...this.byName.values()].map((r) => this.describe(r)),
+        nextPageToken: null,
+      }),
       UpdateNamespace: (req: Req<'UpdateNamespaceRequest'>) => {
         const rec = this.require(req.namespace);
         const info = req.updateInfo;

@@ -41,7 +41,9 @@ let taskIdCounter = 1_048_576;
 
 function encodedSize(ev: IHistoryEvent): number {
   try {
-    return temporal.api.history.v1.HistoryEvent.encode(ev as Parameters<typeof temporal.api.history.v1.HistoryEvent.encode>[0]).len;
+    return temporal.api.history.v1.HistoryEvent.encode(
+      ev as Parameters<typeof temporal.api.history.v1.HistoryEvent.encode>[0],
+    ).len;
   } catch {
     return 0;
   }
@@ -65,7 +67,11 @@ export class Run {
     startRequestId: string,
   ) {
     this.extras = {
-      startRequestId, sticky: null, requestIds: new Set([startRequestId]), signalRequestIds: new Set(), cancelRequestIds: new Set(),
+      startRequestId,
+      sticky: null,
+      requestIds: new Set([startRequestId]),
+      signalRequestIds: new Set(),
+      cancelRequestIds: new Set(),
       activities: new Map(),
     };
   }
@@ -85,7 +91,13 @@ export class Run {
   /** Appends an event to history now, assigning id and time, and applies it to mutable state. */
   append(eventType: number, attributes: IHistoryEvent, at = Date.now()): IHistoryEvent {
     taskIdCounter += 1;
-    const ev: IHistoryEvent = { ...attributes, eventId: this.ms.nextEventId, eventTime: tsFromMs(at), eventType, taskId: taskIdCounter };
+    const ev: IHistoryEvent = {
+      ...attributes,
+      eventId: this.ms.nextEventId,
+      eventTime: tsFromMs(at),
+      eventType,
+      taskId: taskIdCounter,
+    };
     this.events.push(ev);
     this.historySizeBytes += encodedSize(ev);
     applyEvent(this.ms, ev);
@@ -125,9 +137,12 @@ export class Run {
     const startedIds = new Map<number, number>();
     for (const ev of pending) {
       const close =
-        ev.activityTaskCompletedEventAttributes ?? ev.activityTaskFailedEventAttributes ??
-        ev.activityTaskTimedOutEventAttributes ?? ev.activityTaskCanceledEventAttributes;
-      if (close && Number(close.startedEventId) === -1) close.startedEventId = startedIds.get(Number(close.scheduledEventId)) ?? 0;
+        ev.activityTaskCompletedEventAttributes ??
+        ev.activityTaskFailedEventAttributes ??
+        ev.activityTaskTimedOutEventAttributes ??
+        ev.activityTaskCanceledEventAttributes;
+      if (close && Number(close.startedEventId) === -1)
+        close.startedEventId = startedIds.get(Number(close.scheduledEventId)) ?? 0;
       const written = this.append(ev.eventType ?? 0, ev);
       const started = written.activityTaskStartedEventAttributes;
       if (started) startedIds.set(Number(started.scheduledEventId), Number(written.eventId));

@@ -16,18 +16,21 @@ export class Timers {
 
   /** setTimeout caps at ~24.8 days, so long timers (a workflow sleeping for a month) re-arm until due. */
   private arm(key: string, due: number, fn: () => void): void {
-    const handle = setTimeout(() => {
-      if (Date.now() < due) {
-        this.arm(key, due, fn);
-        return;
-      }
-      this.forget(key);
-      try {
-        fn();
-      } catch (err) {
-        this.onError(key, err);
-      }
-    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS));
+    const handle = setTimeout(
+      () => {
+        if (Date.now() < due) {
+          this.arm(key, due, fn);
+          return;
+        }
+        this.forget(key);
+        try {
+          fn();
+        } catch (err) {
+          this.onError(key, err);
+        }
+      },
+      Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS),
+    );
     handle.unref();
     this.handles.set(key, handle);
     const group = groupOf(key);

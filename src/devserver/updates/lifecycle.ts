@@ -35,8 +35,15 @@ export function deliverUpdates(engine: Engine, run: Run): void {
   const sticky = run.extras.sticky;
   const generation = nextGeneration();
   run.ms.wft = {
-    scheduledId: run.ms.nextEventId, startedId: 0, attempt: 1, queue: sticky ? sticky.queue : run.ms.taskQueue, sticky: !!sticky,
-    scheduledTime: Date.now(), startedTime: 0, transient: true, generation,
+    scheduledId: run.ms.nextEventId,
+    startedId: 0,
+    attempt: 1,
+    queue: sticky ? sticky.queue : run.ms.taskQueue,
+    sticky: !!sticky,
+    scheduledTime: Date.now(),
+    startedTime: 0,
+    transient: true,
+    generation,
   };
   speculative.set(run, generation);
   run.touch();
@@ -49,7 +56,13 @@ export function deliverUpdates(engine: Engine, run: Run): void {
  */
 export function dropSpeculative(engine: Engine, run: Run, req: CompletedReq): boolean {
   const messages = (req.messages ?? []) as Message[];
-  if (!isSpeculative(run) || (req.commands ?? []).length > 0 || run.buffered.length > 0 || req.forceCreateNewWorkflowTask) return false;
+  if (
+    !isSpeculative(run) ||
+    (req.commands ?? []).length > 0 ||
+    run.buffered.length > 0 ||
+    req.forceCreateNewWorkflowTask
+  )
+    return false;
   if (messages.some((m) => !(m.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection'))) return false;
   engine.timers.clear(runTimerKey(run, 'wft-stc'));
   beginMessages(run, messages);
@@ -57,7 +70,9 @@ export function dropSpeculative(engine: Engine, run: Run, req: CompletedReq): bo
   run.ms.wft = null;
   speculative.delete(run);
   const stickyQueue = req.stickyAttributes?.workerTaskQueue?.name;
-  run.extras.sticky = stickyQueue ? { queue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 5000 } : null;
+  run.extras.sticky = stickyQueue
+    ? { queue: stickyQueue, scheduleToStartMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 5000 }
+    : null;
   run.touch();
   answerQueries(run, req.queryResults);
   afterTaskCompleted(engine, run);
@@ -72,7 +87,8 @@ export function afterTaskCompleted(engine: Engine, run: Run): void {
 
 const ACCEPTED_BUT_CLOSED = {
   message: 'Workflow Update failed because the Workflow completed before the Update completed.',
-  source: 'Server', applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+  source: 'Server',
+  applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
 };
 
 /**

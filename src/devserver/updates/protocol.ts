@@ -21,10 +21,14 @@ export function outgoingMessages(run: Run, startedId: number): Message[] {
     if (entry.state !== 'admitted' && entry.state !== 'sent') continue;
     entry.state = 'sent';
     out.push({
-      id: `${entry.id}/request`, protocolInstanceId: entry.id,
+      id: `${entry.id}/request`,
+      protocolInstanceId: entry.id,
       // Like the server: the event before WorkflowTaskStarted, so the SDK applies the update after all events.
       eventId: startedId - 1,
-      body: { type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`, value: U.Request.encode(U.Request.fromObject(entry.request)).finish() },
+      body: {
+        type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`,
+        value: U.Request.encode(U.Request.fromObject(entry.request)).finish(),
+      },
     });
   }
   return out;
@@ -57,14 +61,25 @@ const inbound = new WeakMap<Run, Map<string, Message>>();
 export function validateMessages(run: Run, messages: Message[], commandMessageIds: string[]): CommandFailure | null {
   const ids = new Set(messages.map((m) => m.id ?? ''));
   for (const id of commandMessageIds) {
-    if (!ids.has(id)) return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: `ProtocolMessageCommand referenced absent message ID ${id}.` };
+    if (!ids.has(id))
+      return {
+        cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+        message: `ProtocolMessageCommand referenced absent message ID ${id}.`,
+      };
   }
   const updates = registryOf(run);
   for (const msg of messages) {
     const d = decode(msg);
-    if (d.kind === 'unknown') return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: `unknown message type ${msg.body?.type_url ?? ''}` };
+    if (d.kind === 'unknown')
+      return {
+        cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+        message: `unknown message type ${msg.body?.type_url ?? ''}`,
+      };
     if (!updates.has(msg.protocolInstanceId ?? '')) {
-      return { cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: `update ${msg.protocolInstanceId ?? ''} wasn't found in the registry` };
+      return {
+        cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+        message: `update ${msg.protocolInstanceId ?? ''} wasn't found in the registry`,
+      };
     }
   }
   return null;
@@ -94,8 +109,10 @@ export function finishMessages(run: Run): void {
 }
 
 const UNPROCESSED: UpdateOutcome['failure'] = {
-  message: "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
-  source: 'Server', applicationFailureInfo: { type: 'UnprocessedUpdate', nonRetryable: true },
+  message:
+    "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
+  source: 'Server',
+  applicationFailureInfo: { type: 'UnprocessedUpdate', nonRetryable: true },
 };
 
 function handleMessage(run: Run, msg: Message): void {
@@ -104,21 +121,28 @@ function handleMessage(run: Run, msg: Message): void {
   const d = decode(msg);
   if (!entry) return;
   if (d.kind === 'rejection') {
-    if (entry.state === 'sent' || entry.state === 'admitted') settle(run, entry, { outcome: { failure: d.body.failure ?? {} } });
+    if (entry.state === 'sent' || entry.state === 'admitted')
+      settle(run, entry, { outcome: { failure: d.body.failure ?? {} } });
     return;
   }
   if (!run.isOpen) return;
   if (d.kind === 'acceptance' && (entry.state === 'sent' || entry.state === 'admitted')) {
     run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
       workflowExecutionUpdateAcceptedEventAttributes: {
-        protocolInstanceId: id, acceptedRequestMessageId: d.body.acceptedRequestMessageId ?? `${id}/request`,
-        acceptedRequestSequencingEventId: d.body.acceptedRequestSequencingEventId ?? 0, acceptedRequest: d.body.acceptedRequest ?? entry.request,
+        protocolInstanceId: id,
+        acceptedRequestMessageId: d.body.acceptedRequestMessageId ?? `${id}/request`,
+        acceptedRequestSequencingEventId: d.body.acceptedRequestSequencingEventId ?? 0,
+        acceptedRequest: d.body.acceptedRequest ?? entry.request,
       },
     });
     registryOf(run);
   } else if (d.kind === 'response' && entry.state === 'accepted') {
     run.append(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, {
-      workflowExecutionUpdateCompletedEventAttributes: { meta: d.body.meta ?? { updateId: id }, acceptedEventId: entry.acceptedEventId, outcome: d.body.outcome ?? {} },
+      workflowExecutionUpdateCompletedEventAttributes: {
+        meta: d.body.meta ?? { updateId: id },
+        acceptedEventId: entry.acceptedEventId,
+        outcome: d.body.outcome ?? {},
+      },
     });
     registryOf(run);
   }

@@ -103,7 +103,12 @@ export function stageOf(entry: UpdateEntry): number {
 }
 
 /** Waits until the entry reaches `stage`, the deadline passes, or `signal` aborts. */
-export async function waitForStage(entry: UpdateEntry, stage: number, signal: AbortSignal, timeoutMs: number): Promise<void> {
+export async function waitForStage(
+  entry: UpdateEntry,
+  stage: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (stageOf(entry) < stage && !signal.aborted && Date.now() < deadline) {
     await new Promise<void>((resolve) => {

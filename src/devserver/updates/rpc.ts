@@ -51,9 +51,13 @@ export function admit(engine: Engine, run: Run, req: UpdateReq): UpdateEntry {
   if (!run.isOpen) throw notFound('workflow execution already completed');
   const all = [...registryOf(run).values()];
   if (all.filter((e) => stageOf(e) < STAGE_COMPLETED).length >= MAX_IN_FLIGHT) {
-    throw new RpcError(status.RESOURCE_EXHAUSTED, `limit on number of concurrent in-flight updates has been reached (${MAX_IN_FLIGHT})`);
+    throw new RpcError(
+      status.RESOURCE_EXHAUSTED,
+      `limit on number of concurrent in-flight updates has been reached (${MAX_IN_FLIGHT})`,
+    );
   }
-  if (all.length >= MAX_TOTAL) throw new RpcError(status.FAILED_PRECONDITION, `limit on number of total updates has been reached (${MAX_TOTAL})`);
+  if (all.length >= MAX_TOTAL)
+    throw new RpcError(status.FAILED_PRECONDITION, `limit on number of total updates has been reached (${MAX_TOTAL})`);
   const entry = admitUpdate(run, updateId, req.request);
   deliverUpdates(engine, run);
   return entry;
@@ -63,18 +67,27 @@ export function updateHandlers(engine: Engine) {
   return {
     UpdateWorkflowExecution: async (req: UpdateReq, ctx: CallContext) => {
       const run = findRun(engine, req.namespace, req.workflowExecution?.workflowId ?? '', req.workflowExecution?.runId);
-      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId) throw workflowNotFound(run.workflowId);
+      if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId)
+        throw workflowNotFound(run.workflowId);
       // The server's defaults: no stage means COMPLETED, and ADMITTED is refused for UpdateWorkflowExecution.
       const stage = req.waitPolicy?.lifecycleStage || STAGE_COMPLETED;
       if (stage === STAGE_ADMITTED) {
-        throw new RpcError(status.PERMISSION_DENIED, 'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.');
+        throw new RpcError(
+          status.PERMISSION_DENIED,
+          'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.',
+        );
       }
       const entry = admit(engine, run, req);
       return await answer(engine, run, entry, stage, ctx);
     },
     PollWorkflowExecutionUpdate: async (req: PollReq, ctx: CallContext) => {
       const ref = req.updateRef;
-      const run = findRun(engine, req.namespace, ref?.workflowExecution?.workflowId ?? '', ref?.workflowExecution?.runId);
+      const run = findRun(
+        engine,
+        req.namespace,
+        ref?.workflowExecution?.workflowId ?? '',
+        ref?.workflowExecution?.runId,
+      );
       const entry = registryOf(run).get(ref?.updateId ?? '');
       if (!entry) throw notFound(`update "${ref?.updateId ?? ''}" not found`);
       // No stage or ADMITTED: answer at once with the stage reached (the server's non-blocking poll).

@@ -17,10 +17,27 @@ type Tri = boolean | null;
 type Node = (get: Lookup) => Tri;
 
 export const STATUS_CODES: Record<string, number> = {
-  Running: 1, Completed: 2, Failed: 3, Canceled: 4, Terminated: 5, ContinuedAsNew: 6, TimedOut: 7,
+  Running: 1,
+  Completed: 2,
+  Failed: 3,
+  Canceled: 4,
+  Terminated: 5,
+  ContinuedAsNew: 6,
+  TimedOut: 7,
 };
 const MAX_DATETIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
-const COMPARISON_OPS = new Set<CmpOp>(['=', '!=', '<', '>', '<=', '>=', 'in', 'not in', 'starts_with', 'not starts_with']);
+const COMPARISON_OPS = new Set<CmpOp>([
+  '=',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  'in',
+  'not in',
+  'starts_with',
+  'not starts_with',
+]);
 const RANGE_TYPES = new Set<FieldType>(['Datetime', 'Double', 'Int', 'Keyword', 'Any']);
 const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i;
 
@@ -42,7 +59,12 @@ export function parseDatetime(s: string): number | undefined {
 
 /** Tokens as SQLite FTS5's unicode61 tokenizer makes them: alphanumeric runs, case and accents folded. */
 export function textTokens(s: string): string[] {
-  return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 function containsPhrase(haystack: string[], phrase: string[]): boolean {
@@ -56,12 +78,13 @@ function containsPhrase(haystack: string[], phrase: string[]): boolean {
 /** A run's value of a field, normalised for comparison; null when the run has none. */
 export function rowValue(get: Lookup, field: string, type: FieldType): Scalar | string[] | null {
   let raw = get(field);
-  if (type === 'KeywordList') return raw === undefined || raw === null ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+  if (type === 'KeywordList')
+    return raw === undefined || raw === null ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
   // SDKs send every attribute as a list; a non-list type holds its single element.
   if (Array.isArray(raw)) raw = raw[0];
   if (raw === undefined || raw === null || raw === '') return null;
   if (field === 'ExecutionStatus') return STATUS_CODES[String(raw)] ?? null;
-  if (type === 'Datetime') return typeof raw === 'number' ? raw : parseDatetime(String(raw)) ?? null;
+  if (type === 'Datetime') return typeof raw === 'number' ? raw : (parseDatetime(String(raw)) ?? null);
   if (type === 'Int' || type === 'Double') return Number(raw);
   if (type === 'Bool') return raw === true || raw === 'true';
   if (type === 'Any') return raw as Scalar;
@@ -70,19 +93,26 @@ export function rowValue(get: Lookup, field: string, type: FieldType): Scalar | 
 
 function literal(lit: Lit, field: string, type: FieldType): Scalar {
   if (lit.kind === 'col') {
-    throw invalidArgument(`invalid query: operation is not supported: column name on the right side of comparison expression (did you forget to quote '${lit.text}'?)`);
+    throw invalidArgument(
+      `invalid query: operation is not supported: column name on the right side of comparison expression (did you forget to quote '${lit.text}'?)`,
+    );
   }
   if (lit.kind === 'null') throw bad('unexpected value type *sqlparser.NullVal');
   const v = lit.value;
   const invalid = (): never => {
     // The server's wording, with the value printed as Go's %#v does.
-    throw invalidArgument(`invalid query: invalid value for search attribute ${field} of type ${type}: ${JSON.stringify(v)}`);
+    throw invalidArgument(
+      `invalid query: invalid value for search attribute ${field} of type ${type}: ${JSON.stringify(v)}`,
+    );
   };
   if (field === 'ExecutionStatus') {
     if (typeof v === 'number') return v;
     // Like enumspb.WorkflowExecutionStatusFromString: the short name or the full enum name, case-sensitive.
-    const code = STATUS_CODES[String(v)] ?? Object.entries(STATUS_CODES)
-      .find(([k]) => `WORKFLOW_EXECUTION_STATUS_${k.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}` === v)?.[1];
+    const code =
+      STATUS_CODES[String(v)] ??
+      Object.entries(STATUS_CODES).find(
+        ([k]) => `WORKFLOW_EXECUTION_STATUS_${k.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}` === v,
+      )?.[1];
     if (code === undefined) throw bad(`invalid ExecutionStatus value '${String(v)}'`);
     return code;
   }
@@ -123,17 +153,23 @@ function comparison(e: Extract<Expr, { t: 'cmp' }>, typeOf: TypeOf): Node {
   const type = resolveType(typeOf, field);
   const negated = op === '!=' || op.startsWith('not ');
   const base = negated ? (op === '!=' ? '=' : op.slice(4)) : op;
-  if (base === 'starts_with' && (e.values[0]?.kind !== 'str' || !['Keyword', 'Any', 'Text', 'KeywordList'].includes(type))) {
+  if (
+    base === 'starts_with' &&
+    (e.values[0]?.kind !== 'str' || !['Keyword', 'Any', 'Text', 'KeywordList'].includes(type))
+  ) {
     throw bad(`right-hand side of '${op}' must be a literal string (got: ${e.values[0]?.text ?? ''})`);
   }
   const values = e.values.map((lit) => literal(lit, field, type));
   const wrap = (n: Node): Node => (negated ? (get) => not(n(get)) : n);
   if (type === 'Text' || type === 'KeywordList') {
-    if (type === 'Text' ? base !== '=' : base !== '=' && base !== 'in') throw bad(`operator '${op}' not supported for ${type} type search attribute in \`${text}\``);
+    if (type === 'Text' ? base !== '=' : base !== '=' && base !== 'in')
+      throw bad(`operator '${op}' not supported for ${type} type search attribute in \`${text}\``);
     // The store matches through a full-text index (`rowid IN (...)`), so a missing value never yields unknown.
-    if (type === 'KeywordList') return wrap((get) => (rowValue(get, field, type) as string[]).some((v) => values.includes(v)));
+    if (type === 'KeywordList')
+      return wrap((get) => (rowValue(get, field, type) as string[]).some((v) => values.includes(v)));
     const phrases = String(values[0]).split(' ').filter(Boolean).map(textTokens);
-    if (phrases.length === 0) throw bad(`unexpected value for Text type search attribute (no tokens found in ${e.values[0]?.text ?? ''})`);
+    if (phrases.length === 0)
+      throw bad(`unexpected value for Text type search attribute (no tokens found in ${e.values[0]?.text ?? ''})`);
     return wrap((get) => {
       const v = rowValue(get, field, type);
       const tokens = v === null ? [] : textTokens(String(v));
@@ -153,12 +189,18 @@ function comparison(e: Extract<Expr, { t: 'cmp' }>, typeOf: TypeOf): Node {
     const v = (rowValue(get, field, type) ?? (closeTime ? MAX_DATETIME_MS : null)) as Scalar | null;
     if (v === null) return null;
     switch (base) {
-      case 'in': return values.some((w) => compare(v, w) === 0);
-      case '=': return compare(v, x) === 0;
-      case '<': return compare(v, x) < 0;
-      case '>': return compare(v, x) > 0;
-      case '<=': return compare(v, x) <= 0;
-      default: return compare(v, x) >= 0;
+      case 'in':
+        return values.some((w) => compare(v, w) === 0);
+      case '=':
+        return compare(v, x) === 0;
+      case '<':
+        return compare(v, x) < 0;
+      case '>':
+        return compare(v, x) > 0;
+      case '<=':
+        return compare(v, x) <= 0;
+      default:
+        return compare(v, x) >= 0;
     }
   });
 }
@@ -196,7 +238,8 @@ function compile(e: Expr, typeOf: TypeOf): Node {
     }
     case 'between': {
       const type = resolveType(typeOf, e.field);
-      if (!RANGE_TYPES.has(type)) throw bad(`cannot do range condition on search attribute '${e.field}' of type ${type}`);
+      if (!RANGE_TYPES.has(type))
+        throw bad(`cannot do range condition on search attribute '${e.field}' of type ${type}`);
       const [from, to] = [literal(e.from, e.field, type), literal(e.to, e.field, type)];
       return (get) => {
         const v = (rowValue(get, e.field, type) ?? (e.field === 'CloseTime' ? MAX_DATETIME_MS : null)) as Scalar | null;
@@ -220,12 +263,17 @@ export function compileFilter(where: Expr | null, typeOf: TypeOf): (get: Lookup)
 export function compileOrder(orderBy: OrderBy[], typeOf: TypeOf): (a: Lookup, b: Lookup) => number {
   const keys = orderBy.map(({ field, desc }) => {
     const type = resolveType(typeOf, field);
-    if (type === 'Text') throw invalidArgument(`invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`);
+    if (type === 'Text')
+      throw invalidArgument(
+        `invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`,
+      );
     return { field, desc, type };
   });
   return (a, b) => {
     for (const { field, desc, type } of keys) {
-      const [x, y] = [rowValue(a, field, type), rowValue(b, field, type)].map((v) => (Array.isArray(v) ? (v.length ? v.join(' ') : null) : v));
+      const [x, y] = [rowValue(a, field, type), rowValue(b, field, type)].map((v) =>
+        Array.isArray(v) ? (v.length ? v.join(' ') : null) : v,
+      );
       if (x === y) continue;
       if (x === null || x === undefined) return 1;
       if (y === null || y === undefined) return -1;

@@ -19,7 +19,9 @@ export interface Tok {
 export const SQL_PREFIX_LEN = 'select * from table1 where '.length;
 
 export function malformed(near: string, end: number): RpcError {
-  return invalidArgument(`invalid query: malformed SQL query: syntax error at position ${SQL_PREFIX_LEN + end + 1} near '${near}'`);
+  return invalidArgument(
+    `invalid query: malformed SQL query: syntax error at position ${SQL_PREFIX_LEN + end + 1} near '${near}'`,
+  );
 }
 
 const OPS = ['>=', '<=', '!=', '<>', '=', '<', '>'];

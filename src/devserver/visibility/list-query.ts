@@ -21,7 +21,15 @@ export interface ListQuery {
 const notSupported = (what: string) => invalidArgument(`invalid query: operation is not supported: ${what}`);
 
 /** Type names by the IndexedValueType numbers the registry stores. */
-const TYPE_BY_NUMBER: Record<number, SaType> = { 1: 'Text', 2: 'Keyword', 3: 'Int', 4: 'Double', 5: 'Bool', 6: 'Datetime', 7: 'KeywordList' };
+const TYPE_BY_NUMBER: Record<number, SaType> = {
+  1: 'Text',
+  2: 'Keyword',
+  3: 'Int',
+  4: 'Double',
+  5: 'Bool',
+  6: 'Datetime',
+  7: 'KeywordList',
+};
 
 export function typeOfFrom(types: Record<string, number>): TypeOf {
   return (field) => (Object.hasOwn(types, field) ? TYPE_BY_NUMBER[types[field] ?? 0] : undefined);

@@ -4,10 +4,28 @@ import { malformed, tokenize } from './lexer.js';
 import type { Tok } from './lexer.js';
 
 export type LitKind = 'str' | 'num' | 'bool' | 'null' | 'col';
-export interface Lit { kind: LitKind; value: string | number | boolean; text: string }
+export interface Lit {
+  kind: LitKind;
+  value: string | number | boolean;
+  text: string;
+}
 
 /** Comparison operators as sqlparser spells them (lower case), including the ones we reject later. */
-export type CmpOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'not in' | 'starts_with' | 'not starts_with' | 'like' | 'not like' | 'regexp' | 'not regexp';
+export type CmpOp =
+  | '='
+  | '!='
+  | '<'
+  | '>'
+  | '<='
+  | '>='
+  | 'in'
+  | 'not in'
+  | 'starts_with'
+  | 'not starts_with'
+  | 'like'
+  | 'not like'
+  | 'regexp'
+  | 'not regexp';
 
 export type Expr =
   | { t: 'and' | 'or'; l: Expr; r: Expr }
@@ -16,10 +34,33 @@ export type Expr =
   | { t: 'between'; field: string; not: boolean; from: Lit; to: Lit; text: string }
   | { t: 'isnull'; field: string; not: boolean; text: string };
 
-export interface OrderBy { field: string; desc: boolean }
-export interface ParsedQuery { where: Expr | null; groupBy: string[]; orderBy: OrderBy[]; limit: boolean }
+export interface OrderBy {
+  field: string;
+  desc: boolean;
+}
+export interface ParsedQuery {
+  where: Expr | null;
+  groupBy: string[];
+  orderBy: OrderBy[];
+  limit: boolean;
+}
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'between', 'starts_with', 'is', 'null', 'order', 'group', 'by', 'limit', 'like', 'regexp']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'in',
+  'between',
+  'starts_with',
+  'is',
+  'null',
+  'order',
+  'group',
+  'by',
+  'limit',
+  'like',
+  'regexp',
+]);
 const notSupported = (what: string) => invalidArgument(`invalid query: operation is not supported: ${what}`);
 
 export function parseQuery(query: string): ParsedQuery {
@@ -80,7 +121,14 @@ export function parseQuery(query: string): ParsedQuery {
       const from = literal();
       expectWord('and');
       const to = literal();
-      return { t: 'between', field, not, from, to, text: `${field} ${not ? 'not ' : ''}between ${from.text} and ${to.text}` };
+      return {
+        t: 'between',
+        field,
+        not,
+        from,
+        to,
+        text: `${field} ${not ? 'not ' : ''}between ${from.text} and ${to.text}`,
+      };
     }
     if (isWord('in')) {
       i++;

@@ -22,17 +22,39 @@ const FIELD_PREFIX = ['', 'Text', 'Keyword', 'Int', 'Double', 'Bool', 'Datetime'
 const SQL_FIELDS_PER_TYPE = [0, 3, 10, 3, 3, 3, 3, 3];
 
 export const SYSTEM_SEARCH_ATTRIBUTES: Record<string, number> = {
-  WorkflowId: KEYWORD, RunId: KEYWORD, WorkflowType: KEYWORD, StartTime: DATETIME, ExecutionTime: DATETIME, CloseTime: DATETIME,
-  ExecutionStatus: KEYWORD, TaskQueue: KEYWORD, HistoryLength: INT, HistorySizeBytes: INT, ExecutionDuration: INT,
-  StateTransitionCount: INT, ParentWorkflowId: KEYWORD, ParentRunId: KEYWORD, RootWorkflowId: KEYWORD, RootRunId: KEYWORD,
+  WorkflowId: KEYWORD,
+  RunId: KEYWORD,
+  WorkflowType: KEYWORD,
+  StartTime: DATETIME,
+  ExecutionTime: DATETIME,
+  CloseTime: DATETIME,
+  ExecutionStatus: KEYWORD,
+  TaskQueue: KEYWORD,
+  HistoryLength: INT,
+  HistorySizeBytes: INT,
+  ExecutionDuration: INT,
+  StateTransitionCount: INT,
+  ParentWorkflowId: KEYWORD,
+  ParentRunId: KEYWORD,
+  RootWorkflowId: KEYWORD,
+  RootRunId: KEYWORD,
 };
 
 /** Predefined attributes the SDKs and system workflows set (TemporalChangeVersion comes from patched()). */
 const PREDEFINED: Record<string, number> = {
-  TemporalChangeVersion: KEYWORD_LIST, BinaryChecksums: KEYWORD_LIST, BuildIds: KEYWORD_LIST, BatcherUser: KEYWORD,
-  TemporalScheduledStartTime: DATETIME, TemporalScheduledById: KEYWORD, TemporalSchedulePaused: BOOL,
-  TemporalNamespaceDivision: KEYWORD, TemporalPauseInfo: KEYWORD_LIST, TemporalWorkerDeploymentVersion: KEYWORD,
-  TemporalWorkerDeployment: KEYWORD, TemporalWorkflowVersioningBehavior: KEYWORD, TemporalReportedProblems: KEYWORD_LIST,
+  TemporalChangeVersion: KEYWORD_LIST,
+  BinaryChecksums: KEYWORD_LIST,
+  BuildIds: KEYWORD_LIST,
+  BatcherUser: KEYWORD,
+  TemporalScheduledStartTime: DATETIME,
+  TemporalScheduledById: KEYWORD,
+  TemporalSchedulePaused: BOOL,
+  TemporalNamespaceDivision: KEYWORD,
+  TemporalPauseInfo: KEYWORD_LIST,
+  TemporalWorkerDeploymentVersion: KEYWORD,
+  TemporalWorkerDeployment: KEYWORD,
+  TemporalWorkflowVersioningBehavior: KEYWORD,
+  TemporalReportedProblems: KEYWORD_LIST,
   TemporalUsedWorkerDeploymentVersions: KEYWORD_LIST,
 };
 
@@ -60,7 +82,8 @@ export class SearchAttributeRegistry {
 
   add(attrs: Record<string, number>): void {
     for (const [name, type] of Object.entries(attrs)) {
-      if (name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED) throw invalidArgument(`Search attribute ${name} is reserved by system.`);
+      if (name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED)
+        throw invalidArgument(`Search attribute ${name} is reserved by system.`);
       if (!TYPE_NAMES[type] || type === 0) throw invalidArgument(`Unknown search attribute type: ${type}.`);
     }
     for (const [name, type] of Object.entries(attrs)) {
@@ -72,7 +95,10 @@ export class SearchAttributeRegistry {
         const candidate = `${FIELD_PREFIX[type]}${String(i).padStart(2, '0')}`;
         if (!used.has(candidate)) field = candidate;
       }
-      if (!field) throw invalidArgument(`Unable to create search attributes: cannot have more than ${limit} search attribute of type ${TYPE_NAMES[type]}.`);
+      if (!field)
+        throw invalidArgument(
+          `Unable to create search attributes: cannot have more than ${limit} search attribute of type ${TYPE_NAMES[type]}.`,
+        );
       this.custom.set(name, { type, field });
     }
   }
@@ -80,7 +106,8 @@ export class SearchAttributeRegistry {
   remove(names: string[]): void {
     for (const name of names) {
       if (this.custom.has(name)) continue;
-      if (name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED) throw invalidArgument(`Unable to remove non-custom search attributes: ${name}.`);
+      if (name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED)
+        throw invalidArgument(`Unable to remove non-custom search attributes: ${name}.`);
       throw notFound(`Search attribute ${name} doesn't exist.`);
     }
     for (const name of names) this.custom.delete(name);
@@ -93,7 +120,8 @@ export class SearchAttributeRegistry {
       const type = this.custom.get(name)?.type ?? PREDEFINED[name];
       if (type === undefined) return `search attribute ${name} is not defined`;
       const value = decode(payload);
-      if (!valid(type, value)) return `invalid value for search attribute ${name} of type ${TYPE_NAMES[type]}: ${JSON.stringify(value)}`;
+      if (!valid(type, value))
+        return `invalid value for search attribute ${name} of type ${TYPE_NAMES[type]}: ${JSON.stringify(value)}`;
     }
     return null;
   }
@@ -114,12 +142,18 @@ function valid(type: number, value: unknown): boolean {
     switch (type) {
       case TEXT:
       case KEYWORD:
-      case KEYWORD_LIST: return typeof v === 'string';
-      case INT: return typeof v === 'number' && Number.isInteger(v);
-      case DOUBLE: return typeof v === 'number';
-      case BOOL: return typeof v === 'boolean';
-      case DATETIME: return typeof v === 'string' && !Number.isNaN(Date.parse(v));
-      default: return false;
+      case KEYWORD_LIST:
+        return typeof v === 'string';
+      case INT:
+        return typeof v === 'number' && Number.isInteger(v);
+      case DOUBLE:
+        return typeof v === 'number';
+      case BOOL:
+        return typeof v === 'boolean';
+      case DATETIME:
+        return typeof v === 'string' && !Number.isNaN(Date.parse(v));
+      default:
+        return false;
     }
   };
   // SDKs send lists for every type (an empty list unsets the attribute), as the server accepts.
@@ -140,7 +174,8 @@ export function operatorHandlers(registryOf: (namespace: string) => SearchAttrib
   };
   return {
     AddSearchAttributes: (req: Req<'AddSearchAttributesRequest'>) => {
-      if (Object.keys(req.searchAttributes ?? {}).length === 0) throw invalidArgument('SearchAttributes are not set on request.');
+      if (Object.keys(req.searchAttributes ?? {}).length === 0)
+        throw invalidArgument('SearchAttributes are not set on request.');
       registry(req.namespace).add(req.searchAttributes as Record<string, number>);
       return {};
     },

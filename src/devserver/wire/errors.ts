@@ -51,10 +51,14 @@ export function namespaceNotFound(namespace: string): RpcError {
 
 export function alreadyStarted(startRequestId: string, runId: string, workflowId: string, message?: string): RpcError {
   const value = errordetails.WorkflowExecutionAlreadyStartedFailure.encode({ startRequestId, runId }).finish();
-  return new RpcError(status.ALREADY_EXISTS, message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`, {
-    typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
-    value,
-  });
+  return new RpcError(
+    status.ALREADY_EXISTS,
+    message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`,
+    {
+      typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+      value,
+    },
+  );
 }
 
 export function queryFailed(message: string): RpcError {
@@ -73,4 +77,3 @@ export function workflowNotReady(message: string): RpcError {
     value,
   });
 }
-

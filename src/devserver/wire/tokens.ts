@@ -1,9 +1,28 @@
 /** Opaque task tokens: the SDK only hands them back, so they carry what the engine needs to find the task. */
 import { invalidArgument } from './errors.js';
 
-export interface WorkflowTaskToken { k: 'wft'; ns: string; wid: string; rid: string; sid: number; att: number; gen: number }
-export interface ActivityTaskToken { k: 'act'; ns: string; wid: string; rid: string; sid: number; att: number; aid: string }
-export interface QueryTaskToken { k: 'qry'; id: string }
+export interface WorkflowTaskToken {
+  k: 'wft';
+  ns: string;
+  wid: string;
+  rid: string;
+  sid: number;
+  att: number;
+  gen: number;
+}
+export interface ActivityTaskToken {
+  k: 'act';
+  ns: string;
+  wid: string;
+  rid: string;
+  sid: number;
+  att: number;
+  aid: string;
+}
+export interface QueryTaskToken {
+  k: 'qry';
+  id: string;
+}
 export type TaskToken = WorkflowTaskToken | ActivityTaskToken | QueryTaskToken;
 
 export function encodeToken(token: TaskToken): Buffer {

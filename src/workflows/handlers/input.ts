@@ -20,7 +20,8 @@ function refuse(workflowType: string, problems: FlagProblem[]): ApplicationFailu
   });
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The validated flag, or a non-retryable InvalidHandlerInput naming every problem (path: message).
@@ -31,9 +32,11 @@ export function validatedInput(input: unknown, workflowType: string): HandlerInp
   const body = isObject(input) && !('handler' in input) ? { ...input, handler: workflowType } : input;
   const named = isObject(body) ? body.handler : undefined;
   const problems: FlagProblem[] = [];
-  if (typeof named === 'string' && named !== workflowType) problems.push({ path: 'handler', message: `is ${JSON.stringify(named)} but this workflow is ${workflowType}` });
+  if (typeof named === 'string' && named !== workflowType)
+    problems.push({ path: 'handler', message: `is ${JSON.stringify(named)} but this workflow is ${workflowType}` });
   const checked = checkFlag(body);
-  if (!checked.ok) problems.push(...checked.problems.filter((problem) => !(problem.path === 'handler' && problems.length > 0)));
+  if (!checked.ok)
+    problems.push(...checked.problems.filter((problem) => !(problem.path === 'handler' && problems.length > 0)));
   if (problems.length > 0 || !checked.ok) throw refuse(workflowType, problems);
   return checked.flag;
 }
@@ -45,6 +48,11 @@ export function validatedInput(input: unknown, workflowType: string): HandlerInp
 export function checkWorkflowId(workflowId: string, workerId: string, flag: HandlerInput): void {
   const expected = handlerWorkflowId(workerId, flag.task_id);
   if (workflowId !== expected) {
-    throw refuse(flag.handler, [{ path: '(workflow id)', message: `is ${JSON.stringify(workflowId)}; a ${flag.handler} for task ${flag.task_id} on ${workerId} must run as ${JSON.stringify(expected)}` }]);
+    throw refuse(flag.handler, [
+      {
+        path: '(workflow id)',
+        message: `is ${JSON.stringify(workflowId)}; a ${flag.handler} for task ${flag.task_id} on ${workerId} must run as ${JSON.stringify(expected)}`,
+      },
+    ]);
   }
 }

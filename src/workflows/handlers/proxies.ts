@@ -11,7 +11,9 @@ import { QUICK, RETRY } from '../retry.js';
 export const io = proxyActivities<Activities>(QUICK);
 
 /** SPEC: git commands time out after 30 s each; an activity runs a few (fetch, then log; save, then clean). */
-export const git = proxyActivities<Pick<Activities, 'currentCommit' | 'planUpdate' | 'planRollback' | 'backupWorkTree' | 'restoreWorkTree' | 'advanceTo'>>({
+export const git = proxyActivities<
+  Pick<Activities, 'currentCommit' | 'planUpdate' | 'planRollback' | 'backupWorkTree' | 'restoreWorkTree' | 'advanceTo'>
+>({
   startToCloseTimeout: '2m',
   retry: RETRY,
 });
@@ -23,7 +25,10 @@ export const git = proxyActivities<Pick<Activities, 'currentCommit' | 'planUpdat
 export const revert = proxyActivities<Pick<Activities, 'revertCommit'>>({ startToCloseTimeout: '45s', retry: RETRY });
 
 /** SPEC: database queries 10 s, connect 10 s; verify_db runs several in a row. */
-export const db = proxyActivities<Pick<Activities, 'verifyDb' | 'runDiagnostics'>>({ startToCloseTimeout: '2m', retry: RETRY });
+export const db = proxyActivities<Pick<Activities, 'verifyDb' | 'runDiagnostics'>>({
+  startToCloseTimeout: '2m',
+  retry: RETRY,
+});
 
 const MARGIN_MS = 15_000;
 

@@ -19,7 +19,12 @@ export async function restart_watcher(input: HandlerInput): Promise<HandlerResul
     const start = await watcher.startWatcher();
     await resetKeepAlive(settings.workerId, `restart_watcher ${flag.task_id}`);
     info('watcher restarted', { old_pids: stop.pids, pid: start.pid });
-    const details: RestartWatcherDetails = { was_running: stop.wasRunning, stopped_by: stop.stoppedBy, old_pids: stop.pids, pid: start.pid };
+    const details: RestartWatcherDetails = {
+      was_running: stop.wasRunning,
+      stopped_by: stop.stoppedBy,
+      old_pids: stop.pids,
+      pid: start.pid,
+    };
     return { success: true, details };
   });
 }

@@ -12,7 +12,14 @@ export async function resume_watcher(input: HandlerInput): Promise<HandlerResult
     await resetKeepAlive(settings.workerId, `resume_watcher ${flag.task_id}`);
     const status = await watcher.watcherStatus();
     info('watcher resumed', { pid: status.pid, running: status.running });
-    const details: ResumeWatcherDetails = { pause_flag_removed: removed.removed, already_running: start.alreadyRunning, pid: status.pid, running: status.running };
-    return status.running ? { success: true, details } : { success: false, error: 'the watcher is not running after the start', details };
+    const details: ResumeWatcherDetails = {
+      pause_flag_removed: removed.removed,
+      already_running: start.alreadyRunning,
+      pid: status.pid,
+      running: status.running,
+    };
+    return status.running
+      ? { success: true, details }
+      : { success: false, error: 'the watcher is not running after the start', details };
   });
 }

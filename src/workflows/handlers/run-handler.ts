@@ -4,7 +4,14 @@
  * result file whatever happened (even when cancelled).
  */
 import { CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { FailureDetails, HandlerInput, HandlerResult, RefusedDetails, ResultFile, WorkerSettings } from '../../contract/handlers.js';
+import type {
+  FailureDetails,
+  HandlerInput,
+  HandlerResult,
+  RefusedDetails,
+  ResultFile,
+  WorkerSettings,
+} from '../../contract/handlers.js';
 import { handlerPhaseQuery } from '../../contract/handlers.js';
 import { priorityOf } from '../../flags/handlers.js';
 import { failureDetails, failureMessage, failureType } from '../failures.js';
@@ -29,7 +36,11 @@ export function failedDetails(error: unknown): FailureDetails {
 export function refusedBeforeStop<D extends object>(error: unknown, details: D): HandlerResult<D & RefusedDetails>;
 export function refusedBeforeStop(error: unknown): HandlerResult<RefusedDetails>;
 export function refusedBeforeStop(error: unknown, details: object = {}): HandlerResult<RefusedDetails> {
-  return { success: false, error: failureMessage(error), details: { ...details, ...failedDetails(error), watcher_stopped: false } };
+  return {
+    success: false,
+    error: failureMessage(error),
+    details: { ...details, ...failedDetails(error), watcher_stopped: false },
+  };
 }
 
 export interface HandlerOptions {
@@ -54,7 +65,11 @@ export async function runHandler<D extends object>(
   try {
     flag = validatedInput(input, info.workflowType);
   } catch (error) {
-    log.warn('handler input refused', { workflow_id: info.workflowId, workflow_type: info.workflowType, error: failureMessage(error) });
+    log.warn('handler input refused', {
+      workflow_id: info.workflowId,
+      workflow_type: info.workflowType,
+      error: failureMessage(error),
+    });
     throw error;
   }
   const prefix = `[${flag.task_id} - ${flag.label ?? ''}]`;
@@ -109,8 +124,17 @@ async function report(flag: HandlerInput, workerId: string, result: HandlerResul
   const actor = flag.requested_by ?? null;
   const label = flag.label ?? null;
   const action = result.success ? 'completed' : result.error === 'cancelled' ? 'cancelled' : 'failed';
-  const details: Record<string, unknown> = result.error === undefined ? { ...result.details } : { ...result.details, error: result.error };
-  await io.recordAudit({ task_id: flag.task_id, handler: flag.handler, label, action, success: result.success, details, actor });
+  const details: Record<string, unknown> =
+    result.error === undefined ? { ...result.details } : { ...result.details, error: result.error };
+  await io.recordAudit({
+    task_id: flag.task_id,
+    handler: flag.handler,
+    label,
+    action,
+    success: result.success,
+    details,
+    actor,
+  });
   const file: ResultFile<object> = {
     ...result,
     task_id: flag.task_id,

@@ -32,7 +32,10 @@ async function compensate(steps: Undo[]): Promise<string[]> {
  * work tree and starts the watcher unless paused; the result carries the original error and what the
  * undo did. A refusal of the check (dirty tree, foreign local commits, remote unreachable) stops nothing.
  */
-export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promise<HandlerResult<UpdateCodeDetails | RefusedDetails>> {
+export async function updateCode(
+  ctx: HandlerContext,
+  withDeps: boolean,
+): Promise<HandlerResult<UpdateCodeDetails | RefusedDetails>> {
   const { settings, flag, info, warn } = ctx;
   let plan: UpdatePlan;
   try {
@@ -44,7 +47,12 @@ export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promis
   const watcher = watcherActivities(settings);
   const undo: Undo[] = [];
   const paused = (await io.readPauseFlag()) !== null;
-  const details: UpdateCodeDetails = { target_commit: plan.target, mode: plan.mode, replaced_reverts: plan.replaced, paused };
+  const details: UpdateCodeDetails = {
+    target_commit: plan.target,
+    mode: plan.mode,
+    replaced_reverts: plan.replaced,
+    paused,
+  };
   // Registered before the stop: whatever the stop managed, the watcher must run afterwards unless paused.
   if (!paused) undo.unshift({ name: 'start watcher', run: () => watcher.startWatcher() });
   try {
@@ -83,6 +91,10 @@ export async function updateCode(ctx: HandlerContext, withDeps: boolean): Promis
       details.watcher_started = !paused && errors.every((problem) => !problem.startsWith('start watcher'));
     });
     if (isCancellation(error)) throw error;
-    return { success: false, error: failureMessage(error), details: { ...details, failure_type: failureType(error) ?? null } };
+    return {
+      success: false,
+      error: failureMessage(error),
+      details: { ...details, failure_type: failureType(error) ?? null },
+    };
   }
 }

@@ -16,6 +16,8 @@ export async function verify_db(input: HandlerInput): Promise<HandlerResultOf<'v
       tables: checks.tables.map((table) => ({ table: table.table, ok: table.ok, count: table.count ?? null })),
       session_utc: checks.time_zone.ok,
     };
-    return verification.success ? { success: true, details } : { success: false, error: verification.error ?? 'verification failed', details };
+    return verification.success
+      ? { success: true, details }
+      : { success: false, error: verification.error ?? 'verification failed', details };
   });
 }

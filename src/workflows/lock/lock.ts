@@ -6,10 +6,25 @@
  * A holder that closes without releasing (terminated, timed out) is found by asking the server now and
  * then whether it still runs. The state travels across continue-as-new.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { LockRelease, LockRequest, LockState } from '../../contract/lock.js';
-import { lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery, MAX_HISTORY_EVENTS } from '../../contract/lock.js';
+import {
+  lockGrantedSignal,
+  lockReleaseSignal,
+  lockRequestSignal,
+  lockStateQuery,
+  MAX_HISTORY_EVENTS,
+} from '../../contract/lock.js';
 import { KEEPALIVE_LOCK_PRIORITY } from '../../contract/supervision.js';
 import { QUICK } from '../retry.js';
 
@@ -55,7 +70,9 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
       // ranked together. The keep-alive's restart is not a flag: alone in the queue it is granted at once.
       const flags = queue.filter((waiting) => waiting.priority !== KEEPALIVE_LOCK_PRIORITY);
       if (flags.length > 0) {
-        const firstArrival = Math.min(...flags.map((waiting) => arrivedAt.get(`${waiting.workflowId}/${waiting.runId}`) ?? 0));
+        const firstArrival = Math.min(
+          ...flags.map((waiting) => arrivedAt.get(`${waiting.workflowId}/${waiting.runId}`) ?? 0),
+        );
         const gatherLeft = firstArrival + tuning.gatherMs - Date.now();
         if (gatherLeft > 0) await sleep(gatherLeft);
       }
@@ -64,7 +81,10 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
       const current = holder;
       const released = await condition(() => holder !== current, tuning.holderCheckMs);
       if (!released && !(await holderRunning(current))) {
-        log.warn('lock holder closed without releasing; lock freed', { holder: current.workflowId, runId: current.runId });
+        log.warn('lock holder closed without releasing; lock freed', {
+          holder: current.workflowId,
+          runId: current.runId,
+        });
         if (holder === current) holder = null;
       }
     }
@@ -79,7 +99,10 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
     try {
       return await workflowRunning(current);
     } catch (error) {
-      log.warn('cannot tell whether the lock holder still runs; asking again later', { holder: current.workflowId, error: String(error) });
+      log.warn('cannot tell whether the lock holder still runs; asking again later', {
+        holder: current.workflowId,
+        error: String(error),
+      });
       return true;
     }
   }
@@ -91,7 +114,9 @@ export async function supervisor_lock(initial: LockState): Promise<void> {
     arrivedAt.delete(`${next.workflowId}/${next.runId}`);
     holder = next;
     try {
-      await getExternalWorkflowHandle(next.workflowId, next.runId).signal(lockGrantedSignal, { lockWorkflowId: workflowInfo().workflowId });
+      await getExternalWorkflowHandle(next.workflowId, next.runId).signal(lockGrantedSignal, {
+        lockWorkflowId: workflowInfo().workflowId,
+      });
       log.info('lock granted', { holder: next.workflowId, handler: next.handler, waiting: queue.length });
     } catch (error) {
       // The requester closed while waiting: it can never release, so it never held the lock.

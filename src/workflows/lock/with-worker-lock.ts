@@ -1,5 +1,13 @@
 /** The requester's half of the per-worker lock (the lock itself is lock.ts): handlers and the keep-alive alike. */
-import { CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { LockRelease, LockRequest } from '../../contract/lock.js';
 import { lockGrantedSignal, lockReleaseSignal } from '../../contract/lock.js';
@@ -16,7 +24,12 @@ export type LockAsk = Pick<LockRequest, 'handler' | 'priority' | 'requestedAt'>;
  * the grant signal, call `onGranted`, run, release. The release also withdraws a request that was never
  * granted, so a run cancelled while waiting does not leave a ghost in the queue.
  */
-export async function withWorkerLock<T>(workerId: string, ask: LockAsk, onGranted: () => void, fn: () => Promise<T>): Promise<T> {
+export async function withWorkerLock<T>(
+  workerId: string,
+  ask: LockAsk,
+  onGranted: () => void,
+  fn: () => Promise<T>,
+): Promise<T> {
   let granted = false;
   setHandler(lockGrantedSignal, () => {
     granted = true;

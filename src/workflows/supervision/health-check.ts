@@ -35,7 +35,16 @@ export async function health_check(input: HealthInput): Promise<HealthRunResult>
     actions_taken: actions,
     watcher_state: watcherState,
     summary: seen?.summary ?? `health check failed: ${errors.join('; ')}`,
-    details: seen === undefined ? { worker_id: input.workerId } : { watcher: seen.watcher, heartbeat: seen.heartbeat, paused: seen.paused, draining: seen.draining, keepalive: seen.keepalive },
+    details:
+      seen === undefined
+        ? { worker_id: input.workerId }
+        : {
+            watcher: seen.watcher,
+            heartbeat: seen.heartbeat,
+            paused: seen.paused,
+            draining: seen.draining,
+            keepalive: seen.keepalive,
+          },
   });
   return { success, watcher_state: watcherState, actions_taken: actions, errors };
 }

@@ -4,10 +4,29 @@
  * workflow then restarts it under the per-worker lock, with exponential backoff and a restart budget.
  * The counters live in workflow state and travel across continue-as-new: a supervisor restart keeps them.
  */
-import { condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities, WatchResult } from '../../activities/index.js';
-import type { KeepAliveCounters, KeepAliveInput, KeepAliveState, KeepAliveStateName, WatcherObservation } from '../../contract/supervision.js';
-import { KEEPALIVE_LOCK_HANDLER, KEEPALIVE_LOCK_PRIORITY, keepAliveResetSignal, keepAliveStateQuery } from '../../contract/supervision.js';
+import type {
+  KeepAliveCounters,
+  KeepAliveInput,
+  KeepAliveState,
+  KeepAliveStateName,
+  WatcherObservation,
+} from '../../contract/supervision.js';
+import {
+  KEEPALIVE_LOCK_HANDLER,
+  KEEPALIVE_LOCK_PRIORITY,
+  keepAliveResetSignal,
+  keepAliveStateQuery,
+} from '../../contract/supervision.js';
 import { failureMessage } from '../failures.js';
 import { withWorkerLock } from '../lock/with-worker-lock.js';
 import { QUICK, RETRY } from '../retry.js';
@@ -27,7 +46,13 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
    * replays its old iterations unchanged and takes the new path from its first new decision on.
    */
   const v11 = (): boolean => patched('keepalive-issue11');
-  const counters: KeepAliveCounters = input.counters ?? { restartTimes: [], consecutive: 0, lastRestartAt: null, failed: null, total: 0 };
+  const counters: KeepAliveCounters = input.counters ?? {
+    restartTimes: [],
+    consecutive: 0,
+    lastRestartAt: null,
+    failed: null,
+    total: 0,
+  };
   let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
   let observation: WatcherObservation | null = null;
   let backoffMs = 0;
@@ -42,8 +67,16 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     heartbeatTimeout: tuning.watchHeartbeatTimeoutMs,
     retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
   });
-  const stop = proxyActivities<Pick<Activities, 'stopWatcher'>>({ startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS, heartbeatTimeout: '10s', retry: RETRY });
-  const start = proxyActivities<Pick<Activities, 'startWatcher'>>({ startToCloseTimeout: '1m', heartbeatTimeout: '20s', retry: RETRY });
+  const stop = proxyActivities<Pick<Activities, 'stopWatcher'>>({
+    startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS,
+    heartbeatTimeout: '10s',
+    retry: RETRY,
+  });
+  const start = proxyActivities<Pick<Activities, 'startWatcher'>>({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '20s',
+    retry: RETRY,
+  });
 
   const inWindow = () => counters.restartTimes.filter((at) => Date.now() - at < tuning.windowMs);
   setHandler(keepAliveStateQuery, (): KeepAliveState => ({
@@ -63,7 +96,8 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     resetReason = reason;
   });
 
-  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > tuning.maxHistoryEvents;
+  const historyFull = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > tuning.maxHistoryEvents;
 
   while (!historyFull()) {
     woken = false;
@@ -77,7 +111,12 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await condition(() => woken || historyFull());
       continue;
     }
-    const seen: WatchResult = await watch.watchWatcher({ since: observation, ...observeInput(), pollMs: tuning.pollMs, maxWatchMs: tuning.maxWatchMs });
+    const seen: WatchResult = await watch.watchWatcher({
+      since: observation,
+      ...observeInput(),
+      pollMs: tuning.pollMs,
+      maxWatchMs: tuning.maxWatchMs,
+    });
     const found = seen.observation;
     observation = found;
     if (found === 'running' || found === 'paused') {
@@ -96,7 +135,8 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await markFailed(found);
       continue;
     }
-    if (counters.lastRestartAt !== null && Date.now() - counters.lastRestartAt >= tuning.backoffResetAfterMs) counters.consecutive = 0;
+    if (counters.lastRestartAt !== null && Date.now() - counters.lastRestartAt >= tuning.backoffResetAfterMs)
+      counters.consecutive = 0;
     backoffMs = backoffDelay(counters.consecutive, tuning.backoffInitialMs, tuning.backoffMaxMs);
     if (backoffMs > 0) {
       state = 'backoff';
@@ -112,8 +152,15 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     const reason = `${counters.restartTimes.length} restarts within ${Math.round(tuning.windowMs / 1000)} s (budget ${tuning.maxRestarts}); watcher ${why} again`;
     counters.failed = { at: Date.now(), reason };
     state = 'failed';
-    log.error('watcher marked failed: restart budget spent; no more restarts until resume_watcher or restart_watcher', { reason });
-    await audit('watcher_failed', false, { reason, restarts_in_window: counters.restartTimes.length, max_restarts: tuning.maxRestarts, window_ms: tuning.windowMs });
+    log.error('watcher marked failed: restart budget spent; no more restarts until resume_watcher or restart_watcher', {
+      reason,
+    });
+    await audit('watcher_failed', false, {
+      reason,
+      restarts_in_window: counters.restartTimes.length,
+      max_restarts: tuning.maxRestarts,
+      window_ms: tuning.windowMs,
+    });
   }
 
   /** The lock keeps a restart from racing a handler that stopped the watcher on purpose. */
@@ -138,7 +185,8 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       await replaceChanged(again);
       return;
     }
-    const stopped = again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
+    const stopped =
+      again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
     const { pid, error } = await startOnce();
     // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
     // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
@@ -148,7 +196,14 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     observation = null;
     state = error === null ? 'running' : 'stopped';
     const action = counted ? 'watcher_restarted' : 'watcher_started';
-    const facts = { reason: why, pid, error, stopped_by: stopped.stoppedBy, restarts_in_window: inWindow().length, ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}) };
+    const facts = {
+      reason: why,
+      pid,
+      error,
+      stopped_by: stopped.stoppedBy,
+      restarts_in_window: inWindow().length,
+      ...(issue11 ? { counted, resumed: stopped.resumed ?? [] } : {}),
+    };
     // A first start is routine (info); a restart after a failure is worth a warning.
     if (counted) log.warn('watcher restarted by the keep-alive', facts);
     else log.info('watcher started by the keep-alive (not a restart: nothing of ours was running)', facts);
@@ -156,7 +211,9 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   }
 
   function observeInput() {
-    return v11() ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true } : { hangTimeoutMs: tuning.hangTimeoutMs };
+    return v11()
+      ? { hangTimeoutMs: tuning.hangTimeoutMs, commandCheck: true }
+      : { hangTimeoutMs: tuning.hangTimeoutMs };
   }
 
   async function startOnce(): Promise<{ pid: number | null; error: string | null }> {
@@ -189,7 +246,14 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     if (error !== null) countRestart();
     observation = null;
     state = error === null ? 'running' : 'stopped';
-    const facts = { from: seen.commandChange?.running ?? null, to: seen.commandChange?.configured ?? null, old_pid: seen.pid, pid, error, stopped_by: stopped.stoppedBy };
+    const facts = {
+      from: seen.commandChange?.running ?? null,
+      to: seen.commandChange?.configured ?? null,
+      old_pid: seen.pid,
+      pid,
+      error,
+      stopped_by: stopped.stoppedBy,
+    };
     log.warn('watcher command line changed in the configuration: old watcher stopped, configured one started', facts);
     await audit('watcher_command_changed', error === null, facts);
   }
@@ -197,7 +261,15 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   /** An audit outage must not stop the keep-alive: the log has the same facts. */
   async function audit(action: string, success: boolean, details: Record<string, unknown>): Promise<void> {
     try {
-      await io.recordAudit({ task_id: null, handler: KEEPALIVE_LOCK_HANDLER, label: null, action, success, details, actor: 'supervisor' });
+      await io.recordAudit({
+        task_id: null,
+        handler: KEEPALIVE_LOCK_HANDLER,
+        label: null,
+        action,
+        success,
+        details,
+        actor: 'supervisor',
+      });
     } catch (failure) {
       log.warn('keep-alive audit row not written', { action, error: failureMessage(failure) });
     }

@@ -1,5 +1,12 @@
 /** Workflows that run one activity described by the test, so activities can live in test files. */
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import { cancelActivitySignal } from './definitions.js';
 import type { ActivityCall, CaughtFailure } from './definitions.js';
 

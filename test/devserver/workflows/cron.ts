@@ -16,6 +16,10 @@ export async function flakyUntil(succeedAt: number): Promise<number> {
 
 /** Starts `cronCounter` as a cron child (abandoned, so it outlives this run) and returns its first run id. */
 export async function cronParent(childId: string): Promise<string> {
-  const child = await startChild(cronCounter, { workflowId: childId, cronSchedule: '@every 1s', parentClosePolicy: ParentClosePolicy.ABANDON });
+  const child = await startChild(cronCounter, {
+    workflowId: childId,
+    cronSchedule: '@every 1s',
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
   return child.firstExecutionRunId;
 }

@@ -1,7 +1,16 @@
 /** Small versions of samples-typescript patterns: saga, mutex, patching. */
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, getExternalWorkflowHandle, patched,
-  proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 
 export interface SagaActivities {

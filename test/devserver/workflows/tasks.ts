@@ -39,9 +39,11 @@ export async function cancelTimer(shortMs: number): Promise<string> {
 /** Starts timers of the given lengths at once and returns the order in which they fired. */
 export async function timerOrder(lengths: number[]): Promise<number[]> {
   const order: number[] = [];
-  await Promise.all(lengths.map(async (ms) => {
-    await sleep(ms);
-    order.push(ms);
-  }));
+  await Promise.all(
+    lengths.map(async (ms) => {
+      await sleep(ms);
+      order.push(ms);
+    }),
+  );
   return order;
 }

@@ -1,5 +1,13 @@
 /** Workflows for Workflow Updates, update-with-start and the message-passing / early-return sample patterns. */
-import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 
 export const addUpdate = defineUpdate<number, [number]>('add');
 export const hangUpdate = defineUpdate<string, []>('hang');
@@ -10,14 +18,18 @@ export const totalQuery = defineQuery<number>('total');
 export async function counter(): Promise<number> {
   let total = 0;
   let done = false;
-  setHandler(addUpdate, (n) => {
-    total += n;
-    return total;
-  }, {
-    validator: (n) => {
-      if (n < 0) throw new Error(`negative: ${n}`);
+  setHandler(
+    addUpdate,
+    (n) => {
+      total += n;
+      return total;
     },
-  });
+    {
+      validator: (n) => {
+        if (n < 0) throw new Error(`negative: ${n}`);
+      },
+    },
+  );
   setHandler(hangUpdate, async () => {
     await condition(() => false);
     return 'never';
@@ -53,15 +65,19 @@ export async function greetingWorkflow(): Promise<string> {
   setHandler(approve, (input) => {
     approvedBy = input.name;
   });
-  setHandler(setLanguage, (next) => {
-    const previous = language;
-    language = next;
-    return previous;
-  }, {
-    validator: (next) => {
-      if (!(next in greetings)) throw new Error(`${next} is not supported`);
+  setHandler(
+    setLanguage,
+    (next) => {
+      const previous = language;
+      language = next;
+      return previous;
     },
-  });
+    {
+      validator: (next) => {
+        if (!(next in greetings)) throw new Error(`${next} is not supported`);
+      },
+    },
+  );
   await condition(() => approvedBy !== '');
   return `${greetings[language] ?? ''} (approved by ${approvedBy})`;
 }

@@ -22,10 +22,15 @@ describe('dependency install activity', () => {
   const dir = useTempDir('ts-deps-');
 
   it('runs the configured command in the repo, output in the task log, heartbeating', async () => {
-    const config = depsConfig(dir(), 'console.log("installing in " + process.cwd()); setTimeout(() => console.error("done"), 300)');
+    const config = depsConfig(
+      dir(),
+      'console.log("installing in " + process.cwd()); setTimeout(() => console.error("done"), 300)',
+    );
     const env = new MockActivityEnvironment();
     let beats = 0;
-    env.on('heartbeat', () => { beats += 1; });
+    env.on('heartbeat', () => {
+      beats += 1;
+    });
     const result = await runInActivity(env, () => activitiesFor(config).installDependencies({ taskId: 'task_deps_1' }));
     expect(result.logFile).toBe(join(dir(), '05_LOGS', 'task_task_deps_1.log'));
     const log = await readFile(result.logFile, 'utf8');
@@ -36,7 +41,12 @@ describe('dependency install activity', () => {
   });
 
   it('keeps credentials of an index URL out of the task log', async () => {
-    const config = testConfig(dir(), { repo: { dir: dir(), deps_install: { command: process.execPath, args: ['-e', '0', 'https://user:s3cret@pypi.example/simple'] } } });
+    const config = testConfig(dir(), {
+      repo: {
+        dir: dir(),
+        deps_install: { command: process.execPath, args: ['-e', '0', 'https://user:s3cret@pypi.example/simple'] },
+      },
+    });
     const result = await activitiesFor(config).installDependencies({ taskId: 't_cred' });
     const log = await readFile(result.logFile, 'utf8');
     expect(log).toContain('https://***@pypi.example/simple');
@@ -48,7 +58,9 @@ describe('dependency install activity', () => {
     await expect(activitiesFor(config).installDependencies({ taskId: 't2' })).rejects.toMatchObject({
       type: 'DepsInstallFailed',
       nonRetryable: true,
-      details: [expect.objectContaining({ exitCode: 1, outputTail: expect.stringContaining('no matching distribution') })],
+      details: [
+        expect.objectContaining({ exitCode: 1, outputTail: expect.stringContaining('no matching distribution') }),
+      ],
     });
   });
 
@@ -62,7 +74,10 @@ describe('dependency install activity', () => {
 
   it('kills the command when the activity is cancelled', async () => {
     const pidFile = join(dir(), 'deps.pid');
-    const config = depsConfig(dir(), `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`);
+    const config = depsConfig(
+      dir(),
+      `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`,
+    );
     const env = new MockActivityEnvironment();
     const running = runInActivity(env, () => activitiesFor(config).installDependencies({ taskId: 't4' }));
     const pid = await waitFor('deps pid', async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || false);

@@ -17,11 +17,14 @@ describe('git activities on a real repository', () => {
   beforeAll(() => isolateGitEnv());
   beforeEach(async () => {
     repo = await makeGitFixture(dir());
-    acts = activitiesFor(testConfig(join(dir(), 'nas'), { repo: { dir: repo.work, remote: 'origin', branch: 'main' } }));
+    acts = activitiesFor(
+      testConfig(join(dir(), 'nas'), { repo: { dir: repo.work, remote: 'origin', branch: 'main' } }),
+    );
   });
 
   const status = () => repo.git(repo.work, 'status', '--porcelain', '--untracked-files=all');
-  const stashing = () => activitiesFor(testConfig(join(dir(), 'nas-stash'), { repo: { dir: repo.work, dirty: 'stash' } }));
+  const stashing = () =>
+    activitiesFor(testConfig(join(dir(), 'nas-stash'), { repo: { dir: repo.work, dirty: 'stash' } }));
   /** An operator's uncommitted work: a tracked edit, a new file, a deleted file, and an ignored file. */
   async function localWork(): Promise<void> {
     await repo.pushUpstream('tracked files', { '.gitignore': 'ignored.log\n', 'gone.txt': 'to be deleted\n' });
@@ -29,7 +32,7 @@ describe('git activities on a real repository', () => {
     await writeFile(join(repo.work, 'app.txt'), 'operator edit\n');
     await writeFile(join(repo.work, 'new file.txt'), 'untracked work\n');
     await rm(join(repo.work, 'gone.txt'));
-    await writeFile(join(repo.work, 'ignored.log'), 'not the operator\'s work\n');
+    await writeFile(join(repo.work, 'ignored.log'), "not the operator's work\n");
   }
   async function expectLocalWork(): Promise<void> {
     expect(await readFile(join(repo.work, 'app.txt'), 'utf8')).toBe('operator edit\n');
@@ -58,7 +61,7 @@ describe('git activities on a real repository', () => {
     expect(await acts.advanceTo(plan)).toEqual({ before, after: pushed, updated: true });
   });
 
-  it('refuses to plan over local commits that are not the supervisor\'s reverts, listing them', async () => {
+  it("refuses to plan over local commits that are not the supervisor's reverts, listing them", async () => {
     const local = await divergeWork(repo);
     const error = await acts.planUpdate().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ type: 'GitNotFastForward', nonRetryable: true });
@@ -66,7 +69,7 @@ describe('git activities on a real repository', () => {
     expect(await repo.head(repo.work)).toBe(local);
   });
 
-  it('plans to replace the supervisor\'s own reverts by the remote head, and advances with a reset', async () => {
+  it("plans to replace the supervisor's own reverts by the remote head, and advances with a reset", async () => {
     const bad = await repo.pushUpstream('bad', { 'bad.txt': 'bad\n' });
     await repo.git(repo.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
     const revert = await acts.revertCommit({ sha: bad, taskId: 'rb_1' });
@@ -79,7 +82,9 @@ describe('git activities on a real repository', () => {
   });
 
   it('fails the plan when the remote cannot be reached, touching nothing', async () => {
-    const hostile = activitiesFor(testConfig(join(dir(), 'nas2'), { repo: { dir: repo.work, remote: join(dir(), 'no-such-remote.git') } }));
+    const hostile = activitiesFor(
+      testConfig(join(dir(), 'nas2'), { repo: { dir: repo.work, remote: join(dir(), 'no-such-remote.git') } }),
+    );
     await expect(hostile.planUpdate()).rejects.toMatchObject({ type: 'GitCommandFailed', nonRetryable: true });
   });
 
@@ -88,9 +93,15 @@ describe('git activities on a real repository', () => {
     const result = await acts.revertCommit({ sha: added, taskId: 'task_7' });
     expect(result).toMatchObject({ commit: added, alreadyReverted: false });
     expect(result.head).toBe(await repo.head(repo.work));
-    expect(await repo.git(repo.work, 'log', '-1', '--format=%B')).toBe(`Revert "add feature"\n\nThis reverts commit ${added}.\n\nSupervisor-Task: task_7`);
+    expect(await repo.git(repo.work, 'log', '-1', '--format=%B')).toBe(
+      `Revert "add feature"\n\nThis reverts commit ${added}.\n\nSupervisor-Task: task_7`,
+    );
     expect(existsSync(join(repo.work, 'feature.txt'))).toBe(false);
-    expect(await acts.revertCommit({ sha: added, taskId: 'task_7' })).toEqual({ commit: added, head: result.head, alreadyReverted: true });
+    expect(await acts.revertCommit({ sha: added, taskId: 'task_7' })).toEqual({
+      commit: added,
+      head: result.head,
+      alreadyReverted: true,
+    });
     expect(await repo.subjects(repo.work, 3)).toEqual(['Revert "add feature"', 'add feature', 'initial']);
     expect(await status()).toBe('');
   });
@@ -119,27 +130,52 @@ describe('git activities on a real repository', () => {
 
   it('rejects a hash that is no commit, or not a hash at all, and a task id unfit for a trailer', async () => {
     await expect(acts.revertCommit({ sha: '--hard', taskId: 't' })).rejects.toMatchObject({ type: 'GitInvalidCommit' });
-    await expect(acts.revertCommit({ sha: 'deadbeefdeadbeef', taskId: 't' })).rejects.toMatchObject({ type: 'GitInvalidCommit', nonRetryable: true });
-    await expect(acts.revertCommit({ sha: await repo.head(repo.work), taskId: 'a\nb' })).rejects.toMatchObject({ type: 'InvalidArgument' });
+    await expect(acts.revertCommit({ sha: 'deadbeefdeadbeef', taskId: 't' })).rejects.toMatchObject({
+      type: 'GitInvalidCommit',
+      nonRetryable: true,
+    });
+    await expect(acts.revertCommit({ sha: await repo.head(repo.work), taskId: 'a\nb' })).rejects.toMatchObject({
+      type: 'InvalidArgument',
+    });
   });
 
   it('never lets a configured remote or branch pass as an option', async () => {
-    const hostile = activitiesFor(testConfig(join(dir(), 'nas2'), { repo: { dir: repo.work, remote: '--upload-pack=touch /tmp/x', branch: 'main' } }));
+    const hostile = activitiesFor(
+      testConfig(join(dir(), 'nas2'), {
+        repo: { dir: repo.work, remote: '--upload-pack=touch /tmp/x', branch: 'main' },
+      }),
+    );
     await expect(hostile.planUpdate()).rejects.toMatchObject({ type: 'InvalidArgument', nonRetryable: true });
-    const refspec = activitiesFor(testConfig(join(dir(), 'nas5'), { repo: { dir: repo.work, branch: 'main:refs/heads/evil' } }));
-    await expect(refspec.planUpdate()).rejects.toMatchObject({ type: 'InvalidArgument', message: expect.stringMatching(/is not a branch name/) });
+    const refspec = activitiesFor(
+      testConfig(join(dir(), 'nas5'), { repo: { dir: repo.work, branch: 'main:refs/heads/evil' } }),
+    );
+    await expect(refspec.planUpdate()).rejects.toMatchObject({
+      type: 'InvalidArgument',
+      message: expect.stringMatching(/is not a branch name/),
+    });
     expect(await repo.git(repo.work, 'branch', '--list', 'evil')).toBe('');
   });
 
   it('acts on no repository unless repo.dir names the top of a checkout', async () => {
     const unset = activitiesFor(testConfig(join(dir(), 'nas3')));
-    await expect(unset.planUpdate()).rejects.toMatchObject({ type: 'RepoNotConfigured', nonRetryable: true, message: expect.stringMatching(/repo\.dir is not configured/) });
-    await expect(unset.backupWorkTree({ taskId: 't', operation: 'update_code' })).rejects.toMatchObject({ type: 'RepoNotConfigured' });
+    await expect(unset.planUpdate()).rejects.toMatchObject({
+      type: 'RepoNotConfigured',
+      nonRetryable: true,
+      message: expect.stringMatching(/repo\.dir is not configured/),
+    });
+    await expect(unset.backupWorkTree({ taskId: 't', operation: 'update_code' })).rejects.toMatchObject({
+      type: 'RepoNotConfigured',
+    });
     // A folder inside another checkout: git would act on the enclosing repository.
     await mkdir(join(repo.work, 'sub'));
     const inner = activitiesFor(testConfig(join(dir(), 'nas4'), { repo: { dir: join(repo.work, 'sub') } }));
-    await expect(inner.planRollback({ commitsBack: 1 })).rejects.toMatchObject({ type: 'RepoNotConfigured', message: expect.stringMatching(/not the top of a git checkout/) });
-    await expect(inner.revertCommit({ sha: await repo.head(repo.work), taskId: 't' })).rejects.toMatchObject({ type: 'RepoNotConfigured' });
+    await expect(inner.planRollback({ commitsBack: 1 })).rejects.toMatchObject({
+      type: 'RepoNotConfigured',
+      message: expect.stringMatching(/not the top of a git checkout/),
+    });
+    await expect(inner.revertCommit({ sha: await repo.head(repo.work), taskId: 't' })).rejects.toMatchObject({
+      type: 'RepoNotConfigured',
+    });
     expect(await repo.subjects(repo.work, 1)).toEqual(['initial']);
   });
 
@@ -151,7 +187,10 @@ describe('git activities on a real repository', () => {
     await repo.git(repo.upstream, 'add', '--force', '--', '.env');
     await repo.git(repo.upstream, 'commit', '--quiet', '-m', 'ship .env');
     await repo.git(repo.upstream, 'push', '--quiet', 'origin', 'main');
-    await expect(acts.planUpdate()).rejects.toMatchObject({ type: 'GitDirtyWorkTree', message: expect.stringMatching(/ignored files where update_code would write tracked ones \(\.env\)/) });
+    await expect(acts.planUpdate()).rejects.toMatchObject({
+      type: 'GitDirtyWorkTree',
+      message: expect.stringMatching(/ignored files where update_code would write tracked ones \(\.env\)/),
+    });
     // A plain `git pull` shows the danger: it overwrites the ignored file without a word.
     await repo.git(repo.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
     expect(await readFile(join(repo.work, '.env'), 'utf8')).toBe('SECRET=shipped\n');
@@ -159,26 +198,42 @@ describe('git activities on a real repository', () => {
     await repo.git(repo.work, 'rm', '--quiet', '--cached', '--', '.env');
     await repo.git(repo.work, 'commit', '--quiet', '-m', 'untrack .env');
     await writeFile(join(repo.work, '.env'), 'SECRET=local\n');
-    await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({ type: 'GitDirtyWorkTree', message: expect.stringMatching(/rollback_code would write/) });
+    await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({
+      type: 'GitDirtyWorkTree',
+      message: expect.stringMatching(/rollback_code would write/),
+    });
     expect(await readFile(join(repo.work, '.env'), 'utf8')).toBe('SECRET=local\n');
   });
 
   it('plans a rollback only when enough plain commits exist', async () => {
-    await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({ type: 'GitNotEnoughCommits', message: 'only 0 commit(s) can be reverted, 1 asked' });
+    await expect(acts.planRollback({ commitsBack: 1 })).rejects.toMatchObject({
+      type: 'GitNotEnoughCommits',
+      message: 'only 0 commit(s) can be reverted, 1 asked',
+    });
     const c1 = await repo.commit(repo.work, 'one', { 'a.txt': '1\n' });
     const c2 = await repo.commit(repo.work, 'two', { 'a.txt': '2\n' });
-    await expect(acts.planRollback({ commitsBack: 3 })).rejects.toMatchObject({ type: 'GitNotEnoughCommits', message: 'only 2 commit(s) can be reverted, 3 asked' });
+    await expect(acts.planRollback({ commitsBack: 3 })).rejects.toMatchObject({
+      type: 'GitNotEnoughCommits',
+      message: 'only 2 commit(s) can be reverted, 3 asked',
+    });
     const plan = await acts.planRollback({ commitsBack: 2 });
     expect(plan.head).toBe(c2);
     expect(plan.targets.map((c) => c.sha)).toEqual([c2, c1]);
     await repo.git(repo.work, 'commit', '--allow-empty', '-m', 'marker');
-    await expect(acts.planRollback({ commitsBack: 2 })).rejects.toMatchObject({ type: 'GitCommandFailed', message: expect.stringContaining('(marker) changes nothing; an empty commit cannot be reverted') });
+    await expect(acts.planRollback({ commitsBack: 2 })).rejects.toMatchObject({
+      type: 'GitCommandFailed',
+      message: expect.stringContaining('(marker) changes nothing; an empty commit cannot be reverted'),
+    });
   });
 
   it('repo.dirty refuse: the plan and the backup refuse a dirty tree, naming the paths, and change nothing', async () => {
     await localWork();
     const head = await repo.head(repo.work);
-    for (const attempt of [acts.planUpdate(), acts.planRollback({ commitsBack: 1 }), acts.backupWorkTree({ taskId: 't1', operation: 'update_code' })]) {
+    for (const attempt of [
+      acts.planUpdate(),
+      acts.planRollback({ commitsBack: 1 }),
+      acts.backupWorkTree({ taskId: 't1', operation: 'update_code' }),
+    ]) {
       const error = await attempt.catch((caught: unknown) => caught);
       expect(error).toMatchObject({ type: 'GitDirtyWorkTree', nonRetryable: true });
       expect((error as Error).message).toMatch(/repo\.dirty is refuse \(.*app\.txt/);
@@ -214,7 +269,11 @@ describe('git activities on a real repository', () => {
     await expectLocalWork();
     expect(await repo.git(repo.work, 'show', 'refs/supervisor/undo/task_9:more.txt')).toBe('edited during the update');
     // Restoring again changes nothing.
-    expect(await stash.restoreWorkTree({ taskId: 'task_9' })).toMatchObject({ restored: true, head: recorded, undoRef: null });
+    expect(await stash.restoreWorkTree({ taskId: 'task_9' })).toMatchObject({
+      restored: true,
+      head: recorded,
+      undoRef: null,
+    });
     await expectLocalWork();
   });
 
@@ -222,6 +281,10 @@ describe('git activities on a real repository', () => {
     const recorded = await repo.head(repo.work);
     const backup = await acts.backupWorkTree({ taskId: '..', operation: 'rollback_code' });
     expect(backup).toMatchObject({ ref: 'refs/supervisor/backup/x-2e2e', recorded, savedPaths: [] });
-    expect(await acts.restoreWorkTree({ taskId: 'never-saved' })).toEqual({ restored: false, head: recorded, undoRef: null });
+    expect(await acts.restoreWorkTree({ taskId: 'never-saved' })).toEqual({
+      restored: false,
+      head: recorded,
+      undoRef: null,
+    });
   });
 });

@@ -27,7 +27,12 @@ afterEach(() => {
 function fakeConfig(dir: string, variant: FakeWatcherVariant, stopTimeout = '2s'): Config {
   const heartbeatFile = join(dir, '00_STATE', 'watcher_heartbeat_W1.json');
   return testConfig(dir, {
-    watcher: { command: process.execPath, args: fakeWatcherArgs({ variant, heartbeatFile, intervalMs: 50 }), cwd: dir, stop_timeout: stopTimeout },
+    watcher: {
+      command: process.execPath,
+      args: fakeWatcherArgs({ variant, heartbeatFile, intervalMs: 50 }),
+      cwd: dir,
+      stop_timeout: stopTimeout,
+    },
   });
 }
 
@@ -50,16 +55,25 @@ describe('watcher process activities', () => {
   const dir = useTempDir('ts-proc-');
 
   it('starts the watcher detached with its env, pid file and log, and finds it again', async () => {
-    const config = testConfig(dir(), { watcher: { command: process.execPath, args: [SAMPLE_WATCHER], cwd: dir(), env: { WATCHER_INTERVAL_MS: '50' } } });
+    const config = testConfig(dir(), {
+      watcher: { command: process.execPath, args: [SAMPLE_WATCHER], cwd: dir(), env: { WATCHER_INTERVAL_MS: '50' } },
+    });
     const acts = activitiesFor(config);
     const pid = await startTracked(config);
     // sample-watcher only learns its heartbeat file from WATCHER_HEARTBEAT_FILE.
     const beat = await waitFor('heartbeat', () => readHeartbeat(config.watcher.heartbeat_file));
     expect(beat.pid).toBe(pid);
     const record = JSON.parse(await readFile(pidFilePath(config), 'utf8')) as Record<string, unknown>;
-    expect(record).toMatchObject({ pid, command: process.execPath, args: [SAMPLE_WATCHER], cmdline: `${process.execPath} ${SAMPLE_WATCHER}` });
+    expect(record).toMatchObject({
+      pid,
+      command: process.execPath,
+      args: [SAMPLE_WATCHER],
+      cmdline: `${process.execPath} ${SAMPLE_WATCHER}`,
+    });
     expect(Date.parse(String(record.started_at))).toBeGreaterThan(Date.now() - 60_000);
-    await waitFor('log lines', async () => (await readFile(config.watcher.log_file, 'utf8').catch(() => '')).includes('sample-watcher pid='));
+    await waitFor('log lines', async () =>
+      (await readFile(config.watcher.log_file, 'utf8').catch(() => '')).includes('sample-watcher pid='),
+    );
 
     const status = await acts.watcherStatus();
     expect(status).toMatchObject({ running: true, pid, cmdline: record.cmdline });
@@ -103,7 +117,9 @@ describe('watcher process activities', () => {
     const config = { ...base, watcher: { ...base.watcher, hang_stop_timeout: 200 } };
     const pid = await startTracked(config);
     // With the 120 s stop_timeout this would outlast the test's timeout; the hang grace ends it at once.
-    const stopped = await runInActivity(new MockActivityEnvironment(), () => activitiesFor(config).stopWatcher({ reason: 'hang' }));
+    const stopped = await runInActivity(new MockActivityEnvironment(), () =>
+      activitiesFor(config).stopWatcher({ reason: 'hang' }),
+    );
     expect(stopped).toEqual({ wasRunning: true, stoppedBy: 'sigkill', pids: [pid], resumed: [] });
     expect((await readHeartbeat(config.watcher.heartbeat_file))?.message).toMatch(/ignored SIGTERM/);
   });
@@ -111,7 +127,9 @@ describe('watcher process activities', () => {
   it('leaves no child or grandchild of a forking watcher behind', async () => {
     const config = fakeConfig(dir(), 'forks-grandchildren');
     await startTracked(config);
-    const tree = await waitFor('descendant pids', () => readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`));
+    const tree = await waitFor('descendant pids', () =>
+      readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`),
+    );
     [tree.child, tree.grandchild].forEach((pid) => spawned.add(pid));
     const stopped = await runInActivity(new MockActivityEnvironment(), activitiesFor(config).stopWatcher);
     expect(stopped.wasRunning).toBe(true);
@@ -122,14 +140,21 @@ describe('watcher process activities', () => {
   it('stops what a dead watcher left behind, before a new one starts', async () => {
     const config = fakeConfig(dir(), 'forks-grandchildren');
     await startTracked(config);
-    const tree = await waitFor('descendant pids', () => readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`));
+    const tree = await waitFor('descendant pids', () =>
+      readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`),
+    );
     [tree.child, tree.grandchild].forEach((pid) => spawned.add(pid));
     process.kill(tree.parent, 'SIGKILL');
     await waitFor('parent gone', async () => !(await isProcessAlive(tree.parent)));
     const acts = activitiesFor(config);
     expect((await acts.watcherStatus()).running).toBe(false);
     const stopped = await runInActivity(new MockActivityEnvironment(), acts.stopWatcher);
-    expect(stopped).toEqual({ wasRunning: false, stoppedBy: 'not-running', pids: [tree.child, tree.grandchild].sort((a, b) => a - b), resumed: [] });
+    expect(stopped).toEqual({
+      wasRunning: false,
+      stoppedBy: 'not-running',
+      pids: [tree.child, tree.grandchild].sort((a, b) => a - b),
+      resumed: [],
+    });
     expect(await allGone([tree.child, tree.grandchild])).toBe(true);
   });
 
@@ -141,7 +166,9 @@ describe('watcher process activities', () => {
       const depth = Number(process.argv[1] ?? 0);
       if (depth < 2) spawn(process.execPath, ['-e', process.argv[2] ?? '', String(depth + 1), process.argv[2] ?? ''], { stdio: 'ignore', detached: depth === 1 });
       setInterval(() => {}, 1000);`;
-    const config = testConfig(dir(), { watcher: { command: process.execPath, args: ['-e', script, '0', script], cwd: dir(), stop_timeout: '300ms' } });
+    const config = testConfig(dir(), {
+      watcher: { command: process.execPath, args: ['-e', script, '0', script], cwd: dir(), stop_timeout: '300ms' },
+    });
     const pid = await startTracked(config);
     const { stdout } = await waitFor('three processes', async () => {
       const out = await execa('ps', ['-o', 'pid=', '--ppid', String(pid)], { reject: false });
@@ -173,7 +200,13 @@ describe('watcher process activities', () => {
     const stranger = execa('sleep', ['30'], { reject: false });
     if (stranger.pid === undefined) throw new Error('sleep did not start');
     spawned.add(stranger.pid);
-    const record = { pid: stranger.pid, command: process.execPath, args: config.watcher.args, cmdline: '', started_at: new Date().toISOString() };
+    const record = {
+      pid: stranger.pid,
+      command: process.execPath,
+      args: config.watcher.args,
+      cmdline: '',
+      started_at: new Date().toISOString(),
+    };
     await writeFile(pidFilePath(config), JSON.stringify(record));
     const acts = activitiesFor(config);
     expect((await acts.watcherStatus()).running).toBe(false);
@@ -189,10 +222,17 @@ describe('watcher process activities', () => {
 
   it('fails permanently when the watcher cannot start or dies at once', async () => {
     const missing = testConfig(dir(), { watcher: { command: join(dir(), 'no-such-watcher'), args: [], cwd: dir() } });
-    await expect(activitiesFor(missing).startWatcher()).rejects.toMatchObject({ type: 'WatcherStartFailed', nonRetryable: true });
+    await expect(activitiesFor(missing).startWatcher()).rejects.toMatchObject({
+      type: 'WatcherStartFailed',
+      nonRetryable: true,
+    });
     // sh starts in a millisecond; the grace is long enough that even a loaded machine sees the exit.
-    const crashing = testConfig(dir(), { watcher: { command: 'sh', args: ['-c', 'echo bad config >&2; exit 2'], cwd: dir() } });
-    const error = await activitiesFor(crashing, { timing: { ...FAST_TIMING, startGraceMs: 1_000 } }).startWatcher().catch((caught: unknown) => caught);
+    const crashing = testConfig(dir(), {
+      watcher: { command: 'sh', args: ['-c', 'echo bad config >&2; exit 2'], cwd: dir() },
+    });
+    const error = await activitiesFor(crashing, { timing: { ...FAST_TIMING, startGraceMs: 1_000 } })
+      .startWatcher()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PermanentFailure);
     expect(JSON.stringify((error as PermanentFailure).details)).toContain('bad config');
     await expect(readFile(pidFilePath(crashing))).rejects.toThrow(/ENOENT/);

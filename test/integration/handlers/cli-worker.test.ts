@@ -29,7 +29,11 @@ describe('supervisor worker (CLI)', () => {
       worker_id: 'CliWorker',
       paths: { nas_root: nas },
       temporal: { address: env.server.address },
-      watcher: { command: process.execPath, args: fakeWatcherArgs({ variant: 'well-behaved', heartbeatFile: path.join(nas, 'hb.json') }), cwd: temp.path },
+      watcher: {
+        command: process.execPath,
+        args: fakeWatcherArgs({ variant: 'well-behaved', heartbeatFile: path.join(nas, 'hb.json') }),
+        cwd: temp.path,
+      },
       repo: { dir: temp.path },
       http: { enabled: false },
     };
@@ -37,12 +41,23 @@ describe('supervisor worker (CLI)', () => {
     // JSON is YAML: the loader reads it as written.
     await writeFile(file, JSON.stringify(raw, null, 2));
     const config = Config.parse(raw);
-    const child = execa(process.execPath, ['--import', 'tsx', MAIN, '--config', file, '--log-level', 'info', 'worker'], { reject: false, stdin: 'ignore', all: true });
+    const child = execa(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--config', file, '--log-level', 'info', 'worker'],
+      { reject: false, stdin: 'ignore', all: true },
+    );
     try {
       // The workflow waits on the task queue until the CLI's worker (bundling from source first) polls it.
-      const result = (await env.run(config, { task_id: 'cli_diag', handler: 'diagnostics', label: 'via cli', requested_by: 'ops' })) as HandlerResult;
+      const result = (await env.run(config, {
+        task_id: 'cli_diag',
+        handler: 'diagnostics',
+        label: 'via cli',
+        requested_by: 'ops',
+      })) as HandlerResult;
       expect(result).toMatchObject({ success: true, details: { watcher_running: false } });
-      expect(JSON.parse(await readFile(path.join(nas, 'Worker_Outbox', 'CliWorker', 'cli_diag.result.json'), 'utf8'))).toMatchObject({ worker_id: 'CliWorker', success: true });
+      expect(
+        JSON.parse(await readFile(path.join(nas, 'Worker_Outbox', 'CliWorker', 'cli_diag.result.json'), 'utf8')),
+      ).toMatchObject({ worker_id: 'CliWorker', success: true });
     } finally {
       child.kill('SIGTERM');
     }

@@ -52,10 +52,18 @@ export function useCodeEnv(): CodeEnv {
     temp = await makeTempDir('ts-handlers-code-');
     repo = await makeGitFixture(temp.path);
     config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
-    if (options.deps !== undefined) config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...options.deps } } };
+    if (options.deps !== undefined)
+      config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...options.deps } } };
     if (options.repo !== undefined) {
       const { dir, ...rest } = options.repo;
-      config = { ...config, repo: { ...config.repo, ...rest, dir: dir === null ? undefined : ((dir as string | undefined) ?? config.repo.dir) } } as Config;
+      config = {
+        ...config,
+        repo: {
+          ...config.repo,
+          ...rest,
+          dir: dir === null ? undefined : ((dir as string | undefined) ?? config.repo.dir),
+        },
+      } as Config;
     }
     worker = await env.startWorker(config, options.worker);
     const acts = activitiesFor(config);
@@ -67,10 +75,23 @@ export function useCodeEnv(): CodeEnv {
 
   async function expectReported(taskId: string, handler: string, label: string, result: HandlerResult): Promise<void> {
     const file = await readResultFile(config, taskId);
-    expect(file).toMatchObject({ task_id: taskId, handler, label, worker_id: config.worker_id, success: result.success, requested_by: 'ops' });
+    expect(file).toMatchObject({
+      task_id: taskId,
+      handler,
+      label,
+      worker_id: config.worker_id,
+      success: result.success,
+      requested_by: 'ops',
+    });
     const audit = (await ndjsonAudit(config)).filter((row) => row.task_id === taskId);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ handler, label, success: result.success, actor: 'ops', worker_id: config.worker_id });
+    expect(audit[0]).toMatchObject({
+      handler,
+      label,
+      success: result.success,
+      actor: 'ops',
+      worker_id: config.worker_id,
+    });
   }
 
   return {

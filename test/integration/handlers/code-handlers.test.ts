@@ -20,8 +20,13 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const recorded = await code.repo().head(code.repo().work);
     const pushed = await code.repo().pushUpstream('new feature', { 'feature.txt': 'x\n' });
     const taskId = task('upd');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'update_code', label: 'AA v1-2', requested_by: 'ops' });
-    expect(result).toMatchObject({ success: true, details: { recorded_commit: recorded, head_after: pushed, updated: true, watcher_started: true } });
+    const result = await code
+      .env()
+      .run(code.config(), { task_id: taskId, handler: 'update_code', label: 'AA v1-2', requested_by: 'ops' });
+    expect(result).toMatchObject({
+      success: true,
+      details: { recorded_commit: recorded, head_after: pushed, updated: true, watcher_started: true },
+    });
     expect(await code.repo().head(code.repo().work)).toBe(pushed);
     const newPid = await watcherPid(code.config());
     expect(newPid).toBeDefined();
@@ -33,7 +38,9 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const pid = await setUp();
     const local = await divergeWork(code.repo());
     const taskId = task('diverged');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'update_code', label: 'diverged', requested_by: 'ops' });
+    const result = await code
+      .env()
+      .run(code.config(), { task_id: taskId, handler: 'update_code', label: 'diverged', requested_by: 'ops' });
     expect(result.success).toBe(false);
     expect(result.error).toMatch(/fast-forward/);
     expect(result.error).toContain(`${local.slice(0, 12)} local change`);
@@ -46,11 +53,15 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
 
   it('update_code while paused: code updated, watcher not started', async () => {
     await setUp();
-    const pause = await code.env().run(code.config(), { task_id: task('pause'), handler: 'pause_watcher', label: 'maint', requested_by: 'ops' });
+    const pause = await code
+      .env()
+      .run(code.config(), { task_id: task('pause'), handler: 'pause_watcher', label: 'maint', requested_by: 'ops' });
     expect(pause.success).toBe(true);
     expect(await watcherPid(code.config())).toBeUndefined();
     const pushed = await code.repo().pushUpstream('while paused', { 'p.txt': 'p\n' });
-    const result = await code.env().run(code.config(), { task_id: task('upd-paused'), handler: 'update_code', requested_by: 'ops' });
+    const result = await code
+      .env()
+      .run(code.config(), { task_id: task('upd-paused'), handler: 'update_code', requested_by: 'ops' });
     expect(result).toMatchObject({ success: true, details: { paused: true, watcher_started: false } });
     expect(await code.repo().head(code.repo().work)).toBe(pushed);
     expect(await watcherPid(code.config())).toBeUndefined();
@@ -60,7 +71,9 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     await setUp();
     const pushed = await code.repo().pushUpstream('needs deps', { 'requirements.txt': 'x\n' });
     const taskId = task('deps');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'update_code_deps', label: 'deps', requested_by: 'ops' });
+    const result = await code
+      .env()
+      .run(code.config(), { task_id: taskId, handler: 'update_code_deps', label: 'deps', requested_by: 'ops' });
     expect(result).toMatchObject({ success: true, details: { head_after: pushed, watcher_started: true } });
     // The marker's content is the install's working directory: the repository.
     expect((await readFile(depsMarker(code.config()), 'utf8')).trim()).toBe(code.repo().work);
@@ -75,9 +88,18 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const recorded = await code.repo().head(code.repo().work);
     const pushed = await code.repo().pushUpstream('broken deps', { 'requirements.txt': 'broken\n' });
     const taskId = task('deps-fail');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'update_code_deps', requested_by: 'ops' });
+    const result = await code
+      .env()
+      .run(code.config(), { task_id: taskId, handler: 'update_code_deps', requested_by: 'ops' });
     expect(result.success).toBe(false);
-    expect(result.details).toMatchObject({ recorded_commit: recorded, head_after: pushed, final_commit: recorded, compensated: true, failure_type: 'DepsInstallFailed', backup_ref: `refs/supervisor/backup/${taskId}` });
+    expect(result.details).toMatchObject({
+      recorded_commit: recorded,
+      head_after: pushed,
+      final_commit: recorded,
+      compensated: true,
+      failure_type: 'DepsInstallFailed',
+      backup_ref: `refs/supervisor/backup/${taskId}`,
+    });
     expect(await code.repo().head(code.repo().work)).toBe(recorded);
     expect(await watcherPid(code.config())).toBeDefined();
   });
@@ -87,17 +109,32 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const recorded = await code.repo().head(code.repo().work);
     await code.repo().pushUpstream('slow deps', { 'requirements.txt': 'slow\n' });
     const taskId = task('deps-cancel');
-    const handle = await code.env().start(code.config(), { task_id: taskId, handler: 'update_code_deps', label: 'slow', requested_by: 'ops' });
+    const handle = await code
+      .env()
+      .start(code.config(), { task_id: taskId, handler: 'update_code_deps', label: 'slow', requested_by: 'ops' });
     const taskLog = path.join(code.config().paths.logs, `task_${taskId}.log`);
     await waitFor('install started', () => existsSync(taskLog));
     await handle.cancel();
     await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect(await code.repo().head(code.repo().work)).toBe(recorded);
     expect(await watcherPid(code.config())).toBeDefined();
-    expect(await readResultFile(code.config(), taskId)).toMatchObject({ success: false, error: 'cancelled', label: 'slow' });
-    expect((await ndjsonAudit(code.config())).find((row) => row.task_id === taskId)).toMatchObject({ action: 'cancelled', success: false });
+    expect(await readResultFile(code.config(), taskId)).toMatchObject({
+      success: false,
+      error: 'cancelled',
+      label: 'slow',
+    });
+    expect((await ndjsonAudit(code.config())).find((row) => row.task_id === taskId)).toMatchObject({
+      action: 'cancelled',
+      success: false,
+    });
     // The lock was released on the way out: the next handler runs at once.
-    expect((await code.env().run(code.config(), { task_id: task('after-cancel'), handler: 'restart_watcher', requested_by: 'ops' })).success).toBe(true);
+    expect(
+      (
+        await code
+          .env()
+          .run(code.config(), { task_id: task('after-cancel'), handler: 'restart_watcher', requested_by: 'ops' })
+      ).success,
+    ).toBe(true);
   });
 
   it('rollback_code 1 reverts the last commit and starts the watcher again', async () => {
@@ -105,9 +142,27 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     await code.repo().commit(code.repo().work, 'good', { 'a.txt': 'a\n' });
     const bad = await code.repo().commit(code.repo().work, 'bad', { 'b.txt': 'b\n' });
     const taskId = task('rb1');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'rollback_code', label: 'undo bad', requested_by: 'ops', params: { commits_back: 1 } });
+    const result = await code
+      .env()
+      .run(code.config(), {
+        task_id: taskId,
+        handler: 'rollback_code',
+        label: 'undo bad',
+        requested_by: 'ops',
+        params: { commits_back: 1 },
+      });
     const head = await code.repo().head(code.repo().work);
-    expect(result).toMatchObject({ success: true, details: { commits_reverted: 1, reverted_commits: [bad], final_commit: head, head_before: bad, success: true, error: null } });
+    expect(result).toMatchObject({
+      success: true,
+      details: {
+        commits_reverted: 1,
+        reverted_commits: [bad],
+        final_commit: head,
+        head_before: bad,
+        success: true,
+        error: null,
+      },
+    });
     expect(await code.repo().subjects(code.repo().work, 3)).toEqual(['Revert "bad"', 'bad', 'good']);
     const pid = await watcherPid(code.config());
     expect(pid).toBeDefined();
@@ -120,7 +175,14 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const c1 = await code.repo().commit(code.repo().work, 'one', { 'app.txt': 'v1\n' });
     const c2 = await code.repo().commit(code.repo().work, 'two', { 'app.txt': 'v2\n' });
     const c3 = await code.repo().commit(code.repo().work, 'three', { 'app.txt': 'v3\n' });
-    const result = await code.env().run(code.config(), { task_id: task('rb3'), handler: 'rollback_code', requested_by: 'ops', params: { commits_back: 3 } });
+    const result = await code
+      .env()
+      .run(code.config(), {
+        task_id: task('rb3'),
+        handler: 'rollback_code',
+        requested_by: 'ops',
+        params: { commits_back: 3 },
+      });
     expect(result).toMatchObject({ success: true, details: { commits_reverted: 3, reverted_commits: [c3, c2, c1] } });
     expect(await code.repo().subjects(code.repo().work, 3)).toEqual(['Revert "one"', 'Revert "two"', 'Revert "three"']);
     expect(await readFile(path.join(code.repo().work, 'app.txt'), 'utf8')).toBe('line 1\n');
@@ -139,7 +201,9 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
           ...acts,
           revertCommit: async (input) => {
             const done = await acts.revertCommit(input);
-            landed ??= await code.repo().commit(code.repo().work, 'hotfix on the host', { 'app.txt': 'line 1 hotfixed\n' });
+            landed ??= await code
+              .repo()
+              .commit(code.repo().work, 'hotfix on the host', { 'app.txt': 'line 1 hotfixed\n' });
             return done;
           },
         }),
@@ -147,7 +211,15 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     });
     const { first, middle, newest } = await makeRevertConflict(code.repo());
     const taskId = task('rb-conflict');
-    const result = await code.env().run(code.config(), { task_id: taskId, handler: 'rollback_code', label: 'conflict', requested_by: 'ops', params: { commits_back: 3 } });
+    const result = await code
+      .env()
+      .run(code.config(), {
+        task_id: taskId,
+        handler: 'rollback_code',
+        label: 'conflict',
+        requested_by: 'ops',
+        params: { commits_back: 3 },
+      });
     expect(result.success).toBe(false);
     expect(result.error).toMatch(new RegExp(`reverting ${middle} conflicts \\(app\\.txt\\)`));
     expect(result.details).toMatchObject({
@@ -164,7 +236,10 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     expect(await code.repo().git(code.repo().work, 'status', '--porcelain')).toBe('');
     expect(existsSync(path.join(code.repo().work, '.git', 'REVERT_HEAD'))).toBe(false);
     expect(await watcherPid(code.config())).toBeDefined();
-    expect(await readResultFile(code.config(), taskId)).toMatchObject({ success: false, details: { failed_commit: middle } });
+    expect(await readResultFile(code.config(), taskId)).toMatchObject({
+      success: false,
+      details: { failed_commit: middle },
+    });
   });
 
   it('commits_back out of range is refused: by the flag schema, and by the workflow when started raw', async () => {
@@ -172,9 +247,26 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const check = checkFlag({ task_id: 't', handler: 'rollback_code', params: { commits_back: 11 } });
     expect(check.ok).toBe(false);
     const head = await code.repo().head(code.repo().work);
-    const raw = { task_id: task('rb-raw'), handler: 'rollback_code', label: null, params: { commits_back: 11 }, requested_by: 'ops' };
-    const handle = await code.env().client.workflow.start('rollback_code', { workflowId: `${code.config().worker_id}/${raw.task_id}`, taskQueue: taskQueueOf(code.config()), args: [raw] });
-    await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'InvalidHandlerInput', message: expect.stringContaining('params.commits_back: must be an integer from 1 to 10, got 11') } });
+    const raw = {
+      task_id: task('rb-raw'),
+      handler: 'rollback_code',
+      label: null,
+      params: { commits_back: 11 },
+      requested_by: 'ops',
+    };
+    const handle = await code
+      .env()
+      .client.workflow.start('rollback_code', {
+        workflowId: `${code.config().worker_id}/${raw.task_id}`,
+        taskQueue: taskQueueOf(code.config()),
+        args: [raw],
+      });
+    await expect(handle.result()).rejects.toMatchObject({
+      cause: {
+        type: 'InvalidHandlerInput',
+        message: expect.stringContaining('params.commits_back: must be an integer from 1 to 10, got 11'),
+      },
+    });
     expect(await code.repo().head(code.repo().work)).toBe(head);
     // Nothing touched: the very same watcher process still runs, no result file, no audit row.
     expect(await watcherPid(code.config())).toBe(pid);

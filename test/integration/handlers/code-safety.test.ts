@@ -15,12 +15,19 @@ import { depsMarker } from '../../helpers/supervisor-env.js';
 import { useCodeEnv } from './code-env.js';
 import { ndjsonAudit, watcherPid } from './support.js';
 
-describe('code handlers keep the operator\'s work', () => {
+describe("code handlers keep the operator's work", () => {
   const code = useCodeEnv();
   const { setUp, task } = code;
   const work = (name: string) => path.join(code.repo().work, name);
   const run = (handler: 'update_code' | 'update_code_deps' | 'rollback_code', params?: { commits_back: number }) =>
-    code.env().run(code.config(), { task_id: task(handler), handler, requested_by: 'ops', ...(params === undefined ? {} : { params }) } as FlagInput);
+    code
+      .env()
+      .run(code.config(), {
+        task_id: task(handler),
+        handler,
+        requested_by: 'ops',
+        ...(params === undefined ? {} : { params }),
+      } as FlagInput);
   const refs = () => code.repo().git(code.repo().work, 'for-each-ref', '--format=%(refname)', 'refs/supervisor/');
 
   /** An uncommitted edit of a tracked file and a new untracked file. */
@@ -40,9 +47,16 @@ describe('code handlers keep the operator\'s work', () => {
     const head = await code.repo().head(code.repo().work);
     await code.repo().pushUpstream('upstream', { 'u.txt': 'u\n' });
     await edit();
-    for (const [handler, params] of [['update_code'], ['update_code_deps'], ['rollback_code', { commits_back: 1 }]] as const) {
+    for (const [handler, params] of [
+      ['update_code'],
+      ['update_code_deps'],
+      ['rollback_code', { commits_back: 1 }],
+    ] as const) {
       const result = await run(handler, params);
-      expect(result).toMatchObject({ success: false, details: { failure_type: 'GitDirtyWorkTree', paths: ['app.txt', 'notes.txt'], watcher_stopped: false } });
+      expect(result).toMatchObject({
+        success: false,
+        details: { failure_type: 'GitDirtyWorkTree', paths: ['app.txt', 'notes.txt'], watcher_stopped: false },
+      });
       expect(result.error).toMatch(/has local changes and repo\.dirty is refuse \(app\.txt, notes\.txt\)/);
     }
     expect(await watcherPid(code.config())).toBe(pid);
@@ -69,7 +83,10 @@ describe('code handlers keep the operator\'s work', () => {
     const head = await code.repo().head(code.repo().work);
     await code.repo().pushUpstream('upstream', { 'u.txt': 'u\n' });
     const result = await run('update_code');
-    expect(result).toMatchObject({ success: false, details: { failure_type: 'GitDirtyWorkTree', compensated: true, watcher_started: true } });
+    expect(result).toMatchObject({
+      success: false,
+      details: { failure_type: 'GitDirtyWorkTree', compensated: true, watcher_started: true },
+    });
     expect(result.error).toMatch(/repo\.dirty is refuse \(app\.txt\)/);
     expect(await readFile(work('app.txt'), 'utf8')).toBe('written while stopping\n');
     expect(await code.repo().head(code.repo().work)).toBe(head);
@@ -88,7 +105,8 @@ describe('code handlers keep the operator\'s work', () => {
           ...acts,
           advanceTo: async (plan) => {
             const moved = await acts.advanceTo(plan);
-            if (failAdvance) throw ApplicationFailure.nonRetryable('simulated failure after the move', 'GitCommandFailed');
+            if (failAdvance)
+              throw ApplicationFailure.nonRetryable('simulated failure after the move', 'GitCommandFailed');
             return moved;
           },
         }),
@@ -98,19 +116,35 @@ describe('code handlers keep the operator\'s work', () => {
     await code.repo().pushUpstream('upstream', { 'app.txt': 'upstream\n', 'u.txt': 'u\n' });
     await edit();
     const failed = await run('update_code');
-    expect(failed).toMatchObject({ success: false, details: { recorded_commit: recorded, final_commit: recorded, compensated: true, saved_paths: ['app.txt', 'notes.txt'] } });
+    expect(failed).toMatchObject({
+      success: false,
+      details: {
+        recorded_commit: recorded,
+        final_commit: recorded,
+        compensated: true,
+        saved_paths: ['app.txt', 'notes.txt'],
+      },
+    });
     expect(failed.details.backup_ref).toMatch(/^refs\/supervisor\/backup\/update_code_\d+$/);
     expect(await code.repo().head(code.repo().work)).toBe(recorded);
     expect(existsSync(work('u.txt'))).toBe(false);
     await expectEdit();
     // The audit row names the backup too.
-    const audit = (await ndjsonAudit(code.config())).find((row) => (row.details as { backup_ref?: string }).backup_ref === failed.details.backup_ref);
+    const audit = (await ndjsonAudit(code.config())).find(
+      (row) => (row.details as { backup_ref?: string }).backup_ref === failed.details.backup_ref,
+    );
     expect(audit).toMatchObject({ handler: 'update_code', success: false });
 
     failAdvance = false;
-    const local = await code.repo().git(code.repo().work, 'commit', '--quiet', '--allow-empty', '-m', 'operator commit').then(() => code.repo().head(code.repo().work));
+    const local = await code
+      .repo()
+      .git(code.repo().work, 'commit', '--quiet', '--allow-empty', '-m', 'operator commit')
+      .then(() => code.repo().head(code.repo().work));
     const refused = await run('update_code');
-    expect(refused).toMatchObject({ success: false, details: { failure_type: 'GitNotFastForward', local_commits: [local] } });
+    expect(refused).toMatchObject({
+      success: false,
+      details: { failure_type: 'GitNotFastForward', local_commits: [local] },
+    });
     expect(await code.repo().head(code.repo().work)).toBe(local);
     await expectEdit();
   });
@@ -118,19 +152,27 @@ describe('code handlers keep the operator\'s work', () => {
   it('stash: a failed update_code_deps puts back commit and edit, and saves what the install left before resetting', async () => {
     const pid = await setUp({
       repo: { dirty: 'stash' },
-      deps: { command: process.execPath, args: ['-e', "require('node:fs').writeFileSync('app.txt', 'written by the install\\n'); process.exit(3)"] },
+      deps: {
+        command: process.execPath,
+        args: ['-e', "require('node:fs').writeFileSync('app.txt', 'written by the install\\n'); process.exit(3)"],
+      },
     });
     const recorded = await code.repo().head(code.repo().work);
     const pushed = await code.repo().pushUpstream('needs deps', { 'requirements.txt': 'x\n' });
     await edit();
     const result = await run('update_code_deps');
-    expect(result).toMatchObject({ success: false, details: { failure_type: 'DepsInstallFailed', head_after: pushed, final_commit: recorded, compensated: true } });
+    expect(result).toMatchObject({
+      success: false,
+      details: { failure_type: 'DepsInstallFailed', head_after: pushed, final_commit: recorded, compensated: true },
+    });
     const taskId = String(result.details.backup_ref).split('/').pop() ?? '';
     expect(result.details.undo_ref).toBe(`refs/supervisor/undo/${taskId}`);
     expect(await code.repo().head(code.repo().work)).toBe(recorded);
     await expectEdit();
     // The install's change to a tracked file was not the operator's, but it is saved all the same.
-    expect(await code.repo().git(code.repo().work, 'show', `refs/supervisor/undo/${taskId}:app.txt`)).toBe('written by the install');
+    expect(await code.repo().git(code.repo().work, 'show', `refs/supervisor/undo/${taskId}:app.txt`)).toBe(
+      'written by the install',
+    );
     expect(await watcherPid(code.config())).not.toBe(pid);
   });
 
@@ -138,7 +180,11 @@ describe('code handlers keep the operator\'s work', () => {
     const pid = await setUp({ repo: { dirty: 'stash' } });
     await edit();
     const refused = await run('rollback_code', { commits_back: 2 });
-    expect(refused).toMatchObject({ success: false, error: 'only 0 commit(s) can be reverted, 2 asked', details: { failure_type: 'GitNotEnoughCommits', commits_reverted: 0, watcher_stopped: false } });
+    expect(refused).toMatchObject({
+      success: false,
+      error: 'only 0 commit(s) can be reverted, 2 asked',
+      details: { failure_type: 'GitNotEnoughCommits', commits_reverted: 0, watcher_stopped: false },
+    });
     expect(await watcherPid(code.config())).toBe(pid);
     await expectEdit();
 
@@ -147,7 +193,10 @@ describe('code handlers keep the operator\'s work', () => {
     await code.repo().git(code.repo().work, 'add', '--', 'r.txt');
     await code.repo().git(code.repo().work, 'commit', '--quiet', '-m', 'to revert');
     const done = await run('rollback_code', { commits_back: 1 });
-    expect(done).toMatchObject({ success: true, details: { commits_reverted: 1, saved_paths: ['app.txt', 'notes.txt'] } });
+    expect(done).toMatchObject({
+      success: true,
+      details: { commits_reverted: 1, saved_paths: ['app.txt', 'notes.txt'] },
+    });
     expect(await code.repo().git(code.repo().work, 'status', '--porcelain')).toBe('');
     // The documented recovery: apply the saved changes onto the new HEAD, unstaged.
     await code.repo().git(code.repo().work, 'cherry-pick', '--no-commit', String(done.details.backup_ref));
@@ -159,7 +208,10 @@ describe('code handlers keep the operator\'s work', () => {
     const pid = await setUp({ repo: { dir: null } });
     for (const handler of ['update_code', 'update_code_deps', 'rollback_code'] as const) {
       const result = await run(handler);
-      expect(result).toMatchObject({ success: false, details: { failure_type: 'RepoNotConfigured', watcher_stopped: false } });
+      expect(result).toMatchObject({
+        success: false,
+        details: { failure_type: 'RepoNotConfigured', watcher_stopped: false },
+      });
       expect(result.error).toMatch(/repo\.dir is not configured/);
     }
     expect(await watcherPid(code.config())).toBe(pid);
@@ -194,10 +246,15 @@ describe('code handlers keep the operator\'s work', () => {
     const rollback = await run('rollback_code', { commits_back: 1 });
     expect(rollback).toMatchObject({ success: true, details: { reverted_commits: [bad] } });
     const revert = await code.repo().head(code.repo().work);
-    expect(await code.repo().git(code.repo().work, 'log', '-1', '--format=%(trailers:key=Supervisor-Task,valueonly)')).toMatch(/^rollback_code_\d+$/);
+    expect(
+      await code.repo().git(code.repo().work, 'log', '-1', '--format=%(trailers:key=Supervisor-Task,valueonly)'),
+    ).toMatch(/^rollback_code_\d+$/);
     const fixed = await code.repo().pushUpstream('fixed release', { 'app.txt': 'fixed\n' });
     const update = await run('update_code');
-    expect(update).toMatchObject({ success: true, details: { mode: 'replace-reverts', replaced_reverts: [revert], head_after: fixed, watcher_started: true } });
+    expect(update).toMatchObject({
+      success: true,
+      details: { mode: 'replace-reverts', replaced_reverts: [revert], head_after: fixed, watcher_started: true },
+    });
     expect(await code.repo().head(code.repo().work)).toBe(fixed);
     expect(await code.repo().git(code.repo().work, 'rev-parse', `${String(update.details.backup_ref)}^1`)).toBe(revert);
   });
@@ -206,7 +263,10 @@ describe('code handlers keep the operator\'s work', () => {
     const pid = await setUp({ repo: { remote: '/nonexistent/remote.git' } });
     const head = await code.repo().head(code.repo().work);
     const result = await run('update_code');
-    expect(result).toMatchObject({ success: false, details: { failure_type: 'GitCommandFailed', watcher_stopped: false } });
+    expect(result).toMatchObject({
+      success: false,
+      details: { failure_type: 'GitCommandFailed', watcher_stopped: false },
+    });
     expect(result.error).toMatch(/git fetch failed/);
     expect(await watcherPid(code.config())).toBe(pid);
     expect(await code.repo().head(code.repo().work)).toBe(head);

@@ -40,16 +40,31 @@ describe('a worker SIGKILLed in the middle of rollback_code', () => {
     // Each commit (a revert too) takes a moment in a post-commit hook, so the kill lands inside a revert.
     await writeFile(path.join(repo.work, '.git', 'hooks', 'post-commit'), '#!/bin/sh\nsleep 0.4\n', { mode: 0o755 });
     const commits = [];
-    for (const name of ['one', 'two', 'three', 'four', 'five']) commits.push(await repo.commit(repo.work, name, { [`${name}.txt`]: `${name}\n` }));
+    for (const name of ['one', 'two', 'three', 'four', 'five'])
+      commits.push(await repo.commit(repo.work, name, { [`${name}.txt`]: `${name}\n` }));
 
     // node itself with tsx's loader (not the tsx launcher, which forks): the pid we SIGKILL is the worker.
-    const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
+    const child = execa(
+      process.execPath,
+      ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile],
+      { reject: false, stdin: 'ignore', stderr: 'inherit' },
+    );
     if (child.pid !== undefined) seenPids.add(child.pid);
     await waitForOutput(child, 'ready', 60_000);
 
-    const handle = await env.start(config, { task_id: 'rb_crash', handler: 'rollback_code', requested_by: 'ops', params: { commits_back: 5 } });
+    const handle = await env.start(config, {
+      task_id: 'rb_crash',
+      handler: 'rollback_code',
+      requested_by: 'ops',
+      params: { commits_back: 5 },
+    });
     // Killed as soon as the first revert commit exists: the rest of the rollback is still ahead.
-    await waitFor('first revert', async () => (await repo.subjects(repo.work, 1))[0]?.startsWith('Revert') === true, 30_000, 5);
+    await waitFor(
+      'first revert',
+      async () => (await repo.subjects(repo.work, 1))[0]?.startsWith('Revert') === true,
+      30_000,
+      5,
+    );
     child.kill('SIGKILL');
     await child;
     const revertsAtKill = (await repo.subjects(repo.work, 6)).filter((subject) => subject.startsWith('Revert')).length;
@@ -58,12 +73,27 @@ describe('a worker SIGKILLed in the middle of rollback_code', () => {
 
     worker = await env.startWorker(config);
     const result = (await handle.result()) as HandlerResult;
-    expect(result).toMatchObject({ success: true, details: { commits_reverted: 5, reverted_commits: [...commits].reverse() } });
+    expect(result).toMatchObject({
+      success: true,
+      details: { commits_reverted: 5, reverted_commits: [...commits].reverse() },
+    });
     // The kill landed while the first revert's hook ran: that revert was committed by the dead worker's
     // git, its activity timed out, and the retry recognised the finished revert instead of making another.
     expect(result.details.already_reverted).toEqual([commits[4]]);
     const subjects = await repo.subjects(repo.work, 11);
-    expect(subjects).toEqual(['Revert "one"', 'Revert "two"', 'Revert "three"', 'Revert "four"', 'Revert "five"', 'five', 'four', 'three', 'two', 'one', 'initial']);
+    expect(subjects).toEqual([
+      'Revert "one"',
+      'Revert "two"',
+      'Revert "three"',
+      'Revert "four"',
+      'Revert "five"',
+      'five',
+      'four',
+      'three',
+      'two',
+      'one',
+      'initial',
+    ]);
     expect(await repo.git(repo.work, 'status', '--porcelain')).toBe('');
     expect(await watcherPid(config)).toBeDefined();
   }, 180_000);

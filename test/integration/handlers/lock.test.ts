@@ -19,14 +19,17 @@ import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 const { EventType } = temporal.api.enums.v1;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const millis = (event: HistoryEvent | undefined): number => Number(event?.eventTime?.seconds ?? 0) * 1000 + Math.floor((event?.eventTime?.nanos ?? 0) / 1e6);
+const millis = (event: HistoryEvent | undefined): number =>
+  Number(event?.eventTime?.seconds ?? 0) * 1000 + Math.floor((event?.eventTime?.nanos ?? 0) / 1e6);
 
 /** When a handler first scheduled an activity other than settings/lock/audit/result, and when its last such activity ended. */
 async function workSpan(handle: WorkflowHandle): Promise<{ from: number; to: number }> {
   const events = (await handle.fetchHistory()).events ?? [];
   const bookkeeping = new Set(['workerSettings', 'requestLock', 'recordAudit', 'writeResult', 'readPauseFlag']);
   const scheduled = events.filter(
-    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && !bookkeeping.has(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      !bookkeeping.has(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
   );
   const ids = new Set(scheduled.map((e) => Number(e.eventId)));
   const ended = events.filter((e) => {
@@ -53,7 +56,8 @@ describe('one handler at a time per worker, in priority order', () => {
     temp = await makeTempDir('ts-handlers-lock-');
     repo = await makeGitFixture(temp.path);
     config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
-    if (deps !== undefined) config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...deps } } };
+    if (deps !== undefined)
+      config = { ...config, repo: { ...config.repo, deps_install: { ...config.repo.deps_install, ...deps } } };
     // A gather window well above the time two starts take to reach the lock, even on a loaded machine.
     worker = await env.startWorker(config, { lock: { gatherMs: 1_500, holderCheckMs: 1_000, ...lock } });
   }
@@ -64,7 +68,10 @@ describe('one handler at a time per worker, in priority order', () => {
     // The less urgent one is started first, as a slower ingest pass might; the lock still ranks them.
     const restart = await env.start(config, { task_id: 'restart_1', handler: 'restart_watcher', requested_by: 'ops' });
     const update = await env.start(config, { task_id: 'update_1', handler: 'update_code', requested_by: 'ops' });
-    const [restartResult, updateResult] = (await Promise.all([restart.result(), update.result()])) as [HandlerResult, HandlerResult];
+    const [restartResult, updateResult] = (await Promise.all([restart.result(), update.result()])) as [
+      HandlerResult,
+      HandlerResult,
+    ];
     expect(updateResult.success).toBe(true);
     expect(restartResult.success).toBe(true);
     expect(await repo.head(repo.work)).toBe(pushed);
@@ -105,6 +112,10 @@ describe('one handler at a time per worker, in priority order', () => {
     const lock = env.client.workflow.getHandle(lockWorkflowId(config.worker_id));
     const first = (await lock.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
     expect(first?.continuedExecutionRunId).toBeTruthy();
-    expect(await lock.query(lockStateQuery)).toMatchObject({ holder: null, queue: [], tuning: { maxHistoryEvents: 15 } });
+    expect(await lock.query(lockStateQuery)).toMatchObject({
+      holder: null,
+      queue: [],
+      tuning: { maxHistoryEvents: 15 },
+    });
   });
 });

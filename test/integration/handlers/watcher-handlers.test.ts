@@ -51,7 +51,9 @@ describe('watcher handlers with the audit in MariaDB', () => {
   /** The watcher's whole tree: itself and, for forks-grandchildren, its child and grandchild. */
   async function treeOf(pid: number, variant: FakeWatcherVariant): Promise<number[]> {
     if (variant !== 'forks-grandchildren') return [pid];
-    const pids = await waitFor('descendant pids', () => readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`));
+    const pids = await waitFor('descendant pids', () =>
+      readDescendantPids(`${config.watcher.heartbeat_file}.pids.json`),
+    );
     expect(pids.parent).toBe(pid);
     return [pids.parent, pids.child, pids.grandchild];
   }
@@ -64,14 +66,41 @@ describe('watcher handlers with the audit in MariaDB', () => {
       const pid = await setUp(variant);
       const tree = await treeOf(pid, variant);
       const taskId = task('pause');
-      const result = await env.run(config, { task_id: taskId, handler: 'pause_watcher', label: 'night maint', requested_by: 'alice' });
-      expect(result).toMatchObject({ success: true, details: { pause_flag_created: true, was_running: true, stopped_by: variant === 'ignore-sigterm' ? 'sigkill' : 'sigterm' } });
+      const result = await env.run(config, {
+        task_id: taskId,
+        handler: 'pause_watcher',
+        label: 'night maint',
+        requested_by: 'alice',
+      });
+      expect(result).toMatchObject({
+        success: true,
+        details: {
+          pause_flag_created: true,
+          was_running: true,
+          stopped_by: variant === 'ignore-sigterm' ? 'sigkill' : 'sigterm',
+        },
+      });
       expect(await anyAlive(tree)).toBe(false);
       expect(await watcherPid(config)).toBeUndefined();
       const flag = JSON.parse(await readFile(pauseFlagPath(config), 'utf8')) as Record<string, unknown>;
-      expect(flag).toMatchObject({ worker_id: config.worker_id, paused_by: 'alice', label: 'night maint', task_id: taskId });
-      expect(await auditRow(taskId)).toMatchObject({ handler: 'pause_watcher', label: 'night maint', action: 'completed', success: true, actor: 'alice' });
-      expect(await readResultFile(config, taskId)).toMatchObject({ task_id: taskId, success: true, label: 'night maint' });
+      expect(flag).toMatchObject({
+        worker_id: config.worker_id,
+        paused_by: 'alice',
+        label: 'night maint',
+        task_id: taskId,
+      });
+      expect(await auditRow(taskId)).toMatchObject({
+        handler: 'pause_watcher',
+        label: 'night maint',
+        action: 'completed',
+        success: true,
+        actor: 'alice',
+      });
+      expect(await readResultFile(config, taskId)).toMatchObject({
+        task_id: taskId,
+        success: true,
+        label: 'night maint',
+      });
     },
   );
 
@@ -80,12 +109,22 @@ describe('watcher handlers with the audit in MariaDB', () => {
     await env.run(config, { task_id: task('pause'), handler: 'pause_watcher', requested_by: 'alice' });
     expect(existsSync(pauseFlagPath(config))).toBe(true);
     const taskId = task('resume');
-    const result = await env.run(config, { task_id: taskId, handler: 'resume_watcher', label: 'back', requested_by: 'bob' });
+    const result = await env.run(config, {
+      task_id: taskId,
+      handler: 'resume_watcher',
+      label: 'back',
+      requested_by: 'bob',
+    });
     expect(result).toMatchObject({ success: true, details: { pause_flag_removed: true, running: true } });
     expect(existsSync(pauseFlagPath(config))).toBe(false);
     const pid = await watcherPid(config);
     expect(pid).toBe(result.details.pid);
-    expect(await auditRow(taskId)).toMatchObject({ handler: 'resume_watcher', label: 'back', success: true, actor: 'bob' });
+    expect(await auditRow(taskId)).toMatchObject({
+      handler: 'resume_watcher',
+      label: 'back',
+      success: true,
+      actor: 'bob',
+    });
   });
 
   it.each<FakeWatcherVariant>(['ignore-sigterm', 'forks-grandchildren'])(
@@ -94,7 +133,12 @@ describe('watcher handlers with the audit in MariaDB', () => {
       const oldPid = await setUp(variant);
       const tree = await treeOf(oldPid, variant);
       const taskId = task('restart');
-      const result = await env.run(config, { task_id: taskId, handler: 'restart_watcher', label: 'kick', requested_by: 'ops' });
+      const result = await env.run(config, {
+        task_id: taskId,
+        handler: 'restart_watcher',
+        label: 'kick',
+        requested_by: 'ops',
+      });
       expect(result.success).toBe(true);
       expect(await anyAlive(tree)).toBe(false);
       const newPid = await watcherPid(config);
@@ -117,13 +161,27 @@ describe('watcher handlers with the audit in MariaDB', () => {
   it('diagnostics writes one report with the standard sections, labelled, without touching the watcher', async () => {
     const pid = await setUp();
     const taskId = task('diag');
-    const result = await env.run(config, { task_id: taskId, handler: 'diagnostics', label: 'before upgrade', requested_by: 'ops' });
+    const result = await env.run(config, {
+      task_id: taskId,
+      handler: 'diagnostics',
+      label: 'before upgrade',
+      requested_by: 'ops',
+    });
     expect(result).toMatchObject({ success: true, details: { watcher_running: true, database_ok: true } });
     const reportPath = String(result.details.report_path);
-    expect(path.basename(reportPath)).toMatch(new RegExp(`^diagnostics_${config.worker_id}_\\d{8}T\\d{6}Z_${taskId}_before_upgrade\\.json$`));
+    expect(path.basename(reportPath)).toMatch(
+      new RegExp(`^diagnostics_${config.worker_id}_\\d{8}T\\d{6}Z_${taskId}_before_upgrade\\.json$`),
+    );
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, unknown>;
-    expect(report).toMatchObject({ worker_id: config.worker_id, task_id: taskId, label: 'before upgrade', watcher: { running: true, pid }, database: { configured: true } });
-    for (const key of ['heartbeat', 'paths', 'disk', 'watcher_log', 'pending_flags', 'audit']) expect(report).toHaveProperty(key);
+    expect(report).toMatchObject({
+      worker_id: config.worker_id,
+      task_id: taskId,
+      label: 'before upgrade',
+      watcher: { running: true, pid },
+      database: { configured: true },
+    });
+    for (const key of ['heartbeat', 'paths', 'disk', 'watcher_log', 'pending_flags', 'audit'])
+      expect(report).toHaveProperty(key);
     expect(await watcherPid(config)).toBe(pid);
     expect(await auditRow(taskId)).toMatchObject({ handler: 'diagnostics', label: 'before upgrade', success: true });
   });

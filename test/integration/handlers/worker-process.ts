@@ -11,7 +11,8 @@ import { createSupervisorWorker } from '../../../src/worker.js';
 import { FAST_TIMING, silentLogger, TEST_LOCK } from '../../helpers/config.js';
 
 const [address, configFile, bundleFile] = process.argv.slice(2);
-if (address === undefined || configFile === undefined || bundleFile === undefined) throw new Error('usage: worker-process <address> <config.json> <bundle.js>');
+if (address === undefined || configFile === undefined || bundleFile === undefined)
+  throw new Error('usage: worker-process <address> <config.json> <bundle.js>');
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const config = JSON.parse(readFileSync(configFile, 'utf8')) as Config;
 const nativeConnection = await NativeConnection.connect({ address });

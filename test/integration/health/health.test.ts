@@ -23,7 +23,8 @@ describe('health schedule with workers_t in MariaDB', () => {
     await startWorker(config, { pool: db.pool });
   }
 
-  const readBeat = async () => JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
+  const readBeat = async () =>
+    JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
 
   it('runs on its schedule: starts the keep-alive, writes the heartbeat file, upserts workers_t, audits only changes', async () => {
     await setUp();
@@ -33,27 +34,44 @@ describe('health schedule with workers_t in MariaDB', () => {
 
     // The first run finds no keep-alive and starts it; the keep-alive starts the watcher.
     const pid = await waitFor('watcher started by the keep-alive', () => watcherPid(config), 20_000);
-    const beat = await waitFor('a heartbeat that sees the watcher running', async () => {
-      const body = await readBeat().catch(() => undefined);
-      return body?.watcher_state === 'running' ? body : undefined;
-    }, 20_000);
-    expect(beat).toMatchObject({ worker_id: config.worker_id, success: true, error: null, versions: { supervisor: expect.any(String), node: process.version } });
+    const beat = await waitFor(
+      'a heartbeat that sees the watcher running',
+      async () => {
+        const body = await readBeat().catch(() => undefined);
+        return body?.watcher_state === 'running' ? body : undefined;
+      },
+      20_000,
+    );
+    expect(beat).toMatchObject({
+      worker_id: config.worker_id,
+      success: true,
+      error: null,
+      versions: { supervisor: expect.any(String), node: process.version },
+    });
     expect(beat.status_summary).toContain(`pid ${pid}`);
     expect((await keepAliveOf(env.client, config)).state).toBe('running');
 
-    const [rows] = await db.pool.query<RowDataPacket[]>('SELECT status_summary, last_heartbeat_at FROM workers_t WHERE worker_id = ?', [config.worker_id]);
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      'SELECT status_summary, last_heartbeat_at FROM workers_t WHERE worker_id = ?',
+      [config.worker_id],
+    );
     expect(rows).toHaveLength(1);
     expect(String(rows[0]?.status_summary)).toContain('watcher running');
 
     // Two more runs with nothing changing: no new state-change rows.
     const before = await stateRows();
     const time = beat.time;
-    await waitFor('two more runs', async () => (await readBeat()).time > time && Date.parse((await readBeat()).time) - Date.parse(time) >= 2_000, 15_000);
+    await waitFor(
+      'two more runs',
+      async () => (await readBeat()).time > time && Date.parse((await readBeat()).time) - Date.parse(time) >= 2_000,
+      15_000,
+    );
     const after = await stateRows();
     expect(after).toEqual(before);
     // The first run saw the watcher stopped (the keep-alive it started had not started the watcher yet).
     expect(after.at(-1)?.details).toMatchObject({ to: 'running' });
-    for (let index = 1; index < after.length; index += 1) expect(after[index]?.details.to).not.toEqual(after[index - 1]?.details.to);
+    for (let index = 1; index < after.length; index += 1)
+      expect(after[index]?.details.to).not.toEqual(after[index - 1]?.details.to);
   }, 90_000);
 
   it('never shows a reader a torn heartbeat file (1,000 writes)', async () => {
@@ -76,7 +94,14 @@ describe('health schedule with workers_t in MariaDB', () => {
     })();
     try {
       for (let index = 0; index < 1_000; index += 1) {
-        await acts.recordHealth({ success: true, error: null, actions_taken: [], watcher_state: 'running', summary: `write ${index} ${'x'.repeat(index % 200)}`, details: { index } });
+        await acts.recordHealth({
+          success: true,
+          error: null,
+          actions_taken: [],
+          watcher_state: 'running',
+          summary: `write ${index} ${'x'.repeat(index % 200)}`,
+          details: { index },
+        });
       }
     } finally {
       writing = false;
@@ -88,6 +113,8 @@ describe('health schedule with workers_t in MariaDB', () => {
   }, 90_000);
 
   async function stateRows() {
-    return (await lastAuditRows(db.pool, 100, config.worker_id)).filter((row) => row.action === 'watcher_state_changed').reverse();
+    return (await lastAuditRows(db.pool, 100, config.worker_id))
+      .filter((row) => row.action === 'watcher_state_changed')
+      .reverse();
   }
 });

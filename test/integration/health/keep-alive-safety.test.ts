@@ -27,7 +27,8 @@ describe('keep-alive safety', () => {
   const watching = (): Promise<number> => keepAlive.watching(config);
   const replacementOf = (old: number): Promise<number> => keepAlive.replacementOf(config, old);
 
-  const auditRow = (action: string) => waitFor(`${action} audit row`, async () => (await ndjsonAudit(config)).find((row) => row.action === action));
+  const auditRow = (action: string) =>
+    waitFor(`${action} audit row`, async () => (await ndjsonAudit(config)).find((row) => row.action === action));
 
   it('audits a SIGSTOPped watcher as hung at once, continues it so SIGTERM ends it, and restarts it', async () => {
     // A minute of grace each: without SIGCONT the stopped watcher would sit out the whole minute and be SIGKILLed.
@@ -35,12 +36,22 @@ describe('keep-alive safety', () => {
     const pid = await watching();
     process.kill(pid, 'SIGSTOP');
     const hung = await auditRow('watcher_hung');
-    expect(hung).toMatchObject({ handler: 'keepalive', success: false, details: expect.objectContaining({ pid, hang_timeout_ms: 1_000 }) });
+    expect(hung).toMatchObject({
+      handler: 'keepalive',
+      success: false,
+      details: expect.objectContaining({ pid, hang_timeout_ms: 1_000 }),
+    });
     expect(Number(hung.details.heartbeat_age_ms)).toBeGreaterThan(1_000);
     const replacement = await replacementOf(pid);
     expect(await isProcessAlive(pid)).toBe(false);
     const restarted = await auditRow('watcher_restarted');
-    expect(restarted.details).toMatchObject({ reason: 'hung', pid: replacement, stopped_by: 'sigterm', resumed: [pid], counted: true });
+    expect(restarted.details).toMatchObject({
+      reason: 'hung',
+      pid: replacement,
+      stopped_by: 'sigterm',
+      resumed: [pid],
+      counted: true,
+    });
     const actions = (await ndjsonAudit(config)).map((row) => row.action);
     expect(actions.indexOf('watcher_hung')).toBeLessThan(actions.indexOf('watcher_restarted'));
   }, 60_000);
@@ -53,7 +64,12 @@ describe('keep-alive safety', () => {
     const replacement = await replacementOf(pid);
     expect(await isProcessAlive(pid)).toBe(false);
     const restarted = await auditRow('watcher_restarted');
-    expect(restarted.details).toMatchObject({ reason: 'hung', pid: replacement, stopped_by: 'sigkill', resumed: [pid] });
+    expect(restarted.details).toMatchObject({
+      reason: 'hung',
+      pid: replacement,
+      stopped_by: 'sigkill',
+      resumed: [pid],
+    });
   }, 60_000);
 
   it('replaces a running watcher whose command line is no longer the configured one, outside the budget', async () => {
@@ -70,7 +86,11 @@ describe('keep-alive safety', () => {
     expect(argv.slice(1)).toEqual(args);
     const changed = await auditRow('watcher_command_changed');
     expect(changed).toMatchObject({ handler: 'keepalive', success: true, actor: 'supervisor' });
-    expect(changed.details).toMatchObject({ old_pid: pid, pid: replacement, to: [config.watcher.command, ...args].join(' ') });
+    expect(changed.details).toMatchObject({
+      old_pid: pid,
+      pid: replacement,
+      to: [config.watcher.command, ...args].join(' '),
+    });
     expect(String(changed.details.from)).not.toContain('--interval-ms=60');
     const state = await waitForKeepAlive(env.client, config, 'running the new command', (s) => s.state === 'running');
     expect(state).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
@@ -78,19 +98,30 @@ describe('keep-alive safety', () => {
 
   it('does not count the first start: with max_restarts 1, one kill -9 of a healthy watcher is restarted, not failed', async () => {
     await configure('well-behaved');
-    config = { ...config, health: { ...config.health, restart_budget: { ...config.health.restart_budget, max_restarts: 1 } } };
+    config = {
+      ...config,
+      health: { ...config.health, restart_budget: { ...config.health.restart_budget, max_restarts: 1 } },
+    };
     await startWorker(config);
     // The watcher is down when the keep-alive first looks: it starts it, as `supervisor start` does.
     await startKeepAlive(env.client, config);
     const first = await waitFor('first watcher', () => watcherPid(config), 15_000);
     seenPids.add(first);
     await waitForBeat(config, first);
-    expect(await waitForKeepAlive(env.client, config, 'first start', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+    expect(await waitForKeepAlive(env.client, config, 'first start', (s) => s.state === 'running')).toMatchObject({
+      restartsInWindow: 0,
+      totalRestarts: 0,
+    });
     expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid: first, counted: false });
 
     process.kill(first, 'SIGKILL');
     const second = await replacementOf(first);
-    const state = await waitForKeepAlive(env.client, config, 'running after one restart', (s) => s.state === 'running' && s.totalRestarts === 1);
+    const state = await waitForKeepAlive(
+      env.client,
+      config,
+      'running after one restart',
+      (s) => s.state === 'running' && s.totalRestarts === 1,
+    );
     expect(state).toMatchObject({ restartsInWindow: 1, failedReason: null });
     expect((await auditRow('watcher_restarted')).details).toMatchObject({ reason: 'down', pid: second, counted: true });
     expect((await ndjsonAudit(config)).some((row) => row.action === 'watcher_failed')).toBe(false);
@@ -101,12 +132,24 @@ describe('keep-alive safety', () => {
     await configure('well-behaved');
     await mkdir(config.paths.state, { recursive: true });
     // What a reboot leaves on the NAS: the record of a watcher started before the host came up.
-    await writeFile(pidFilePath(config), JSON.stringify({ pid: 999_999, command: config.watcher.command, args: config.watcher.args, cmdline: 'old', started_at: '2000-01-01T00:00:00.000Z' }));
+    await writeFile(
+      pidFilePath(config),
+      JSON.stringify({
+        pid: 999_999,
+        command: config.watcher.command,
+        args: config.watcher.args,
+        cmdline: 'old',
+        started_at: '2000-01-01T00:00:00.000Z',
+      }),
+    );
     await startWorker(config);
     await startKeepAlive(env.client, config);
     const pid = await waitFor('watcher', () => watcherPid(config), 15_000);
     seenPids.add(pid);
-    expect(await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running')).toMatchObject({ restartsInWindow: 0, totalRestarts: 0 });
+    expect(await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running')).toMatchObject({
+      restartsInWindow: 0,
+      totalRestarts: 0,
+    });
     expect((await auditRow('watcher_started')).details).toMatchObject({ reason: 'down', pid, counted: false });
   }, 60_000);
 
@@ -117,13 +160,26 @@ describe('keep-alive safety', () => {
     seenPids.add(stranger.pid);
     await mkdir(config.paths.state, { recursive: true });
     // An outdated record (another program) whose pid now belongs to someone else.
-    await writeFile(pidFilePath(config), JSON.stringify({ pid: stranger.pid, command: process.execPath, args: ['old-watcher.mjs'], cmdline: 'node old-watcher.mjs', started_at: new Date().toISOString() }));
+    await writeFile(
+      pidFilePath(config),
+      JSON.stringify({
+        pid: stranger.pid,
+        command: process.execPath,
+        args: ['old-watcher.mjs'],
+        cmdline: 'node old-watcher.mjs',
+        started_at: new Date().toISOString(),
+      }),
+    );
     await startWorker(config);
     await startKeepAlive(env.client, config);
-    const pid = await waitFor('configured watcher', async () => {
-      const current = await watcherPid(config);
-      return current !== undefined && current !== stranger.pid ? current : undefined;
-    }, 15_000);
+    const pid = await waitFor(
+      'configured watcher',
+      async () => {
+        const current = await watcherPid(config);
+        return current !== undefined && current !== stranger.pid ? current : undefined;
+      },
+      15_000,
+    );
     seenPids.add(pid);
     await waitForKeepAlive(env.client, config, 'running', (s) => s.state === 'running');
     expect(await isProcessAlive(stranger.pid)).toBe(true);

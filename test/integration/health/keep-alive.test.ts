@@ -38,7 +38,13 @@ describe('keep-alive', () => {
       const found = (await ndjsonAudit(config)).filter((row) => row.handler === 'keepalive');
       return found.length > 0 ? found : undefined;
     });
-    expect(rows).toEqual([expect.objectContaining({ action: 'watcher_restarted', success: true, details: expect.objectContaining({ reason: 'down', pid: replacement }) })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        action: 'watcher_restarted',
+        success: true,
+        details: expect.objectContaining({ reason: 'down', pid: replacement }),
+      }),
+    ]);
   });
 
   it('kills and restarts a watcher that stays alive but stops heartbeating, after the hang timeout', async () => {
@@ -48,7 +54,9 @@ describe('keep-alive', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(500);
     expect(await isProcessAlive(pid)).toBe(false);
     // The audit row follows the start: wait for it rather than race it.
-    const row = await waitFor('restart audit row', async () => (await ndjsonAudit(config)).find((r) => r.action === 'watcher_restarted'));
+    const row = await waitFor('restart audit row', async () =>
+      (await ndjsonAudit(config)).find((r) => r.action === 'watcher_restarted'),
+    );
     expect(row.details).toMatchObject({ reason: 'hung', pid: replacement });
   });
 
@@ -74,11 +82,21 @@ describe('keep-alive', () => {
     // The first start found nothing of ours running: not a restart; the three after crashes are.
     expect(audit.filter((row) => row.action === 'watcher_started')).toHaveLength(1);
     expect(audit.filter((row) => row.action === 'watcher_restarted')).toHaveLength(3);
-    expect(audit.filter((row) => row.action === 'watcher_failed')).toEqual([expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' })]);
+    expect(audit.filter((row) => row.action === 'watcher_failed')).toEqual([
+      expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' }),
+    ]);
     // The same decision goes out on the event stream, for alerting.
-    const events = (await readFile(eventsFileOf(config.paths), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = (await readFile(eventsFileOf(config.paths), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.filter((event) => event.type === 'watcher_failed')).toEqual([
-      expect.objectContaining({ v: 1, worker_id: config.worker_id, success: false, details: expect.objectContaining({ restarts_in_window: 3 }) }),
+      expect.objectContaining({
+        v: 1,
+        worker_id: config.worker_id,
+        success: false,
+        details: expect.objectContaining({ restarts_in_window: 3 }),
+      }),
     ]);
     expect(events.filter((event) => event.type === 'watcher_restarted')).toHaveLength(3);
 
@@ -91,9 +109,16 @@ describe('keep-alive', () => {
     await writeFile(crashing.healthyFile, 'fixed\n');
     const result = await env.run(config, { task_id: `resume_${++n}`, handler: 'resume_watcher', requested_by: 'ops' });
     expect(result.success).toBe(true);
-    const back = await waitForKeepAlive(env.client, config, 'running after resume', (state) => state.state === 'running');
+    const back = await waitForKeepAlive(
+      env.client,
+      config,
+      'running after resume',
+      (state) => state.state === 'running',
+    );
     expect(back).toMatchObject({ restartsInWindow: 0, failedReason: null });
-    const reset = await waitFor('reset audit row', async () => (await ndjsonAudit(config)).find((row) => row.action === 'watcher_budget_reset'));
+    const reset = await waitFor('reset audit row', async () =>
+      (await ndjsonAudit(config)).find((row) => row.action === 'watcher_budget_reset'),
+    );
     expect(String(reset.details.reason)).toMatch(/^resume_watcher resume_\d+$/);
     expect(await watcherPid(config)).toBeDefined();
   }, 60_000);
@@ -113,7 +138,12 @@ describe('keep-alive', () => {
     }
     await waitFor('a continued run', async () => (await handle.describe()).runId !== firstRun, 15_000);
     // The first start (nothing of ours ran) is not a restart: two kills, two restarts.
-    const state = await waitForKeepAlive(env.client, config, 'two restarts', (s) => s.state === 'running' && s.totalRestarts === 2);
+    const state = await waitForKeepAlive(
+      env.client,
+      config,
+      'two restarts',
+      (s) => s.state === 'running' && s.totalRestarts === 2,
+    );
     expect(state.restartsInWindow).toBe(2);
   }, 60_000);
 
@@ -127,6 +157,10 @@ describe('keep-alive', () => {
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
     const restarts = (await ndjsonAudit(config)).filter((row) => row.action === 'watcher_restarted');
     expect(restarts).toHaveLength(3);
-    for (const row of restarts) expect(row).toMatchObject({ success: false, details: expect.objectContaining({ pid: null, error: expect.stringContaining('exited right after start') }) });
+    for (const row of restarts)
+      expect(row).toMatchObject({
+        success: false,
+        details: expect.objectContaining({ pid: null, error: expect.stringContaining('exited right after start') }),
+      });
   }, 60_000);
 });

@@ -36,7 +36,10 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
     const repo: GitFixture = await makeGitFixture(temp.path);
     // The install takes 1.5 s with the watcher stopped: the keep-alive sees it down the whole time.
     const depsInstall = { command: process.execPath, args: ['-e', 'setTimeout(() => {}, 1500)'], timeout: '30s' };
-    config = healthConfig(env, path.join(temp.path, 'nas'), { repoDir: repo.work, extra: { repo: { dir: repo.work, deps_install: depsInstall } } });
+    config = healthConfig(env, path.join(temp.path, 'nas'), {
+      repoDir: repo.work,
+      extra: { repo: { dir: repo.work, deps_install: depsInstall } },
+    });
     worker = await env.startWorker(config);
     const acts = activitiesFor(config);
     const { pid } = await acts.startWatcher();
@@ -73,14 +76,23 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
     const bundleFile = path.join(temp.path, 'bundle.js');
     await writeFile(configFile, JSON.stringify(config));
     await writeFile(bundleFile, env.bundle.code);
-    const child = execa(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile], { reject: false, stdin: 'ignore', stderr: 'inherit' });
+    const child = execa(
+      process.execPath,
+      ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile],
+      { reject: false, stdin: 'ignore', stderr: 'inherit' },
+    );
     if (child.pid !== undefined) seenPids.add(child.pid);
     await waitForOutput(child, 'ready', 60_000);
 
     // The watcher is down at first: the keep-alive starts it, and that first start is not a restart.
     await startKeepAlive(env.client, config);
     const first = await waitFor('first watcher', () => watcherPid(config), 15_000);
-    await waitForKeepAlive(env.client, config, 'first start', (state) => state.state === 'running' && state.totalRestarts === 0);
+    await waitForKeepAlive(
+      env.client,
+      config,
+      'first start',
+      (state) => state.state === 'running' && state.totalRestarts === 0,
+    );
 
     child.kill('SIGKILL');
     await child;
@@ -89,13 +101,23 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
     expect(await watcherPid(config)).toBeUndefined();
 
     worker = await env.startWorker(config);
-    const second = await waitFor('watcher restarted by the new worker', async () => {
-      const pid = await watcherPid(config);
-      return pid !== undefined && pid !== first ? pid : undefined;
-      // A deadline, not a timing: the new worker's bundle load and the dead watch's timeout take long on a busy machine.
-    }, 60_000);
+    const second = await waitFor(
+      'watcher restarted by the new worker',
+      async () => {
+        const pid = await watcherPid(config);
+        return pid !== undefined && pid !== first ? pid : undefined;
+        // A deadline, not a timing: the new worker's bundle load and the dead watch's timeout take long on a busy machine.
+      },
+      60_000,
+    );
     await waitForBeat(config, second);
-    const state = await waitForKeepAlive(env.client, config, 'one restart', (s) => s.state === 'running' && s.totalRestarts === 1, 15_000);
+    const state = await waitForKeepAlive(
+      env.client,
+      config,
+      'one restart',
+      (s) => s.state === 'running' && s.totalRestarts === 1,
+      15_000,
+    );
     expect(state.restartsInWindow).toBe(1);
   }, 120_000);
 });

@@ -39,7 +39,9 @@ describe('diagnostics and verify_db report names', () => {
     ]);
     expect((await readdir(config.paths.diagnostics)).sort()).toEqual([...names].sort());
     for (const [index, taskId] of ['diag_a', 'diag_b', 'db_a', 'db_b'].entries()) {
-      const report = JSON.parse(await readFile(path.join(config.paths.diagnostics, names[index] ?? ''), 'utf8')) as { task_id: string };
+      const report = JSON.parse(await readFile(path.join(config.paths.diagnostics, names[index] ?? ''), 'utf8')) as {
+        task_id: string;
+      };
       expect(report.task_id).toBe(taskId);
     }
   });

@@ -29,10 +29,21 @@ describe('supervisor status', () => {
     await waitForBeat(config, pid);
     await waitForKeepAlive(env.client, config, 'running', (state) => state.state === 'running');
     await ensureHealthSchedule(env.client, config, { intervalMs: 1_000 });
-    await waitFor('a health run', async () => (await collectStatus(config, silentLogger, env.client)).last_health_run !== null, 15_000);
+    await waitFor(
+      'a health run',
+      async () => (await collectStatus(config, silentLogger, env.client)).last_health_run !== null,
+      15_000,
+    );
 
     const report = await collectStatus(config, silentLogger, env.client);
-    expect(report).toMatchObject({ worker_id: config.worker_id, watcher_state: 'running', pid, restarts_in_window: 0, heartbeat_healthy: true, temporal: { reachable: true } });
+    expect(report).toMatchObject({
+      worker_id: config.worker_id,
+      watcher_state: 'running',
+      pid,
+      restarts_in_window: 0,
+      heartbeat_healthy: true,
+      temporal: { reachable: true },
+    });
     expect(report.uptime_seconds).toEqual(expect.any(Number));
     expect(report.heartbeat_age_seconds).toBeLessThan(5);
     expect(Date.parse(report.next_health_run ?? '')).toBeGreaterThan(Date.now() - 1_000);
@@ -43,10 +54,37 @@ describe('supervisor status', () => {
 
     // The command itself, from a config file, as JSON.
     const configFile = path.join(config.paths.nas_root, 'config.json');
-    await writeFile(configFile, JSON.stringify({ worker_id: config.worker_id, paths: { nas_root: config.paths.nas_root }, watcher: { command: config.watcher.command, args: config.watcher.args } }));
-    const run = await execa(process.execPath, ['--import', 'tsx', STATUS, '--config', configFile, '--log-level', 'error', 'status', '--json', '--address', env.server.address], { reject: false });
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        worker_id: config.worker_id,
+        paths: { nas_root: config.paths.nas_root },
+        watcher: { command: config.watcher.command, args: config.watcher.args },
+      }),
+    );
+    const run = await execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        STATUS,
+        '--config',
+        configFile,
+        '--log-level',
+        'error',
+        'status',
+        '--json',
+        '--address',
+        env.server.address,
+      ],
+      { reject: false },
+    );
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({ watcher_state: 'running', pid, restarts_in_window: 0 });
+    expect(JSON.parse(run.stdout) as StatusReport).toMatchObject({
+      watcher_state: 'running',
+      pid,
+      restarts_in_window: 0,
+    });
   }, 60_000);
 
   it('calls a silent watcher hung after watcher.hang_timeout in status, diagnostics and the health check', async () => {
@@ -55,7 +93,10 @@ describe('supervisor status', () => {
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);
-    expect(await collectStatus(config, silentLogger, undefined)).toMatchObject({ watcher_state: 'running', heartbeat_healthy: true });
+    expect(await collectStatus(config, silentLogger, undefined)).toMatchObject({
+      watcher_state: 'running',
+      heartbeat_healthy: true,
+    });
     process.kill(pid, 'SIGSTOP');
     // No keep-alive here: only the readers' own judgement, long before the old fixed 5 minutes.
     const report = await waitFor('status says hung', async () => {
@@ -66,14 +107,22 @@ describe('supervisor status', () => {
     expect(formatStatus(report)).toContain('watcher           hung');
     const health = await acts.checkHealth();
     expect(health).toMatchObject({ watcher_state: 'hung', heartbeat: { exists: true, fresh: false, healthy: false } });
-    const diagnostics = JSON.parse(await readFile((await acts.runDiagnostics({ taskId: 'diag_hung' })).reportPath, 'utf8')) as { heartbeat: { fresh: boolean; healthy: boolean } };
+    const diagnostics = JSON.parse(
+      await readFile((await acts.runDiagnostics({ taskId: 'diag_hung' })).reportPath, 'utf8'),
+    ) as { heartbeat: { fresh: boolean; healthy: boolean } };
     expect(diagnostics.heartbeat).toMatchObject({ fresh: false, healthy: false });
   });
 
   it('still reports the local facts when Temporal is unreachable', async () => {
     config = await configure('ts-status-');
     const report = await collectStatus(config, silentLogger, undefined, 'connect ECONNREFUSED');
-    expect(report).toMatchObject({ watcher_state: 'stopped', pid: null, keepalive: null, next_health_run: null, temporal: { reachable: false } });
+    expect(report).toMatchObject({
+      watcher_state: 'stopped',
+      pid: null,
+      keepalive: null,
+      next_health_run: null,
+      temporal: { reachable: false },
+    });
     expect(formatStatus(report)).toContain('temporal          unreachable (connect ECONNREFUSED)');
   });
 });

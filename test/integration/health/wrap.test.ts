@@ -17,7 +17,25 @@ describe('supervisor wrap', () => {
   });
 
   const wrap = (file: string, script: string, extra: string[] = []) =>
-    execa(process.execPath, ['--import', 'tsx', WRAP, 'wrap', '--heartbeat', file, '--interval', '50ms', ...extra, '--', process.execPath, '-e', script], { reject: false });
+    execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        WRAP,
+        'wrap',
+        '--heartbeat',
+        file,
+        '--interval',
+        '50ms',
+        ...extra,
+        '--',
+        process.execPath,
+        '-e',
+        script,
+      ],
+      { reject: false },
+    );
 
   it('passes the exit code through, and the output', async () => {
     temp = await makeTempDir('ts-wrap-');
@@ -30,7 +48,8 @@ describe('supervisor wrap', () => {
     temp = await makeTempDir('ts-wrap-');
     const file = path.join(temp.path, 'hb.json');
     // Talks for 1 s, then says nothing for 1.5 s, then exits 0.
-    const script = 'const t = setInterval(() => console.log("tick"), 50); setTimeout(() => clearInterval(t), 1000); setTimeout(() => process.exit(0), 2500)';
+    const script =
+      'const t = setInterval(() => console.log("tick"), 50); setTimeout(() => clearInterval(t), 1000); setTimeout(() => process.exit(0), 2500)';
     const run = wrap(file, script, ['--silence-timeout', '300ms']);
     const first = await waitFor('first beat', () => readHeartbeat(file), 10_000);
     expect(first).toMatchObject({ status: 'healthy', pid: expect.any(Number) });

@@ -14,8 +14,15 @@ describe('supervisor ingest', () => {
   it('runs as a process against a cluster address, starts a flag and stops cleanly on SIGTERM', async () => {
     const root = tmp();
     const file = path.join(root, 'supervisor.yaml');
-    await writeFile(file, `worker_id: ${WORKER_ID}\npaths:\n  nas_root: ${JSON.stringify(root)}\ntemporal:\n  address: ${engine.server.address}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'cli-child.ts'), '-c', file, '--log-level', 'warn', 'ingest'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await writeFile(
+      file,
+      `worker_id: ${WORKER_ID}\npaths:\n  nas_root: ${JSON.stringify(root)}\ntemporal:\n  address: ${engine.server.address}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'cli-child.ts'), '-c', file, '--log-level', 'warn', 'ingest'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

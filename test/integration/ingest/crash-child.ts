@@ -37,5 +37,8 @@ const logger = pino({ level: 'warn' }, process.stderr);
 const ingest = await startIngest({ config: testConfig(root), logger, client, workerIds });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void ingest.stop().then(() => connection.close()).then(() => process.exit(0));
+  void ingest
+    .stop()
+    .then(() => connection.close())
+    .then(() => process.exit(0));
 });

@@ -16,7 +16,14 @@ const { engine, tmp } = useIngestEnv('ingest-crash-');
 /** One life of the ingest: until it kills itself, or the parent SIGKILLs it `lifeMs` after it is ready. */
 async function life(root: string, lifeMs: number, crashAt: string): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-child.ts')], {
-    env: { ...process.env, INGEST_ROOT: root, TEMPORAL_ADDRESS: engine.server.address, WORKER_IDS: WORKERS.join(','), CRASH_AT: crashAt, CRASH_P: '0.3' },
+    env: {
+      ...process.env,
+      INGEST_ROOT: root,
+      TEMPORAL_ADDRESS: engine.server.address,
+      WORKER_IDS: WORKERS.join(','),
+      CRASH_AT: crashAt,
+      CRASH_P: '0.3',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let timer: NodeJS.Timeout | undefined;

@@ -47,7 +47,13 @@ export async function startEngine(options: { port?: number } = {}): Promise<Engi
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue: `supervisor-${WORKER_ID}`, workflowBundle: await loadBundle(), shutdownGraceTime: '1s' });
+  const worker = await Worker.create({
+    connection: native,
+    namespace: 'default',
+    taskQueue: `supervisor-${WORKER_ID}`,
+    workflowBundle: await loadBundle(),
+    shutdownGraceTime: '1s',
+  });
   const running = worker.run();
   let workerStopped = false;
   const stopWorker = async (): Promise<void> => {
@@ -77,7 +83,10 @@ export interface IngestEnv {
   /** This test's NAS root: a fresh temp dir, removed after the test. */
   tmp(): string;
   /** runIngest on the engine's client; the ingest is stopped after the test (a stop of its own is fine). */
-  runIngest(config: Config, workerIds?: readonly string[]): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }>;
+  runIngest(
+    config: Config,
+    workerIds?: readonly string[],
+  ): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }>;
 }
 
 /**
@@ -113,11 +122,18 @@ export function useIngestEnv(tmpPrefix: string): IngestEnv {
 
 export function captureLogger(): { logger: Logger; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug', base: undefined }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'debug', base: undefined },
+    { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   return { logger, records };
 }
 
-export async function runIngest(client: Client, config: Config, workerIds?: readonly string[]): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }> {
+export async function runIngest(
+  client: Client,
+  config: Config,
+  workerIds?: readonly string[],
+): Promise<{ ingest: Ingest; records: Record<string, unknown>[] }> {
   const { logger, records } = captureLogger();
   const ingest = await startIngest({ config, logger, client, workerIds });
   return { ingest, records };
@@ -140,7 +156,10 @@ export function flagName(handler: string, workerId = WORKER_ID): string {
 }
 
 export async function exists(file: string): Promise<boolean> {
-  return await readFile(file).then(() => true, () => false);
+  return await readFile(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function readJson<T = Record<string, unknown>>(file: string): Promise<T> {

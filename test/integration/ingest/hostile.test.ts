@@ -33,7 +33,8 @@ function longName(length: number): string {
   return `${head}${'x'.repeat(length - head.length - tail.length)}${tail}`;
 }
 
-const deep = (id: string): string => `{"task_id":"${id}","handler":"update_code","params":${'{"a":'.repeat(4_000)}{}${'}'.repeat(4_000)}}`;
+const deep = (id: string): string =>
+  `{"task_id":"${id}","handler":"update_code","params":${'{"a":'.repeat(4_000)}{}${'}'.repeat(4_000)}}`;
 
 describe('ingest: hostile flags against a running ingest', () => {
   it('rejects each once, naming the problem, keeps the bytes, and still serves a valid flag', async () => {
@@ -46,15 +47,37 @@ describe('ingest: hostile flags against a running ingest', () => {
       // name → [bytes placed, expected problem]; each name is a different handler, so all wait at once.
       const files: [string, Buffer, { path: string; message: RegExp }][] = [
         [flagName('update_code'), Buffer.from(deep(`${id}_deep`)), { path: '(file)', message: /too deeply nested/ }],
-        [flagName('rollback_code'), Buffer.from(`{"task_id":"${id}_dup","handler":"rollback_code","params":{"commits_back":11,"commits_back":1}}`), { path: 'params.commits_back', message: /given twice/ }],
-        [flagName('verify_db'), Buffer.from('{"task_id":".","handler":"verify_db"}'), { path: 'task_id', message: /must not be "\." or "\.\."/ }],
-        [flagName('update_code_deps'), Buffer.from('{"task_id":"..","handler":"update_code_deps"}'), { path: 'task_id', message: /must not be "\." or "\.\."/ }],
+        [
+          flagName('rollback_code'),
+          Buffer.from(
+            `{"task_id":"${id}_dup","handler":"rollback_code","params":{"commits_back":11,"commits_back":1}}`,
+          ),
+          { path: 'params.commits_back', message: /given twice/ },
+        ],
+        [
+          flagName('verify_db'),
+          Buffer.from('{"task_id":".","handler":"verify_db"}'),
+          { path: 'task_id', message: /must not be "\." or "\.\."/ },
+        ],
+        [
+          flagName('update_code_deps'),
+          Buffer.from('{"task_id":"..","handler":"update_code_deps"}'),
+          { path: 'task_id', message: /must not be "\." or "\.\."/ },
+        ],
         [flagName('diagnostics'), Buffer.alloc(10 * 1024 * 1024, 0x20), { path: '(file)', message: /over the limit/ }],
-        ...[245, 250, 255].map((n): [string, Buffer, { path: string; message: RegExp }] => [longName(n), Buffer.from(`{"n":${String(n)}}`), { path: '(name)', message: /no known handler/ }]),
+        ...[245, 250, 255].map((n): [string, Buffer, { path: string; message: RegExp }] => [
+          longName(n),
+          Buffer.from(`{"n":${String(n)}}`),
+          { path: '(name)', message: /no known handler/ },
+        ]),
       ];
       for (const [name, bytes] of files) await dropFlag(inbox, name, bytes);
       // A name with a byte that is not UTF-8, placed by its bytes (no string can spell it).
-      const badName = Buffer.concat([Buffer.from('supervisor_rollback_code_W1'), Buffer.from([0xff]), Buffer.from('_W1.flag')]);
+      const badName = Buffer.concat([
+        Buffer.from('supervisor_rollback_code_W1'),
+        Buffer.from([0xff]),
+        Buffer.from('_W1.flag'),
+      ]);
       const badBytes = Buffer.from('{"task_id":"x","handler":"rollback_code"}');
       await writeFile(Buffer.concat([Buffer.from(`${inbox}/`), badName]), badBytes);
       // A folder named like a flag, with something inside.
@@ -72,7 +95,9 @@ describe('ingest: hostile flags against a running ingest', () => {
       await waitFor('the inbox to empty', async () => ((await readdir(inbox)).length === 0 ? true : undefined), 60_000);
       const rejected = path.join(outbox, 'rejected');
       const errors = await Promise.all(
-        (await readdir(rejected)).filter((f) => f.endsWith('.error.json')).map(async (f) => JSON.parse(await readFile(path.join(rejected, f), 'utf8')) as ErrorFile),
+        (await readdir(rejected))
+          .filter((f) => f.endsWith('.error.json'))
+          .map(async (f) => JSON.parse(await readFile(path.join(rejected, f), 'utf8')) as ErrorFile),
       );
       expect(errors).toHaveLength(files.length + 4);
       const errorOf = (file: string): ErrorFile => {
@@ -82,26 +107,42 @@ describe('ingest: hostile flags against a running ingest', () => {
       };
       for (const [name, bytes, problem] of files) {
         const error = errorOf(name);
-        expect(error.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: problem.path, message: expect.stringMatching(problem.message) })]));
+        expect(error.problems).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ path: problem.path, message: expect.stringMatching(problem.message) }),
+          ]),
+        );
         expect(sha(await readFile(path.join(rejected, error.rejected_as)))).toBe(sha(bytes));
         expect(Buffer.byteLength(`${error.rejected_as}.error.json`)).toBeLessThanOrEqual(255);
       }
       const utf8 = errorOf(badName.toString('utf8'));
       expect(utf8.file_name_hex).toBe(badName.toString('hex'));
-      expect(utf8.problems).toEqual([expect.objectContaining({ path: '(name)', message: expect.stringMatching(/not valid UTF-8/) })]);
+      expect(utf8.problems).toEqual([
+        expect.objectContaining({ path: '(name)', message: expect.stringMatching(/not valid UTF-8/) }),
+      ]);
       expect(await readFile(path.join(rejected, utf8.rejected_as))).toEqual(badBytes);
       const folder = errorOf(flagName('pause_watcher'));
-      expect(folder.problems).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'is a directory, not a regular file' })]));
+      expect(folder.problems).toEqual(
+        expect.arrayContaining([expect.objectContaining({ message: 'is a directory, not a regular file' })]),
+      );
       expect(await readFile(path.join(rejected, folder.rejected_as, 'inside.txt'), 'utf8')).toBe('keep me');
       const fifo = errorOf(flagName('restart_watcher'));
-      expect(fifo.problems).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'is a FIFO, not a regular file' })]));
+      expect(fifo.problems).toEqual(
+        expect.arrayContaining([expect.objectContaining({ message: 'is a FIFO, not a regular file' })]),
+      );
       expect((await lstat(path.join(rejected, fifo.rejected_as))).isFIFO()).toBe(true);
       const link = errorOf(flagName('resume_watcher'));
-      expect(link.problems).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/symbolic link/) })]));
+      expect(link.problems).toEqual(
+        expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/symbolic link/) })]),
+      );
       expect(await readlink(path.join(rejected, link.rejected_as))).toBe(target);
 
       // Still alive: a valid flag under a name a hostile one had is started.
-      await dropFlag(inbox, flagName('rollback_code'), { task_id: `${id}_ok`, handler: 'rollback_code', params: { commits_back: 2 } });
+      await dropFlag(inbox, flagName('rollback_code'), {
+        task_id: `${id}_ok`,
+        handler: 'rollback_code',
+        params: { commits_back: 2 },
+      });
       await waitForJson(receiptPath(outbox, WORKER_ID, `${id}_ok`, 'accepted'));
       await ingest.idle();
       expect((await listWorkflowIds(engine.client)).filter((w) => w.includes(id))).toEqual([`${WORKER_ID}/${id}_ok`]);
@@ -130,11 +171,19 @@ describe('ingest: hostile flags against a running ingest', () => {
       for (let i = 0; i < 3; i += 1) await ingest.idle();
       expect(await readdir(inbox)).toEqual([flagName('rollback_code')]);
       const failures = records.filter((r) => r.level === 50);
-      expect(failures).toEqual([expect.objectContaining({ file: flagName('rollback_code'), msg: expect.stringMatching(/could not handle this flag/) })]);
+      expect(failures).toEqual([
+        expect.objectContaining({
+          file: flagName('rollback_code'),
+          msg: expect.stringMatching(/could not handle this flag/),
+        }),
+      ]);
       // Once the cause is gone it finishes, started exactly once (the ledger knows the start).
       await rm(blocker, { recursive: true });
       await waitForJson(receiptPath(outbox, WORKER_ID, `${id}_first`, 'accepted'));
-      expect((await listWorkflowIds(engine.client)).filter((w) => w.includes(id)).sort()).toEqual([`${WORKER_ID}/${id}_first`, `${WORKER_ID}/${id}_second`]);
+      expect((await listWorkflowIds(engine.client)).filter((w) => w.includes(id)).sort()).toEqual([
+        `${WORKER_ID}/${id}_first`,
+        `${WORKER_ID}/${id}_second`,
+      ]);
     } finally {
       await ingest.stop();
     }
@@ -152,14 +201,27 @@ describe('ingest: hostile flags against a running ingest', () => {
         await mkdir(path.join(root, 'dir'));
         await rename(path.join(root, 'dir'), path.join(inbox, flagName('pause_watcher')));
         const rejected = path.join(outbox, 'rejected');
-        await waitFor('the file to be rejected', async () => ((await readdir(inbox)).join() === flagName('pause_watcher') ? true : undefined), 30_000);
+        await waitFor(
+          'the file to be rejected',
+          async () => ((await readdir(inbox)).join() === flagName('pause_watcher') ? true : undefined),
+          30_000,
+        );
         expect(await readFile(path.join(rejected, flagName('verify_db')), 'utf8')).toBe('not json');
-        const folder = await waitForJson<{ left_in_inbox?: boolean; rejected_as: string | null }>(path.join(rejected, `${flagName('pause_watcher')}.error.json`));
+        const folder = await waitForJson<{ left_in_inbox?: boolean; rejected_as: string | null }>(
+          path.join(rejected, `${flagName('pause_watcher')}.error.json`),
+        );
         expect(folder).toMatchObject({ left_in_inbox: true, rejected_as: null });
         for (let i = 0; i < 3; i += 1) await ingest.idle();
         expect((await lstat(path.join(inbox, flagName('pause_watcher')))).isDirectory()).toBe(true);
-        expect(records.filter((r) => r.file === flagName('pause_watcher') && /left in the inbox/.test(String(r.msg)))).toHaveLength(1);
-        expect((await readdir(rejected)).sort()).toEqual([flagName('pause_watcher'), flagName('verify_db')].map((n) => `${n}.error.json`).concat(flagName('verify_db')).sort());
+        expect(
+          records.filter((r) => r.file === flagName('pause_watcher') && /left in the inbox/.test(String(r.msg))),
+        ).toHaveLength(1);
+        expect((await readdir(rejected)).sort()).toEqual(
+          [flagName('pause_watcher'), flagName('verify_db')]
+            .map((n) => `${n}.error.json`)
+            .concat(flagName('verify_db'))
+            .sort(),
+        );
       } finally {
         await ingest.stop();
       }

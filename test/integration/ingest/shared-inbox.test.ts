@@ -11,7 +11,16 @@ import { receiptPath } from '../../../src/nas/paths.js';
 import { eventsFileOf } from '../../../src/nas/paths.js';
 import { testConfig } from '../../helpers/config.js';
 import { waitFor } from '../../helpers/process.js';
-import { dropFlag, exists, flagName, listWorkflowIds, readJson, runIngest, waitForJson, useIngestEnv } from './harness.js';
+import {
+  dropFlag,
+  exists,
+  flagName,
+  listWorkflowIds,
+  readJson,
+  runIngest,
+  waitForJson,
+  useIngestEnv,
+} from './harness.js';
 
 const { engine, tmp } = useIngestEnv('ingest-shared-');
 
@@ -33,22 +42,39 @@ describe('ingest: three hosts on one shared inbox', () => {
       for (const workerId of HOSTS) {
         for (const handler of HANDLERS) {
           expected.push(`${workerId}/${taskOf(handler)}`);
-          if (flagName(handler, workerId) === flagName('update_code_deps', 'W1') && handler === 'update_code') later.push({ handler, workerId });
+          if (flagName(handler, workerId) === flagName('update_code_deps', 'W1') && handler === 'update_code')
+            later.push({ handler, workerId });
           // `supervisor flag --worker <other>` from any host: the CLI's own writer.
-          else await writeFlag(inbox, { task_id: taskOf(handler), handler }, { workerId, maxSize: config.ingest.max_flag_size });
+          else
+            await writeFlag(
+              inbox,
+              { task_id: taskOf(handler), handler },
+              { workerId, maxSize: config.ingest.max_flag_size },
+            );
         }
       }
       // Nobody's: a well-formed flag for an absent worker, and a malformed name no host's id ends.
-      const absent = await dropFlag(inbox, flagName('rollback_code', 'W9'), { task_id: 't_absent', handler: 'rollback_code' });
+      const absent = await dropFlag(inbox, flagName('rollback_code', 'W9'), {
+        task_id: 't_absent',
+        handler: 'rollback_code',
+      });
       const orphan = await dropFlag(inbox, 'supervisor_frobnicate_W9.flag', 'not even json');
       // A malformed name W3's id ends: W3's to reject, once.
       await dropFlag(inbox, 'supervisor_frobnicate_W3.flag', 'typo');
-      const before = await Promise.all([absent, orphan].map(async (f) => ({ f, bytes: await readFile(f), mtime: (await stat(f)).mtimeMs })));
+      const before = await Promise.all(
+        [absent, orphan].map(async (f) => ({ f, bytes: await readFile(f), mtime: (await stat(f)).mtimeMs })),
+      );
       const leftOver = [path.basename(absent), path.basename(orphan)].sort();
-      const settled = async (): Promise<true | undefined> => ((await readdir(inbox)).sort().join() === leftOver.join() ? true : undefined);
+      const settled = async (): Promise<true | undefined> =>
+        (await readdir(inbox)).sort().join() === leftOver.join() ? true : undefined;
       await waitFor('every served flag to leave the inbox', settled, 60_000);
       // The other reading of the ambiguous name, once the first has gone.
-      for (const { handler, workerId } of later) await writeFlag(inbox, { task_id: taskOf(handler), handler }, { workerId, maxSize: config.ingest.max_flag_size });
+      for (const { handler, workerId } of later)
+        await writeFlag(
+          inbox,
+          { task_id: taskOf(handler), handler },
+          { workerId, maxSize: config.ingest.max_flag_size },
+        );
       await waitFor('the ambiguous flag for deps_W1 to leave the inbox', settled, 60_000);
       for (let i = 0; i < 3; i += 1) for (const host of hosts) await host.ingest.idle();
 
@@ -56,28 +82,51 @@ describe('ingest: three hosts on one shared inbox', () => {
       expect(listed.sort()).toEqual([...expected].sort());
       for (const id of expected) {
         const [workerId = '', taskId = ''] = id.split('/');
-        const receipt = await waitForJson<{ worker_id: string; workflow_id: string }>(receiptPath(outbox, workerId, taskId, 'accepted'));
+        const receipt = await waitForJson<{ worker_id: string; workflow_id: string }>(
+          receiptPath(outbox, workerId, taskId, 'accepted'),
+        );
         expect(receipt).toMatchObject({ worker_id: workerId, workflow_id: id });
         expect(await exists(receiptPath(outbox, workerId, taskId, 'duplicate'))).toBe(false);
       }
       // The ambiguous name went to the right host each time.
-      expect(await readJson(receiptPath(outbox, 'W1', taskOf('update_code_deps'), 'accepted'))).toMatchObject({ handler: 'update_code_deps', file: flagName('update_code_deps', 'W1') });
-      expect(await readJson(receiptPath(outbox, 'deps_W1', taskOf('update_code'), 'accepted'))).toMatchObject({ handler: 'update_code', file: flagName('update_code_deps', 'W1') });
+      expect(await readJson(receiptPath(outbox, 'W1', taskOf('update_code_deps'), 'accepted'))).toMatchObject({
+        handler: 'update_code_deps',
+        file: flagName('update_code_deps', 'W1'),
+      });
+      expect(await readJson(receiptPath(outbox, 'deps_W1', taskOf('update_code'), 'accepted'))).toMatchObject({
+        handler: 'update_code',
+        file: flagName('update_code_deps', 'W1'),
+      });
 
       // Exactly one rejection, by W3; nothing else rejected; nobody's flags untouched.
-      expect((await readdir(path.join(outbox, 'rejected'))).sort()).toEqual(['supervisor_frobnicate_W3.flag', 'supervisor_frobnicate_W3.flag.error.json']);
-      expect(await readJson(path.join(outbox, 'rejected', 'supervisor_frobnicate_W3.flag.error.json'))).toMatchObject({ worker_id: 'W3' });
+      expect((await readdir(path.join(outbox, 'rejected'))).sort()).toEqual([
+        'supervisor_frobnicate_W3.flag',
+        'supervisor_frobnicate_W3.flag.error.json',
+      ]);
+      expect(await readJson(path.join(outbox, 'rejected', 'supervisor_frobnicate_W3.flag.error.json'))).toMatchObject({
+        worker_id: 'W3',
+      });
       for (const { f, bytes, mtime } of before) {
         expect(await readFile(f)).toEqual(bytes);
         expect((await stat(f)).mtimeMs).toBe(mtime);
       }
-      const events = (await readFile(eventsFileOf(config.paths), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { type: string; workflow_id?: string });
-      expect(events.filter((e) => e.type === 'flag_accepted').map((e) => e.workflow_id).sort()).toEqual([...expected].sort());
+      const events = (await readFile(eventsFileOf(config.paths), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; workflow_id?: string });
+      expect(
+        events
+          .filter((e) => e.type === 'flag_accepted')
+          .map((e) => e.workflow_id)
+          .sort(),
+      ).toEqual([...expected].sort());
       expect(events.filter((e) => e.type === 'flag_rejected')).toHaveLength(1);
 
       // Other hosts' flags are noted at most once per host, however many passes ran.
       for (const host of hosts) {
-        const notes = host.records.filter((r) => typeof r.file === 'string' && /does not serve|no worker id served here/.test(String(r.msg)));
+        const notes = host.records.filter(
+          (r) => typeof r.file === 'string' && /does not serve|no worker id served here/.test(String(r.msg)),
+        );
         const perFile = new Map<string, number>();
         for (const r of notes) perFile.set(String(r.file), (perFile.get(String(r.file)) ?? 0) + 1);
         // The ambiguous name was in the inbox twice (two flags, one after the other): once each.

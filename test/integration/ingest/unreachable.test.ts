@@ -38,7 +38,10 @@ describe('ingest: Temporal unreachable', () => {
     // grpc-js waits out its reconnect backoff (up to 2 min by default) before it tries a dead address again;
     // keep that short so the test measures the ingest's retry, not the channel's. Its own channel options
     // also keep it from sharing a subchannel (and that backoff) with the harness's connection.
-    const connection = Connection.lazy({ address, channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1_000 } });
+    const connection = Connection.lazy({
+      address,
+      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1_000 },
+    });
     const client = new Client({ connection, namespace: 'default' });
     const { ingest, records } = await runIngest(client, config);
     try {
@@ -72,7 +75,10 @@ describe('ingest: Temporal unreachable', () => {
     const client = new Client({ connection: engine.connection, namespace: 'no-such-namespace' });
     const { ingest, records } = await runIngest(client, config);
     try {
-      await dropFlag(config.paths.inbox, flagName('diagnostics'), { task_id: `t_refused_${String(Date.now())}`, handler: 'diagnostics' });
+      await dropFlag(config.paths.inbox, flagName('diagnostics'), {
+        task_id: `t_refused_${String(Date.now())}`,
+        handler: 'diagnostics',
+      });
       await waitFor('failing state', async () => (ingest.status().temporal === 'failing' ? true : undefined), 30_000);
       await pause(2_000);
       await ingest.idle();

@@ -12,7 +12,9 @@ interface StandInFlag {
   label?: string | null;
 }
 
-async function standIn(flag: StandInFlag): Promise<{ success: true; details: { task_id: string; workflow_id: string } }> {
+async function standIn(
+  flag: StandInFlag,
+): Promise<{ success: true; details: { task_id: string; workflow_id: string } }> {
   let released = false;
   setHandler(releaseSignal, () => {
     released = true;

@@ -12,7 +12,10 @@ import { loadWorkflowBundle } from '../../../src/workflow-bundle.js';
 /** A logger that keeps its records, to see what a start printed. */
 function recordingLogger() {
   const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
   const infoAndAbove = () => lines.filter((line) => line.level >= 30).map((line) => line.msg);
   return { logger, infoAndAbove, debugLines: () => lines.filter((line) => line.level === 20).length };
 }
@@ -32,7 +35,10 @@ describe('workflow bundle', () => {
     const workflowsPath = path.join(dir(), 'workflows', 'index.ts');
     await writeFile(path.join(dir(), 'greeting.ts'), "export const greeting = 'first-version';\n");
     await mkdir(path.dirname(workflowsPath));
-    await writeFile(workflowsPath, "import { greeting } from '../greeting.js';\nexport async function greet(): Promise<string> { return greeting; }\n");
+    await writeFile(
+      workflowsPath,
+      "import { greeting } from '../greeting.js';\nexport async function greet(): Promise<string> { return greeting; }\n",
+    );
     const files = { workflowsPath, file: path.join(dir(), 'bundle', 'workflows.js') };
 
     const first = recordingLogger();

@@ -20,13 +20,23 @@ describe('run (the subprocess wrapper)', () => {
   const dir = useTempDir('ts-exec-');
 
   it('passes arguments verbatim, without a shell', async () => {
-    const result = await run(node, ['-e', 'console.log(JSON.stringify(process.argv.slice(1)))', '$HOME', '; rm -rf /', '`id`']);
+    const result = await run(node, [
+      '-e',
+      'console.log(JSON.stringify(process.argv.slice(1)))',
+      '$HOME',
+      '; rm -rf /',
+      '`id`',
+    ]);
     expect(JSON.parse(result.stdout)).toEqual(['$HOME', '; rm -rf /', '`id`']);
     expect(result.exitCode).toBe(0);
   });
 
   it('throws ExecError with command, args, exit code and the stderr tail, never env values', async () => {
-    const error = await failure(run(node, ['-e', 'console.error("boom " + process.env.SECRET_X.length); process.exit(3)'], { env: { SECRET_X: 'hunter2-value' } }));
+    const error = await failure(
+      run(node, ['-e', 'console.error("boom " + process.env.SECRET_X.length); process.exit(3)'], {
+        env: { SECRET_X: 'hunter2-value' },
+      }),
+    );
     expect(error.command).toBe(node);
     expect(error.args[0]).toBe('-e');
     expect(error.exitCode).toBe(3);
@@ -59,7 +69,9 @@ describe('run (the subprocess wrapper)', () => {
   it('appends output to a file and takes the error tail from it', async () => {
     const log = join(dir(), 'task.log');
     await run(node, ['-e', 'console.log("first run")'], { outputFile: log });
-    const error = await failure(run(node, ['-e', 'console.log("out line"); console.error("err line"); process.exit(1)'], { outputFile: log }));
+    const error = await failure(
+      run(node, ['-e', 'console.log("out line"); console.error("err line"); process.exit(1)'], { outputFile: log }),
+    );
     const text = await readFile(log, 'utf8');
     expect(text).toContain('first run');
     expect(text).toContain('out line');

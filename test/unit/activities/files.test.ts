@@ -42,7 +42,11 @@ describe('file activities', () => {
     expect(first.created).toBe(true);
     expect(pauseFlagPath(config)).toBe(join(dir(), '00_STATE', 'supervisor_pause_W1.flag'));
     expect(JSON.parse(await readFile(pauseFlagPath(config), 'utf8'))).toEqual({
-      worker_id: 'W1', paused_by: 'alice', paused_at: FIXED.toISOString(), label: 'AA v1-2', task_id: 'task_1',
+      worker_id: 'W1',
+      paused_by: 'alice',
+      paused_at: FIXED.toISOString(),
+      label: 'AA v1-2',
+      task_id: 'task_1',
     });
     const second = await acts.createPauseFlag({ who: 'bob' });
     expect(second).toEqual({ created: false, flag: first.flag });
@@ -61,7 +65,10 @@ describe('file activities', () => {
   it('writes the result file to the outbox and refuses task ids that are not file-safe', async () => {
     const config = testConfig(dir());
     const acts = activitiesFor(config);
-    const { path } = await acts.writeResult({ taskId: 'task_20260205_001', result: { success: true, details: { a: 1 } } });
+    const { path } = await acts.writeResult({
+      taskId: 'task_20260205_001',
+      result: { success: true, details: { a: 1 } },
+    });
     expect(path).toBe(join(dir(), 'Worker_Outbox', 'W1', 'task_20260205_001.result.json'));
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ success: true, details: { a: 1 } });
     for (const bad of ['../escape', '..', 'a/b', '']) {
@@ -85,12 +92,51 @@ describe('file activities', () => {
   it('records audit rows to <logs>/audit.ndjson without a database, secrets redacted', async () => {
     const config = testConfig(dir());
     const acts = activitiesFor(config, { now: () => FIXED });
-    await acts.recordAudit({ task_id: 't1', handler: 'pause_watcher', label: 'AA v1-2', action: 'completed', success: true, details: { pid: 42, db_password: 'pw!' }, actor: 'alice' });
-    await acts.recordAudit({ task_id: 't2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null });
-    const lines = (await readFile(join(dir(), '05_LOGS', 'audit.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    await acts.recordAudit({
+      task_id: 't1',
+      handler: 'pause_watcher',
+      label: 'AA v1-2',
+      action: 'completed',
+      success: true,
+      details: { pid: 42, db_password: 'pw!' },
+      actor: 'alice',
+    });
+    await acts.recordAudit({
+      task_id: 't2',
+      handler: 'verify_db',
+      label: null,
+      action: 'completed',
+      success: false,
+      details: {},
+      actor: null,
+    });
+    const lines = (await readFile(join(dir(), '05_LOGS', 'audit.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
-      { at: FIXED.toISOString(), worker_id: 'W1', task_id: 't1', handler: 'pause_watcher', label: 'AA v1-2', action: 'completed', success: true, details: { pid: 42, db_password: '[redacted]' }, actor: 'alice' },
-      { at: FIXED.toISOString(), worker_id: 'W1', task_id: 't2', handler: 'verify_db', label: null, action: 'completed', success: false, details: {}, actor: null },
+      {
+        at: FIXED.toISOString(),
+        worker_id: 'W1',
+        task_id: 't1',
+        handler: 'pause_watcher',
+        label: 'AA v1-2',
+        action: 'completed',
+        success: true,
+        details: { pid: 42, db_password: '[redacted]' },
+        actor: 'alice',
+      },
+      {
+        at: FIXED.toISOString(),
+        worker_id: 'W1',
+        task_id: 't2',
+        handler: 'verify_db',
+        label: null,
+        action: 'completed',
+        success: false,
+        details: {},
+        actor: null,
+      },
     ]);
   });
 });
@@ -101,7 +147,17 @@ describe('NDJSON audit sink', () => {
   it('returns the newest records first, filtered by worker, skipping a torn line', async () => {
     const file = auditFileOf(join(dir(), 'logs'));
     const sink = ndjsonAuditSink(file);
-    const row = (worker: string, task: string) => ({ at: FIXED.toISOString(), worker_id: worker, task_id: task, handler: 'h', label: null, action: 'a', success: true, details: {}, actor: null });
+    const row = (worker: string, task: string) => ({
+      at: FIXED.toISOString(),
+      worker_id: worker,
+      task_id: task,
+      handler: 'h',
+      label: null,
+      action: 'a',
+      success: true,
+      details: {},
+      actor: null,
+    });
     await sink.record(row('W1', 'a'));
     await sink.record(row('W2', 'b'));
     await appendFile(file, '{"torn":');

@@ -1,16 +1,35 @@
 import { describe, expect, it } from '@jest/globals';
 import { HANDLERS, compareWaitingFlags, priorityOf } from '../../../src/flags/handlers.js';
 import type { WaitingFlag } from '../../../src/flags/handlers.js';
-import { flagFileName, isIgnoredName, parseFlagName, readingFor, readingsOf, servedWorkerOf } from '../../../src/flags/names.js';
+import {
+  flagFileName,
+  isIgnoredName,
+  parseFlagName,
+  readingFor,
+  readingsOf,
+  servedWorkerOf,
+} from '../../../src/flags/names.js';
 
 describe('flag file names', () => {
   it('splits every known handler, underscores included, from the worker id', () => {
     for (const handler of HANDLERS) {
       expect(parseFlagName(flagFileName(handler, 'OrionMX'))).toEqual({ ok: true, handler, workerId: 'OrionMX' });
     }
-    expect(parseFlagName('supervisor_rollback_code_OrionMX.flag')).toEqual({ ok: true, handler: 'rollback_code', workerId: 'OrionMX' });
-    expect(parseFlagName('supervisor_update_code_deps_W-1.flag')).toEqual({ ok: true, handler: 'update_code_deps', workerId: 'W-1' });
-    expect(parseFlagName('supervisor_update_code_host_a.b.flag')).toEqual({ ok: true, handler: 'update_code', workerId: 'host_a.b' });
+    expect(parseFlagName('supervisor_rollback_code_OrionMX.flag')).toEqual({
+      ok: true,
+      handler: 'rollback_code',
+      workerId: 'OrionMX',
+    });
+    expect(parseFlagName('supervisor_update_code_deps_W-1.flag')).toEqual({
+      ok: true,
+      handler: 'update_code_deps',
+      workerId: 'W-1',
+    });
+    expect(parseFlagName('supervisor_update_code_host_a.b.flag')).toEqual({
+      ok: true,
+      handler: 'update_code',
+      workerId: 'host_a.b',
+    });
   });
 
   it('refuses names without a known handler or a valid worker id, saying why', () => {
@@ -29,7 +48,14 @@ describe('flag file names', () => {
   });
 
   it('ignores temporary, hidden and non-.flag names but not misnamed .flag files', () => {
-    for (const name of ['.supervisor_update_code_W1.flag', 'supervisor_update_code_W1.flag.tmp', 'x.partial', 'notes.txt', 'supervisor_update_code_W1.flag.partial', 'README']) {
+    for (const name of [
+      '.supervisor_update_code_W1.flag',
+      'supervisor_update_code_W1.flag.tmp',
+      'x.partial',
+      'notes.txt',
+      'supervisor_update_code_W1.flag.partial',
+      'README',
+    ]) {
       expect(isIgnoredName(name)).toBe(true);
     }
     for (const name of ['supervisor_update_code_W1.flag', 'typo_W1.flag']) expect(isIgnoredName(name)).toBe(false);
@@ -74,7 +100,11 @@ describe('names on a shared inbox', () => {
       { handler: 'update_code', workerId: 'deps_W1' },
     ]);
     expect(readingsOf('supervisor_update_code_deps_.flag')).toEqual([{ handler: 'update_code', workerId: 'deps_' }]);
-    expect(parseFlagName('supervisor_update_code_deps_.flag')).toEqual({ ok: true, handler: 'update_code', workerId: 'deps_' });
+    expect(parseFlagName('supervisor_update_code_deps_.flag')).toEqual({
+      ok: true,
+      handler: 'update_code',
+      workerId: 'deps_',
+    });
     expect(readingsOf('supervisor_frobnicate_W1.flag')).toEqual([]);
   });
 
@@ -82,7 +112,8 @@ describe('names on a shared inbox', () => {
     const name = 'supervisor_update_code_deps_W1.flag';
     expect(readingFor(name, { handler: 'update_code' })).toEqual({ handler: 'update_code', workerId: 'deps_W1' });
     expect(readingFor(name, { handler: 'update_code_deps' })).toEqual({ handler: 'update_code_deps', workerId: 'W1' });
-    for (const body of [undefined, null, 'text', { handler: 'verify_db' }]) expect(readingFor(name, body)).toEqual({ handler: 'update_code_deps', workerId: 'W1' });
+    for (const body of [undefined, null, 'text', { handler: 'verify_db' }])
+      expect(readingFor(name, body)).toEqual({ handler: 'update_code_deps', workerId: 'W1' });
   });
 
   it('tells which served worker a name may belong to before reading it', () => {

@@ -23,7 +23,9 @@ describe('size limit', () => {
     const result = await readFlagFile(file, options);
     expect(result).toEqual({
       ok: false,
-      problems: [{ path: '(file)', message: 'is 4294967296 bytes, over the limit of 1024 (ingest.max_flag_size); not read' }],
+      problems: [
+        { path: '(file)', message: 'is 4294967296 bytes, over the limit of 1024 (ingest.max_flag_size); not read' },
+      ],
       workerId: 'OrionMX',
     });
     expect(openSpy).not.toHaveBeenCalled();
@@ -44,6 +46,8 @@ describe('size limit', () => {
     expect((await readFlagFile(file, options)).ok).toBe(true);
     await realFs.writeFile(file, body.padEnd(options.maxSize + 1, ' '));
     const over = await readFlagFile(file, options);
-    expect(over.ok ? [] : over.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^is 1025 bytes, over the limit of 1024/)]);
+    expect(over.ok ? [] : over.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^is 1025 bytes, over the limit of 1024/),
+    ]);
   });
 });

@@ -23,7 +23,9 @@ describe('nesting depth', () => {
     expect(deep.length).toBeGreaterThan(20_000);
     expect(problems(deep)).toEqual([expect.stringMatching(/^\(file\): is too deeply nested: more than 32 levels/)]);
     // Arrays count too, and a huge depth (far past any stack) is refused the same way.
-    expect(problems(`${'['.repeat(30_000)}${']'.repeat(30_000)}`)).toEqual([expect.stringMatching(/too deeply nested/)]);
+    expect(problems(`${'['.repeat(30_000)}${']'.repeat(30_000)}`)).toEqual([
+      expect.stringMatching(/too deeply nested/),
+    ]);
   });
 
   it('takes exactly MAX_DEPTH levels and refuses one more', () => {
@@ -37,11 +39,15 @@ describe('nesting depth', () => {
 describe('duplicate keys', () => {
   it('refuses commits_back given twice, naming the key and its path (JSON.parse would run the last)', () => {
     const text = '{"task_id":"t1","handler":"rollback_code","params":{"commits_back":11,"commits_back":1}}';
-    expect(problems(text)).toEqual(['params.commits_back: is given twice (duplicate key: JSON would silently keep only the last)']);
+    expect(problems(text)).toEqual([
+      'params.commits_back: is given twice (duplicate key: JSON would silently keep only the last)',
+    ]);
   });
 
   it('finds duplicates at the top level, deep down, in arrays, and through escapes', () => {
-    expect(checkStructure('{"a":1,"b":{"c":[{"x":1},{"y":{"z":1,"z":2}}]},"a":2}').duplicates.map((p) => p.path)).toEqual(['b.c.1.y.z', 'a']);
+    expect(
+      checkStructure('{"a":1,"b":{"c":[{"x":1},{"y":{"z":1,"z":2}}]},"a":2}').duplicates.map((p) => p.path),
+    ).toEqual(['b.c.1.y.z', 'a']);
     expect(checkStructure('{"handler":1,"h\\u0061ndler":2}').duplicates.map((p) => p.path)).toEqual(['handler']);
     // The same key in sibling objects is not a duplicate; neither is a value equal to a key.
     expect(checkStructure('{"a":{"k":1},"b":{"k":"a"},"c":[{"k":1},{"k":2}]}').duplicates).toEqual([]);
@@ -55,11 +61,15 @@ describe('duplicate keys', () => {
 
 describe('task ids that cannot name a file', () => {
   it.each(['.', '..'])('refuses task_id %j', (id) => {
-    expect(problems(JSON.stringify({ task_id: id, handler: 'rollback_code' }))).toEqual([expect.stringMatching(/^task_id: must not be "\." or "\.\."/)]);
+    expect(problems(JSON.stringify({ task_id: id, handler: 'rollback_code' }))).toEqual([
+      expect.stringMatching(/^task_id: must not be "\." or "\.\."/),
+    ]);
   });
 
   it.each(['a/b', '../x', 'a b', 'x'.repeat(65), '', 'caf\u00e9'])('refuses task_id %j', (id) => {
-    expect(problems(JSON.stringify({ task_id: id, handler: 'rollback_code' }))).toEqual([expect.stringMatching(/^task_id: /)]);
+    expect(problems(JSON.stringify({ task_id: id, handler: 'rollback_code' }))).toEqual([
+      expect.stringMatching(/^task_id: /),
+    ]);
   });
 
   it('still takes dots inside a task id', () => {
@@ -79,8 +89,18 @@ describe('canonical body of a deep value', () => {
   });
 
   it('writes what JSON.stringify writes for plain values, with sorted keys', () => {
-    const value = { s: 'q"\\\u2028', n: -1.5e-7, e: [], o: {}, u: undefined, list: [undefined, 0, false], k: { y: 1, x: 2 } };
-    expect(canonicalBody(value)).toBe('{"e":[],"k":{"x":2,"y":1},"list":[null,0,false],"n":-1.5e-7,"o":{},"s":"q\\"\\\\\u2028"}');
+    const value = {
+      s: 'q"\\\u2028',
+      n: -1.5e-7,
+      e: [],
+      o: {},
+      u: undefined,
+      list: [undefined, 0, false],
+      k: { y: 1, x: 2 },
+    };
+    expect(canonicalBody(value)).toBe(
+      '{"e":[],"k":{"x":2,"y":1},"list":[null,0,false],"n":-1.5e-7,"o":{},"s":"q\\"\\\\\u2028"}',
+    );
     expect(JSON.parse(canonicalBody(value))).toEqual(JSON.parse(JSON.stringify(value)));
   });
 });
