@@ -9,6 +9,7 @@ import { RpcError, invalidArgument, queryFailed, workflowNotReady } from '../wir
 import { unstick } from './wft-schedule.js';
 import { decodeToken, encodeToken } from '../wire/tokens.js';
 import { bufferQuery, forgetQuery } from './query-registry.js';
+import { STATUS_CODES } from '../visibility/evaluate.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type QueryReq = ReturnType<V1['QueryWorkflowRequest']['decode']>;
@@ -29,20 +30,10 @@ const FAIL_QUERY_AT_ATTEMPT = 3;
 const NOT_OPEN = 2;
 const NOT_COMPLETED_CLEANLY = 3;
 
-const statusNumber: Record<string, number> = {
-  Running: 1,
-  Completed: 2,
-  Failed: 3,
-  Canceled: 4,
-  Terminated: 5,
-  ContinuedAsNew: 6,
-  TimedOut: 7,
-};
-
 export function queryWorkflow(engine: Engine, run: Run, req: QueryReq, signal: AbortSignal): Promise<QueryResp> {
   const reject = req.queryRejectCondition ?? 0;
   if (!run.isOpen && (reject === NOT_OPEN || (reject === NOT_COMPLETED_CLEANLY && run.ms.status !== 'Completed'))) {
-    return Promise.resolve({ queryRejected: { status: statusNumber[run.ms.status] ?? 0 } });
+    return Promise.resolve({ queryRejected: { status: STATUS_CODES[run.ms.status] ?? 0 } });
   }
   if (!req.query?.queryType) throw invalidArgument('QueryType is not set on request.');
   const completedAnyTask = run.ms.lastCompletedWftStartedId > 0;

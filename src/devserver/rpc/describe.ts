@@ -5,21 +5,12 @@ import type { Run } from '../state/run.js';
 
 import { optDuration, msDuration, tsFromMs } from '../wire/proto.js';
 import { workflowNotFound } from '../wire/errors.js';
+import { STATUS_CODES } from '../visibility/evaluate.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type DescribeReq = ReturnType<V1['DescribeWorkflowExecutionRequest']['decode']>;
 type DescribeResp = L<pb.api.workflowservice.v1.IDescribeWorkflowExecutionResponse>;
 type ExecutionInfo = L<pb.api.workflow.v1.IWorkflowExecutionInfo>;
-
-export const statusCode: Record<string, number> = {
-  Running: 1,
-  Completed: 2,
-  Failed: 3,
-  Canceled: 4,
-  Terminated: 5,
-  ContinuedAsNew: 6,
-  TimedOut: 7,
-};
 
 export function executionInfo(run: Run): ExecutionInfo {
   const ms = run.ms;
@@ -28,7 +19,7 @@ export function executionInfo(run: Run): ExecutionInfo {
     type: { name: ms.workflowType },
     startTime: tsFromMs(ms.startTime),
     closeTime: ms.closeTime ? tsFromMs(ms.closeTime) : null,
-    status: statusCode[ms.status] ?? 0,
+    status: STATUS_CODES[ms.status] ?? 0,
     historyLength: run.events.length,
     parentNamespaceId: ms.parent?.namespace ?? '',
     parentExecution: ms.parent?.execution ?? null,

@@ -3,7 +3,8 @@ import type { L, pb, temporal } from '../wire/proto.js';
 import type { Engine } from '../state/engine.js';
 import type { Run } from '../state/run.js';
 import type { IPayload } from '../wire/proto.js';
-import { executionInfo, statusCode } from './describe.js';
+import { executionInfo } from './describe.js';
+import { STATUS_CODES } from '../visibility/evaluate.js';
 import { invalidArgument } from '../wire/errors.js';
 import { compileListQuery, typeOfFrom } from '../visibility/list-query.js';
 import type { ListQuery, Lookup } from '../visibility/list-query.js';
@@ -160,7 +161,7 @@ export function countWorkflows(
   if (q.groupBy.length === 0) return { count: runs.length, groups: [] };
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.ms.status, (counts.get(r.ms.status) ?? 0) + 1);
-  const groups = [...counts.entries()].sort(([a], [b]) => (statusCode[a] ?? 0) - (statusCode[b] ?? 0));
+  const groups = [...counts.entries()].sort(([a], [b]) => (STATUS_CODES[a] ?? 0) - (STATUS_CODES[b] ?? 0));
   return {
     count: runs.length,
     // Group values are Keyword search attribute payloads, as the server encodes them.

@@ -16,6 +16,7 @@ type Scalar = string | number | boolean;
 type Tri = boolean | null;
 type Node = (get: Lookup) => Tri;
 
+/** WorkflowExecutionStatus numbers by the engine's status names: filters, describe and query rejections share them. */
 export const STATUS_CODES: Record<string, number> = {
   Running: 1,
   Completed: 2,
