@@ -20,6 +20,8 @@ import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/contract/handlers.js';
 import { handlerWorkflowId, lockWorkflowId } from '../../src/contract/ids.js';
+import { HANDLER_WORKFLOWS } from '../../src/workflows/handlers/index.js';
+import type { HandlerWorkflow } from '../../src/workflows/handlers/index.js';
 import { createSupervisorWorker } from '../../src/worker.js';
 import type { SupervisorWorkerOptions } from '../../src/worker.js';
 import { collectRunHistories } from '../devserver/histories.js';
@@ -74,7 +76,7 @@ export interface SupervisorEnv {
   config(dir: string, options?: EnvConfigOptions): Config;
   startWorker(config: Config, options?: StartWorkerOptions): Promise<RunningWorker>;
   /** Starts a handler workflow as the ingest would: id `<workerId>/<task_id>`, the worker's task queue. */
-  start(config: Config, flag: FlagInput): Promise<WorkflowHandle>;
+  start(config: Config, flag: FlagInput): Promise<WorkflowHandle<HandlerWorkflow>>;
   run(config: Config, flag: FlagInput): Promise<HandlerResult>;
   teardown(): Promise<void>;
 }
@@ -180,7 +182,8 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
     async start(config, input) {
       const flag = Flag.parse(input);
       runs.push({ workflowId: handlerWorkflowId(config.worker_id, flag.task_id) });
-      return client.workflow.start(flag.handler, {
+      const workflow: HandlerWorkflow = HANDLER_WORKFLOWS[flag.handler];
+      return client.workflow.start(workflow, {
         workflowId: handlerWorkflowId(config.worker_id, flag.task_id),
         taskQueue: taskQueueOf(config),
         args: [flag],
