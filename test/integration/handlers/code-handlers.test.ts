@@ -142,15 +142,13 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     await code.repo().commit(code.repo().work, 'good', { 'a.txt': 'a\n' });
     const bad = await code.repo().commit(code.repo().work, 'bad', { 'b.txt': 'b\n' });
     const taskId = task('rb1');
-    const result = await code
-      .env()
-      .run(code.config(), {
-        task_id: taskId,
-        handler: 'rollback_code',
-        label: 'undo bad',
-        requested_by: 'ops',
-        params: { commits_back: 1 },
-      });
+    const result = await code.env().run(code.config(), {
+      task_id: taskId,
+      handler: 'rollback_code',
+      label: 'undo bad',
+      requested_by: 'ops',
+      params: { commits_back: 1 },
+    });
     const head = await code.repo().head(code.repo().work);
     expect(result).toMatchObject({
       success: true,
@@ -175,14 +173,12 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     const c1 = await code.repo().commit(code.repo().work, 'one', { 'app.txt': 'v1\n' });
     const c2 = await code.repo().commit(code.repo().work, 'two', { 'app.txt': 'v2\n' });
     const c3 = await code.repo().commit(code.repo().work, 'three', { 'app.txt': 'v3\n' });
-    const result = await code
-      .env()
-      .run(code.config(), {
-        task_id: task('rb3'),
-        handler: 'rollback_code',
-        requested_by: 'ops',
-        params: { commits_back: 3 },
-      });
+    const result = await code.env().run(code.config(), {
+      task_id: task('rb3'),
+      handler: 'rollback_code',
+      requested_by: 'ops',
+      params: { commits_back: 3 },
+    });
     expect(result).toMatchObject({ success: true, details: { commits_reverted: 3, reverted_commits: [c3, c2, c1] } });
     expect(await code.repo().subjects(code.repo().work, 3)).toEqual(['Revert "one"', 'Revert "two"', 'Revert "three"']);
     expect(await readFile(path.join(code.repo().work, 'app.txt'), 'utf8')).toBe('line 1\n');
@@ -211,15 +207,13 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
     });
     const { first, middle, newest } = await makeRevertConflict(code.repo());
     const taskId = task('rb-conflict');
-    const result = await code
-      .env()
-      .run(code.config(), {
-        task_id: taskId,
-        handler: 'rollback_code',
-        label: 'conflict',
-        requested_by: 'ops',
-        params: { commits_back: 3 },
-      });
+    const result = await code.env().run(code.config(), {
+      task_id: taskId,
+      handler: 'rollback_code',
+      label: 'conflict',
+      requested_by: 'ops',
+      params: { commits_back: 3 },
+    });
     expect(result.success).toBe(false);
     expect(result.error).toMatch(new RegExp(`reverting ${middle} conflicts \\(app\\.txt\\)`));
     expect(result.details).toMatchObject({
@@ -254,13 +248,11 @@ describe('code handlers: update_code, update_code_deps, rollback_code', () => {
       params: { commits_back: 11 },
       requested_by: 'ops',
     };
-    const handle = await code
-      .env()
-      .client.workflow.start('rollback_code', {
-        workflowId: `${code.config().worker_id}/${raw.task_id}`,
-        taskQueue: taskQueueOf(code.config()),
-        args: [raw],
-      });
+    const handle = await code.env().client.workflow.start('rollback_code', {
+      workflowId: `${code.config().worker_id}/${raw.task_id}`,
+      taskQueue: taskQueueOf(code.config()),
+      args: [raw],
+    });
     await expect(handle.result()).rejects.toMatchObject({
       cause: {
         type: 'InvalidHandlerInput',

@@ -20,14 +20,12 @@ describe("code handlers keep the operator's work", () => {
   const { setUp, task } = code;
   const work = (name: string) => path.join(code.repo().work, name);
   const run = (handler: 'update_code' | 'update_code_deps' | 'rollback_code', params?: { commits_back: number }) =>
-    code
-      .env()
-      .run(code.config(), {
-        task_id: task(handler),
-        handler,
-        requested_by: 'ops',
-        ...(params === undefined ? {} : { params }),
-      } as FlagInput);
+    code.env().run(code.config(), {
+      task_id: task(handler),
+      handler,
+      requested_by: 'ops',
+      ...(params === undefined ? {} : { params }),
+    } as FlagInput);
   const refs = () => code.repo().git(code.repo().work, 'for-each-ref', '--format=%(refname)', 'refs/supervisor/');
 
   /** An uncommitted edit of a tracked file and a new untracked file. */

@@ -15,13 +15,11 @@ describe('handler workflows started raw validate their input first', () => {
   const code = useCodeEnv();
 
   const startRaw = (type: string, args: unknown[], workflowId?: string) =>
-    code
-      .env()
-      .client.workflow.start(type, {
-        workflowId: workflowId ?? `${code.config().worker_id}/${code.task('raw')}`,
-        taskQueue: taskQueueOf(code.config()),
-        args,
-      });
+    code.env().client.workflow.start(type, {
+      workflowId: workflowId ?? `${code.config().worker_id}/${code.task('raw')}`,
+      taskQueue: taskQueueOf(code.config()),
+      args,
+    });
 
   async function expectRefused(type: string, args: unknown[], problems: RegExp[], workflowId?: string): Promise<void> {
     const handle = await startRaw(type, args, workflowId);
