@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,8 @@ import { createSupervisorWorker } from '../src/worker.js';
 import { createActivities } from '../src/activities/index.js';
 import { ndjsonAuditSink } from '../src/audit/index.js';
 import { keepAliveWorkflowId } from '../src/contract/ids.js';
+import { percentile } from './lib/stats.js';
+import { SUPERVISORD, supervisordMissing, writeSupervisordConf } from './lib/supervisord.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');
@@ -71,9 +73,6 @@ async function until<T>(
     await sleep(everyMs);
   }
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 /** Kills the beating watcher `count` times; returns each kill → new first beat delay in ms, sorted. */
 async function measure(name: string, heartbeatFile: string): Promise<number[]> {
@@ -148,39 +147,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function supervisord(dir: string): Promise<number[] | string> {
-  if (!existsSync('/usr/bin/supervisord')) {
-    if (process.getuid?.() !== 0) return 'skipped: supervisord missing (apt-get install supervisor) and not root';
-    process.stdout.write('installing supervisord (apt-get install supervisor)…\n');
-    const install = await execa('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], {
-      reject: false,
-      env: { DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    if (install.exitCode !== 0) return `skipped: apt-get install supervisor failed: ${install.stderr.slice(-300)}`;
-  }
+  const missing = await supervisordMissing();
+  if (missing !== undefined) return missing;
   const heartbeatFile = path.join(dir, 'supervisord', 'heartbeat.json');
-  const conf = path.join(dir, 'supervisord.conf');
-  await writeFile(
-    conf,
-    [
-      '[supervisord]',
-      'nodaemon=true',
-      `logfile=${path.join(dir, 'supervisord.log')}`,
-      `pidfile=${path.join(dir, 'supervisord.pid')}`,
-      '[unix_http_server]',
-      `file=${path.join(dir, 'supervisord.sock')}`,
-      '[rpcinterface:supervisor]',
-      'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
-      '[program:watcher]',
-      `command=${process.execPath} ${SAMPLE} ${heartbeatFile}`,
-      'autorestart=true',
-      'startsecs=1',
-      'startretries=100000',
-      `stdout_logfile=${path.join(dir, 'supervisord-watcher.log')}`,
-      'redirect_stderr=true',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn('/usr/bin/supervisord', ['-c', conf], { stdio: 'ignore' });
+  const conf = await writeSupervisordConf(dir, [
+    '[program:watcher]',
+    `command=${process.execPath} ${SAMPLE} ${heartbeatFile}`,
+    'autorestart=true',
+    'startsecs=1',
+    'startretries=100000',
+    `stdout_logfile=${path.join(dir, 'supervisord-watcher.log')}`,
+    'redirect_stderr=true',
+  ]);
+  const child = spawn(SUPERVISORD, ['-c', conf], { stdio: 'ignore' });
   try {
     return await measure('supervisord', heartbeatFile);
   } finally {

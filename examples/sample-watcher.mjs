@@ -25,7 +25,7 @@ const beat = (status) => {
   const tmp = join(dirname(heartbeatFile), `.${basename(heartbeatFile)}.${process.pid}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(body)}\n`);
   renameSync(tmp, heartbeatFile);
-  // One line per beat gives the watcher log something to rotate and `supervisor logs` something to show.
+  // One line per beat gives the watcher log (watcher.log_file) something to rotate and an operator something to tail.
   process.stdout.write(`${new Date().toISOString()} sample-watcher pid=${process.pid} ${status} beat=${beats}\n`);
 };
 

@@ -1,10 +1,13 @@
+/**
+ * What every command file may import at its top level: light on purpose (node built-ins and types only).
+ * Loading the config schema (zod, yaml) or the logger (pino) is for an action to do, so `--help`,
+ * `--version` and a typo answer at once: configFor and loggerFor import them when called.
+ */
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
 import type { ParsedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createLogger } from '../observability/logger.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger, createLogger } from '../observability/logger.js';
 
 /** Exit codes shared by every command: 2 = the operator's input (usage, config) is wrong. */
 export const EXIT_OK = 0;
@@ -39,8 +42,9 @@ export interface ConfigNeeds {
  * is unset (`status`, `flag`, `drain` from an operator's shell): the section is then left out, and
  * `unusable.database` says why.
  */
-export function configFor(command: Command, needs: ConfigNeeds = {}): ParsedConfig & { source: string } {
+export async function configFor(command: Command, needs: ConfigNeeds = {}): Promise<ParsedConfig & { source: string }> {
   const { config: file } = command.optsWithGlobals<GlobalOptions>();
+  const { ConfigError, loadConfig } = await import('../config/load.js');
   try {
     return loadConfig(file, process.env, needs.database === true ? [] : ['database']);
   } catch (error) {
@@ -50,8 +54,9 @@ export function configFor(command: Command, needs: ConfigNeeds = {}): ParsedConf
 }
 
 /** The root logger for a command, honouring `--log-level` over the configured level. */
-export function loggerFor(command: Command, config?: Config): ReturnType<typeof createLogger> {
+export async function loggerFor(command: Command, config?: Config): Promise<ReturnType<typeof createLogger>> {
   const { logLevel } = command.optsWithGlobals<GlobalOptions>();
+  const { createLogger } = await import('../observability/logger.js');
   return createLogger({
     level: logLevel ?? config?.logging.level ?? 'info',
     file: config?.logging.file,

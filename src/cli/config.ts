@@ -1,31 +1,11 @@
 import type { Command } from 'commander';
-import { configFor } from './common.js';
-
-/** Keys whose values never leave the process: printed as `***`. */
-const SECRET_KEYS = /password|secret|key|token|url/i;
-
-function redact(value: unknown, key = ''): unknown {
-  if (typeof value === 'string' && SECRET_KEYS.test(key)) return '***';
-  if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
-  }
-  return value;
-}
 
 export function registerConfigCommands(program: Command): void {
   program
     .command('config')
     .description('validate the configuration and print it resolved (defaults filled in, secrets redacted)')
-    .action((_options, command: Command) => {
-      const { config, source, unusable } = configFor(command);
-      // The section is left out of what follows: say so, with the variable, rather than look unconfigured.
-      const notes = Object.entries(unusable).map(
-        ([section, error]) =>
-          `# ${section}: unusable until set: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}\n`,
-      );
-      const verdict =
-        notes.length === 0 ? 'valid' : 'valid except the sections below (commands that need them refuse to run)';
-      process.stdout.write(`# ${source}: ${verdict}\n${notes.join('')}${JSON.stringify(redact(config), null, 2)}\n`);
+    .action(async (_options, command: Command) => {
+      const { runConfig } = await import('./actions/config.js');
+      await runConfig(command);
     });
 }

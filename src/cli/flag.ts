@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { HANDLERS } from '../flags/handlers.js';
-import { checkFlag } from '../flags/schema.js';
 import type { FlagInput, FlagProblem } from '../flags/schema.js';
-import { FlagInvalidError, FlagWaitingError, newTaskId, writeFlag } from '../flags/write.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, configFor, operatorName } from './common.js';
 
 interface FlagOptions {
@@ -58,7 +56,9 @@ export function registerFlagCommand(program: Command): void {
     .option('--task-id <id>', 'task id (default: task_YYYYMMDD_HHMMSS_<random>, UTC)')
     .option('--requested-by <name>', 'who asks, for the audit (default: user@host)')
     .action(async (handler: string, options: FlagOptions, command: Command) => {
-      const { config } = configFor(command);
+      const { config } = await configFor(command);
+      const { checkFlag } = await import('../flags/schema.js');
+      const { FlagInvalidError, FlagWaitingError, newTaskId, writeFlag } = await import('../flags/write.js');
       const { params, problems } = parseParams(options.param);
       const taskId = options.taskId ?? newTaskId();
       // Untyped operator input on purpose: writeFlag validates it with the ingest's own schema.

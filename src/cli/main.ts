@@ -12,7 +12,7 @@ import { registerStart } from './start.js';
 import { registerStatusCommand } from './status.js';
 import { registerWrapCommand } from './wrap.js';
 import { registerWorkerCommand } from './worker.js';
-import { tolerateClosedConsole } from '../observability/logger.js';
+import { tolerateClosedConsole } from '../observability/console.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -4,17 +4,12 @@
  * schedule when Temporal answers.
  */
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { SupervisorHeartbeatFile } from '../activities/index.js';
-import { createActivities } from '../activities/index.js';
-import { ndjsonAuditSink } from '../audit/index.js';
 import type { Config } from '../config/schema.js';
-import { healthScheduleId } from '../contract/ids.js';
 import type { KeepAliveState } from '../contract/supervision.js';
-import { auditFileOf, supervisorHeartbeatPath } from '../nas/paths.js';
 import type { Logger } from '../observability/logger.js';
-import { keepAliveState } from '../supervision/keep-alive.js';
 import { configFor, loggerFor, temporalAddress } from './common.js';
 
 export interface StatusReport {
@@ -34,6 +29,7 @@ export interface StatusReport {
 }
 
 async function lastHealthRun(config: Config): Promise<StatusReport['last_health_run']> {
+  const { supervisorHeartbeatPath } = await import('../nas/paths.js');
   try {
     const body = JSON.parse(
       await readFile(supervisorHeartbeatPath(config), 'utf8'),
@@ -47,6 +43,7 @@ async function lastHealthRun(config: Config): Promise<StatusReport['last_health_
 }
 
 async function nextHealthRun(client: Client, workerId: string): Promise<string | null> {
+  const { healthScheduleId } = await import('../contract/ids.js');
   try {
     const next = (await client.schedule.getHandle(healthScheduleId(workerId)).describe()).info.nextActionTimes[0];
     return next?.toISOString() ?? null;
@@ -61,6 +58,12 @@ export async function collectStatus(
   client: Client | undefined,
   temporalError?: string,
 ): Promise<StatusReport> {
+  const [{ createActivities }, { ndjsonAuditSink }, { auditFileOf }, { keepAliveState }] = await Promise.all([
+    import('../activities/index.js'),
+    import('../audit/index.js'),
+    import('../nas/paths.js'),
+    import('../supervision/keep-alive.js'),
+  ]);
   const acts = createActivities({ config, logger, audit: ndjsonAuditSink(auditFileOf(config.paths.logs)) });
   const [watcher, heartbeat, seen, keepalive, lastRun, nextRun] = await Promise.all([
     acts.watcherStatus(),
@@ -119,8 +122,9 @@ export function registerStatusCommand(program: Command): void {
     .option('--address <host:port>', 'Temporal frontend (default: temporal.address, or the embedded engine address)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { address?: string; json?: boolean }, command: Command) => {
-      const { config } = configFor(command);
-      const { logger, close } = loggerFor(command, config);
+      const { config } = await configFor(command);
+      const { logger, close } = await loggerFor(command, config);
+      const { Client, Connection } = await import('@temporalio/client');
       let connection: Connection | undefined;
       let error: string | undefined;
       try {

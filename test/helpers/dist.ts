@@ -1,0 +1,31 @@
+/** The built CLI (`dist/cli/main.js`) for tests and benches that run the binary as an operator would. */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+export const distMain = path.join(root, 'dist/cli/main.js');
+
+function newestMtime(dir: string): { file: string; mtimeMs: number } {
+  let newest = { file: dir, mtimeMs: 0 };
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const { mtimeMs } = statSync(file);
+    if (mtimeMs > newest.mtimeMs) newest = { file, mtimeMs };
+  }
+  return newest;
+}
+
+/** Why dist cannot stand for src (missing, or older than a source file), or undefined when it is current. */
+export function distProblem(): string | undefined {
+  let built: number;
+  try {
+    built = statSync(distMain).mtimeMs;
+  } catch {
+    return `${distMain} is missing: run \`npm run build\` first`;
+  }
+  const newest = newestMtime(path.join(root, 'src'));
+  return newest.mtimeMs > built
+    ? `${distMain} is older than ${path.relative(root, newest.file)}: run \`npm run build\` first`
+    : undefined;
+}
