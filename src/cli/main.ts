@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
+import { registerBackupCommands } from './backup.js';
 import { registerBundleCommand } from './bundle.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
@@ -47,6 +48,7 @@ function buildProgram(): Command {
   registerEventsCommand(program);
   registerConfigCommands(program);
   registerBundleCommand(program);
+  registerBackupCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
