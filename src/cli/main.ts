@@ -6,6 +6,7 @@ import { registerBackupCommands } from './backup.js';
 import { registerBundleCommand } from './bundle.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEventsCommand } from './events.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
@@ -49,6 +50,7 @@ function buildProgram(): Command {
   registerConfigCommands(program);
   registerBundleCommand(program);
   registerBackupCommands(program);
+  registerDoctorCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
