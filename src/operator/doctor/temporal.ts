@@ -12,7 +12,17 @@ import type { CheckRow } from './check.js';
 const GROUP = 'temporal';
 const NOT_FOUND = 5;
 /** The search attributes the ingest registers and every handler start carries (src/ingest/starter.ts). */
-const SEARCH_ATTRIBUTES = ['WorkerId', 'Handler', 'TaskLabel'];
+const SEARCH_ATTRIBUTES = { WorkerId: 'KEYWORD', Handler: 'KEYWORD', TaskLabel: 'TEXT' } as const;
+/** IndexedValueType numbers (temporal/api/enums/v1/common.proto). */
+const INDEXED_TYPES: Record<number, string> = {
+  1: 'TEXT',
+  2: 'KEYWORD',
+  3: 'INT',
+  4: 'DOUBLE',
+  5: 'BOOL',
+  6: 'DATETIME',
+  7: 'KEYWORD_LIST',
+};
 const CLOCK_ADVISE_MS = 1_000;
 /** Heartbeat ages and health runs compare times written by different hosts. */
 const CLOCK_FAIL_MS = 10_000;
@@ -44,13 +54,27 @@ async function namespaceRow(connection: Connection, namespace: string): Promise<
 async function searchAttributesRow(connection: Connection, namespace: string): Promise<CheckRow> {
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = SEARCH_ATTRIBUTES.filter((name) => customAttributes?.[name] === undefined);
-    if (missing.length === 0) return pass(GROUP, 'search attributes', `${SEARCH_ATTRIBUTES.join(', ')} registered`);
-    return fail(
+    const wanted = Object.entries(SEARCH_ATTRIBUTES);
+    const typeOf = (name: string): string | undefined => {
+      const type = customAttributes?.[name];
+      return type === undefined || type === null ? undefined : (INDEXED_TYPES[type] ?? String(type));
+    };
+    const wrong = wanted.filter(([name, type]) => typeOf(name) !== undefined && typeOf(name) !== type);
+    if (wrong.length > 0)
+      return fail(
+        GROUP,
+        'search attributes',
+        wrong.map(([name, type]) => `${name} is ${typeOf(name)}, the supervisor needs ${type}`).join('; '),
+        'handler starts carrying it are refused: remove and re-create it with the right type (temporal operator search-attribute)',
+      );
+    const missing = wanted.filter(([name]) => typeOf(name) === undefined).map(([name]) => name);
+    if (missing.length === 0)
+      return pass(GROUP, 'search attributes', `${Object.keys(SEARCH_ATTRIBUTES).join(', ')} registered`);
+    return advise(
       GROUP,
       'search attributes',
-      `not registered: ${missing.join(', ')}`,
-      'start the supervisor once (it registers them), or temporal operator search-attribute create',
+      `not registered yet: ${missing.join(', ')}`,
+      'the ingest registers them before its first start; to have them now: temporal operator search-attribute create',
     );
   } catch (error) {
     return advise(
