@@ -25,7 +25,14 @@ export interface FleetWorker {
   restarts_in_window: number | null;
   total_restarts: number | null;
   draining: boolean | null;
-  last_health_run: { time: string; success: boolean; summary: string | null; errors: string[] } | null;
+  /** The newest finished health run (`finished: false`: none of the recent ones has finished yet). */
+  last_health_run: {
+    time: string;
+    finished: boolean;
+    success: boolean;
+    summary: string | null;
+    errors: string[];
+  } | null;
   next_health_run: string | null;
 }
 
@@ -89,12 +96,26 @@ async function lastHealthRun(client: Client, workerId: string): Promise<HealthRu
     return null;
   }
   const next = description.info.nextActionTimes[0]?.toISOString() ?? null;
-  const last = description.info.recentActions.at(-1);
-  if (last === undefined) return { time: '', next };
-  const run: HealthRun = { time: last.takenAt.toISOString(), next };
+  const actions = description.info.recentActions;
+  if (actions.length === 0) return { time: '', next };
+  // Newest first: the latest run may still be going (no result yet); the one before it has finished.
+  for (const action of [...actions].reverse().slice(0, 3)) {
+    const run = await readHealthRun(client, action.action.workflow, action.takenAt.toISOString(), next);
+    if (run.result !== undefined) return run;
+  }
+  return { time: actions.at(-1)?.takenAt.toISOString() ?? '', next };
+}
+
+/** One health run's checkHealth result and its own, from its history (nothing when it is past retention). */
+async function readHealthRun(
+  client: Client,
+  workflow: { workflowId: string; firstExecutionRunId: string },
+  time: string,
+  next: string | null,
+): Promise<HealthRun> {
+  const run: HealthRun = { time, next };
   try {
-    const { workflowId, firstExecutionRunId } = last.action.workflow;
-    const history = await client.workflow.getHandle(workflowId, firstExecutionRunId).fetchHistory();
+    const history = await client.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId).fetchHistory();
     const checkHealthIds = new Set<number>();
     for (const event of history.events ?? []) {
       const scheduled = event.activityTaskScheduledEventAttributes;
@@ -106,7 +127,7 @@ async function lastHealthRun(client: Client, workerId: string): Promise<HealthRu
       if (completed) run.result = decode<HealthRunResult>(completed.result);
     }
   } catch {
-    // a run past its retention: the time is all there is
+    // past its retention: the time is all there is
   }
   return run;
 }
@@ -146,6 +167,7 @@ export async function fleetWorker(client: Client, workerId: string, keepalive: s
         : {
             time: health.time,
             success: health.result?.success ?? false,
+            finished: health.result !== undefined,
             summary: seen?.summary ?? null,
             errors: health.result?.errors ?? [],
           },
@@ -160,6 +182,11 @@ export async function collectFleet(client: Client, only?: string): Promise<Fleet
   return Promise.all(wanted.map((id) => fleetWorker(client, id, ids.get(id) ?? null)));
 }
 
+function healthWord(run: NonNullable<FleetWorker['last_health_run']>): string {
+  if (!run.finished) return 'running';
+  return run.success ? 'ok' : `failed: ${run.errors.join('; ') || 'see its history'}`;
+}
+
 const dash = (value: unknown): string => (value === null || value === undefined ? '-' : String(value));
 
 export function formatFleet(workers: FleetWorker[]): string {
@@ -171,9 +198,7 @@ export function formatFleet(workers: FleetWorker[]): string {
     w.heartbeat_age_seconds === null ? '-' : `${w.heartbeat_age_seconds}s`,
     w.restarts_in_window === null ? '-' : `${w.restarts_in_window} (total ${dash(w.total_restarts)})`,
     w.draining === null ? '-' : w.draining ? 'yes' : 'no',
-    w.last_health_run === null
-      ? '-'
-      : `${w.last_health_run.time} ${w.last_health_run.success ? 'ok' : `failed: ${w.last_health_run.errors.join('; ') || '?'}`}`,
+    w.last_health_run === null ? '-' : `${w.last_health_run.time} ${healthWord(w.last_health_run)}`,
   ]);
   if (rows.length === 0) return 'no worker has reported to this namespace\n';
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -5,7 +5,7 @@
  * every worker of the namespace from Temporal.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -17,7 +17,7 @@ import { makeGitFixture } from '../helpers/git.js';
 import type { GitFixture } from '../helpers/git.js';
 import { startMariaDb } from '../helpers/mariadb.js';
 import type { MariaDbHarness } from '../helpers/mariadb.js';
-import { freePort, waitFor } from '../helpers/process.js';
+import { freePort, killAll, waitFor } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 
@@ -51,6 +51,8 @@ let db: MariaDbHarness;
 let serial = 0;
 /** Folders made outside the temp dir (another filesystem), removed at the end. */
 const elsewhere: string[] = [];
+/** The pid files of the watchers the workers start: a stopped worker leaves its watcher running, by design. */
+const watcherPidFiles: string[] = [];
 
 function spawnCli(args: string[]): ResultPromise {
   const child = execa(process.execPath, [DIST_MAIN, ...args], { reject: false, env: { SUPERVISOR_CONFIG: '' } });
@@ -141,6 +143,7 @@ beforeAll(async () => {
   [address, repo, db] = await Promise.all([startDevserver(), makeGitFixture(tmp.path), startMariaDb()]);
   const workers = ['doc1', 'wa', 'wb'].map((id) => {
     const { doc, dir } = healthy(id);
+    watcherPidFiles.push(path.join(dir, 'nas/00_STATE', `watcher_${id}.pid`));
     return { id, config: writeConfig(dir, doc) };
   });
   for (const { config } of workers) void spawnCli(['--config', config, 'worker']);
@@ -159,6 +162,14 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((child) => child));
+  const watcherPid = (file: string): number[] => {
+    try {
+      return [(JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid];
+    } catch {
+      return [];
+    }
+  };
+  killAll(watcherPidFiles.flatMap(watcherPid));
   await db?.stop();
   await tmp?.cleanup();
   for (const dir of elsewhere) rmSync(dir, { recursive: true, force: true });
