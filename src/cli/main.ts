@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
+import { registerBackupCommands } from './backup.js';
 import { registerBundleCommand } from './bundle.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEventsCommand } from './events.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
@@ -47,6 +49,8 @@ function buildProgram(): Command {
   registerEventsCommand(program);
   registerConfigCommands(program);
   registerBundleCommand(program);
+  registerBackupCommands(program);
+  registerDoctorCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,147 +1,43 @@
 /**
- * `supervisor status`: what the watcher is doing and what the supervisor last did about it. Local facts
- * (pid file, heartbeat, pause flag, last health file) always; the keep-alive's counters and the health
- * schedule when Temporal answers.
+ * `supervisor status`: this host's watcher and supervisor (src/operator/status.ts), or with `--all` every
+ * worker of the namespace and with `--worker ID` another host's, from Temporal (src/operator/fleet.ts).
  */
-import { readFile } from 'node:fs/promises';
-import type { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { SupervisorHeartbeatFile } from '../activities/index.js';
-import type { Config } from '../config/schema.js';
-import type { KeepAliveState } from '../contract/supervision.js';
-import type { Logger } from '../observability/logger.js';
-import { configFor, loggerFor, temporalAddress } from './common.js';
+import { CliError, EXIT_USAGE, configFor, loggerFor, temporalAddress } from './common.js';
 
-export interface StatusReport {
-  worker_id: string;
-  /** running/hung/stopped/paused/failed/held (the keep-alive's word when it answers, except hung). */
-  watcher_state: string;
-  pid: number | null;
-  uptime_seconds: number | null;
-  heartbeat_age_seconds: number | null;
-  heartbeat_healthy: boolean;
-  paused: boolean;
-  keepalive: KeepAliveState | null;
-  restarts_in_window: number | null;
-  last_health_run: { time: string; success: boolean; error: string | null } | null;
-  next_health_run: string | null;
-  temporal: { reachable: boolean; error?: string };
-}
-
-async function lastHealthRun(config: Config): Promise<StatusReport['last_health_run']> {
-  const { supervisorHeartbeatPath } = await import('../nas/paths.js');
-  try {
-    const body = JSON.parse(
-      await readFile(supervisorHeartbeatPath(config), 'utf8'),
-    ) as Partial<SupervisorHeartbeatFile>;
-    return typeof body.time === 'string'
-      ? { time: body.time, success: body.success === true, error: body.error ?? null }
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-async function nextHealthRun(client: Client, workerId: string): Promise<string | null> {
-  const { healthScheduleId } = await import('../contract/ids.js');
-  try {
-    const next = (await client.schedule.getHandle(healthScheduleId(workerId)).describe()).info.nextActionTimes[0];
-    return next?.toISOString() ?? null;
-  } catch {
-    return null;
-  }
-}
-
-export async function collectStatus(
-  config: Config,
-  logger: Logger,
-  client: Client | undefined,
-  temporalError?: string,
-): Promise<StatusReport> {
-  const [{ createActivities }, { ndjsonAuditSink }, { auditFileOf }, { keepAliveState }] = await Promise.all([
-    import('../activities/index.js'),
-    import('../audit/index.js'),
-    import('../nas/paths.js'),
-    import('../supervision/keep-alive.js'),
-  ]);
-  const acts = createActivities({ config, logger, audit: ndjsonAuditSink(auditFileOf(config.paths.logs)) });
-  const [watcher, heartbeat, seen, keepalive, lastRun, nextRun] = await Promise.all([
-    acts.watcherStatus(),
-    acts.watcherHeartbeat(),
-    acts.observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
-    client === undefined ? Promise.resolve(null) : keepAliveState(client, config.worker_id),
-    lastHealthRun(config),
-    client === undefined ? Promise.resolve(null) : nextHealthRun(client, config.worker_id),
-  ]);
-  const local = watcher.running ? 'running' : heartbeat.paused ? 'paused' : 'stopped';
-  const answered = keepalive !== null && ['running', 'stopped', 'paused', 'failed', 'held'].includes(keepalive.state);
-  // The keep-alive's own test (no heartbeat within hang_timeout): it may not have looked yet, status has.
-  const hung = seen.observation === 'hung' && keepalive?.state !== 'failed';
-  return {
-    worker_id: config.worker_id,
-    watcher_state: hung ? 'hung' : answered && keepalive !== null ? keepalive.state : local,
-    pid: watcher.pid,
-    uptime_seconds: watcher.uptimeSeconds,
-    heartbeat_age_seconds: heartbeat.age_seconds,
-    // Two reads a moment apart may straddle the limit: the hung verdict wins.
-    heartbeat_healthy: heartbeat.healthy && !hung,
-    paused: heartbeat.paused,
-    keepalive,
-    restarts_in_window: keepalive?.restartsInWindow ?? null,
-    last_health_run: lastRun,
-    next_health_run: nextRun,
-    temporal:
-      client === undefined ? { reachable: false, error: temporalError ?? 'not connected' } : { reachable: true },
-  };
-}
-
-const orDash = (value: unknown): string => (value === null || value === undefined ? '-' : String(value));
-
-export function formatStatus(report: StatusReport): string {
-  const ka = report.keepalive;
-  const lines = [
-    `worker            ${report.worker_id}`,
-    `watcher           ${report.watcher_state}${report.paused && report.watcher_state !== 'paused' ? ' (pause flag set)' : ''}`,
-    `pid               ${orDash(report.pid)}`,
-    `uptime            ${report.uptime_seconds === null ? '-' : `${report.uptime_seconds}s`}`,
-    `heartbeat age     ${report.heartbeat_age_seconds === null ? '-' : `${report.heartbeat_age_seconds}s`} (${report.heartbeat_healthy ? 'healthy' : 'unhealthy'})`,
-    `restarts (window) ${orDash(report.restarts_in_window)}${ka?.lastRestartAt ? `, last ${ka.lastRestartAt}` : ''}${ka && ka.backoffMs > 0 ? `, next in ${ka.backoffMs} ms` : ''}`,
-    ...(ka?.failedReason ? [`failed because    ${ka.failedReason} (send resume_watcher or restart_watcher)`] : []),
-    `last health run   ${report.last_health_run === null ? '-' : `${report.last_health_run.time} ${report.last_health_run.success ? 'ok' : `failed: ${orDash(report.last_health_run.error)}`}`}`,
-    `next health run   ${orDash(report.next_health_run)}`,
-  ];
-  if (!report.temporal.reachable)
-    lines.push(`temporal          unreachable (${orDash(report.temporal.error)}): keep-alive and schedule unknown`);
-  return `${lines.join('\n')}\n`;
+interface StatusOptions {
+  address?: string;
+  json?: boolean;
+  all?: boolean;
+  worker?: string;
 }
 
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('watcher state, pid, uptime, heartbeat age, restarts in the current window, last and next health run')
+    .description(
+      'watcher state, pid, uptime, heartbeat age, restarts in the current window, last and next health run; --all: every worker of the namespace',
+    )
     .option('--address <host:port>', 'Temporal frontend (default: temporal.address, or the embedded engine address)')
+    .option('--all', 'every worker that reported to this Temporal namespace (from Temporal, not local files)')
+    .option('--worker <id>', "another host's worker, through Temporal")
     .option('--json', 'print the report as JSON')
-    .action(async (options: { address?: string; json?: boolean }, command: Command) => {
-      const { config } = await configFor(command);
-      const { logger, close } = await loggerFor(command, config);
-      const { Client, Connection } = await import('@temporalio/client');
-      let connection: Connection | undefined;
-      let error: string | undefined;
+    .action(async (options: StatusOptions, command: Command) => {
+      if (options.all === true && options.worker !== undefined)
+        throw new CliError('--all and --worker exclude each other', EXIT_USAGE);
+      const { config } = configFor(command);
+      const { WorkerId } = await import('../config/schema.js');
+      if (options.worker !== undefined && !WorkerId.safeParse(options.worker).success)
+        throw new CliError(`--worker ${JSON.stringify(options.worker)} is not a worker id`, EXIT_USAGE);
+      const { logger, close } = loggerFor(command, config);
+      const { runStatus, StatusError } = await import('../operator/status.js');
       try {
-        connection = await Connection.connect({
-          address: temporalAddress(config, options.address),
-          connectTimeout: '3s',
-        });
-      } catch (failure) {
-        error = failure instanceof Error ? failure.message : String(failure);
-      }
-      try {
-        const client =
-          connection === undefined ? undefined : new Client({ connection, namespace: config.temporal.namespace });
-        const report = await collectStatus(config, logger, client, error);
-        process.stdout.write(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+        const address = temporalAddress(config, options.address);
+        process.stdout.write(await runStatus({ config, logger, address, ...options }));
+      } catch (error) {
+        if (error instanceof StatusError) throw new CliError(error.message);
+        throw error;
       } finally {
-        await connection?.close();
         await close();
       }
     });

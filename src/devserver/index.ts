@@ -48,3 +48,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   return { address: server.address, stop: () => server.stop() };
 }
+
+/** `supervisor backup` / `restore`: a consistent copy of a running engine's data file, and a locked swap-in. */
+export { backupDatabase, restoreDatabase } from './persist/backup.js';
+export type { DatabaseSummary, RestoreSummary } from './persist/backup.js';

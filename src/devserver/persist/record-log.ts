@@ -62,7 +62,7 @@ function alive(pid: number): boolean {
  * One process per database: a second engine on the same file would cut what it takes for a torn tail out
  * from under the first one's writes. The lock file names its holder; one left by a killed process is taken over.
  */
-function lock(file: string): string {
+export function lockDatabase(file: string): string {
   const lockFile = `${file}.lock`;
   for (;;) {
     try {
@@ -77,7 +77,7 @@ function lock(file: string): string {
   }
 }
 
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -97,7 +97,7 @@ export class RecordLog {
 
   static async open(file: string): Promise<OpenedLog> {
     mkdirSync(path.dirname(file), { recursive: true });
-    const lockFile = lock(file);
+    const lockFile = lockDatabase(file);
     // A compaction that crashed before its rename leaves a partial file; the log itself is intact.
     rmSync(`${file}.compact`, { force: true });
     try {
