@@ -11,7 +11,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/schema.js';
 import { handlerWorkflowId } from '../contract/ids.js';
 import { resultFilePath } from '../nas/paths.js';
-import { formatDuration, formatEntry, storyOf } from './timeline.js';
+import { formatDuration, formatEntry, storyOf, taskStatusOf } from './timeline.js';
 import type { RunStory } from './timeline.js';
 
 export class UnknownTaskError extends Error {
@@ -112,6 +112,14 @@ export async function readTaskStory(client: Client, taskId: string, workerId: st
   return { taskId, workerId, workflowId, description, story: storyOf(history.events ?? [], description.type) };
 }
 
+/** `failed (workflow completed)`: the task's state, and the workflow's when they differ. */
+function statusLine(task: TaskStory): string {
+  const execution = task.description.status.name;
+  const status = taskStatusOf(execution, task.story.end);
+  const workflow = execution.toLowerCase().replace('cancelled', 'canceled');
+  return status === workflow ? status : `${status} (workflow ${workflow})`;
+}
+
 export function formatHeader(task: TaskStory): string {
   const input = task.story.input ?? {};
   const { description } = task;
@@ -121,7 +129,7 @@ export function formatHeader(task: TaskStory): string {
     `label      ${typeof input.label === 'string' ? input.label : '-'}`,
     `requested  ${typeof input.requested_by === 'string' ? input.requested_by : '-'}`,
     `workflow   ${task.workflowId}  run ${description.runId}`,
-    `status     ${description.status.name.toLowerCase()}`,
+    `status     ${statusLine(task)}`,
     `started    ${description.startTime.toISOString()}`,
     ...(closed === undefined
       ? []
@@ -192,6 +200,6 @@ export async function followTaskLogs(
   // The result file is written just before the run closes; the last log lines may trail it a moment.
   const log = await taskLogLines(config, taskId, workerId);
   for (const line of log.slice(logLines)) write(`[log]      ${formatLogLine(line)}\n`);
-  write(`status     ${task.description.status.name.toLowerCase()}\n`);
+  write(`status     ${statusLine(task)}\n`);
   write(await formatResult(config, taskId, workerId));
 }

@@ -7,11 +7,10 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { HandlerResult } from '../contract/handlers.js';
 import { HANDLERS } from '../flags/handlers.js';
 import { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from '../ingest/starter.js';
-import { formatDuration, storyOf } from './timeline.js';
-import type { RunEnd } from './timeline.js';
+import { formatDuration, storyOf, taskStatusOf } from './timeline.js';
+import type { RunEnd, TaskStatus } from './timeline.js';
 
-export const TASK_STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type { TaskStatus } from './timeline.js';
 
 export interface TaskQuery {
   /** null: every worker. */
@@ -100,23 +99,6 @@ function firstLine(text: string): string {
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-function statusOf(info: WorkflowExecutionInfo, end: RunEnd | null): TaskStatus {
-  switch (info.status.name) {
-    case 'RUNNING':
-      return 'running';
-    case 'FAILED':
-      return 'failed';
-    case 'CANCELLED':
-      return 'canceled';
-    case 'TERMINATED':
-      return 'terminated';
-    case 'TIMED_OUT':
-      return 'timed_out';
-    default:
-      return (end?.result as Partial<HandlerResult> | undefined)?.success === false ? 'failed' : 'completed';
-  }
-}
-
 async function rowOf(client: Client, info: WorkflowExecutionInfo, now: number): Promise<TaskRow> {
   const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
   const story = storyOf(history.events ?? [], info.type);
@@ -129,7 +111,7 @@ async function rowOf(client: Client, info: WorkflowExecutionInfo, now: number): 
     handler: info.typedSearchAttributes.get(HANDLER_KEY) ?? info.type,
     label: str(input.label) ?? info.typedSearchAttributes.get(TASK_LABEL_KEY) ?? null,
     requested_by: str(input.requested_by),
-    status: statusOf(info, story.end),
+    status: taskStatusOf(info.status.name, story.end),
     started_at: info.startTime.toISOString(),
     closed_at: closed === null ? null : new Date(closed).toISOString(),
     duration_ms: (closed ?? now) - info.startTime.getTime(),

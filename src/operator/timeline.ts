@@ -38,6 +38,8 @@ export interface RunStory {
 }
 
 const COMPENSATING_TYPES = new Set(['update_code', 'update_code_deps']);
+/** Every handler's closing steps: the undo is over once they run. */
+const REPORTING = new Set(['recordAudit', 'writeResult']);
 
 export function eventMs(event: Event): number {
   const time = event.eventTime;
@@ -65,7 +67,6 @@ export function failureText(failure: Failure): string {
 interface Pending {
   name: string;
   scheduledMs: number;
-  startedMs: number | null;
   attempt: number | null;
   compensation: boolean;
 }
@@ -126,7 +127,8 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
     if (!run) return;
     pending.delete(key);
     const atMs = eventMs(event);
-    const from = run.startedMs ?? run.scheduledMs;
+    // From the schedule: servers may write the started event only with the outcome (retried activities).
+    const from = run.scheduledMs;
     push(
       {
         kind: 'activity',
@@ -144,10 +146,11 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
   for (const event of events) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
+      const name = scheduled.activityType?.name ?? '?';
+      if (REPORTING.has(name)) failed = false;
       pending.set(String(event.eventId), {
-        name: scheduled.activityType?.name ?? '?',
+        name,
         scheduledMs: eventMs(event),
-        startedMs: null,
         attempt: null,
         compensation: failed,
       });
@@ -157,7 +160,6 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
     if (startedAttrs) {
       const run = pending.get(String(startedAttrs.scheduledEventId));
       if (run) {
-        run.startedMs = eventMs(event);
         run.attempt = startedAttrs.attempt ?? 1;
       }
       continue;
@@ -228,4 +230,27 @@ export function formatEntry(entry: TimelineEntry): string {
   if (entry.attempt !== null && entry.attempt > 1) parts.push(`attempt ${entry.attempt}`);
   if (entry.error !== null) parts.push(entry.error);
   return parts.join(' ').trimEnd();
+}
+
+export type TaskStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
+
+/**
+ * The task's state in the operator's sense: a run that completed with `success: false` in its result
+ * failed. `execution` is the SDK's status name (RUNNING, COMPLETED, CANCELLED, ...).
+ */
+export function taskStatusOf(execution: string, end: RunEnd | null): TaskStatus {
+  switch (execution) {
+    case 'RUNNING':
+      return 'running';
+    case 'FAILED':
+      return 'failed';
+    case 'CANCELLED':
+      return 'canceled';
+    case 'TERMINATED':
+      return 'terminated';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    default:
+      return (end?.result as { success?: unknown } | undefined)?.success === false ? 'failed' : 'completed';
+  }
 }

@@ -213,6 +213,8 @@ describe('supervisor tasks and logs', () => {
     const undo = [...timeline.matchAll(/undo: (\w+)\s+(\w+)/g)].map((m) => `${m[1]} ${m[2]}`);
     expect(undo).toEqual(expect.arrayContaining(['restoreWorkTree completed', 'startWatcher completed']));
     expect(timeline.indexOf('undo: restoreWorkTree')).toBeGreaterThan(timeline.indexOf('installDependencies'));
+    expect(timeline).toMatch(/\n {2}\+\S+\s+writeResult\s+completed/);
+    expect(out).toContain('status     failed (workflow completed)');
     expect(out).toContain(`[${failedTask} - deps fail] update failed; compensating`);
     const result = JSON.parse(out.slice(out.indexOf('{', out.indexOf('result     ')))) as Record<string, unknown>;
     expect(result).toMatchObject({
