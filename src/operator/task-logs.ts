@@ -161,7 +161,10 @@ export async function formatTaskLogs(client: Client, config: Config, taskId: str
   return [
     formatHeader(task),
     'timeline\n',
-    ...task.story.entries.map((entry) => `  ${formatEntry(entry)}\n`),
+    // In the order the steps began (a step is recorded when it ends); sort is stable for equal offsets.
+    ...[...task.story.entries, ...task.story.inFlight.values()]
+      .sort((a, b) => a.offsetMs - b.offsetMs)
+      .map((entry) => `  ${formatEntry(entry)}\n`),
     `log lines (${config.logging.file})\n`,
     ...(log.length === 0 ? ['  none on this host\n'] : log.map((line) => `  ${formatLogLine(line)}\n`)),
     await formatResult(config, taskId, workerId),
@@ -187,9 +190,15 @@ export async function followTaskLogs(
   write(formatHeader(task));
   let entries = 0;
   let logLines = 0;
+  const announced = new Set<string>();
   for (;;) {
     for (const entry of task.story.entries.slice(entries)) write(`[timeline] ${formatEntry(entry)}\n`);
     entries = task.story.entries.length;
+    for (const [id, entry] of task.story.inFlight) {
+      if (announced.has(id)) continue;
+      announced.add(id);
+      write(`[timeline] ${formatEntry(entry)}\n`);
+    }
     const log = await taskLogLines(config, taskId, workerId);
     for (const line of log.slice(logLines)) write(`[log]      ${formatLogLine(line)}\n`);
     logLines = log.length;

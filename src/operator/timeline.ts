@@ -34,6 +34,8 @@ export interface RunStory {
   startMs: number;
   input: Record<string, unknown> | null;
   entries: TimelineEntry[];
+  /** Activities scheduled and not closed yet, keyed by their scheduled event id. */
+  inFlight: Map<string, TimelineEntry>;
   end: RunEnd | null;
 }
 
@@ -113,6 +115,7 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
     startMs,
     input: typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : null,
     entries: [],
+    inFlight: new Map(),
     end: null,
   };
   const pending = new Map<string, Pending>();
@@ -182,6 +185,9 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
       );
     else if (event.activityTaskCanceledEventAttributes)
       close(event.activityTaskCanceledEventAttributes.scheduledEventId, event, 'cancelled');
+    // The workflow does not wait for the activity to confirm (TRY_CANCEL): its step ends with the request.
+    else if (event.activityTaskCancelRequestedEventAttributes)
+      close(event.activityTaskCancelRequestedEventAttributes.scheduledEventId, event, 'cancelled');
     else if (event.workflowExecutionCancelRequestedEventAttributes) {
       const { cause, identity } = event.workflowExecutionCancelRequestedEventAttributes;
       const by = [cause, identity].filter(Boolean).join(', ');
@@ -206,6 +212,17 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
       }
     }
   }
+  for (const [id, run] of pending)
+    story.inFlight.set(id, {
+      kind: 'activity',
+      name: run.name,
+      outcome: 'running',
+      durationMs: null,
+      attempt: run.attempt,
+      error: null,
+      compensation: run.compensation,
+      offsetMs: run.scheduledMs - startMs,
+    });
   return story;
 }
 

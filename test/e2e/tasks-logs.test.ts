@@ -238,10 +238,15 @@ describe('supervisor tasks and logs', () => {
     follow.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
     });
-    // Following, and the install under way: the steps before it have been printed.
-    await waitFor('logs -f to print the pull', () => /\[timeline\] \S+\s+advanceTo\s+completed/.test(seen), 60_000);
+    // Following, and the install under way (held by the missing gate): printed as running.
+    await waitFor(
+      'logs -f to print the install running',
+      () => /\[timeline\] \S+\s+installDependencies\s+running/.test(seen),
+      60_000,
+    );
+    expect(seen).toMatch(/\[timeline\] \S+\s+advanceTo\s+completed/);
     expect(seen).toContain('status     running');
-    expect(seen).not.toContain('installDependencies');
+    expect(seen).not.toMatch(/installDependencies\s+completed/);
     writeFileSync(gate, 'ok');
     const ended = await follow;
     expect(ended.exitCode).toBe(0);
