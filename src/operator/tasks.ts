@@ -1,12 +1,13 @@
 /**
  * `supervisor tasks`: the handler runs Temporal's visibility knows (any server: embedded, temporal-cli, a
  * cluster), newest first, each with the flag it was started with and a one-line outcome read from its
- * history, so the listing needs no file of this host and shows other workers' tasks too.
+ * history, so the listing needs no file of this host and shows other workers' tasks too. It filters on
+ * the system attributes (WorkflowType, WorkflowId `<workerId>/`, ExecutionStatus, StartTime), not on the
+ * ingest's WorkerId/Handler/TaskLabel: runs started with `temporal workflow start` (SPEC) carry none.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { HandlerResult } from '../contract/handlers.js';
 import { HANDLERS } from '../flags/handlers.js';
-import { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from '../ingest/starter.js';
 import { formatDuration, storyOf, taskStatusOf } from './timeline.js';
 import type { RunEnd, TaskStatus } from './timeline.js';
 
@@ -107,9 +108,9 @@ async function rowOf(client: Client, info: WorkflowExecutionInfo, now: number): 
   const closed = info.closeTime?.getTime() ?? null;
   return {
     task_id: str(input.task_id) ?? info.workflowId.slice(slash + 1),
-    worker_id: info.typedSearchAttributes.get(WORKER_ID_KEY) ?? info.workflowId.slice(0, Math.max(slash, 0)),
-    handler: info.typedSearchAttributes.get(HANDLER_KEY) ?? info.type,
-    label: str(input.label) ?? info.typedSearchAttributes.get(TASK_LABEL_KEY) ?? null,
+    worker_id: info.workflowId.slice(0, Math.max(slash, 0)),
+    handler: info.type,
+    label: str(input.label),
     requested_by: str(input.requested_by),
     status: taskStatusOf(info.status.name, story.end),
     started_at: info.startTime.toISOString(),
