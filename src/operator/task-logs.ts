@@ -11,7 +11,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/schema.js';
 import { handlerWorkflowId } from '../contract/ids.js';
 import { resultFilePath } from '../nas/paths.js';
-import { formatDuration, formatEntry, storyOf, taskStatusOf } from './timeline.js';
+import { formatDuration, formatEntry } from './format.js';
+import { storyOf, taskStatusOf } from './timeline.js';
 import type { RunStory } from './timeline.js';
 
 export class UnknownTaskError extends Error {

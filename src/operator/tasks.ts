@@ -8,7 +8,8 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { HandlerResult } from '../contract/handlers.js';
 import { HANDLERS } from '../flags/handlers.js';
-import { formatDuration, storyOf, taskStatusOf } from './timeline.js';
+import { formatDuration } from './format.js';
+import { storyOf, taskStatusOf } from './timeline.js';
 import type { RunEnd, TaskStatus } from './timeline.js';
 
 export type { TaskStatus } from './timeline.js';

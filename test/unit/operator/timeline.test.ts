@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
-import { formatEntry, storyOf, taskStatusOf } from '../../../src/operator/timeline.js';
+import { formatEntry } from '../../../src/operator/format.js';
+import { storyOf, taskStatusOf } from '../../../src/operator/timeline.js';
 import { outcomeLine, taskListQuery } from '../../../src/operator/tasks.js';
 
 function events(name: string) {
