@@ -12,6 +12,7 @@ import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
 import { registerStart } from './start.js';
 import { registerStatusCommand } from './status.js';
+import { registerTaskCommands } from './tasks.js';
 import { registerWrapCommand } from './wrap.js';
 import { registerWorkerCommand } from './worker.js';
 import { tolerateClosedConsole } from '../observability/console.js';
@@ -45,6 +46,7 @@ function buildProgram(): Command {
   registerIngestCommands(program);
   registerFlagCommand(program);
   registerStatusCommand(program);
+  registerTaskCommands(program);
   registerWrapCommand(program);
   registerEventsCommand(program);
   registerConfigCommands(program);

@@ -1,0 +1,21 @@
+/** How `supervisor tasks` and `supervisor logs` write durations and timeline steps. */
+import type { TimelineEntry } from './timeline.js';
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+}
+
+/** One line per entry: `+1.2s  installDependencies   failed   30ms  attempt 1  DepsInstallFailed: …`. */
+export function formatEntry(entry: TimelineEntry): string {
+  const offset = `+${formatDuration(entry.offsetMs)}`.padEnd(9);
+  const name = `${entry.compensation ? 'undo: ' : ''}${entry.name}`.padEnd(32);
+  const parts = [offset, name, entry.outcome.padEnd(10)];
+  if (entry.durationMs !== null) parts.push(formatDuration(entry.durationMs).padEnd(7));
+  if (entry.attempt !== null && entry.attempt > 1) parts.push(`attempt ${entry.attempt}`);
+  if (entry.error !== null) parts.push(entry.error);
+  return parts.join(' ').trimEnd();
+}
