@@ -17,7 +17,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--db <path>', 'data file (default: temporal.embedded.db of the configuration)')
     .action(async (file: string, options: DbOption, command: Command) => {
       const { runBackup, BackupError } = await import('../operator/backup.js');
-      const db = dbFileOf(command, options);
+      const db = await dbFileOf(command, options);
       process.stdout.write(await runBackup(db, file).catch(asCliError(BackupError)));
     });
   program
@@ -27,7 +27,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--db <path>', 'data file (default: temporal.embedded.db of the configuration)')
     .action(async (file: string, options: DbOption, command: Command) => {
       const { runRestore, BackupError } = await import('../operator/backup.js');
-      const db = dbFileOf(command, options);
+      const db = await dbFileOf(command, options);
       process.stdout.write(await runRestore(file, db).catch(asCliError(BackupError)));
     });
 }
@@ -40,8 +40,8 @@ function asCliError(kind: new (message: string) => Error): (error: unknown) => n
   };
 }
 
-function dbFileOf(command: Command, options: DbOption): string {
-  const db = options.db ?? configFor(command).config.temporal.embedded.db;
+async function dbFileOf(command: Command, options: DbOption): Promise<string> {
+  const db = options.db ?? (await configFor(command)).config.temporal.embedded.db;
   if (db === ':memory:')
     throw new CliError('temporal.embedded.db is ":memory:": the engine keeps no data file to back up', EXIT_USAGE);
   return db;

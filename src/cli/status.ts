@@ -25,11 +25,11 @@ export function registerStatusCommand(program: Command): void {
     .action(async (options: StatusOptions, command: Command) => {
       if (options.all === true && options.worker !== undefined)
         throw new CliError('--all and --worker exclude each other', EXIT_USAGE);
-      const { config } = configFor(command);
+      const { config } = await configFor(command);
       const { WorkerId } = await import('../config/schema.js');
       if (options.worker !== undefined && !WorkerId.safeParse(options.worker).success)
         throw new CliError(`--worker ${JSON.stringify(options.worker)} is not a worker id`, EXIT_USAGE);
-      const { logger, close } = loggerFor(command, config);
+      const { logger, close } = await loggerFor(command, config);
       const { runStatus, StatusError } = await import('../operator/status.js');
       try {
         const address = temporalAddress(config, options.address);

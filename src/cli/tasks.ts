@@ -97,7 +97,7 @@ export function registerTaskCommands(program: Command): void {
           );
         sinceMs = parsed.data;
       }
-      const { config } = configFor(command);
+      const { config } = await configFor(command);
       const workerId = options.all === true ? null : await checkedWorker(options.worker, config.worker_id);
       const { listTasks, formatTasks } = await import('../operator/tasks.js');
       const rows = await withClient(config, options.address, (client) =>
@@ -124,7 +124,7 @@ export function registerTaskCommands(program: Command): void {
     .action(async (taskId: string, options: LogsOptions, command: Command) => {
       const { isTaskId } = await import('../contract/ids.js');
       if (!isTaskId(taskId)) throw new CliError(`${JSON.stringify(taskId.slice(0, 80))} is not a task id`, EXIT_USAGE);
-      const { config } = configFor(command);
+      const { config } = await configFor(command);
       const workerId = await checkedWorker(options.worker, config.worker_id);
       const logs = await import('../operator/task-logs.js');
       await withClient(config, options.address, async (client) => {
