@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
-import { DIST_MAIN, assertFreshDist, distCli } from '../helpers/dist-cli.js';
+import { assertFreshDist, distCli, distMain } from '../helpers/dist.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const TASK_QUEUE = 'backup-e2e';
@@ -25,7 +25,7 @@ const engines: Engine[] = [];
 
 /** `supervisor devserver --port 0 --db FILE`, and a client on the address it prints. */
 async function startEngine(db: string): Promise<Engine> {
-  const child = execa(process.execPath, [DIST_MAIN, 'devserver', '--port', '0', '--db', db], {
+  const child = execa(process.execPath, [distMain, 'devserver', '--port', '0', '--db', db], {
     reject: false,
     env: { SUPERVISOR_CONFIG: '' },
   });

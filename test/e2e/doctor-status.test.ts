@@ -11,7 +11,7 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
-import { DIST_MAIN, assertFreshDist, distCli } from '../helpers/dist-cli.js';
+import { assertFreshDist, distCli, distMain } from '../helpers/dist.js';
 import { fakeWatcherArgs } from '../helpers/fake-watcher.js';
 import { makeGitFixture } from '../helpers/git.js';
 import type { GitFixture } from '../helpers/git.js';
@@ -55,7 +55,7 @@ const elsewhere: string[] = [];
 const watcherPidFiles: string[] = [];
 
 function spawnCli(args: string[]): ResultPromise {
-  const child = execa(process.execPath, [DIST_MAIN, ...args], { reject: false, env: { SUPERVISOR_CONFIG: '' } });
+  const child = execa(process.execPath, [distMain, ...args], { reject: false, env: { SUPERVISOR_CONFIG: '' } });
   children.push(child);
   return child;
 }

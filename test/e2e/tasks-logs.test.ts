@@ -4,7 +4,7 @@
  * file: "fail" makes it fail (the update compensates), "ok" lets it succeed, no file keeps it running.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
@@ -12,27 +12,9 @@ import { FAKE_WATCHER_PATH } from '../helpers/fake-watcher.js';
 import { GIT_ENV, makeGitFixture } from '../helpers/git.js';
 import type { GitFixture } from '../helpers/git.js';
 import { waitFor } from '../helpers/process.js';
+import { assertFreshDist, distMain } from '../helpers/dist.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const dist = path.join(root, 'dist/cli/main.js');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** The tests exercise the built CLI: a missing or stale dist would test other code than src. */
-function checkDist(): void {
-  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
-  if (newestMtime(path.join(root, 'src')) > statSync(dist).mtimeMs)
-    throw new Error(`${dist} is older than src/: run \`npm run build\` first`);
-}
 
 interface Run {
   exitCode: number | undefined;
@@ -53,7 +35,7 @@ describe('supervisor tasks and logs', () => {
   let okTask: string;
 
   const cli = (args: string[]): ResultPromise =>
-    execa(process.execPath, [dist, '--config', config, ...args], {
+    execa(process.execPath, [distMain, '--config', config, ...args], {
       cwd: temp.path,
       reject: false,
       env: { SUPERVISOR_CONFIG: '', ...GIT_ENV },
@@ -73,7 +55,7 @@ describe('supervisor tasks and logs', () => {
   }
 
   beforeAll(async () => {
-    checkDist();
+    assertFreshDist();
     temp = await makeTempDir('tasks-logs-');
     repo = await makeGitFixture(temp.path);
     const nas = path.join(temp.path, 'nas');

@@ -1,6 +1,7 @@
 /** The built CLI (`dist/cli/main.js`) for tests and benches that run the binary as an operator would. */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const distMain = path.join(root, 'dist/cli/main.js');
@@ -28,4 +29,20 @@ export function distProblem(): string | undefined {
   return newest.mtimeMs > built
     ? `${distMain} is older than ${path.relative(root, newest.file)}: run \`npm run build\` first`
     : undefined;
+}
+
+/** Throws unless dist exists and is at least as new as every file under src. */
+export function assertFreshDist(): void {
+  const problem = distProblem();
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/** Runs the built CLI; never throws on a non-zero exit. No configuration is picked up unless given. */
+export function distCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
+  return execa(process.execPath, [distMain, ...args], {
+    reject: false,
+    cwd: options.cwd,
+    env: { SUPERVISOR_CONFIG: '', ...options.env },
+    extendEnv: true,
+  });
 }
