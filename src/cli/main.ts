@@ -3,11 +3,14 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
 import { registerBundleCommand } from './bundle.js';
+import { registerCancelCommand } from './cancel.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
 import { registerEventsCommand } from './events.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
+import { registerRunOnceCommand } from './run-once.js';
+import { registerShortcutCommands } from './shortcuts.js';
 import { registerStart } from './start.js';
 import { registerStatusCommand } from './status.js';
 import { registerWrapCommand } from './wrap.js';
@@ -47,6 +50,9 @@ function buildProgram(): Command {
   registerEventsCommand(program);
   registerConfigCommands(program);
   registerBundleCommand(program);
+  registerCancelCommand(program);
+  registerShortcutCommands(program);
+  registerRunOnceCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
