@@ -9,6 +9,9 @@ Exit codes:
      Temporal / the embedded engine could not be started or reached
   2  usage or configuration error (nothing was run)
 
+Before the health check the keep-alive gets up to 30 s to start (or restart) the
+watcher: on a host where only run-once runs, it runs only while run-once does.
+
 It runs its own worker for the duration: with the embedded engine (temporal.address:
 embedded) it also runs the engine in-process, so no supervisor may be running on this
 host (the engine's data file is locked); against a cluster its worker polls beside any

@@ -1,7 +1,8 @@
 /**
  * `supervisor run-once`: the single-pass mode for hosts where the OS scheduler (cron, Task Scheduler)
  * starts the supervisor every few minutes. One ingest pass, wait for the handlers it started, then one
- * health check (after the handlers, so it judges the state they left), all within one deadline.
+ * health check (after the handlers and the keep-alive's own look, so it judges the state they left),
+ * all within one deadline.
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -13,6 +14,7 @@ import type { HealthCheckWorkflow, HealthInput, HealthRunResult } from '../contr
 import { startIngest } from '../ingest.js';
 import type { Receipt } from '../ingest.js';
 import type { Logger } from '../observability/logger.js';
+import { keepAliveState } from '../supervision/keep-alive.js';
 import type { HandlerWorkflow } from '../workflows/handlers/index.js';
 
 export interface HandlerOutcome {
@@ -63,6 +65,24 @@ function healthCheck(client: Client, config: Config): Promise<HealthRunResult> {
   });
 }
 
+/** Keep-alive states that call for no action of its own (a start, a restart, a wait) before the health check. */
+const SETTLED = ['running', 'paused', 'failed', 'held'];
+/** How long the keep-alive may take to get there; a watcher in a crash loop is then judged as it is. */
+const SETTLE_MS = 30_000;
+
+/**
+ * On a host where only run-once runs, the keep-alive runs only as long as it does: before the health
+ * check, it gets its chance to start (or restart) the watcher, so the check judges its work, not its start.
+ */
+async function keepAliveSettled(client: Client, config: Config): Promise<void> {
+  const until = Date.now() + SETTLE_MS;
+  while (Date.now() < until) {
+    const state = await keepAliveState(client, config.worker_id);
+    if (state !== null && SETTLED.includes(state.state)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Needs a worker polling `config`'s task queue (the caller runs one in-process). */
 export async function runOnce(options: {
   config: Config;
@@ -85,6 +105,7 @@ export async function runOnce(options: {
     }
     logger.info({ accepted: accepted.map((r) => r.task_id) }, 'run-once: ingest pass done; waiting for the handlers');
     for (const receipt of accepted) handlers.push(await outcomeOf(client, receipt));
+    await keepAliveSettled(client, config);
     seen.health = await healthCheck(client, config).catch((error: unknown) => ({
       success: false,
       watcher_state: 'unknown',

@@ -221,6 +221,12 @@ describe('operator actions through the CLI', () => {
 
   it('run-once works through a backlog of flags and exits 0; a failing handler makes it exit 1', async () => {
     await setUp();
+    // The first run on a new host: nothing waits, and the keep-alive (running only while run-once does) starts the watcher.
+    const empty = await supervisor(['run-once', '--timeout', '5m']);
+    expect(empty.exitCode).toBe(0);
+    expect(empty.stdout).toBe('no flags waiting\nhealth: ok (watcher running)\nrun-once: all well');
+    expect(await watcherPid()).toBeDefined();
+
     for (const handler of ['restart_watcher', 'diagnostics'])
       expect((await supervisor(['flag', handler])).exitCode).toBe(0);
     expect(readdirSync(config.paths.inbox)).toHaveLength(2);
