@@ -21,6 +21,8 @@ import { watchInbox } from './ingest/watch.js';
 import { eventsFileOf } from './nas/paths.js';
 import type { Logger } from './observability/logger.js';
 
+import type { Receipt } from './ingest/outputs.js';
+
 export type { Receipt } from './ingest/outputs.js';
 export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from './ingest/starter.js';
 
@@ -30,6 +32,8 @@ export interface IngestOptions {
   client: Client;
   /** Workers whose flags this ingest starts; default the configured worker_id. */
   workerIds?: readonly string[];
+  /** Told of every flag accepted (its workflow started): `run-once` waits for them. */
+  onAccepted?: (receipt: Receipt) => void;
 }
 
 export interface IngestStatus {
@@ -67,6 +71,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     taskQueueOf: (workerId) => taskQueueOf({ temporal: config.temporal, worker_id: workerId }),
     logger,
     events: eventsFileOf(config.paths),
+    onAccepted: options.onAccepted,
   };
 
   let draining: string[] = [];

@@ -4,12 +4,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
 import { registerBackupCommands } from './backup.js';
 import { registerBundleCommand } from './bundle.js';
+import { registerCancelCommand } from './cancel.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevserver } from './devserver.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEventsCommand } from './events.js';
 import { registerFlagCommand } from './flag.js';
 import { registerIngestCommands } from './ingest.js';
+import { registerRunOnceCommand } from './run-once.js';
+import { registerShortcutCommands } from './shortcuts.js';
 import { registerStart } from './start.js';
 import { registerStatusCommand } from './status.js';
 import { registerTaskCommands } from './tasks.js';
@@ -53,6 +56,9 @@ function buildProgram(): Command {
   registerBundleCommand(program);
   registerBackupCommands(program);
   registerDoctorCommand(program);
+  registerCancelCommand(program);
+  registerShortcutCommands(program);
+  registerRunOnceCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

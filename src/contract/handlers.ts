@@ -4,7 +4,7 @@
  * goes to `Worker_Outbox/<workerId>/<task_id>.result.json` and, with the error folded into the details,
  * to the audit. Plain types and `@temporalio/workflow` definitions only.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Handler } from '../flags/handlers.js';
 import type { Flag } from '../flags/schema.js';
 
@@ -25,6 +25,17 @@ export interface WorkerSettings {
 
 /** A handler's progress, for `supervisor tasks` and tests: `waiting-for-lock`, `running`, `done`. */
 export const handlerPhaseQuery = defineQuery<string>('handler_phase');
+
+/**
+ * Who cancels a task and why: Temporal's cancel request carries no identity to the workflow, so
+ * `supervisor cancel` signals this first and the handler names the canceller in its result and audit.
+ */
+export interface CancelRequest {
+  by: string | null;
+  reason: string | null;
+}
+
+export const cancelRequestedSignal = defineSignal<[CancelRequest]>('cancel_requested');
 
 /** What every handler returns; `details` is typed per handler (HandlerDetails). */
 export interface HandlerResult<D extends object = Record<string, unknown>> {

@@ -23,6 +23,7 @@ export interface ProcessContext {
   logger: Logger;
   /** The NDJSON event stream the ingest reports its flags on. */
   events: string;
+  onAccepted?: ((receipt: Receipt) => void) | undefined;
 }
 
 /**
@@ -151,6 +152,7 @@ async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Re
   await writeReceipt(ctx.outbox, 'accepted', receipt);
   await removeIfThere(filePath);
   await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
+  ctx.onAccepted?.(receipt);
   ctx.logger.info(
     {
       task_id: receipt.task_id,

@@ -5,6 +5,7 @@
  */
 import { CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type {
+  CancelRequest,
   FailureDetails,
   HandlerInput,
   HandlerResult,
@@ -12,7 +13,7 @@ import type {
   ResultFile,
   WorkerSettings,
 } from '../../contract/handlers.js';
-import { handlerPhaseQuery } from '../../contract/handlers.js';
+import { cancelRequestedSignal, handlerPhaseQuery } from '../../contract/handlers.js';
 import { priorityOf } from '../../flags/handlers.js';
 import { failureDetails, failureMessage, failureType } from '../failures.js';
 import { withWorkerLock } from '../lock/with-worker-lock.js';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   /** Logs with the `[<task_id> - <label>]` prefix SPEC asks for. */
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
+  /** Details the result carries should the work end cancelled (what the compensation did). */
+  onCancelReport(details: object): void;
 }
 
 /** The details of a failure: its own details (e.g. GitConflict's commit and files) and its type. */
@@ -60,6 +63,11 @@ export async function runHandler<D extends object>(
 ): Promise<HandlerResult<D | FailureDetails>> {
   let phase = 'starting';
   setHandler(handlerPhaseQuery, () => phase);
+  // A signal handler adds no command: histories without the signal replay unchanged.
+  let cancelRequest: CancelRequest | undefined;
+  setHandler(cancelRequestedSignal, (request) => {
+    cancelRequest = request;
+  });
   const info = workflowInfo();
   let flag: HandlerInput;
   try {
@@ -74,8 +82,12 @@ export async function runHandler<D extends object>(
   }
   const prefix = `[${flag.task_id} - ${flag.label ?? ''}]`;
   const meta = { task_id: flag.task_id, handler: flag.handler, label: flag.label ?? null };
+  let cancelledDetails: object = {};
   const ctx: Omit<HandlerContext, 'settings'> = {
     flag,
+    onCancelReport: (details) => {
+      cancelledDetails = details;
+    },
     info: (message, extra) => log.info(`${prefix} ${message}`, { ...meta, ...extra }),
     warn: (message, extra) => log.warn(`${prefix} ${message}`, { ...meta, ...extra }),
   };
@@ -107,7 +119,8 @@ export async function runHandler<D extends object>(
   } catch (error) {
     if (isCancellation(error)) cancelled = error;
     const failure = cancelled === undefined ? failureMessage(error) : 'cancelled';
-    result = { success: false, error: failure, details: failedDetails(error) };
+    const extra = cancelled === undefined ? {} : { ...cancelledDetails, ...cancelledBy(cancelRequest) };
+    result = { success: false, error: failure, details: { ...extra, ...failedDetails(error) } };
   }
 
   phase = 'reporting';
@@ -117,6 +130,14 @@ export async function runHandler<D extends object>(
   else ctx.warn('failed', { error: result.error, details: result.details });
   if (cancelled !== undefined) throw cancelled;
   return result;
+}
+
+/** `cancelled_by` and `cancel_reason` for the result and audit; null when cancelled without `supervisor cancel`. */
+function cancelledBy(request: CancelRequest | undefined): {
+  cancelled_by: string | null;
+  cancel_reason: string | null;
+} {
+  return { cancelled_by: request?.by ?? null, cancel_reason: request?.reason ?? null };
 }
 
 /** Audit row (with label and actor) and `Worker_Outbox/<workerId>/<task_id>.result.json`. */

@@ -36,7 +36,7 @@ export async function updateCode(
   ctx: HandlerContext,
   withDeps: boolean,
 ): Promise<HandlerResult<UpdateCodeDetails | RefusedDetails>> {
-  const { settings, flag, info, warn } = ctx;
+  const { settings, flag, info, warn, onCancelReport } = ctx;
   let plan: UpdatePlan;
   try {
     plan = await git.planUpdate();
@@ -90,7 +90,10 @@ export async function updateCode(
       details.final_commit = await git.currentCommit().catch(() => null);
       details.watcher_started = !paused && errors.every((problem) => !problem.startsWith('start watcher'));
     });
-    if (isCancellation(error)) throw error;
+    if (isCancellation(error)) {
+      onCancelReport(details);
+      throw error;
+    }
     return {
       success: false,
       error: failureMessage(error),
