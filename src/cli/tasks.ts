@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.js';
 import type { TaskStatus } from '../operator/tasks.js';
-import { CliError, EXIT_USAGE, configFor, temporalAddress } from './common.js';
+import { CliError, EXIT_USAGE, configFor } from './common.js';
 
 const STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'];
 
@@ -30,18 +30,12 @@ interface LogsOptions {
 
 /** Connects to the configured Temporal for the length of `work`; unreachable is a plain failure. */
 async function withClient<T>(config: Config, address: string | undefined, work: (client: Client) => Promise<T>) {
-  const { Client, Connection } = await import('@temporalio/client');
-  const target = temporalAddress(config, address);
-  let connection;
+  const { clientFor } = await import('./temporal-client.js');
+  const { client, close } = await clientFor(config, address);
   try {
-    connection = await Connection.connect({ address: target, connectTimeout: '3s' });
-  } catch (error) {
-    throw new CliError(`Temporal at ${target} unreachable: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  try {
-    return await work(new Client({ connection, namespace: config.temporal.namespace }));
+    return await work(client);
   } finally {
-    await connection.close();
+    await close();
   }
 }
 
