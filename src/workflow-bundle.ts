@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger as SdkLogger } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFileAtomic, writeJsonAtomic } from './lib/atomic.js';
 import type { Logger } from './observability/logger.js';
 
 /** What a bundle was built from: its entry, the SDK version, and the hash of every project file it read. */
@@ -98,11 +99,10 @@ async function bundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ cod
   };
 }
 
-/** The bundle and its manifest, written atomically (concurrent builds are fine). */
+/** The bundle and its manifest, each written atomically (concurrent builds are fine). */
 async function save(files: WorkflowBundleFiles, built: { code: string; manifest: Manifest }): Promise<void> {
-  await mkdir(path.dirname(files.file), { recursive: true });
-  await writeAtomically(files.file, built.code);
-  await writeAtomically(`${files.file}.json`, `${JSON.stringify(built.manifest, null, 2)}\n`);
+  await writeFileAtomic(files.file, built.code);
+  await writeJsonAtomic(`${files.file}.json`, built.manifest);
 }
 
 /** Bundles the workflows now and saves the bundle (`supervisor bundle`, `npm run build`). */
@@ -137,12 +137,6 @@ export async function loadWorkflowBundle(files: WorkflowBundleFiles, logger: Log
     logger.warn({ bundle: files.file, error: String(error) }, 'workflow bundle not saved; using it from memory'),
   );
   return { code: built.code };
-}
-
-async function writeAtomically(file: string, data: string): Promise<void> {
-  const partial = `${file}.${process.pid}.tmp`;
-  await writeFile(partial, data);
-  await rename(partial, file);
 }
 
 /** Webpack's report goes to debug: an operator sees one line, not a page; its warnings and errors stay. */
