@@ -4,34 +4,14 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { Queryable } from '../db/pool.js';
 import { openConnection, query } from '../db/pool.js';
 import type { DiagnosticsSummary } from '../contract/handlers.js';
-import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
+import { writeJsonAtomic } from '../lib/atomic.js';
 import { readFileTail } from '../lib/exec.js';
 import { reportPath as reportPathOf } from '../nas/paths.js';
-import { readPauseFlag } from './files.js';
-import type { WatcherStatus } from './process.js';
 import type { ResolvedDeps } from './types.js';
+import type { WatcherLook } from './watcher-look.js';
 
 const LOG_LINES = 50;
 const AUDIT_ROWS = 10;
-
-/** The watcher's heartbeat file, judged (not the supervisor's heartbeat, nor a Temporal activity heartbeat). */
-export interface WatcherHeartbeatReport {
-  exists: boolean;
-  fresh: boolean;
-  healthy: boolean;
-  paused: boolean;
-  age_seconds: number | null;
-  status: string | null;
-  message: string | null;
-  error: string | null;
-}
-
-interface WatcherHeartbeatFile {
-  unix_ts?: number;
-  status?: string;
-  message?: string;
-  error?: string;
-}
 
 export interface DiagnosticsResult {
   reportPath: string;
@@ -90,42 +70,11 @@ async function pendingFlags(inbox: string): Promise<string[]> {
   return names.filter((name) => name.endsWith('.flag') && !name.startsWith('.')).sort();
 }
 
-export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => Promise<WatcherStatus>) {
+export function diagnosticsActivities(
+  deps: ResolvedDeps,
+  { watcherStatus, watcherHeartbeat }: Pick<WatcherLook, 'watcherStatus' | 'watcherHeartbeat'>,
+) {
   const { config, logger } = deps;
-
-  /**
-   * The watcher's own heartbeat file, judged: the health check, `status` and diagnostics all read it
-   * this way. Fresh means younger than watcher.hang_timeout, the age at which the keep-alive calls the
-   * watcher hung: a report must not call healthy what the keep-alive is about to kill.
-   */
-  async function watcherHeartbeat(): Promise<WatcherHeartbeatReport> {
-    const body = await readJsonIfExists<WatcherHeartbeatFile>(config.watcher.heartbeat_file);
-    const paused = (await readPauseFlag(config)) !== null;
-    if (body === undefined)
-      return {
-        exists: false,
-        fresh: false,
-        healthy: false,
-        paused,
-        age_seconds: null,
-        status: null,
-        message: null,
-        error: null,
-      };
-    const ageMs =
-      typeof body.unix_ts === 'number' ? deps.now().getTime() - body.unix_ts * 1000 : Number.POSITIVE_INFINITY;
-    const fresh = ageMs <= config.watcher.hang_timeout;
-    return {
-      exists: true,
-      fresh,
-      healthy: fresh && body.status === 'healthy' && !body.error,
-      paused,
-      age_seconds: Number.isFinite(ageMs) ? Math.round(ageMs / 1000) : null,
-      status: body.status ?? null,
-      message: body.message ?? null,
-      error: body.error ?? null,
-    };
-  }
 
   async function databaseNow(): Promise<{ configured: boolean; now?: string }> {
     if (config.database === undefined) return { configured: false };
@@ -179,5 +128,5 @@ export function diagnosticsActivities(deps: ResolvedDeps, watcherStatus: () => P
     };
   }
 
-  return { runDiagnostics, watcherHeartbeat };
+  return { runDiagnostics };
 }

@@ -10,9 +10,8 @@ import type { KeepAliveState } from '../contract/supervision.js';
 import { upsertWorker } from '../db/workers.js';
 import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
 import { drainFlagPath, supervisorHeartbeatPath } from '../nas/paths.js';
-import type { WatcherHeartbeatReport } from './diagnostics.js';
+import type { WatcherHeartbeatReport, WatcherStatus } from './watcher-look.js';
 import { readPauseFlag } from './files.js';
-import type { WatcherStatus } from './process.js';
 import type { ObserveInput, WatchResult } from './watch.js';
 import type { ResolvedDeps } from './types.js';
 

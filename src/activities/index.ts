@@ -10,6 +10,7 @@ import { temporalActivities } from './temporal.js';
 import type { ActivityDeps } from './types.js';
 import { resolveDeps } from './types.js';
 import { watchActivities } from './watch.js';
+import { watcherLook } from './watcher-look.js';
 
 /**
  * Every activity of the supervisor, closed over its dependencies. Workflows use
@@ -18,12 +19,15 @@ import { watchActivities } from './watch.js';
  */
 export function createActivities(input: ActivityDeps) {
   const deps = resolveDeps(input);
-  const processes = processActivities(deps);
-  const diagnostics = diagnosticsActivities(deps, processes.watcherStatus);
+  const look = watcherLook(deps);
+  const processes = processActivities(deps, look);
+  const diagnostics = diagnosticsActivities(deps, look);
   const watch = watchActivities(deps);
   const temporal = temporalActivities(deps);
   return {
     ...processes,
+    watcherStatus: look.watcherStatus,
+    watcherHeartbeat: look.watcherHeartbeat,
     ...gitActivities(deps),
     ...depsActivities(deps),
     ...fileActivities(deps),
@@ -33,8 +37,8 @@ export function createActivities(input: ActivityDeps) {
     ...diagnostics,
     ...watch,
     ...healthActivities(deps, {
-      watcherStatus: processes.watcherStatus,
-      watcherHeartbeat: diagnostics.watcherHeartbeat,
+      watcherStatus: look.watcherStatus,
+      watcherHeartbeat: look.watcherHeartbeat,
       observeWatcher: watch.observeWatcher,
       keepAliveState: temporal.keepAliveState,
     }),
@@ -45,7 +49,8 @@ export type Activities = ReturnType<typeof createActivities>;
 
 export type { ActivityDeps, ActivityTiming } from './types.js';
 export { DEFAULT_TIMING } from './types.js';
-export type { StartWatcherResult, StopWatcherResult, WatcherStatus } from './process.js';
+export type { StartWatcherResult, StopWatcherResult } from './process.js';
+export type { WatcherHeartbeatReport, WatcherStatus } from './watcher-look.js';
 export type {
   AdvanceResult,
   BackupResult,
@@ -58,7 +63,7 @@ export type {
 export type { DepsInstallResult } from './deps.js';
 export type { AuditInput, PauseFlag, PauseInput } from './files.js';
 export type { DbVerificationReport, VerifyDbResult } from './db.js';
-export type { DiagnosticsResult, WatcherHeartbeatReport } from './diagnostics.js';
+export type { DiagnosticsResult } from './diagnostics.js';
 export type { HealthObservation, SupervisorHeartbeatFile } from './health.js';
 export type { WatchResult } from './watch.js';
 export {

@@ -6,11 +6,11 @@ import { readFileTail, run, spawnDetached } from '../lib/exec.js';
 import { pidFilePath } from '../nas/paths.js';
 import { activityHooks } from './context.js';
 import { PermanentFailure } from './errors.js';
-import type { PidRecord } from './pidfile.js';
-import { matchesRecord, readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
+import { readPidFile, removePidFile, rotateIfLarge, writePidFile } from './pidfile.js';
 import { stopOrphans, stopProcessTree } from './process-stop.js';
-import { isAlive, listProcesses, procArgv, procStat, residentBytes, sendSignal } from './process-tree.js';
+import { isAlive, procStat, sendSignal } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
+import type { WatcherLook } from './watcher-look.js';
 
 export interface StartWatcherResult {
   started: boolean;
@@ -36,23 +36,6 @@ export interface StopWatcherInput {
   reason?: 'hang';
 }
 
-export interface WatcherStatus {
-  running: boolean;
-  pid: number | null;
-  cmdline: string | null;
-  startedAt: string | null;
-  uptimeSeconds: number | null;
-  cpuPercent: number | null;
-  memoryPercent: number | null;
-  rssBytes: number | null;
-}
-
-interface FoundWatcher {
-  record: PidRecord;
-  cpu: number | undefined;
-  memory: number | undefined;
-}
-
 /** The watcher's environment: its own settings plus where to beat and whose it is. */
 export function watcherEnv(config: Config): Record<string, string> {
   return {
@@ -63,23 +46,9 @@ export function watcherEnv(config: Config): Record<string, string> {
   };
 }
 
-export function processActivities(deps: ResolvedDeps) {
+export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<WatcherLook, 'findWatcher'>) {
   const { config, logger, timing } = deps;
   const pidFile = pidFilePath(config);
-
-  /** Ours only if the pid file names a live process whose command line matches; else not running. */
-  async function findWatcher(): Promise<FoundWatcher | undefined> {
-    const record = await readPidFile(pidFile);
-    if (record === undefined) return undefined;
-    const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
-    if (
-      entry === undefined ||
-      !matchesRecord(entry, record, await procArgv(record.pid)) ||
-      !(await isAlive(record.pid, record.start_ticks))
-    )
-      return undefined;
-    return { record, cpu: entry.cpu, memory: entry.memory };
-  }
 
   async function startWatcher(): Promise<StartWatcherResult> {
     const running = await findWatcher();
@@ -179,32 +148,5 @@ export function processActivities(deps: ResolvedDeps) {
     return { wasRunning: true, ...outcome };
   }
 
-  async function watcherStatus(): Promise<WatcherStatus> {
-    const running = await findWatcher();
-    if (running === undefined) {
-      return {
-        running: false,
-        pid: null,
-        cmdline: null,
-        startedAt: null,
-        uptimeSeconds: null,
-        cpuPercent: null,
-        memoryPercent: null,
-        rssBytes: null,
-      };
-    }
-    const { record } = running;
-    return {
-      running: true,
-      pid: record.pid,
-      cmdline: record.cmdline,
-      startedAt: record.started_at,
-      uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - Date.parse(record.started_at)) / 1000)),
-      cpuPercent: running.cpu ?? null,
-      memoryPercent: running.memory ?? null,
-      rssBytes: (await residentBytes(record.pid)) ?? null,
-    };
-  }
-
-  return { startWatcher, stopWatcher, watcherStatus };
+  return { startWatcher, stopWatcher };
 }

@@ -10,7 +10,7 @@ import { readPauseFlag } from './files.js';
 import type { PidRecord } from './pidfile.js';
 import { matchesRecord, readPidFile } from './pidfile.js';
 import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js';
-import type { ResolvedDeps } from './types.js';
+import type { WatcherLookDeps } from './watcher-look.js';
 
 export interface WatchResult {
   observation: WatcherObservation;
@@ -50,7 +50,7 @@ export async function heartbeatTimeMs(file: string): Promise<number | undefined>
   }
 }
 
-export function watchActivities(deps: ResolvedDeps) {
+export function watchActivities(deps: WatcherLookDeps) {
   const { config } = deps;
   const pidFile = pidFilePath(config);
   /** The last record proven ours (ps + command match); later polls only check it is still alive, cheaply. */

@@ -3,7 +3,7 @@
  * worker of the namespace and with `--worker ID` another host's, from Temporal (src/operator/fleet.ts).
  */
 import type { Command } from 'commander';
-import { CliError, EXIT_USAGE, configFor, loggerFor, temporalAddress } from './common.js';
+import { CliError, EXIT_USAGE, configFor, temporalAddress } from './common.js';
 
 interface StatusOptions {
   address?: string;
@@ -29,16 +29,13 @@ export function registerStatusCommand(program: Command): void {
       const { WorkerId } = await import('../config/schema.js');
       if (options.worker !== undefined && !WorkerId.safeParse(options.worker).success)
         throw new CliError(`--worker ${JSON.stringify(options.worker)} is not a worker id`, EXIT_USAGE);
-      const { logger, close } = await loggerFor(command, config);
       const { runStatus, StatusError } = await import('../operator/status.js');
       try {
         const address = temporalAddress(config, options.address);
-        process.stdout.write(await runStatus({ config, logger, address, ...options }));
+        process.stdout.write(await runStatus({ config, address, ...options }));
       } catch (error) {
         if (error instanceof StatusError) throw new CliError(error.message);
         throw error;
-      } finally {
-        await close();
       }
     });
 }

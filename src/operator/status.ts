@@ -5,14 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
-import type { SupervisorHeartbeatFile } from '../activities/index.js';
-import { createActivities } from '../activities/index.js';
-import { ndjsonAuditSink } from '../audit/index.js';
+import type { SupervisorHeartbeatFile } from '../activities/health.js';
+import { watchActivities } from '../activities/watch.js';
+import { watcherLook } from '../activities/watcher-look.js';
 import type { Config } from '../config/schema.js';
 import { healthScheduleId } from '../contract/ids.js';
 import type { KeepAliveState } from '../contract/supervision.js';
-import { auditFileOf, supervisorHeartbeatPath } from '../nas/paths.js';
-import type { Logger } from '../observability/logger.js';
+import { supervisorHeartbeatPath } from '../nas/paths.js';
 import { keepAliveState } from '../supervision/keep-alive.js';
 
 export interface StatusReport {
@@ -55,15 +54,15 @@ async function nextHealthRun(client: Client, workerId: string): Promise<string |
 
 export async function collectStatus(
   config: Config,
-  logger: Logger,
   client: Client | undefined,
   temporalError?: string,
 ): Promise<StatusReport> {
-  const acts = createActivities({ config, logger, audit: ndjsonAuditSink(auditFileOf(config.paths.logs)) });
+  const now = () => new Date();
+  const look = watcherLook({ config, now });
   const [watcher, heartbeat, seen, keepalive, lastRun, nextRun] = await Promise.all([
-    acts.watcherStatus(),
-    acts.watcherHeartbeat(),
-    acts.observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
+    look.watcherStatus(),
+    look.watcherHeartbeat(),
+    watchActivities({ config, now }).observeWatcher({ hangTimeoutMs: config.watcher.hang_timeout }),
     client === undefined ? Promise.resolve(null) : keepAliveState(client, config.worker_id),
     lastHealthRun(config),
     client === undefined ? Promise.resolve(null) : nextHealthRun(client, config.worker_id),
@@ -112,7 +111,6 @@ export function formatStatus(report: StatusReport): string {
 
 export interface StatusRequest {
   config: Config;
-  logger: Logger;
   address: string;
   /** Fleet mode: every worker of the namespace (`all`) or one other host's (`worker`), from Temporal only. */
   all?: boolean;
@@ -122,7 +120,7 @@ export interface StatusRequest {
 
 /** Connects (or notes why not), collects and formats; a fleet without Temporal is an error, not a report. */
 export async function runStatus(request: StatusRequest): Promise<string> {
-  const { config, logger, address } = request;
+  const { config, address } = request;
   const fleet = request.all === true || (request.worker !== undefined && request.worker !== config.worker_id);
   let connection: Connection | undefined;
   let error: string | undefined;
@@ -143,7 +141,7 @@ export async function runStatus(request: StatusRequest): Promise<string> {
         ? `${JSON.stringify(request.all === true ? workers : workers[0], null, 2)}\n`
         : formatFleet(workers);
     }
-    const report = await collectStatus(config, logger, client, error);
+    const report = await collectStatus(config, client, error);
     return request.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report);
   } finally {
     await connection?.close();

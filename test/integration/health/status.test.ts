@@ -9,7 +9,6 @@ import type { Config } from '../../../src/config/schema.js';
 import { ensureHealthSchedule } from '../../../src/supervision/health-schedule.js';
 import { waitFor } from '../../helpers/process.js';
 import { activitiesFor } from '../../helpers/activities.js';
-import { silentLogger } from '../../helpers/config.js';
 import { NO_REPLAY, useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
 import { startKeepAlive, useHealthCases, waitForKeepAlive } from './support.js';
@@ -31,11 +30,11 @@ describe('supervisor status', () => {
     await ensureHealthSchedule(env.client, config, { intervalMs: 1_000 });
     await waitFor(
       'a health run',
-      async () => (await collectStatus(config, silentLogger, env.client)).last_health_run !== null,
+      async () => (await collectStatus(config, env.client)).last_health_run !== null,
       15_000,
     );
 
-    const report = await collectStatus(config, silentLogger, env.client);
+    const report = await collectStatus(config, env.client);
     expect(report).toMatchObject({
       worker_id: config.worker_id,
       watcher_state: 'running',
@@ -93,14 +92,14 @@ describe('supervisor status', () => {
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
     await waitForBeat(config, pid);
-    expect(await collectStatus(config, silentLogger, undefined)).toMatchObject({
+    expect(await collectStatus(config, undefined)).toMatchObject({
       watcher_state: 'running',
       heartbeat_healthy: true,
     });
     process.kill(pid, 'SIGSTOP');
     // No keep-alive here: only the readers' own judgement, long before the old fixed 5 minutes.
     const report = await waitFor('status says hung', async () => {
-      const found = await collectStatus(config, silentLogger, undefined);
+      const found = await collectStatus(config, undefined);
       return found.watcher_state === 'hung' ? found : undefined;
     });
     expect(report).toMatchObject({ pid, heartbeat_healthy: false });
@@ -115,7 +114,7 @@ describe('supervisor status', () => {
 
   it('still reports the local facts when Temporal is unreachable', async () => {
     config = await configure('ts-status-');
-    const report = await collectStatus(config, silentLogger, undefined, 'connect ECONNREFUSED');
+    const report = await collectStatus(config, undefined, 'connect ECONNREFUSED');
     expect(report).toMatchObject({
       watcher_state: 'stopped',
       pid: null,
