@@ -155,6 +155,11 @@ export interface RollbackCodeDetails {
   watcher_started?: boolean;
   watcher_start_error?: string;
   final_commit?: string | null;
+  /** Cancelled after the save: whether the recorded commit and work tree were put back. */
+  restored?: boolean;
+  /** What the tree held at the restore that the backup did not (see restoreWorkTree), saved here first. */
+  undo_ref?: string | null;
+  restore_error?: string;
   commits_reverted: number;
   reverted_commits: string[];
   already_reverted: string[];

@@ -386,7 +386,11 @@ function cancelRequestedId(run: Run, scheduledId: number): number {
   return 0;
 }
 
-/** RequestCancelActivityTask command: returns true if the activity was not started and is canceled at once. */
+/**
+ * RequestCancelActivityTask command: returns true if the activity was not started and is canceled at once.
+ * An activity that already ended while this workflow task was in flight (its close events wait in the
+ * buffer) keeps its outcome: the request is recorded and nothing else, as the real server does.
+ */
 export function requestCancelActivity(engine: Engine, run: Run, info: ActivityInfo, completedId: number): boolean {
   const req = run.append(E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
     activityTaskCancelRequestedEventAttributes: {
@@ -395,7 +399,7 @@ export function requestCancelActivity(engine: Engine, run: Run, info: ActivityIn
     },
   });
   const rt = run.extras.activities.get(info.scheduledId);
-  if (rt?.state === 'started') return false;
+  if (rt === undefined || rt.state === 'started') return false;
   clearAttemptTimers(engine, run, info);
   engine.timers.clear(actKey(run, info, 's2c'));
   run.extras.activities.delete(info.scheduledId);

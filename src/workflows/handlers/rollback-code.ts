@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { RollbackPlan } from '../../activities/index.js';
 import type {
   HandlerDetails,
@@ -17,13 +17,17 @@ import { refusedBeforeStop, runHandler } from './run-handler.js';
  * activity per commit, so a crash never reverts a commit twice (the history says which are done;
  * revertCommit recognises its own finished revert on retry); stop at the first conflict (the activity
  * aborted it); start the watcher whatever happened. Each revert carries `Supervisor-Task: <task_id>`,
- * which is how a later update_code knows it may drop them.
+ * which is how a later update_code knows it may drop them. Cancelled once the work tree was saved, it
+ * waits for the revert in flight, puts back the recorded commit and work tree, then starts the watcher.
  */
+/** The patch that made a cancelled rollback put the code back (issue 13). */
+export const ROLLBACK_CANCEL_RESTORES = 'rollback-cancel-restores';
+
 export async function rollback_code(input: HandlerInput): Promise<HandlerResultOf<'rollback_code'>> {
   return runHandler<HandlerDetails['rollback_code']>(
     input,
     { exclusive: true },
-    async ({ flag, settings, info, warn }) => {
+    async ({ flag, settings, info, warn, onCancelReport }) => {
       // The input was validated against the flag schema: the union narrows to rollback_code's params.
       const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : 1;
       let plan: RollbackPlan;
@@ -53,6 +57,7 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResultO
       };
       let error: string | undefined;
       let failedCommit: string | null = null;
+      let cancelled: unknown;
       try {
         const stop = await watcher.stopWatcher();
         details.was_running = stop.wasRunning;
@@ -79,9 +84,24 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResultO
           }
         }
       } catch (stepError) {
-        if (isCancellation(stepError)) throw stepError;
-        error ??= failureMessage(stepError);
-        details.failure_type ??= failureType(stepError) ?? null;
+        if (isCancellation(stepError)) {
+          cancelled = stepError;
+          // Runs started before the patch were left where the cancel found them: replay them so.
+          if (details.backup_ref !== undefined && patched(ROLLBACK_CANCEL_RESTORES))
+            await CancellationScope.nonCancellable(async () => {
+              try {
+                const restored = await git.restoreWorkTree({ taskId: flag.task_id });
+                details.restored = restored.restored;
+                details.undo_ref = restored.undoRef;
+              } catch (restoreError) {
+                details.restored = false;
+                details.restore_error = failureMessage(restoreError);
+              }
+            });
+        } else {
+          error ??= failureMessage(stepError);
+          details.failure_type ??= failureType(stepError) ?? null;
+        }
       } finally {
         await CancellationScope.nonCancellable(async () => {
           try {
@@ -93,6 +113,11 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResultO
           }
           details.final_commit = await git.currentCommit().catch(() => null);
         });
+      }
+      if (cancelled !== undefined) {
+        info('rollback cancelled', { restored: details.restored ?? false, final_commit: details.final_commit });
+        onCancelReport({ ...details, commits_reverted: reverted.length, reverted_commits: reverted });
+        throw cancelled;
       }
       const success = error === undefined && details.watcher_started === true;
       error ??= success ? undefined : String(details.watcher_start_error);
