@@ -138,6 +138,24 @@ const EXPECTED: Record<string, Expected> = {
     result: { success: true, details: { commits_back: 1 } },
     markers: 0,
   },
+  // Cancelled (cancel_requested, then the cancel) while its first revert ran: that revert ends, then the
+  // recorded commit and work tree come back (patch rollback-cancel-restores) and the watcher starts.
+  'rollback_code-cancelled': {
+    type: 'rollback_code',
+    completed: [
+      ...HANDLER,
+      'planRollback',
+      'stopWatcher',
+      'backupWorkTree',
+      'revertCommit',
+      'restoreWorkTree',
+      'startWatcher',
+      'currentCommit',
+      ...REPORT,
+    ],
+    markers: 1,
+    payloads: ['"cancelled_by":"recorder@host"', '"restored":true'],
+  },
   // lock/<workerId> after the seven handler runs above, each requested, granted and released.
   supervisor_lock: {
     type: 'supervisor_lock',
