@@ -5,7 +5,7 @@
  * every worker of the namespace from Temporal.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -20,6 +20,14 @@ import type { MariaDbHarness } from '../helpers/mariadb.js';
 import { freePort, killAll, waitFor } from '../helpers/process.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
+
+/** libfaketime (Debian's faketime, which .ci/run installs) moves a process's clock: the skewed server. */
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const FAKETIME = existsSync(LIBFAKETIME);
+/** A small tmpfs for the disk-space row needs root (mount); CI runs as root. */
+const CAN_MOUNT = process.getuid?.() === 0;
+if (!FAKETIME) console.warn('doctor e2e: the clock-skew Fail row is not tested here: faketime is not installed');
+if (!CAN_MOUNT) console.warn('doctor e2e: the disk-space Fail row is not tested here: mounting a tmpfs needs root');
 
 interface Row {
   group: string;
@@ -54,15 +62,16 @@ const elsewhere: string[] = [];
 /** The pid files of the watchers the workers start: a stopped worker leaves its watcher running, by design. */
 const watcherPidFiles: string[] = [];
 
-function spawnCli(args: string[]): ResultPromise {
-  const child = execa(process.execPath, [distMain, ...args], { reject: false, env: { SUPERVISOR_CONFIG: '' } });
+/** `supervisor ARGS`, with `env` added to the environment (e.g. libfaketime's). */
+function spawnCli(args: string[], env: Record<string, string> = {}): ResultPromise {
+  const child = execa(process.execPath, [distMain, ...args], { reject: false, env: { SUPERVISOR_CONFIG: '', ...env } });
   children.push(child);
   return child;
 }
 
 /** `supervisor devserver --port 0`, resolving with the address it prints. */
-function startDevserver(): Promise<string> {
-  const child = spawnCli(['devserver', '--port', '0', '--db', ':memory:', '--namespace', SA_NAMESPACE]);
+function startDevserver(env: Record<string, string> = {}): Promise<string> {
+  const child = spawnCli(['devserver', '--port', '0', '--db', ':memory:', '--namespace', SA_NAMESPACE], env);
   return new Promise((resolve, reject) => {
     let seen = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -345,6 +354,41 @@ describe('supervisor doctor', () => {
       watcher: { command: 'no-such-watcher-binary' },
     }));
   });
+
+  (FAKETIME ? it : it.skip)(
+    `fails a Temporal server whose clock is 30 s ahead${FAKETIME ? '' : ' (SKIPPED: faketime is not installed; apt-get install faketime)'}`,
+    async () => {
+      // FAKETIME_DONT_FAKE_MONOTONIC: only the wall clock moves, the engine's timers keep real time.
+      const skewed = await startDevserver({
+        LD_PRELOAD: LIBFAKETIME,
+        FAKETIME: '+30s',
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      });
+      await expectFail('temporal', 'clock skew', /server clock \+\d+ ms off the local one/, (doc) => ({
+        ...doc,
+        temporal: { address: skewed },
+      }));
+    },
+  );
+
+  (CAN_MOUNT ? it : it.skip)(
+    `fails a share with less than 100 MiB free${CAN_MOUNT ? '' : ' (SKIPPED: mounting a small tmpfs needs root)'}`,
+    async () => {
+      const small = path.join(tmp.path, 'small-share');
+      mkdirSync(small);
+      await execa('mount', ['-t', 'tmpfs', '-o', 'size=50m', 'tmpfs', small]);
+      try {
+        for (const sub of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics'])
+          mkdirSync(path.join(small, sub), { recursive: true });
+        await expectFail('paths', 'disk space', /\d+ MiB free under .*small-share/, (doc) => ({
+          ...doc,
+          paths: { nas_root: small },
+        }));
+      } finally {
+        await execa('umount', [small]);
+      }
+    },
+  );
 
   it('fails a deps command that does not exist', async () => {
     await expectFail('commands', 'deps command', /no-such-pip not found/, (doc) => ({
