@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { RollbackPlan } from '../../activities/index.js';
 import type {
   HandlerDetails,
@@ -8,7 +8,7 @@ import type {
   RollbackRefusedDetails,
 } from '../../contract/handlers.js';
 import { failureMessage, failureType } from '../failures.js';
-import { git, revert, watcherActivities } from './proxies.js';
+import { codeChangeActivities } from './proxies.js';
 import { refusedBeforeStop, runHandler } from './run-handler.js';
 
 /**
@@ -20,14 +20,12 @@ import { refusedBeforeStop, runHandler } from './run-handler.js';
  * which is how a later update_code knows it may drop them. Cancelled once the work tree was saved, it
  * waits for the revert in flight, puts back the recorded commit and work tree, then starts the watcher.
  */
-/** The patch that made a cancelled rollback put the code back (issue 13). */
-export const ROLLBACK_CANCEL_RESTORES = 'rollback-cancel-restores';
-
 export async function rollback_code(input: HandlerInput): Promise<HandlerResultOf<'rollback_code'>> {
   return runHandler<HandlerDetails['rollback_code']>(
     input,
     { exclusive: true },
     async ({ flag, settings, info, warn, onCancelReport }) => {
+      const { waits, git, revert, watcher } = codeChangeActivities(settings);
       // The input was validated against the flag schema: the union narrows to rollback_code's params.
       const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : 1;
       let plan: RollbackPlan;
@@ -43,7 +41,6 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResultO
         const details: RollbackRefusedDetails = { ...refused.details, success: false, error: refused.error };
         return { ...refused, details };
       }
-      const watcher = watcherActivities(settings);
       const reverted: string[] = [];
       /** Commits whose revert a retried activity found already committed (a crash mid-revert). */
       const alreadyReverted: string[] = [];
@@ -87,7 +84,7 @@ export async function rollback_code(input: HandlerInput): Promise<HandlerResultO
         if (isCancellation(stepError)) {
           cancelled = stepError;
           // Runs started before the patch were left where the cancel found them: replay them so.
-          if (details.backup_ref !== undefined && patched(ROLLBACK_CANCEL_RESTORES))
+          if (details.backup_ref !== undefined && waits)
             await CancellationScope.nonCancellable(async () => {
               try {
                 const restored = await git.restoreWorkTree({ taskId: flag.task_id });

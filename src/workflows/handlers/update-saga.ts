@@ -3,7 +3,7 @@ import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { UpdatePlan } from '../../activities/index.js';
 import type { HandlerResult, RefusedDetails, UpdateCodeDetails } from '../../contract/handlers.js';
 import { failureMessage, failureType } from '../failures.js';
-import { depsActivities, git, io, watcherActivities } from './proxies.js';
+import { codeChangeActivities, io } from './proxies.js';
 import type { HandlerContext } from './run-handler.js';
 import { refusedBeforeStop } from './run-handler.js';
 
@@ -37,6 +37,7 @@ export async function updateCode(
   withDeps: boolean,
 ): Promise<HandlerResult<UpdateCodeDetails | RefusedDetails>> {
   const { settings, flag, info, warn, onCancelReport } = ctx;
+  const { git, watcher, deps } = codeChangeActivities(settings);
   let plan: UpdatePlan;
   try {
     plan = await git.planUpdate();
@@ -44,7 +45,6 @@ export async function updateCode(
     if (isCancellation(error)) throw error;
     return refusedBeforeStop(error);
   }
-  const watcher = watcherActivities(settings);
   const undo: Undo[] = [];
   const paused = (await io.readPauseFlag()) !== null;
   const details: UpdateCodeDetails = {
@@ -74,7 +74,7 @@ export async function updateCode(
     details.head_after = moved.after;
     details.updated = moved.updated;
     if (withDeps) {
-      const install = await depsActivities(settings).installDependencies({ taskId: flag.task_id });
+      const install = await deps.installDependencies({ taskId: flag.task_id });
       details.deps_install = { command: install.command, duration_ms: install.durationMs, log_file: install.logFile };
     }
     if (!paused) details.pid = (await watcher.startWatcher()).pid;

@@ -1,18 +1,44 @@
 /**
- * A cancelled rollback_code: the revert in flight ends, then the recorded commit and the saved work tree
- * come back and the watcher starts; the result and audit say cancelled and what the undo did.
+ * Cancelled code changes: the step in flight ends before the undo starts (a revert runs to its end, an
+ * install is stopped and waited for); a rollback then puts back the recorded commit and the saved work tree,
+ * an update its recorded commit; the watcher starts; the result and audit say cancelled and what the undo did.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { cancelRequestedSignal } from '../../../src/contract/handlers.js';
-import { waitFor } from '../../helpers/process.js';
+import { isProcessAlive, waitFor } from '../../helpers/process.js';
 import { readResultFile } from '../../helpers/supervisor-env.js';
 import { useCodeEnv } from './code-env.js';
 import { ndjsonAudit, watcherPid } from './support.js';
 
-describe('rollback_code cancelled', () => {
+describe('code changes cancelled', () => {
   const code = useCodeEnv();
+
+  it('update_code_deps mid-install: the install is stopped before the code is put back', async () => {
+    const marker = path.join(tmpdir(), `install-${process.pid}-${Date.now()}.pid`);
+    // The install writes its pid, then waits far longer than the test: only the cancel ends it.
+    const script = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, String(process.pid)); setTimeout(() => {}, 600000)`;
+    await code.setUp({ deps: { command: process.execPath, args: ['-e', script] } });
+    const recorded = await code.repo().head(code.repo().work);
+    await code.repo().pushUpstream('slow deps', { 'requirements.txt': 'slow\n' });
+    const handle = await code.env().start(code.config(), {
+      task_id: code.task('deps-cancel-wait'),
+      handler: 'update_code_deps',
+      requested_by: 'ops',
+    });
+    await waitFor('the install', () => existsSync(marker), 30_000);
+    const installPid = Number(await readFile(marker, 'utf8'));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    // Waited for: by the time the handler reports, the install is gone (TRY_CANCEL left it running ~45 s).
+    expect(await isProcessAlive(installPid)).toBe(false);
+    await rm(marker, { force: true });
+    expect(await code.repo().head(code.repo().work)).toBe(recorded);
+    expect(await watcherPid(code.config())).toBeDefined();
+  });
 
   it('mid-rollback: the revert in flight finishes, then HEAD, the local edit and the watcher are back', async () => {
     let revertsDone = 0;
