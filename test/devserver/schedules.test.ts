@@ -22,7 +22,7 @@ import type { Worker } from '@temporalio/worker';
 import { google } from '@temporalio/proto';
 import { startEngineServer } from '../../src/devserver/server.js';
 import { schedulerOf } from '../../src/devserver/schedules/rpc.js';
-import { millis, useHarness } from './helpers.js';
+import { describeEngineOnly, millis, useHarness } from './helpers.js';
 import { waitFor } from '../helpers/process.js';
 import type { Harness } from './helpers.js';
 
@@ -354,57 +354,61 @@ describe('schedules', () => {
   });
 });
 
-describe('schedule catch-up after the engine was down', () => {
-  it.concurrent(
-    'restored records start what is due within the catch-up window and count the older times as missed',
-    async () => {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} };
-      const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
-      const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
-        const connection = await Connection.connect({ address });
-        return { client: new Client({ connection }), close: () => connection.close() };
-      };
-      const first = await startEngineServer(opts);
-      const a = await connectTo(first.address);
-      const scheduleId = h.workflowId('catchup');
-      await a.client.schedule.create({
-        scheduleId,
-        spec: { intervals: [{ every: '5s' }] },
-        action: action(h.workflowId('catchup'), { workflowType: 'echo' }),
-        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '20s' },
-      });
-      const records = schedulerOf(first.engine).snapshot();
-      await a.close();
-      await first.stop();
-      // As if the engine had been down for the last minute: the schedule last looked at the clock then.
-      for (const rec of records) {
-        rec.internal.lastProcessedMs -= 60_000;
-        rec.info.createTimeMs -= 60_000;
-      }
-      const second = await startEngineServer(opts);
-      const from = records[0]!.internal.lastProcessedMs;
-      const restoredAt = Date.now();
-      schedulerOf(second.engine).restore(records);
-      const restoredBy = Date.now();
-      const b = await connectTo(second.address);
-      try {
-        const d = await b.client.schedule.getHandle(scheduleId).describe();
-        // Every 5 s time since the last processed time was either started or missed.
-        const due = (until: number): number => Math.floor(until / 5000) - Math.floor(from / 5000);
-        const total = d.info.numActionsTaken + d.info.numActionsMissedCatchupWindow;
-        expect(total).toBeGreaterThanOrEqual(due(restoredAt));
-        expect(total).toBeLessThanOrEqual(due(restoredBy));
-        expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(7);
-        expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
-        for (const r of d.info.recentActions) {
-          expect(restoredAt - r.scheduledAt.getTime()).toBeLessThanOrEqual(20_000);
-          const run = await b.client.workflow.getHandle(r.action.workflow.workflowId).describe();
-          expect(run.status.name).toBe('RUNNING');
+describeEngineOnly(
+  "it restores the engine's scheduler records into a second engine",
+  'schedule catch-up after the engine was down',
+  () => {
+    it.concurrent(
+      'restored records start what is due within the catch-up window and count the older times as missed',
+      async () => {
+        const silent = { debug() {}, info() {}, warn() {}, error() {} };
+        const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
+        const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
+          const connection = await Connection.connect({ address });
+          return { client: new Client({ connection }), close: () => connection.close() };
+        };
+        const first = await startEngineServer(opts);
+        const a = await connectTo(first.address);
+        const scheduleId = h.workflowId('catchup');
+        await a.client.schedule.create({
+          scheduleId,
+          spec: { intervals: [{ every: '5s' }] },
+          action: action(h.workflowId('catchup'), { workflowType: 'echo' }),
+          policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '20s' },
+        });
+        const records = schedulerOf(first.engine).snapshot();
+        await a.close();
+        await first.stop();
+        // As if the engine had been down for the last minute: the schedule last looked at the clock then.
+        for (const rec of records) {
+          rec.internal.lastProcessedMs -= 60_000;
+          rec.info.createTimeMs -= 60_000;
         }
-      } finally {
-        await b.close();
-        await second.stop();
-      }
-    },
-  );
-});
+        const second = await startEngineServer(opts);
+        const from = records[0]!.internal.lastProcessedMs;
+        const restoredAt = Date.now();
+        schedulerOf(second.engine).restore(records);
+        const restoredBy = Date.now();
+        const b = await connectTo(second.address);
+        try {
+          const d = await b.client.schedule.getHandle(scheduleId).describe();
+          // Every 5 s time since the last processed time was either started or missed.
+          const due = (until: number): number => Math.floor(until / 5000) - Math.floor(from / 5000);
+          const total = d.info.numActionsTaken + d.info.numActionsMissedCatchupWindow;
+          expect(total).toBeGreaterThanOrEqual(due(restoredAt));
+          expect(total).toBeLessThanOrEqual(due(restoredBy));
+          expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(7);
+          expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
+          for (const r of d.info.recentActions) {
+            expect(restoredAt - r.scheduledAt.getTime()).toBeLessThanOrEqual(20_000);
+            const run = await b.client.workflow.getHandle(r.action.workflow.workflowId).describe();
+            expect(run.status.name).toBe('RUNNING');
+          }
+        } finally {
+          await b.close();
+          await second.stop();
+        }
+      },
+    );
+  },
+);
