@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivityFailure, Client, WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -166,6 +166,15 @@ export function describeEngineOnly(reason: string, name: string, fn: () => void)
 }
 
 /**
+ * One test of a deliberate difference (docs/engine-differences.md) that holds on the engine only: skipped on
+ * the real server with the reason in its title.
+ */
+export function itEngineOnly(reason: string, name: string, fn: () => Promise<void>): void {
+  if (onRealServer) it.skip(`${name} [engine only: ${reason}]`, fn);
+  else it(name, fn);
+}
+
+/**
  * The lifecycle of a test file that restarts engines on database files itself: a temp folder (removed after
  * the file) and the conformance bundle, both set in beforeAll.
  */
@@ -239,13 +248,23 @@ export function activityFailure(outcome: unknown): ActivityFailure {
   return cause as ActivityFailure;
 }
 
+/**
+ * Runs a raw long-poll call (task polls, update waits) with a gRPC deadline: the server refuses a long poll
+ * without one ("Context timeout is not set"), as the SDK's own calls always carry one.
+ */
+export function longPoll<T>(h: Harness, fn: () => Promise<T>, ms = 30_000): Promise<T> {
+  return h.env.connection.withDeadline(Date.now() + ms, fn);
+}
+
 /** Polls one workflow task by hand, as a worker would, for tests that need to hold or shape a task. */
 export async function pollWorkflowTask(h: Harness, taskQueue: string, identity = 'raw-poller') {
-  const task = await h.client.workflowService.pollWorkflowTaskQueue({
-    namespace: h.namespace,
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    identity,
-  });
+  const task = await longPoll(h, () =>
+    h.client.workflowService.pollWorkflowTaskQueue({
+      namespace: h.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity,
+    }),
+  );
   if (!task.taskToken?.length) throw new Error(`no workflow task on ${taskQueue}`);
   return task;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { eventTypes, useHarness } from './helpers.js';
+import { eventTypes, longPoll, useHarness } from './helpers.js';
 
 const C = temporal.api.enums.v1.CommandType;
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
@@ -26,29 +26,37 @@ describe('update protocol (scripted worker)', () => {
     const workflowId = h.workflowId('raw');
     await h.client.workflow.start('counter', { taskQueue, workflowId });
     const poll = () =>
-      svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' });
+      longPoll(h, () =>
+        svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' }),
+      );
     const first = await poll();
     // Like the server: UpdateWorkflowExecution refuses to wait for ADMITTED only.
     await expect(
+      longPoll(h, () =>
+        svc.updateWorkflowExecution({
+          namespace: h.namespace,
+          workflowExecution: { workflowId },
+          request: { meta: { updateId: 'adm' }, input: { name: 'add' } },
+          waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+        }),
+      ),
+    ).rejects.toThrow(/admitted is not supported/);
+    const outcome = longPoll(h, () =>
       svc.updateWorkflowExecution({
         namespace: h.namespace,
         workflowExecution: { workflowId },
         request: { meta: { updateId: 'adm' }, input: { name: 'add' } },
-        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
       }),
-    ).rejects.toThrow(/admitted is not supported/);
-    const outcome = svc.updateWorkflowExecution({
-      namespace: h.namespace,
-      workflowExecution: { workflowId },
-      request: { meta: { updateId: 'adm' }, input: { name: 'add' } },
-      waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
-    });
+    );
     await new Promise((r) => setTimeout(r, 100));
     // A poll without a stage answers at once with the stage reached.
-    const polled = await svc.pollWorkflowExecutionUpdate({
-      namespace: h.namespace,
-      updateRef: { workflowExecution: { workflowId }, updateId: 'adm' },
-    });
+    const polled = await longPoll(h, () =>
+      svc.pollWorkflowExecutionUpdate({
+        namespace: h.namespace,
+        updateRef: { workflowExecution: { workflowId }, updateId: 'adm' },
+      }),
+    );
     expect(polled.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
     const complete = {
       commandType: C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
@@ -116,29 +124,27 @@ describe('update protocol (scripted worker)', () => {
     const taskQueue = h.taskQueue('unprocessed');
     const workflowId = h.workflowId('unprocessed');
     await h.client.workflow.start('counter', { taskQueue, workflowId });
-    const first = await svc.pollWorkflowTaskQueue({
-      namespace: h.namespace,
-      taskQueue: { name: taskQueue },
-      identity: 'scripted',
-    });
+    const first = await longPoll(h, () =>
+      svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' }),
+    );
     await svc.respondWorkflowTaskCompleted({
       namespace: h.namespace,
       taskToken: first.taskToken,
       commands: [],
       identity: 'scripted',
     });
-    const pending = svc.updateWorkflowExecution({
-      namespace: h.namespace,
-      workflowExecution: { workflowId },
-      request: { meta: { updateId: 'ignored' }, input: { name: 'add' } },
-      waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
-    });
+    const pending = longPoll(h, () =>
+      svc.updateWorkflowExecution({
+        namespace: h.namespace,
+        workflowExecution: { workflowId },
+        request: { meta: { updateId: 'ignored' }, input: { name: 'add' } },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      }),
+    );
     const before = (await h.history(workflowId)).events?.length;
-    const speculative = await svc.pollWorkflowTaskQueue({
-      namespace: h.namespace,
-      taskQueue: { name: taskQueue },
-      identity: 'scripted',
-    });
+    const speculative = await longPoll(h, () =>
+      svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: { name: taskQueue }, identity: 'scripted' }),
+    );
     expect(speculative.messages).toHaveLength(1);
     const resp = await svc.respondWorkflowTaskCompleted({
       namespace: h.namespace,
