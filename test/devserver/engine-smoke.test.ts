@@ -154,7 +154,9 @@ describeEngineOnly("it drives the engine's in-process API (startEngineServer, re
         searchAttributes: { NotRegistered: ['x'] },
       })
       .catch((e: unknown) => e as { cause?: { code?: number; details?: string } });
-    expect(err).toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
+    expect(err).toMatchObject({
+      cause: { code: 3, details: 'Namespace default has no mapping defined for search attribute NotRegistered' },
+    });
     const handle = await client.workflow.start('smokeSignalQuery', {
       taskQueue: 'smoke-4',
       workflowId: 'smoke-sa',

@@ -338,7 +338,9 @@ describe('schedules', () => {
         spec: { intervals: [{ every: '1h' }] },
         action: action('x', { workflowType: 'echo', searchAttributes: { NotRegistered: ['x'] } }),
       }),
-    ).rejects.toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
+    ).rejects.toMatchObject({
+      cause: { code: 3, details: 'Namespace default has no mapping defined for search attribute NotRegistered' },
+    });
     await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1s' }] } }));
     const d = await untilActions(handle, 1);
     expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);

@@ -277,7 +277,7 @@ describe('visibility: list filters', () => {
     [`GROUP BY ExecutionStatus`, `invalid query: operation is not supported: 'group by' clause`],
     [`WorkflowId = 'x' LIMIT 1`, `invalid query: operation is not supported: 'limit' clause`],
     [`WorkflowId = 'x' AND`, `invalid query: malformed SQL query: syntax error at position 48`],
-    [`WorkflowId IN ()`, `invalid query: malformed SQL query: syntax error at position 44 near ')'`],
+    [`WorkflowId IN ()`, `invalid query: malformed SQL query: syntax error at position 44`],
   ])('rejects %s with INVALID_ARGUMENT', async (query, message) => {
     expect(await listError(query)).toEqual({ code: status.INVALID_ARGUMENT, details: message });
   });
