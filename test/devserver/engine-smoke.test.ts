@@ -178,11 +178,18 @@ describeEngineOnly("it drives the engine's in-process API (startEngineServer, re
     });
     const conn = await Connection.connect({ address: quick.address });
     try {
-      const poll = await conn.workflowService.pollWorkflowTaskQueue({
-        namespace: 'default',
-        taskQueue: { name: 'nobody-home' },
-        identity: 't',
-      });
+      const noDeadline = await conn.workflowService
+        .pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: 'nobody-home' }, identity: 't' })
+        .catch((e: unknown) => e);
+      // As on the server: a long poll must carry a deadline.
+      expect(noDeadline).toMatchObject({ code: 3, details: 'Context timeout is not set.' });
+      const poll = await conn.withDeadline(Date.now() + 10_000, () =>
+        conn.workflowService.pollWorkflowTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: 'nobody-home' },
+          identity: 't',
+        }),
+      );
       expect(poll.taskToken?.length ?? 0).toBe(0);
       const started = await conn.workflowService.startWorkflowExecution({
         namespace: 'default',

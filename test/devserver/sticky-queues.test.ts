@@ -114,10 +114,16 @@ describe('sticky and non-sticky task queues', () => {
       stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeout: msToTs('60s') },
     });
 
-    await handle.signal('poke', 'to sticky');
-    const onSticky = await longPoll(h, () =>
+    // A worker keeps a poll open on its sticky queue; the server routes a task there only while it sees one.
+    const stickyPoll = longPoll(h, () =>
       svc.pollWorkflowTaskQueue({ namespace: h.namespace, taskQueue: sticky, identity: 'raw-poller' }),
     );
+    await waitFor('a poller on the sticky queue', async () => {
+      const described = await svc.describeTaskQueue({ namespace: h.namespace, taskQueue: sticky, taskQueueType: 1 });
+      return (described.pollers ?? []).length > 0;
+    });
+    await handle.signal('poke', 'to sticky');
+    const onSticky = await stickyPoll;
     const stickyEvents = onSticky.history?.events ?? [];
     expect(Number(stickyEvents[0]?.eventId)).toBe(Number(onSticky.previousStartedEventId) + 1);
     expect(Number(stickyEvents[0]?.eventId)).toBeGreaterThan(1);
