@@ -125,7 +125,11 @@ describe('update protocol (scripted worker)', () => {
           protocolInstanceId: 'adm',
           body: any(
             'Acceptance',
-            U.Acceptance.encode({ acceptedRequestMessageId: request?.id, acceptedRequest: req }).finish(),
+            U.Acceptance.encode({
+              acceptedRequestMessageId: request?.id,
+              acceptedRequestSequencingEventId: request?.eventId,
+              acceptedRequest: req,
+            }).finish(),
           ),
         },
         {
