@@ -51,7 +51,7 @@ describe('workflow cancellation', () => {
     expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   });
 
-  it('rejects cancelling a closed workflow with NOT_FOUND', async () => {
+  it('accepts cancelling a closed workflow as a no-op (the server answers OK, no event is written)', async () => {
     const taskQueue = h.taskQueue('cancel-closed');
     const handle = await h.withWorker({ taskQueue }, async () => {
       const started = await h.client.workflow.start('echo', {
@@ -63,7 +63,13 @@ describe('workflow cancellation', () => {
       await started.result();
       return started;
     });
-    await expect(handle.cancel()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const before = eventTypes(await handle.fetchHistory());
+    await handle.cancel();
+    expect(eventTypes(await handle.fetchHistory())).toEqual(before);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    await expect(h.client.workflow.getHandle('no-such-workflow').cancel()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
   });
 });
 

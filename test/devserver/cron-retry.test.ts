@@ -86,7 +86,7 @@ describe('cronSchedule', () => {
         () => null,
         (e: unknown) => e as Error & { cause?: Error },
       );
-    expect(String(err?.cause?.message)).toMatch(/Invalid CronSchedule/);
+    expect(String(err?.cause?.message)).toBe('3 INVALID_ARGUMENT: invalid CronSchedule.');
   });
 });
 

@@ -1,26 +1,28 @@
 /**
- * Conformance harness: the embedded engine over gRPC, driven only by the real SDK.
- * One engine and one workflow bundle per test file (`useHarness()`); every history a test produces is
- * collected and replayed with `Worker.runReplayHistories` in `teardown()`, so engine histories must satisfy the SDK.
+ * Conformance harness: the server of `TEMPORAL_SERVER` (the embedded engine, or the official dev server) over
+ * gRPC, driven only by the real SDK. One server and one workflow bundle per test file (`useHarness()`); every
+ * history a test produces is collected and replayed with `Worker.runReplayHistories` in `teardown()`, so
+ * histories must satisfy the SDK. Suites about the engine itself are `describeEngineOnly`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivityFailure, Client, WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { startDevServer } from '../../src/devserver/index.js';
-import type { DevServer, DevServerLogger } from '../../src/devserver/index.js';
+import type { DevServerLogger } from '../../src/devserver/index.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { collectRunHistories } from './histories.js';
 import type { RunRef } from './histories.js';
 import { installQuietRuntime } from './runtime.js';
 import { waitFor } from '../helpers/process.js';
+import { onRealServer, startTestServer } from '../helpers/temporal-server.js';
+import type { TestServer } from '../helpers/temporal-server.js';
 import type { ActivityCall } from './workflows/definitions.js';
 
 export type History = temporal.api.history.v1.IHistory;
@@ -30,7 +32,7 @@ export const EventType = temporal.api.enums.v1.EventType;
 type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>>;
 
 export interface Harness {
-  server: DevServer;
+  server: TestServer;
   env: TestWorkflowEnvironment;
   client: Client;
   namespace: string;
@@ -61,7 +63,9 @@ const stderrLogger = Object.fromEntries(
 async function startHarness(): Promise<Harness> {
   installQuietRuntime();
   const workflowBundle = await loadWorkflowBundle();
-  const server = await startDevServer({ port: 0, logger: process.env.DEVSERVER_DEBUG ? stderrLogger : undefined });
+  const server = await startTestServer({
+    engine: { logger: process.env.DEVSERVER_DEBUG ? stderrLogger : undefined },
+  });
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' });
   const namespace = 'default';
   const client = new Client({ connection: env.connection, namespace });
@@ -149,6 +153,28 @@ export function useHarness(options: { beforeTeardown?: () => Promise<void> } = {
 }
 
 /**
+ * A describe block about the engine itself (its data file, its process, its in-process API), which has no
+ * counterpart on the official server: skipped there, with the reason in the title and on stderr.
+ */
+export function describeEngineOnly(reason: string, name: string, fn: () => void): void {
+  if (onRealServer) {
+    console.warn(`skipped on the real server (${reason}): ${name}`);
+    describe.skip(`${name} [engine only: ${reason}]`, fn);
+  } else {
+    describe(name, fn);
+  }
+}
+
+/**
+ * One test of a deliberate difference (docs/engine-differences.md) that holds on the engine only: skipped on
+ * the real server with the reason in its title.
+ */
+export function itEngineOnly(reason: string, name: string, fn: () => Promise<void>): void {
+  if (onRealServer) it.skip(`${name} [engine only: ${reason}]`, fn);
+  else it(name, fn);
+}
+
+/**
  * The lifecycle of a test file that restarts engines on database files itself: a temp folder (removed after
  * the file) and the conformance bundle, both set in beforeAll.
  */
@@ -222,13 +248,23 @@ export function activityFailure(outcome: unknown): ActivityFailure {
   return cause as ActivityFailure;
 }
 
+/**
+ * Runs a raw long-poll call (task polls, update waits) with a gRPC deadline: the server refuses a long poll
+ * without one ("Context timeout is not set"), as the SDK's own calls always carry one.
+ */
+export function longPoll<T>(h: Harness, fn: () => Promise<T>, ms = 30_000): Promise<T> {
+  return h.env.connection.withDeadline(Date.now() + ms, fn);
+}
+
 /** Polls one workflow task by hand, as a worker would, for tests that need to hold or shape a task. */
 export async function pollWorkflowTask(h: Harness, taskQueue: string, identity = 'raw-poller') {
-  const task = await h.client.workflowService.pollWorkflowTaskQueue({
-    namespace: h.namespace,
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    identity,
-  });
+  const task = await longPoll(h, () =>
+    h.client.workflowService.pollWorkflowTaskQueue({
+      namespace: h.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity,
+    }),
+  );
   if (!task.taskToken?.length) throw new Error(`no workflow task on ${taskQueue}`);
   return task;
 }

@@ -22,7 +22,7 @@ import type { Worker } from '@temporalio/worker';
 import { google } from '@temporalio/proto';
 import { startEngineServer } from '../../src/devserver/server.js';
 import { schedulerOf } from '../../src/devserver/schedules/rpc.js';
-import { millis, useHarness } from './helpers.js';
+import { describeEngineOnly, millis, useHarness } from './helpers.js';
 import { waitFor } from '../helpers/process.js';
 import type { Harness } from './helpers.js';
 
@@ -81,7 +81,10 @@ describe('schedules', () => {
       });
       const d = await untilActions(handle, 2);
       const [a, b] = d.info.recentActions;
-      expect(b!.scheduledAt.getTime() - a!.scheduledAt.getTime()).toBe(1000);
+      // Whole seconds apart: a busy server may skip a time it could not start in time, never shift one.
+      const gap = b!.scheduledAt.getTime() - a!.scheduledAt.getTime();
+      expect(gap % 1000).toBe(0);
+      expect(gap).toBeGreaterThanOrEqual(1000);
       expect(a!.scheduledAt.getMilliseconds()).toBe(0);
       const first = a!.action.workflow;
       expect(first.workflowId).toBe(`${wf}-${a!.scheduledAt.toISOString().replace('.000Z', 'Z')}`);
@@ -213,14 +216,20 @@ describe('schedules', () => {
     });
     const d = await untilActions(handle, 2);
     await handle.delete();
-    const [first, second] = d.info.recentActions.map((r) => r.action.workflow.workflowId);
+    const [first] = d.info.recentActions.map((r) => r.action.workflow.workflowId);
     const history = await h.history(first!);
     const last = history.events?.at(-1);
     expect(last?.workflowExecutionTerminatedEventAttributes?.reason).toBe('terminated by schedule overlap policy');
     expect(last?.workflowExecutionTerminatedEventAttributes?.identity).toBe(
       `temporal-scheduler-${h.namespace}-${handle.scheduleId}`,
     );
-    await h.client.workflow.getHandle(second!).terminate('test over');
+    // The schedule may have started a third run (terminating the second) before it was deleted: stop what runs.
+    const prefix = first!.replace(/-\d{4}-\d\d-\d\dT.*$/, '');
+    for await (const run of h.client.workflow.list({
+      query: `WorkflowId STARTS_WITH '${prefix}' AND ExecutionStatus = 'Running'`,
+    })) {
+      await h.client.workflow.getHandle(run.workflowId, run.runId).terminate('test over');
+    }
   });
 
   it.concurrent(
@@ -332,7 +341,9 @@ describe('schedules', () => {
         spec: { intervals: [{ every: '1h' }] },
         action: action('x', { workflowType: 'echo', searchAttributes: { NotRegistered: ['x'] } }),
       }),
-    ).rejects.toMatchObject({ cause: { code: 3, details: 'search attribute NotRegistered is not defined' } });
+    ).rejects.toMatchObject({
+      cause: { code: 3, details: 'Namespace default has no mapping defined for search attribute NotRegistered' },
+    });
     await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1s' }] } }));
     const d = await untilActions(handle, 1);
     expect(d.spec.intervals).toEqual([{ every: 1000, offset: undefined }]);
@@ -347,64 +358,71 @@ describe('schedules', () => {
     };
     expect(await query(`ScheduleId = '${handle.scheduleId}'`)).toEqual([handle.scheduleId]);
     await handle.pause('listed as paused');
-    expect(await query('TemporalSchedulePaused = true')).toContain(handle.scheduleId);
+    // Visibility follows the schedule asynchronously on the server.
+    await waitFor('the schedule listed as paused', async () =>
+      (await query('TemporalSchedulePaused = true')).includes(handle.scheduleId),
+    );
     expect(await query('TemporalSchedulePaused = false')).not.toContain(handle.scheduleId);
     await handle.delete();
     await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 });
 
-describe('schedule catch-up after the engine was down', () => {
-  it.concurrent(
-    'restored records start what is due within the catch-up window and count the older times as missed',
-    async () => {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} };
-      const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
-      const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
-        const connection = await Connection.connect({ address });
-        return { client: new Client({ connection }), close: () => connection.close() };
-      };
-      const first = await startEngineServer(opts);
-      const a = await connectTo(first.address);
-      const scheduleId = h.workflowId('catchup');
-      await a.client.schedule.create({
-        scheduleId,
-        spec: { intervals: [{ every: '5s' }] },
-        action: action(h.workflowId('catchup'), { workflowType: 'echo' }),
-        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '20s' },
-      });
-      const records = schedulerOf(first.engine).snapshot();
-      await a.close();
-      await first.stop();
-      // As if the engine had been down for the last minute: the schedule last looked at the clock then.
-      for (const rec of records) {
-        rec.internal.lastProcessedMs -= 60_000;
-        rec.info.createTimeMs -= 60_000;
-      }
-      const second = await startEngineServer(opts);
-      const from = records[0]!.internal.lastProcessedMs;
-      const restoredAt = Date.now();
-      schedulerOf(second.engine).restore(records);
-      const restoredBy = Date.now();
-      const b = await connectTo(second.address);
-      try {
-        const d = await b.client.schedule.getHandle(scheduleId).describe();
-        // Every 5 s time since the last processed time was either started or missed.
-        const due = (until: number): number => Math.floor(until / 5000) - Math.floor(from / 5000);
-        const total = d.info.numActionsTaken + d.info.numActionsMissedCatchupWindow;
-        expect(total).toBeGreaterThanOrEqual(due(restoredAt));
-        expect(total).toBeLessThanOrEqual(due(restoredBy));
-        expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(7);
-        expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
-        for (const r of d.info.recentActions) {
-          expect(restoredAt - r.scheduledAt.getTime()).toBeLessThanOrEqual(20_000);
-          const run = await b.client.workflow.getHandle(r.action.workflow.workflowId).describe();
-          expect(run.status.name).toBe('RUNNING');
+describeEngineOnly(
+  "it restores the engine's scheduler records into a second engine",
+  'schedule catch-up after the engine was down',
+  () => {
+    it.concurrent(
+      'restored records start what is due within the catch-up window and count the older times as missed',
+      async () => {
+        const silent = { debug() {}, info() {}, warn() {}, error() {} };
+        const opts = { port: 0, host: '127.0.0.1', logger: silent, engine: { longPollMs: 1000, queryTimeoutMs: 1000 } };
+        const connectTo = async (address: string): Promise<{ client: Client; close: () => Promise<void> }> => {
+          const connection = await Connection.connect({ address });
+          return { client: new Client({ connection }), close: () => connection.close() };
+        };
+        const first = await startEngineServer(opts);
+        const a = await connectTo(first.address);
+        const scheduleId = h.workflowId('catchup');
+        await a.client.schedule.create({
+          scheduleId,
+          spec: { intervals: [{ every: '5s' }] },
+          action: action(h.workflowId('catchup'), { workflowType: 'echo' }),
+          policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '20s' },
+        });
+        const records = schedulerOf(first.engine).snapshot();
+        await a.close();
+        await first.stop();
+        // As if the engine had been down for the last minute: the schedule last looked at the clock then.
+        for (const rec of records) {
+          rec.internal.lastProcessedMs -= 60_000;
+          rec.info.createTimeMs -= 60_000;
         }
-      } finally {
-        await b.close();
-        await second.stop();
-      }
-    },
-  );
-});
+        const second = await startEngineServer(opts);
+        const from = records[0]!.internal.lastProcessedMs;
+        const restoredAt = Date.now();
+        schedulerOf(second.engine).restore(records);
+        const restoredBy = Date.now();
+        const b = await connectTo(second.address);
+        try {
+          const d = await b.client.schedule.getHandle(scheduleId).describe();
+          // Every 5 s time since the last processed time was either started or missed.
+          const due = (until: number): number => Math.floor(until / 5000) - Math.floor(from / 5000);
+          const total = d.info.numActionsTaken + d.info.numActionsMissedCatchupWindow;
+          expect(total).toBeGreaterThanOrEqual(due(restoredAt));
+          expect(total).toBeLessThanOrEqual(due(restoredBy));
+          expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(7);
+          expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
+          for (const r of d.info.recentActions) {
+            expect(restoredAt - r.scheduledAt.getTime()).toBeLessThanOrEqual(20_000);
+            const run = await b.client.workflow.getHandle(r.action.workflow.workflowId).describe();
+            expect(run.status.name).toBe('RUNNING');
+          }
+        } finally {
+          await b.close();
+          await second.stop();
+        }
+      },
+    );
+  },
+);

@@ -8,7 +8,9 @@ import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/commo
 import type { SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
-import { useHarness } from './helpers.js';
+import { itEngineOnly, useHarness } from './helpers.js';
+
+const ORDER_BY = "the dev server's SQLite visibility store rejects every ORDER BY";
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const kw = defineSearchAttributeKey('VisKw', SearchAttributeType.KEYWORD);
@@ -143,18 +145,21 @@ describe('visibility: list filters', () => {
 
   it('compares StartTime, CloseTime and ExecutionTime as RFC3339 datetimes', async () => {
     const iso = (d: Date | undefined, deltaMs = 0) => new Date(d!.getTime() + deltaMs).toISOString();
-    expect(await set(`StartTime > '${iso(times.b.start)}'`)).toEqual(['c', 'd', 'e']);
+    // Described times are whole milliseconds; the server keeps finer ones, so a run's stored time lies in
+    // [t, t + 1 ms): `> t + 1ms` and `<= t + 1ms` cut exactly on both servers.
+    const after = (d: Date | undefined) => iso(d, 1);
+    expect(await set(`StartTime > '${after(times.b.start)}'`)).toEqual(['c', 'd', 'e']);
     expect(await set(`StartTime >= '${iso(times.b.start)}'`)).toEqual(['b', 'c', 'd', 'e']);
     expect(await set(`StartTime < '${iso(times.b.start)}'`)).toEqual(['a']);
-    expect(await set(`StartTime <= '${iso(times.b.start)}'`)).toEqual(['a', 'b']);
-    expect(await set(`StartTime BETWEEN '${iso(times.b.start)}' AND '${iso(times.c.start)}'`)).toEqual(['b', 'c']);
+    expect(await set(`StartTime <= '${after(times.b.start)}'`)).toEqual(['a', 'b']);
+    expect(await set(`StartTime BETWEEN '${iso(times.b.start)}' AND '${after(times.c.start)}'`)).toEqual(['b', 'c']);
     // a and b run on one worker and may close in either order: the window spans both, the expectation is
     // every run whose close time falls inside it.
     const [from, to] = [times.a.close!, times.b.close!].sort((x, y) => x.getTime() - y.getTime());
     const inWindow = (['a', 'b', 'c', 'e'] as const).filter((k) => times[k].close! >= from! && times[k].close! <= to!);
-    expect(await set(`CloseTime BETWEEN '${iso(from)}' AND '${iso(to)}'`)).toEqual(inWindow);
+    expect(await set(`CloseTime BETWEEN '${iso(from)}' AND '${after(to)}'`)).toEqual(inWindow);
     // The SQL store coalesces an open run's CloseTime to the year 9999.
-    expect(await set(`CloseTime > '${iso(times.e.close)}'`)).toEqual(['d']);
+    expect(await set(`CloseTime > '${after(times.e.close)}'`)).toEqual(['d']);
     expect(await set(`CloseTime IS NULL`)).toEqual(['d']);
     expect(await set(`ExecutionTime > '${iso(new Date(), 30 * 60_000)}'`)).toEqual(['d']);
   });
@@ -187,7 +192,7 @@ describe('visibility: list filters', () => {
     ]);
   });
 
-  it('orders by StartTime DESC (and ASC)', async () => {
+  itEngineOnly(ORDER_BY, 'orders by StartTime DESC (and ASC)', async () => {
     expect(await list('ORDER BY StartTime DESC')).toEqual(['e', 'd', 'c', 'b', 'a']);
     expect(await list(`VisInt > 0 ORDER BY StartTime ASC`)).toEqual(['a', 'b', 'c', 'e']);
     expect(await list(`ORDER BY VisInt DESC`)).toEqual(['c', 'e', 'b', 'a', 'd']);
@@ -199,15 +204,17 @@ describe('visibility: list filters', () => {
     do {
       const res = await h.client.workflowService.listWorkflowExecutions({
         namespace: h.namespace,
-        query: 'ORDER BY StartTime DESC',
+        query: '',
         pageSize: 2,
         nextPageToken: token,
       });
       pages.push((res.executions ?? []).map((x) => names.get(x.execution?.workflowId ?? '') ?? '?'));
       token = res.nextPageToken?.length ? res.nextPageToken : undefined;
     } while (token);
-    expect(pages).toEqual([['e', 'd'], ['c', 'b'], ['a']]);
-    expect(await list('ORDER BY StartTime DESC', 2)).toEqual(['e', 'd', 'c', 'b', 'a']);
+    // The server may hand out a token with a full last page; the page after it is then empty.
+    const all = await list('');
+    expect(pages.filter((p) => p.length > 0)).toEqual([all.slice(0, 2), all.slice(2, 4), all.slice(4)]);
+    expect(await list('', 2)).toEqual(all);
   });
 
   it('scans with paging', async () => {
@@ -267,24 +274,43 @@ describe('visibility: list filters', () => {
     ],
     [`StartTime > 'yesterday'`, `invalid query: invalid expression: unable to parse datetime 'yesterday'`],
     [`ExecutionStatus = 'Done'`, `invalid query: invalid expression: invalid ExecutionStatus value 'Done'`],
-    [`VisInt = 'many'`, `invalid query: invalid value for search attribute VisInt of type Int: "many"`],
-    [
-      `ORDER BY VisText`,
-      `invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`,
-    ],
-    [`ORDER BY Nope DESC`, `invalid query: invalid expression: column name 'Nope' is not a valid search attribute`],
-    [`GROUP BY ExecutionStatus`, `invalid query: operation is not supported: 'GROUP BY' clause`],
-    [`WorkflowId = 'x' LIMIT 1`, `invalid query: operation is not supported: 'LIMIT' clause`],
-    [`WorkflowId = 'x' AND`, `invalid query: malformed SQL query: syntax error at position 48 near ''`],
+    [`GROUP BY ExecutionStatus`, `invalid query: operation is not supported: 'group by' clause`],
+    [`WorkflowId = 'x' LIMIT 1`, `invalid query: operation is not supported: 'limit' clause`],
+    [`WorkflowId = 'x' AND`, `invalid query: malformed SQL query: syntax error at position 48`],
+    [`WorkflowId IN ()`, `invalid query: malformed SQL query: syntax error at position 44`],
   ])('rejects %s with INVALID_ARGUMENT', async (query, message) => {
     expect(await listError(query)).toEqual({ code: status.INVALID_ARGUMENT, details: message });
   });
+
+  // Deliberate differences (docs/engine-differences.md): the engine sorts like an Elasticsearch-backed server
+  // and checks a value against its attribute's type up front.
+  for (const [query, message, reason] of [
+    [
+      `ORDER BY VisText`,
+      `invalid query: unable to convert 'order by' column name: unable to sort by field of Text type, use field of type Keyword`,
+      ORDER_BY,
+    ],
+    [
+      `ORDER BY Nope DESC`,
+      `invalid query: invalid expression: column name 'Nope' is not a valid search attribute`,
+      ORDER_BY,
+    ],
+    [
+      `VisInt = 'many'`,
+      `invalid query: invalid value for search attribute VisInt of type Int: "many"`,
+      'the dev server accepts a value of the wrong type and matches nothing',
+    ],
+  ] as const) {
+    itEngineOnly(reason, `rejects ${query} with INVALID_ARGUMENT`, async () => {
+      expect(await listError(query)).toEqual({ code: status.INVALID_ARGUMENT, details: message });
+    });
+  }
 
   it('rejects GROUP BY on other fields when counting', async () => {
     const err = await h.client.workflow.count('GROUP BY WorkflowType').catch(grpcCause);
     expect(err).toMatchObject({
       code: status.INVALID_ARGUMENT,
-      details: `invalid query: operation is not supported: 'GROUP BY' clause is only supported for ExecutionStatus`,
+      details: `invalid query: operation is not supported: 'group by' clause is only supported for ExecutionStatus search attribute`,
     });
   });
 
@@ -305,6 +331,7 @@ describe('visibility: list filters', () => {
     await startIdle('page-3');
     const page2 = await ask(page1.nextPageToken ?? undefined);
     expect(page2.executions?.map((x) => x.execution?.workflowId)).toEqual([first]);
-    expect(page2.nextPageToken?.length ?? 0).toBe(0);
+    // A full page may come with a token (the SQL store does not look ahead); what follows it is empty.
+    if (page2.nextPageToken?.length) expect((await ask(page2.nextPageToken)).executions ?? []).toEqual([]);
   });
 });

@@ -11,8 +11,8 @@ export function cronError(cron: string): string | null {
   try {
     compileSpec({ cronString: [cron] });
     return null;
-  } catch (err) {
-    return `Invalid CronSchedule: ${(err as Error).message}`;
+  } catch {
+    return `invalid CronSchedule.`; // the server's whole message (frontend ValidateStartWorkflowExecutionRequest)
   }
 }
 

@@ -11,7 +11,6 @@ import { applyCommands, validateCommands } from './commands.js';
 import { answerQueries, settleQueries } from './query-registry.js';
 import { beginMessages, finishMessages, validateMessages } from '../updates/protocol.js';
 import { afterTaskCompleted, dropSpeculative } from '../updates/lifecycle.js';
-import { hasOutgoing } from '../updates/registry.js';
 
 type V1 = typeof temporal.api.workflowservice.v1;
 type CompletedReq = ReturnType<V1['RespondWorkflowTaskCompletedRequest']['decode']>;
@@ -36,9 +35,10 @@ export function respondWorkflowTaskCompleted(
   const wft = run.ms.wft;
   if (!wft) throw notFound('Workflow task not found.');
   const commands = req.commands ?? [];
-  // Admitted updates the workflow has not seen block closing it, like buffered events (UnhandledCommand).
+  // Buffered events block closing the run (UnhandledCommand); admitted updates do not: as on the server, the
+  // run closes and they are aborted (abortUpdates).
   const failure =
-    validateCommands(engine, run, commands, run.buffered.length > 0 || hasOutgoing(run)) ??
+    validateCommands(engine, run, commands, run.buffered.length > 0) ??
     validateMessages(
       run,
       req.messages ?? [],

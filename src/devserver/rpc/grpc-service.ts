@@ -40,6 +40,12 @@ function describeCall(req: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** The call's deadline in epoch ms (grpc-js answers Infinity when the client set none). */
+function deadlineOf(call: { getDeadline(): Date | number }): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
+}
+
 export function buildService(
   svc: ReflectedService,
   handlers: Record<string, Handler>,
@@ -68,7 +74,7 @@ export function buildService(
     };
     if (method.responseStream) {
       implementation[method.name] = (call: ServerWritableStream<unknown, unknown>) => {
-        call.write(handler(call.request, { signal: new AbortController().signal }));
+        call.write(handler(call.request, { signal: new AbortController().signal, deadlineMs: deadlineOf(call) }));
       };
       continue;
     }
@@ -82,7 +88,7 @@ export function buildService(
       call.on('cancelled', () => ac.abort());
       const meta = { method: method.name, ...describeCall(call.request) };
       Promise.resolve()
-        .then(() => handler(call.request, { signal: ac.signal }))
+        .then(() => handler(call.request, { signal: ac.signal, deadlineMs: deadlineOf(call) }))
         .then(
           (res) => beforeRespond().then(() => res),
           (err: unknown) =>

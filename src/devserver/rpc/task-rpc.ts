@@ -14,9 +14,15 @@ import { activityHandlers } from './activity-rpc.js';
 type V1 = typeof temporal.api.workflowservice.v1;
 type Req<K extends keyof V1> = V1[K] extends { decode(...args: never[]): infer R } ? R : never;
 
+/** As the server's frontend: a long poll without a gRPC deadline is refused, it could hold a task forever. */
+function requireDeadline(ctx: CallContext): void {
+  if (!Number.isFinite(ctx.deadlineMs)) throw invalidArgument('Context timeout is not set.');
+}
+
 export function taskHandlers(engine: Engine) {
   return {
     PollWorkflowTaskQueue: async (req: Req<'PollWorkflowTaskQueueRequest'>, ctx: CallContext) => {
+      requireDeadline(ctx);
       const name = req.taskQueue?.name;
       if (!name) throw invalidArgument('TaskQueue is not set on request.');
       const res = await engine.matching.poll(
@@ -30,6 +36,7 @@ export function taskHandlers(engine: Engine) {
       return res ?? {};
     },
     PollActivityTaskQueue: async (req: Req<'PollActivityTaskQueueRequest'>, ctx: CallContext) => {
+      requireDeadline(ctx);
       const name = req.taskQueue?.name;
       if (!name) throw invalidArgument('TaskQueue is not set on request.');
       const res = await engine.matching.poll(

@@ -90,9 +90,14 @@ export function workflowHandlers(engine: Engine) {
       return {};
     },
     RequestCancelWorkflowExecution: (req: Req<'RequestCancelWorkflowExecutionRequest'>) => {
-      const run = openRun(engine, req.namespace, req.workflowExecution);
+      const workflowId = req.workflowExecution?.workflowId ?? '';
+      if (!workflowId) throw invalidArgument('WorkflowId is not set on request.');
+      const run = engine.store.get(req.namespace, workflowId, req.workflowExecution?.runId || undefined);
+      if (!run) throw workflowNotFound(workflowId, req.workflowExecution?.runId);
       if (req.firstExecutionRunId && run.ms.firstRunId !== req.firstExecutionRunId)
         throw workflowNotFound(run.workflowId);
+      // As on the server: cancelling a run that already closed succeeds and changes nothing.
+      if (!run.isOpen) return {};
       requestCancelRun(engine, run, req.reason, req.identity, req.requestId);
       return {};
     },

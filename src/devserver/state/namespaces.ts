@@ -77,7 +77,7 @@ export class Namespaces {
 
   /** Validates search attributes against the namespace's registry; returns the server's message or null. */
   searchAttributeError(name: string, attrs: Parameters<SearchAttributeRegistry['validate']>[0]): string | null {
-    return this.byName.get(name)?.searchAttributes.validate(attrs) ?? null;
+    return this.byName.get(name)?.searchAttributes.validate(attrs, name) ?? null;
   }
 
   retentionMs(name: string): number {

@@ -104,7 +104,7 @@ export function abortUpdates(run: Run): void {
       settle(run, entry, {
         error: continuing
           ? new RpcError(status.UNAVAILABLE, 'workflow operation can not be applied because workflow is closing')
-          : notFound('workflow execution already completed'),
+          : notFound('workflow update was aborted by closing workflow'),
       });
     }
   }

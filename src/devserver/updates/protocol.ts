@@ -75,6 +75,12 @@ export function validateMessages(run: Run, messages: Message[], commandMessageId
         cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
         message: `unknown message type ${msg.body?.type_url ?? ''}`,
       };
+    if (d.kind === 'acceptance' && Number(d.body.acceptedRequestSequencingEventId ?? 0) === 0)
+      return {
+        cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+        message:
+          'BadUpdateWorkflowExecutionMessage: invalid *update.Acceptance: accepted_request_sequencing_event_id is not set',
+      };
     if (!updates.has(msg.protocolInstanceId ?? '')) {
       return {
         cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,

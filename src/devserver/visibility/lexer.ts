@@ -18,10 +18,10 @@ export interface Tok {
  */
 export const SQL_PREFIX_LEN = 'select * from table1 where '.length;
 
+/** At the end of the query (nothing to be near) sqlparser names only the position, as the server shows. */
 export function malformed(near: string, end: number): RpcError {
-  return invalidArgument(
-    `invalid query: malformed SQL query: syntax error at position ${SQL_PREFIX_LEN + end + 1} near '${near}'`,
-  );
+  const where = `syntax error at position ${SQL_PREFIX_LEN + end + 1}${near === '' ? '' : ` near '${near}'`}`;
+  return invalidArgument(`invalid query: malformed SQL query: ${where}`);
 }
 
 const OPS = ['>=', '<=', '!=', '<>', '=', '<', '>'];

@@ -35,19 +35,23 @@ export function typeOfFrom(types: Record<string, number>): TypeOf {
   return (field) => (Object.hasOwn(types, field) ? TYPE_BY_NUMBER[types[field] ?? 0] : undefined);
 }
 
-/** Compiles a List/Count/Scan query; `forCount` admits GROUP BY and refuses ORDER BY next to it. */
+/**
+ * Compiles a List/Count/Scan query; `forCount` admits GROUP BY and refuses ORDER BY next to it. Clause names
+ * in messages are lower case, as the server's SQL converter writes them.
+ */
 export function compileListQuery(query: string, typeOf: TypeOf, forCount = false): ListQuery {
   const parsed = parseQuery(query.trim());
-  if (parsed.limit) throw notSupported("'LIMIT' clause");
+  if (parsed.limit) throw notSupported("'limit' clause");
   const matches = compileFilter(parsed.where, typeOf);
   if (parsed.groupBy.length > 0) {
-    if (!forCount) throw notSupported("'GROUP BY' clause");
-    if (parsed.groupBy.length > 1) throw notSupported("'GROUP BY' clause supports only a single field");
+    if (!forCount) throw notSupported("'group by' clause");
+    if (parsed.groupBy.length > 1) throw notSupported("'group by' clause supports only a single field");
     for (const field of parsed.groupBy) {
       resolveType(typeOf, field);
-      if (field !== 'ExecutionStatus') throw notSupported("'GROUP BY' clause is only supported for ExecutionStatus");
+      if (field !== 'ExecutionStatus')
+        throw notSupported("'group by' clause is only supported for ExecutionStatus search attribute");
     }
-    if (parsed.orderBy.length > 0) throw notSupported("'ORDER BY' clause is not supported with 'GROUP BY' clause");
+    if (parsed.orderBy.length > 0) throw notSupported("'order by' clause is not supported with 'group by' clause");
   }
   const order = parsed.orderBy.length > 0 ? compileOrder(parsed.orderBy, typeOf) : null;
   return { matches, order, groupBy: parsed.groupBy };

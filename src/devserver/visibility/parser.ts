@@ -69,8 +69,9 @@ export function parseQuery(query: string): ParsedQuery {
   const peek = (k = 0): Tok => toks[Math.min(i + k, toks.length - 1)]!;
   const next = (): Tok => toks[Math.min(i++, toks.length - 1)]!;
   const isWord = (w: string, k = 0): boolean => peek(k).kind === 'ident' && peek(k).value.toLowerCase() === w;
+  // sqlparser names the token it stopped at only for words and values, never for operators or punctuation.
   const fail = (t: Tok = peek()): never => {
-    throw malformed(t.value, t.end);
+    throw malformed(t.kind === 'op' || t.kind === 'punct' ? '' : t.value, t.end);
   };
   const expectWord = (w: string): void => {
     if (!isWord(w)) fail();

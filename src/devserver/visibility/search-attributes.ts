@@ -114,11 +114,11 @@ export class SearchAttributeRegistry {
   }
 
   /** The real server's validator message for the first bad attribute, or null. */
-  validate(attrs: ISearchAttributes | null | undefined): string | null {
+  validate(attrs: ISearchAttributes | null | undefined, namespace: string): string | null {
     for (const [name, payload] of Object.entries(attrs?.indexedFields ?? {})) {
       if (name in SYSTEM_SEARCH_ATTRIBUTES) return `${name} attribute can't be set in SearchAttributes`;
       const type = this.custom.get(name)?.type ?? PREDEFINED[name];
-      if (type === undefined) return `search attribute ${name} is not defined`;
+      if (type === undefined) return `Namespace ${namespace} has no mapping defined for search attribute ${name}`;
       const value = decode(payload);
       if (!valid(type, value))
         return `invalid value for search attribute ${name} of type ${TYPE_NAMES[type]}: ${JSON.stringify(value)}`;

@@ -2,4 +2,6 @@
 export interface CallContext {
   /** Aborts when the client cancels the call or the server stops. */
   signal: AbortSignal;
+  /** The call's gRPC deadline (epoch ms), Infinity when the client set none. */
+  deadlineMs: number;
 }

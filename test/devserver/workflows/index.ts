@@ -7,3 +7,4 @@ export * from './durable.js';
 export * from './updates.js';
 export * from './cron.js';
 export * from './samples.js';
+export * from './differential.js';
