@@ -6,7 +6,7 @@
  * engine is an engine bug: these assertions are written against the real server's answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Config } from '../../src/config/schema.js';
@@ -40,6 +40,8 @@ if (missing !== undefined) console.warn(`test/e2e/temporal-cli.test.ts skipped: 
 const suite = missing === undefined ? describe.each<ServerKind>(['engine', 'temporal-cli']) : describe.skip.each([]);
 
 const SCHEDULE_EVERY_MS = 3_600_000;
+/** TEMPORAL_CLI_DUMP=<dir>: the last JSON answer of each command is saved under <dir>/<server kind>/, to diff the servers. */
+const DUMP = process.env.TEMPORAL_CLI_DUMP;
 
 (missing === undefined ? describe : describe.skip)(
   missing === undefined ? 'the temporal CLI against the supervisor' : `the temporal CLI (skipped: ${missing})`,
@@ -66,8 +68,16 @@ const SCHEDULE_EVERY_MS = 3_600_000;
           throw new Error(`temporal ${args.join(' ')} exited ${run.exitCode}:\n${run.stdout}\n${run.stderr}`);
         return run.stdout;
       };
-      const cliJson = async <T = Json>(args: string[]): Promise<T> =>
-        JSON.parse(await cliOk([...args, '--output', 'json'])) as T;
+      const cliJson = async <T = Json>(args: string[]): Promise<T> => {
+        const stdout = await cliOk([...args, '--output', 'json']);
+        if (DUMP !== undefined) {
+          // The last answer per command and target: polling overwrites its earlier answers.
+          const name = `${args.join(' ').replace(config.worker_id, 'W').replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80)}.json`;
+          mkdirSync(path.join(DUMP, kind), { recursive: true });
+          writeFileSync(path.join(DUMP, kind, name), `# temporal ${args.join(' ')}\n${stdout}`);
+        }
+        return JSON.parse(stdout) as T;
+      };
 
       const workflowId = (taskId: string): string => handlerWorkflowId(config.worker_id, taskId);
       const start = (type: string, taskId: string, input: unknown): Promise<string> =>
@@ -117,6 +127,19 @@ const SCHEDULE_EVERY_MS = 3_600_000;
           30_000,
           100,
         );
+
+      /** Pids of the gated dependency installs still running (their command line names the gate file). */
+      const installsRunning = (): number[] =>
+        readdirSync('/proc')
+          .filter((entry) => /^\d+$/.test(entry))
+          .filter((pid) => {
+            try {
+              return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(gate);
+            } catch {
+              return false;
+            }
+          })
+          .map(Number);
 
       beforeAll(async () => {
         isolateGitEnv();
@@ -231,6 +254,7 @@ const SCHEDULE_EVERY_MS = 3_600_000;
         const id = workflowId('busy-cancel');
         await start('update_code_deps', 'busy-cancel', { task_id: 'busy-cancel' });
         await pendingActivity(id, 'installDependencies');
+        expect(installsRunning()).toHaveLength(1);
         const phase = await cliJson<Json>(['workflow', 'query', '--workflow-id', id, '--type', 'handler_phase']);
         expect(phase).toMatchObject({ queryResult: ['running'] });
 
