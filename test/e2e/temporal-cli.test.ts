@@ -72,7 +72,11 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
         const stdout = await cliOk([...args, '--output', 'json']);
         if (DUMP !== undefined) {
           // The last answer per command and target: polling overwrites its earlier answers.
-          const name = `${args.join(' ').replace(config.worker_id, 'W').replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80)}.json`;
+          const name = `${args
+            .join(' ')
+            .replace(config.worker_id, 'W')
+            .replace(/[^A-Za-z0-9_.-]+/g, '_')
+            .slice(0, 80)}.json`;
           mkdirSync(path.join(DUMP, kind), { recursive: true });
           writeFileSync(path.join(DUMP, kind, name), `# temporal ${args.join(' ')}\n${stdout}`);
         }
