@@ -259,6 +259,32 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
         expect(activityTypes(events)).toEqual(expect.arrayContaining(['stopWatcher', 'startWatcher', 'writeResult']));
       });
 
+      it('the text views and workflow count answer as the JSON ones do', async () => {
+        const id = workflowId('second');
+        const text = async (args: string[]): Promise<string> => {
+          const stdout = await cliOk(args);
+          if (DUMP !== undefined) writeFileSync(path.join(DUMP, kind, `${args.slice(0, 2).join('_')}.txt`), stdout);
+          return stdout;
+        };
+        const described = await text(['workflow', 'describe', '--workflow-id', id]);
+        expect(described).toMatch(/Status\s+COMPLETED/);
+        expect(described).toMatch(/Type\s+restart_watcher/);
+        expect(described).toContain(taskQueueOf(config));
+        const shown = await text(['workflow', 'show', '--workflow-id', id]);
+        expect(shown).toMatch(/ActivityTaskScheduled/);
+        expect(shown).toMatch(/WorkflowExecutionCompleted/);
+        const listed = await text(['workflow', 'list', '--query', `WorkflowType='restart_watcher'`]);
+        expect(listed).toContain(workflowId('first'));
+        expect(listed).toContain(workflowId('second'));
+        const counted = await cliJson<Json>([
+          'workflow',
+          'count',
+          '--query',
+          `WorkflowType='restart_watcher' AND ExecutionStatus='Completed'`,
+        ]);
+        expect(counted).toMatchObject({ count: '2' });
+      });
+
       it('workflow query, signal and cancel of a running update_code_deps', async () => {
         const id = workflowId('busy-cancel');
         await start('update_code_deps', 'busy-cancel', { task_id: 'busy-cancel' });
@@ -294,6 +320,8 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
         const id = workflowId('busy-terminate');
         await start('update_code_deps', 'busy-terminate', { task_id: 'busy-terminate' });
         await pendingActivity(id, 'installDependencies');
+        const stack = await cliOk(['workflow', 'stack', '--workflow-id', id]);
+        expect(stack).toMatch(/at installDependencies \(.*update-saga\.ts/);
         await cliOk(['workflow', 'terminate', '--workflow-id', id, '--reason', 'cli test']);
         expect(await closed(id)).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
         const events = await history(id);
