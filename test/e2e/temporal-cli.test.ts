@@ -4,11 +4,11 @@
  * flag, a bad input is refused by the workflow's own check, and list / describe / show / query / signal /
  * cancel / terminate / schedule / operator answer the same on both. What the CLI shows differently on the
  * engine is an engine bug: these assertions are written against the real server's answers.
+ * TEMPORAL_CLI_DUMP=<dir> saves every answer per server, to diff the two (test/helpers/temporal-cli.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Config } from '../../src/config/schema.js';
 import type { ResultFile } from '../../src/contract/handlers.js';
 import { handlerWorkflowId, healthScheduleId, taskQueueOf } from '../../src/contract/ids.js';
@@ -22,6 +22,8 @@ import { startServerEnv } from '../helpers/server-env.js';
 import type { ServerEnv } from '../helpers/server-env.js';
 import { readResultFile } from '../helpers/supervisor-env.js';
 import type { RunningWorker } from '../helpers/supervisor-env.js';
+import { temporalCli } from '../helpers/temporal-cli.js';
+import type { CliRunner } from '../helpers/temporal-cli.js';
 import { realServerMissing } from '../helpers/temporal-server.js';
 import type { ServerKind } from '../helpers/temporal-server.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -41,8 +43,6 @@ if (missing !== undefined) console.warn(`test/e2e/temporal-cli.test.ts skipped: 
 const suite = describe.each<ServerKind>(['engine', 'temporal-cli']);
 
 const SCHEDULE_EVERY_MS = 3_600_000;
-/** TEMPORAL_CLI_DUMP=<dir>: the last JSON answer of each command is saved under <dir>/<server kind>/, to diff the servers. */
-const DUMP = process.env.TEMPORAL_CLI_DUMP;
 
 (missing === undefined ? describe : describe.skip)(
   missing === undefined ? 'the temporal CLI against the supervisor' : `the temporal CLI (skipped: ${missing})`,
@@ -55,34 +55,9 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
       let gate: string;
       const pids = new Set<number>();
 
-      const cli = async (args: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> => {
-        const run = await execa(
-          binary ?? 'temporal',
-          [...args, '--address', env.server.address, '--namespace', 'default'],
-          { reject: false, stdin: 'ignore', timeout: 30_000 },
-        );
-        return { exitCode: run.exitCode, stdout: String(run.stdout), stderr: String(run.stderr) };
-      };
-      const cliOk = async (args: string[]): Promise<string> => {
-        const run = await cli(args);
-        if (run.exitCode !== 0)
-          throw new Error(`temporal ${args.join(' ')} exited ${run.exitCode}:\n${run.stdout}\n${run.stderr}`);
-        return run.stdout;
-      };
-      const cliJson = async <T = Json>(args: string[]): Promise<T> => {
-        const stdout = await cliOk([...args, '--output', 'json']);
-        if (DUMP !== undefined) {
-          // The last answer per command and target: polling overwrites its earlier answers.
-          const name = `${args
-            .join(' ')
-            .replace(config.worker_id, 'W')
-            .replace(/[^A-Za-z0-9_.-]+/g, '_')
-            .slice(0, 80)}.json`;
-          mkdirSync(path.join(DUMP, kind), { recursive: true });
-          writeFileSync(path.join(DUMP, kind, name), `# temporal ${args.join(' ')}\n${stdout}`);
-        }
-        return JSON.parse(stdout) as T;
-      };
+      let cli: CliRunner;
+      const cliOk = (args: string[]): Promise<string> => cli.ok(args);
+      const cliJson = <T = Json>(args: string[]): Promise<T> => cli.json<T>(args);
 
       const workflowId = (taskId: string): string => handlerWorkflowId(config.worker_id, taskId);
       const start = (type: string, taskId: string, input: unknown): Promise<string> =>
@@ -149,6 +124,13 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
       beforeAll(async () => {
         isolateGitEnv();
         env = await startServerEnv({ kind });
+        cli = temporalCli({
+          binary: binary ?? 'temporal',
+          address: env.server.address,
+          namespace: env.server.namespace,
+          label: kind,
+          workerId: () => config.worker_id,
+        });
         temp = await makeTempDir('temporal-cli-');
         const repo = await makeGitFixture(temp.path);
         gate = path.join(temp.path, 'deps-gate');
@@ -262,11 +244,7 @@ const DUMP = process.env.TEMPORAL_CLI_DUMP;
 
       it('the text views and workflow count answer as the JSON ones do', async () => {
         const id = workflowId('second');
-        const text = async (args: string[]): Promise<string> => {
-          const stdout = await cliOk(args);
-          if (DUMP !== undefined) writeFileSync(path.join(DUMP, kind, `${args.slice(0, 2).join('_')}.txt`), stdout);
-          return stdout;
-        };
+        const text = (args: string[]): Promise<string> => cli.text(args);
         const described = await text(['workflow', 'describe', '--workflow-id', id]);
         expect(described).toMatch(/Status\s+COMPLETED/);
         expect(described).toMatch(/Type\s+restart_watcher/);
