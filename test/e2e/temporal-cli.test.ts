@@ -332,6 +332,10 @@ const SCHEDULE_EVERY_MS = 3_600_000;
             policies: { overlapPolicy: 'SCHEDULE_OVERLAP_POLICY_SKIP' },
           },
         });
+        // An interval of one hour counts from the epoch: the next runs fall on the hour.
+        const next = (described.info as { futureActionTimes: string[] }).futureActionTimes;
+        expect(next.length).toBeGreaterThan(0);
+        for (const time of next) expect(time).toMatch(/T\d\d:00:00Z$/);
       });
 
       it('operator search-attribute list shows WorkerId, Handler and TaskLabel', async () => {
