@@ -76,11 +76,19 @@ export async function cancelTask(
     await handle.signal(cancelRequestedSignal, { by: options.by, reason: options.reason });
     await handle.cancel();
   } catch (error) {
-    // It ended between the look and the signal: the same answer as if it had ended before.
+    // It ended between the look and the signal: the same answer as if it had ended before (a cancel of a
+    // closed run succeeds on Temporal, a signal does not).
     if (error instanceof WorkflowNotFoundError) return ended();
     throw error;
   }
-  if (!options.wait) return { workflow_id: workflowId, outcome: 'requested', status: 'RUNNING', result: null };
+  // Not waiting: the status as it is now, which says RUNNING unless the run ended meanwhile.
+  if (!options.wait)
+    return {
+      workflow_id: workflowId,
+      outcome: 'requested',
+      status: (await describe(client, workflowId)).status.name,
+      result: null,
+    };
   // Rejects with the cancellation: the end is what we wait for, the result file says how it went.
   await handle.result().catch(() => undefined);
   return {
