@@ -1,10 +1,50 @@
-/** Jest on ESM TypeScript: ts-jest transpiles (type checking is `npm run lint`), Node runs the ESM. */
-export default {
+/**
+ * Jest on ESM TypeScript: ts-jest transpiles (type checking is `npm run lint`), Node runs the ESM.
+ *
+ * Two projects in one run: `engine` (every test, Temporal-backed ones against the embedded engine) and
+ * `temporal-cli` (the Temporal-backed suites, test/devserver and test/integration, again against the official
+ * `temporal server start-dev`: test/setup/temporal-cli.ts sets TEMPORAL_SERVER for them). Without the binary
+ * (scripts/install-temporal-cli.sh) the second project is left out with a notice, never silently.
+ * `TEMPORAL_SERVER=engine|temporal-cli npm test` runs one pass only.
+ */
+// The built lookup (src/temporal-cli/dev-server.ts): `npm install` builds dist/, which the e2e tests need too.
+const cli = await import('./dist/temporal-cli/dev-server.js').catch(() => undefined);
+
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+};
+
+const engine = {
+  ...common,
+  displayName: 'engine',
+  setupFiles: ['<rootDir>/test/setup/engine.ts'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+};
+
+const real = {
+  ...common,
+  displayName: 'temporal-cli',
+  setupFiles: ['<rootDir>/test/setup/temporal-cli.ts'],
+  testMatch: ['<rootDir>/test/devserver/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
+  // Both servers in every run already, whatever the switch says.
+  testPathIgnorePatterns: ['/node_modules/', '/test/devserver/differential\\.test\\.ts$'],
+};
+
+function projects() {
+  const only = process.env.TEMPORAL_SERVER;
+  if (only === 'engine') return [engine];
+  if (only === 'temporal-cli') return [real];
+  if (cli?.findTemporalCli() !== undefined) return [engine, real];
+  const why = cli === undefined ? 'dist/ is not built (npm run build)' : cli.TEMPORAL_CLI_MISSING;
+  process.stderr.write(`\n*** the real-server pass is SKIPPED: ${why}\n\n`);
+  return [engine];
+}
+
+export default {
+  projects: projects(),
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,
