@@ -14,7 +14,7 @@ import { keepAliveState } from '../../supervision/index.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from '../common.js';
 import { startEngine } from './devserver.js';
 import { runtimeFor } from './runtime.js';
-import { startTemporalCli } from './temporal-cli.js';
+import { requireTemporalCli, startTemporalCli } from './temporal-cli.js';
 
 /** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
 async function serveHttp(
@@ -77,6 +77,8 @@ export async function runStart(command: Command): Promise<void> {
     { config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root },
     'configuration valid; folders ready',
   );
+  // Before the Temporal runtime is installed: once it is, an error no longer ends the process by itself.
+  if (config.temporal.address === 'temporal-cli') requireTemporalCli();
   installTemporalRuntime(logger);
   const engine = await startTemporal(config, logger);
   try {

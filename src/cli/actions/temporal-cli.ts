@@ -56,6 +56,13 @@ async function stopLeftover(file: string, logger: Logger): Promise<void> {
   rmSync(file, { force: true });
 }
 
+/** The binary, or the operator's error naming the fix; checked before anything starts that would keep the process up. */
+export function requireTemporalCli(): string {
+  const binary = findTemporalCli();
+  if (binary === undefined) throw new CliError(`temporal.address is temporal-cli, but ${TEMPORAL_CLI_MISSING}`);
+  return binary;
+}
+
 /**
  * Starts `temporal server start-dev` on the configured ports with the supervisor's search attributes and
  * namespace; a missing binary or a port in use is the operator's to fix, said as such.
@@ -65,8 +72,7 @@ export async function startTemporalCli(
   namespace: string,
   logger: Logger,
 ): Promise<TemporalCliServer> {
-  const binary = findTemporalCli();
-  if (binary === undefined) throw new CliError(`temporal.address is temporal-cli, but ${TEMPORAL_CLI_MISSING}`);
+  const binary = requireTemporalCli();
   const files = temporalCliFiles(options);
   mkdirSync(path.dirname(files.pid), { recursive: true });
   await stopLeftover(files.pid, logger);
@@ -96,7 +102,13 @@ export async function startTemporalCli(
   };
   writeFileSync(files.pid, `${JSON.stringify(record)}\n`);
   logger.info(
-    { address: server.address, ui: server.uiAddress, pid: server.pid, db: files.db ?? ':memory:', log: files.log },
+    {
+      address: server.address,
+      ui: server.uiAddress,
+      server_pid: server.pid,
+      db: files.db ?? ':memory:',
+      log: files.log,
+    },
     'temporal dev server (temporal-cli) running',
   );
   // An exit this code does not see coming (uncaught error, process.exit) still takes the child along; only
