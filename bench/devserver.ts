@@ -2,7 +2,7 @@
  * The embedded engine against the official `temporal server start-dev`, in one run: N workflows, each one
  * activity then one timer.
  *
- *   npx tsx bench/devserver.ts [--count 500] [--concurrency 100] [--idle 50] [--timer-ms 100]
+ *   npx tsx bench/devserver.ts [--count 200] [--concurrency 100] [--idle 30] [--timer-ms 100]
  *                              [--servers engine,temporal-cli] [--same-process] [--db DIR]
  *
  * For each server: throughput (workflows/s from the first start call to the last result, `--concurrency`
@@ -33,9 +33,9 @@ import { activityThenTimer } from './workflows/devserver.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    count: { type: 'string', default: '500' },
+    count: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '100' },
-    idle: { type: 'string', default: '50' },
+    idle: { type: 'string', default: '30' },
     'timer-ms': { type: 'string', default: '100' },
     servers: { type: 'string', default: 'engine,temporal-cli' },
     'same-process': { type: 'boolean', default: false },
