@@ -1,19 +1,23 @@
 /**
- * Embedded engine throughput and latency: N workflows, each one activity then one timer.
+ * The embedded engine against the official `temporal server start-dev`, in one run: N workflows, each one
+ * activity then one timer.
  *
- *   npx tsx bench/devserver.ts [--count 1000] [--timer-ms 100] [--same-process] [--db FILE]
+ *   npx tsx bench/devserver.ts [--count 200] [--concurrency 100] [--idle 30] [--timer-ms 100]
+ *                              [--servers engine,temporal-cli] [--same-process] [--db DIR]
  *
- * By default the engine runs in its own Node process (spawned with tsx) and the client and worker in
- * this one, like a real deployment on one host; `--same-process` puts all three in this process.
- * Prints workflows/second (first start call to last result) and the start → activity-started latency:
- * the client's time just before `workflow.start` against the activity's own clock at its first line.
- * `--db FILE` runs the engine persistent (every acknowledged RPC fsynced to FILE; the file is deleted
- * first so each run starts empty); without it the engine keeps everything in memory. The workflow is
- * bench/workflows/devserver.ts, bundled before anything is timed.
+ * For each server: throughput (workflows/s from the first start call to the last result, `--concurrency`
+ * in flight) and the start → first-activity latency, one workflow at a time (`--idle` runs) and under that
+ * load: the client's clock just before `workflow.start` against the activity's own at its first line.
+ * Then the ratios engine / real server. The client and worker always run in this process; the engine in
+ * its own Node process (spawned with tsx, like start-dev is its own process) unless `--same-process`.
+ * Both keep everything in memory by default; `--db DIR` makes both persistent (the engine fsyncs every
+ * acknowledged RPC to DIR/engine.db, start-dev writes SQLite DIR/temporal-cli.db; both deleted first).
+ * Without the official binary the real server's half is skipped with a notice. The workflow is
+ * bench/workflows/devserver.ts, bundled once before anything is timed.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,31 +26,43 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../src/devserver/index.js';
+import { TEMPORAL_CLI_MISSING, findTemporalCli, startTemporalCliServer } from '../src/temporal-cli/dev-server.js';
+import { percentile } from './lib/stats.js';
 import { activityThenTimer } from './workflows/devserver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    count: { type: 'string', default: '1000' },
-    'timer-ms': { type: 'string', default: '100' },
+    count: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '100' },
+    idle: { type: 'string', default: '30' },
+    'timer-ms': { type: 'string', default: '100' },
+    servers: { type: 'string', default: 'engine,temporal-cli' },
     'same-process': { type: 'boolean', default: false },
     db: { type: 'string' },
   },
 });
-const dbPath = values.db ? path.resolve(values.db) : undefined;
-if (dbPath) rmSync(dbPath, { force: true });
 const count = Number(values.count);
-const timerMs = Number(values['timer-ms']);
 const concurrency = Number(values.concurrency);
+const idleRuns = Number(values.idle);
+const timerMs = Number(values['timer-ms']);
+const dbDir = values.db === undefined ? undefined : path.resolve(values.db);
+const dbFile = (name: string): string | undefined => {
+  if (dbDir === undefined) return undefined;
+  mkdirSync(dbDir, { recursive: true });
+  const file = path.join(dbDir, name);
+  rmSync(file, { force: true });
+  return file;
+};
 
-interface Engine {
+type Kind = 'engine' | 'temporal-cli';
+interface Server {
   address: string;
   mode: string;
   stop(): Promise<void>;
 }
 
-async function engineInChild(): Promise<Engine> {
+async function engineInChild(dbPath: string | undefined): Promise<Server> {
   const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0, dbPath: ${JSON.stringify(dbPath ?? ':memory:')} }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -64,7 +80,7 @@ async function engineInChild(): Promise<Engine> {
   });
   return {
     address,
-    mode: 'engine in a separate process; client and worker in this process',
+    mode: 'own Node process',
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -72,26 +88,33 @@ async function engineInChild(): Promise<Engine> {
   };
 }
 
-async function engineInProcess(): Promise<Engine> {
+async function startServer(kind: Kind): Promise<Server> {
+  if (kind === 'temporal-cli') {
+    const server = await startTemporalCliServer({ ui: false, dbFile: dbFile('temporal-cli.db') });
+    return { address: server.address, mode: 'own process (start-dev, headless)', stop: server.stop };
+  }
+  const dbPath = dbFile('engine.db');
+  if (!values['same-process']) return engineInChild(dbPath);
   const server = await startDevServer({ port: 0, dbPath });
-  return { address: server.address, mode: 'engine, client and worker in one process', stop: () => server.stop() };
+  return { address: server.address, mode: 'this process', stop: () => server.stop() };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+interface Figures {
+  kind: Kind;
+  mode: string;
+  perSecond: number;
+  elapsedMs: number;
+  idle: number[];
+  loaded: number[];
 }
 
-async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const engine = values['same-process'] ? await engineInProcess() : await engineInChild();
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: path.join(root, 'bench', 'workflows', 'devserver.ts'),
-    logger: new DefaultLogger('WARN'),
-  });
-  const nativeConnection = await NativeConnection.connect({ address: engine.address });
-  const connection = await Connection.connect({ address: engine.address });
+/** Starts `kind`, runs warm-up, the one-at-a-time runs and the loaded batch against it, stops it. */
+async function measure(kind: Kind, workflowBundle: { code: string }): Promise<Figures> {
+  const server = await startServer(kind);
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = `bench-${Date.now()}`;
+  const taskQueue = `bench-${kind}-${Date.now()}`;
   const activityStartedAt = new Map<string, number>();
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -106,11 +129,7 @@ async function main(): Promise<void> {
     },
   });
 
-  const runBatch = async (
-    prefix: string,
-    n: number,
-    lanes = concurrency,
-  ): Promise<{ elapsedMs: number; latencies: number[] }> => {
+  const runBatch = async (prefix: string, n: number, lanes: number) => {
     const startCalledAt = new Map<string, number>();
     let next = 0;
     const began = performance.now();
@@ -129,29 +148,64 @@ async function main(): Promise<void> {
   };
 
   try {
-    await worker.runUntil(async () => {
-      await runBatch('warmup', 50);
-      const idle = (await runBatch('idle', 50, 1)).latencies;
+    return await worker.runUntil(async () => {
+      await runBatch('warmup', Math.min(50, count), concurrency);
+      const idle = (await runBatch('idle', idleRuns, 1)).latencies;
       const { elapsedMs, latencies } = await runBatch('bench', count, concurrency);
-      console.log(
-        `devserver bench: ${count} workflows (1 activity + 1 timer of ${timerMs} ms each), ${concurrency} in flight`,
-      );
-      console.log(
-        `mode: ${engine.mode}; ${dbPath ? `persistent (${dbPath})` : 'in memory'}; ${cpus().length} CPUs, Node ${process.version}`,
-      );
-      console.log(
-        `throughput: ${((count / elapsedMs) * 1000).toFixed(1)} workflows/s (${(elapsedMs / 1000).toFixed(2)} s total)`,
-      );
-      const fmt = (l: number[]) =>
-        `p50 ${percentile(l, 50).toFixed(0)} ms, p99 ${percentile(l, 99).toFixed(0)} ms, max ${l.at(-1)?.toFixed(0)} ms`;
-      console.log(`start -> first activity started, under that load: ${fmt(latencies)}`);
-      console.log(`start -> first activity started, one workflow at a time (50 runs): ${fmt(idle)}`);
+      return { kind, mode: server.mode, perSecond: (count / elapsedMs) * 1000, elapsedMs, idle, loaded: latencies };
     });
   } finally {
     await connection.close();
     await nativeConnection.close();
-    await engine.stop();
+    await server.stop();
   }
+}
+
+const ms = (v: number): string => `${v.toFixed(0)} ms`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+
+function print(all: Figures[]): void {
+  console.log(
+    `devserver bench: ${count} workflows (1 activity + 1 timer of ${timerMs} ms), ${concurrency} in flight; ` +
+      `${idleRuns} one at a time; ${dbDir ? `persistent (${dbDir})` : 'in memory'}; ` +
+      `${cpus().length} CPUs, Node ${process.version}; client and worker in this process`,
+  );
+  for (const f of all) {
+    console.log(`\n${f.kind} (${f.mode})`);
+    console.log(`  throughput: ${f.perSecond.toFixed(1)} workflows/s (${(f.elapsedMs / 1000).toFixed(2)} s)`);
+    console.log(
+      `  start -> first activity, one at a time: p50 ${ms(percentile(f.idle, 50))}, p99 ${ms(percentile(f.idle, 99))}`,
+    );
+    console.log(
+      `  start -> first activity, under load:    p50 ${ms(percentile(f.loaded, 50))}, p99 ${ms(percentile(f.loaded, 99))}`,
+    );
+  }
+  const engine = all.find((f) => f.kind === 'engine');
+  const real = all.find((f) => f.kind === 'temporal-cli');
+  if (engine === undefined || real === undefined) return;
+  const p = (l: number[], q: number) => percentile(l, q);
+  console.log('\nengine / real server (throughput: above 1 = engine faster; latency: below 1 = engine faster)');
+  console.log(`  throughput ${ratio(engine.perSecond, real.perSecond)}`);
+  console.log(
+    `  one at a time: p50 ${ratio(p(engine.idle, 50), p(real.idle, 50))}, p99 ${ratio(p(engine.idle, 99), p(real.idle, 99))}`,
+  );
+  console.log(
+    `  under load:    p50 ${ratio(p(engine.loaded, 50), p(real.loaded, 50))}, p99 ${ratio(p(engine.loaded, 99), p(real.loaded, 99))}`,
+  );
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const kinds = values.servers.split(',').filter((k): k is Kind => k === 'engine' || k === 'temporal-cli');
+  const runnable = kinds.filter((k) => k !== 'temporal-cli' || findTemporalCli() !== undefined);
+  if (runnable.length < kinds.length) console.warn(`temporal-cli skipped: ${TEMPORAL_CLI_MISSING}`);
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: path.join(root, 'bench', 'workflows', 'devserver.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const all: Figures[] = [];
+  for (const kind of runnable) all.push(await measure(kind, workflowBundle));
+  print(all);
 }
 
 await main();

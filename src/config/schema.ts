@@ -27,9 +27,16 @@ const Paths = z.strictObject({
 });
 
 const Temporal = z.strictObject({
-  /** `embedded` (or absent) runs the bundled engine; otherwise `host:port` of a real cluster. */
+  /**
+   * `embedded` (or absent) runs the bundled engine, `temporal-cli` the official `temporal server start-dev`
+   * (with its Web UI); otherwise `host:port` of a real cluster.
+   */
   address: z
-    .union([z.literal('embedded'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded" or host:port')])
+    .union([
+      z.literal('embedded'),
+      z.literal('temporal-cli'),
+      z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "embedded", "temporal-cli" or host:port'),
+    ])
     .default('embedded'),
   namespace: NonEmpty.default('default'),
   task_queue_prefix: z
@@ -42,6 +49,15 @@ const Temporal = z.strictObject({
       host: NonEmpty.default('127.0.0.1'),
       port: Port.default(7233),
       db: NonEmpty.default('var/temporal.db'),
+    })
+    .prefault({}),
+  /** The official dev server `supervisor start` runs: frontend, Web UI and SQLite file (`:memory:` keeps nothing). */
+  temporal_cli: z
+    .strictObject({
+      host: NonEmpty.default('127.0.0.1'),
+      port: Port.default(7233),
+      ui_port: Port.default(8233),
+      db: NonEmpty.default('var/temporal-cli.db'),
     })
     .prefault({}),
 });

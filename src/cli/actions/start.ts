@@ -14,6 +14,7 @@ import { keepAliveState } from '../../supervision/index.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from '../common.js';
 import { startEngine } from './devserver.js';
 import { runtimeFor } from './runtime.js';
+import { requireTemporalCli, startTemporalCli } from './temporal-cli.js';
 
 /** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
 async function serveHttp(
@@ -38,28 +39,19 @@ async function serveHttp(
   }
 }
 
-/** `supervisor start`: everything of this host in one process, until SIGINT/SIGTERM. */
-export async function runStart(command: Command): Promise<void> {
-  const { config, source } = await configFor(command, { database: true });
-  const { logger, close } = await loggerFor(command, config);
-  prepareFolders(config);
-  logger.info(
-    { config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root },
-    'configuration valid; folders ready',
-  );
-  installTemporalRuntime(logger);
-  const engine =
-    config.temporal.address === 'embedded'
-      ? await startEngine(
-          {
-            ...config.temporal.embedded,
-            dbPath: config.temporal.embedded.db,
-            namespace: config.temporal.namespace,
-          },
-          logger,
-        )
-      : undefined;
-  const address = engine?.address ?? temporalAddress(config);
+/** The Temporal this process runs itself (the embedded engine, the official dev server), or none for a cluster. */
+async function startTemporal(
+  config: Config,
+  logger: Logger,
+): Promise<{ address: string; stop(): Promise<void> } | undefined> {
+  const { address, embedded, temporal_cli: temporalCli, namespace } = config.temporal;
+  if (address === 'embedded') return startEngine({ ...embedded, dbPath: embedded.db, namespace }, logger);
+  if (address === 'temporal-cli') return startTemporalCli(temporalCli, namespace, logger);
+  return undefined;
+}
+
+/** Worker, keep-alive, ingest and http against Temporal at `address`, until SIGINT/SIGTERM or the worker stops. */
+async function runUntilSignal(config: Config, logger: Logger, address: string): Promise<void> {
   const runtime = await runtimeFor(config, logger, address);
   const { worker, client, running, supervision } = runtime;
   const ingest = await startIngest({ config, logger, client });
@@ -74,7 +66,27 @@ export async function runStart(command: Command): Promise<void> {
   await http?.close();
   await ingest.stop();
   await runtime.close();
-  await engine?.stop();
+}
+
+/** `supervisor start`: everything of this host in one process, until SIGINT/SIGTERM. */
+export async function runStart(command: Command): Promise<void> {
+  const { config, source } = await configFor(command, { database: true });
+  const { logger, close } = await loggerFor(command, config);
+  prepareFolders(config);
+  logger.info(
+    { config: source, worker_id: config.worker_id, nas_root: config.paths.nas_root },
+    'configuration valid; folders ready',
+  );
+  // Before the Temporal runtime is installed: once it is, an error no longer ends the process by itself.
+  if (config.temporal.address === 'temporal-cli') requireTemporalCli();
+  installTemporalRuntime(logger);
+  const engine = await startTemporal(config, logger);
+  try {
+    // A Temporal this process started is stopped however the rest ends: a dev server child would outlive it.
+    await runUntilSignal(config, logger, engine?.address ?? temporalAddress(config));
+  } finally {
+    await engine?.stop();
+  }
   logger.info({}, 'stopped');
   await close();
 }

@@ -145,10 +145,11 @@ export async function temporalChecks(config: Config, address: string): Promise<C
   try {
     connection = await Connection.connect({ address, connectTimeout: '3s' });
   } catch (error) {
-    const fix =
-      config.temporal.address === 'embedded'
-        ? 'start the supervisor (supervisor start runs the embedded engine) or supervisor devserver'
-        : `check temporal.address ${address} and the network`;
+    const fixes: Record<string, string> = {
+      embedded: 'start the supervisor (supervisor start runs the embedded engine) or supervisor devserver',
+      'temporal-cli': 'start the supervisor (supervisor start runs temporal server start-dev)',
+    };
+    const fix = fixes[config.temporal.address] ?? `check temporal.address ${address} and the network`;
     return ['reachable', 'namespace', 'search attributes', 'worker polling'].map((check) =>
       fail(
         GROUP,
