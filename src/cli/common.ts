@@ -5,6 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { frontendAddress } from '../config/address.js';
 import type { ParsedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger, createLogger } from '../observability/logger.js';
@@ -67,9 +68,7 @@ export async function loggerFor(command: Command, config?: Config): Promise<Retu
 
 /** Where to reach Temporal: `override`, else the configured cluster, else the embedded engine's listen address. */
 export function temporalAddress(config: Config, override?: string): string {
-  if (override !== undefined) return override;
-  const { address, embedded } = config.temporal;
-  return address === 'embedded' ? `${embedded.host}:${embedded.port}` : address;
+  return override ?? frontendAddress(config);
 }
 
 /** Who runs this command, for audits and drain files: `user@host`, or undefined when the OS cannot say (some containers). */

@@ -39,13 +39,13 @@ export function registerRunOnceCommand(program: Command): void {
       const [
         { prepareFolders },
         { installTemporalRuntime },
-        { startEngine },
+        { startTemporal },
         { runtimeFor },
         { runOnce, formatRunOnce },
       ] = await Promise.all([
         import('../config/folders.js'),
         import('../observability/temporal-logs.js'),
-        import('./actions/devserver.js'),
+        import('./actions/start.js'),
         import('./actions/runtime.js'),
         import('../operator/run-once.js'),
       ]);
@@ -55,11 +55,7 @@ export function registerRunOnceCommand(program: Command): void {
         throw new CliError(`cannot create the supervisor's folders: ${String(error)}`, EXIT_USAGE);
       }
       installTemporalRuntime(logger);
-      const { embedded } = config.temporal;
-      const engine =
-        config.temporal.address === 'embedded'
-          ? await startEngine({ ...embedded, dbPath: embedded.db, namespace: config.temporal.namespace }, logger)
-          : undefined;
+      const engine = await startTemporal(config, logger);
       try {
         const runtime = await runtimeFor(config, logger, engine?.address ?? temporalAddress(config));
         let report;

@@ -91,13 +91,15 @@ function resolvePaths(config: Config, baseDir: string): Config {
   const paths = Object.fromEntries(
     Object.entries(config.paths).map(([key, value]) => [key, at(value)]),
   ) as Config['paths'];
-  const { embedded } = config.temporal;
+  const { embedded, temporal_cli: temporalCli } = config.temporal;
+  const file = (p: string): string => (p === ':memory:' ? p : at(p));
   return {
     ...config,
     paths,
     temporal: {
       ...config.temporal,
-      embedded: { ...embedded, db: embedded.db === ':memory:' ? embedded.db : at(embedded.db) },
+      embedded: { ...embedded, db: file(embedded.db) },
+      temporal_cli: { ...temporalCli, db: file(temporalCli.db) },
     },
     watcher: {
       ...config.watcher,

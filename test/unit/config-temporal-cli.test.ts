@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { temporalCliFiles } from '../../src/cli/actions/temporal-cli.js';
+import { frontendAddress } from '../../src/config/address.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 
 const parse = (text: string) =>
@@ -24,9 +25,17 @@ describe('temporal.address: temporal-cli', () => {
       host: '127.0.0.1',
       port: 7233,
       ui_port: 8233,
-      db: 'var/temporal-cli.db',
+      db: '/srv/var/temporal-cli.db',
     });
     expect(parse('temporal:\n  address: temporal.example:7233\n').temporal.address).toBe('temporal.example:7233');
+  });
+
+  it('is what the commands connect to: the dev server block, the engine block, or the cluster address', () => {
+    expect(frontendAddress(parse('temporal:\n  address: temporal-cli\n  temporal_cli:\n    port: 17233\n'))).toBe(
+      '127.0.0.1:17233',
+    );
+    expect(frontendAddress(parse('temporal:\n  embedded:\n    port: 7300\n'))).toBe('127.0.0.1:7300');
+    expect(frontendAddress(parse('temporal:\n  address: t.example:7233\n'))).toBe('t.example:7233');
   });
 
   it('takes its ports, host and data file from temporal.temporal_cli', () => {

@@ -34,7 +34,7 @@ describe('config defaults', () => {
       namespace: 'default',
       task_queue_prefix: 'supervisor',
       embedded: { host: '127.0.0.1', port: 7233, db: `${base}/var/temporal.db` },
-      temporal_cli: { host: '127.0.0.1', port: 7233, ui_port: 8233, db: 'var/temporal-cli.db' },
+      temporal_cli: { host: '127.0.0.1', port: 7233, ui_port: 8233, db: `${base}/var/temporal-cli.db` },
     });
     expect(parse('worker_id: w1\ntemporal:\n  embedded:\n    db: ":memory:"\n').temporal.embedded.db).toBe(':memory:');
     expect(config.database).toBeUndefined();

@@ -40,7 +40,7 @@ async function serveHttp(
 }
 
 /** The Temporal this process runs itself (the embedded engine, the official dev server), or none for a cluster. */
-async function startTemporal(
+export async function startTemporal(
   config: Config,
   logger: Logger,
 ): Promise<{ address: string; stop(): Promise<void> } | undefined> {

@@ -3,6 +3,7 @@
  * database, checkout, commands), as rows of Pass / Advisory / Fail with a fix. Runs with or without the
  * supervisor; an invalid configuration is the one row there is.
  */
+import { frontendAddress } from '../../config/address.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { fail, pass } from './check.js';
 import type { CheckRow } from './check.js';
@@ -43,8 +44,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     ]);
   }
   const { config, source, unusable } = parsed;
-  const { address: configured, embedded } = config.temporal;
-  const address = input.address ?? (configured === 'embedded' ? `${embedded.host}:${embedded.port}` : configured);
+  const address = input.address ?? frontendAddress(config);
   const [paths, temporal, database, repo, commands] = await Promise.all([
     pathChecks(config),
     temporalChecks(config, address),
