@@ -83,7 +83,11 @@ describe('keep-alive', () => {
     const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
     expect(failed.failedReason).toContain('budget 3');
-    const audit = await ndjsonAudit(config);
+    // The query answers 'failed' as soon as the workflow decided it; the audit activity lands after.
+    const audit = await waitFor('the watcher_failed audit row', async () => {
+      const rows = await ndjsonAudit(config);
+      return rows.some((row) => row.action === 'watcher_failed') ? rows : undefined;
+    });
     // The first start found nothing of ours running: not a restart; the three after crashes are.
     expect(audit.filter((row) => row.action === 'watcher_started')).toHaveLength(1);
     expect(audit.filter((row) => row.action === 'watcher_restarted')).toHaveLength(3);
@@ -91,10 +95,11 @@ describe('keep-alive', () => {
       expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' }),
     ]);
     // The same decision goes out on the event stream, for alerting.
-    const events = (await readFile(eventsFileOf(config.paths), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = await waitFor('the watcher_failed event', async () => {
+      const lines = (await readFile(eventsFileOf(config.paths), 'utf8').catch(() => '')).trim().split('\n');
+      const all = lines.filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      return all.some((event) => event.type === 'watcher_failed') ? all : undefined;
+    });
     expect(events.filter((event) => event.type === 'watcher_failed')).toEqual([
       expect.objectContaining({
         v: 1,
