@@ -2,14 +2,13 @@
  * The jest lifecycle of the handler harness, apart from supervisor-env.ts: worker processes spawned by the
  * tests import that module outside jest, where @jest/globals cannot load.
  */
-import { afterAll, beforeAll, describe } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 import { isolateGitEnv } from './git.js';
 import { lateBound } from './late-bound.js';
 import { startMariaDb } from './mariadb.js';
 import type { MariaDbHarness } from './mariadb.js';
 import { startSupervisorEnv } from './supervisor-env.js';
 import type { SupervisorEnv } from './supervisor-env.js';
-import { SERVER_KIND, onRealServer } from './temporal-server.js';
 
 /** For files whose runs are checked otherwise, or not replayable (a worker killed on purpose). */
 export const NO_REPLAY = (): Promise<void> => Promise.resolve();
@@ -70,18 +69,4 @@ export function useSupervisorEnvWithDb(
     env: lateBound('useSupervisorEnvWithDb: the engine', () => current()?.env),
     db: lateBound('useSupervisorEnvWithDb: MariaDB', () => current()?.db),
   };
-}
-
-/**
- * A describe that only runs on the embedded engine, for tests of the engine itself (its process killed or
- * restarted, its data file, its own knobs). On the real server it is skipped with a notice naming `reason`,
- * in the skipped describe's title and on stderr, so a real-server pass never hides what it did not run.
- */
-export function describeEngineOnly(reason: string, title: string, body: () => void): void {
-  if (!onRealServer) {
-    describe(title, body);
-    return;
-  }
-  console.warn(`skipped on TEMPORAL_SERVER=${SERVER_KIND}: "${title}" is engine-only: ${reason}`);
-  describe.skip(`${title} [engine only: ${reason}]`, body);
 }
