@@ -39,6 +39,8 @@ async function life(root: string, lifeMs: number, crashAt: string): Promise<void
 }
 
 describe('ingest: SIGKILL crash loop', () => {
+  // The timeout is for a bounded number of lives, not a speed: each is a node + tsx start (about 1.5 s on an
+  // idle machine, 7 s on a busy two-CPU one), up to 100 a round.
   it('every flag runs exactly once however often the ingest dies', async () => {
     const root = tmp();
     const config = testConfig(root);
@@ -69,7 +71,5 @@ describe('ingest: SIGKILL crash loop', () => {
     const crashes = (await readFile(path.join(root, 'crashes.log'), 'utf8')).split('\n');
     expect(crashes).toContain('before-start');
     expect(crashes).toContain('after-start');
-    // Bounded by lives, not time: each is a node + tsx start (about 1.5 s on an idle machine, 7 s on a busy
-    // two-CPU one), up to 100 a round.
   }, 900_000);
 });
