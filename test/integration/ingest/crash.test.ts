@@ -54,10 +54,18 @@ describe('ingest: SIGKILL crash loop', () => {
           await dropFlag(config.paths.inbox, flagName(handler, worker), { task_id: id, handler });
         }
       }
-      for (let i = 0; (await readdir(config.paths.inbox)).length > 0; i += 1) {
+      let left = (await readdir(config.paths.inbox)).length;
+      let stalls = 0;
+      for (let i = 0; left > 0; i += 1) {
         if (i > 100) throw new Error('the inbox never emptied');
         // Short random lives land kills everywhere: mid-read, mid-start, between ledger, receipt and delete.
-        await life(root, Math.floor(Math.random() * 150), points[i % points.length] ?? '');
+        // A life that moved nothing makes the next ones longer (up to 64 times): on a busy machine a pass
+        // can take longer than 150 ms, and the loop must still make progress.
+        const lifeMs = Math.floor(Math.random() * 150 * 2 ** Math.min(stalls, 6));
+        await life(root, lifeMs, points[i % points.length] ?? '');
+        const now = (await readdir(config.paths.inbox)).length;
+        stalls = now < left ? 0 : stalls + 1;
+        left = now;
       }
     }
     const listed = await listWorkflowIds(engine.client);
