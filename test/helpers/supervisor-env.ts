@@ -1,8 +1,8 @@
 /**
- * Handler integration harness: the embedded engine over gRPC, the real SDK, the supervisor's own
- * worker (createSupervisorWorker) on a temp NAS, a real git fixture and the fake watcher.
- * One engine and one workflow bundle per test file; each test gets its own worker id, so its task
- * queue, lock workflow and files never meet another test's.
+ * Handler integration harness: the server of TEMPORAL_SERVER (the embedded engine, or the official
+ * `temporal server start-dev`) over gRPC, the real SDK, the supervisor's own worker (createSupervisorWorker)
+ * on a temp NAS, a real git fixture and the fake watcher. One server and one workflow bundle per test file;
+ * each test gets its own worker id, so its task queue, lock workflow and files never meet another test's.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -14,8 +14,6 @@ import type { Activities } from '../../src/activities/index.js';
 import { resultFilePath } from '../../src/nas/paths.js';
 import { Config } from '../../src/config/schema.js';
 import { taskQueueOf } from '../../src/config/schema.js';
-import { startDevServer } from '../../src/devserver/index.js';
-import type { DevServer } from '../../src/devserver/index.js';
 import { Flag } from '../../src/flags/schema.js';
 import type { FlagInput } from '../../src/flags/schema.js';
 import type { HandlerResult, ResultFile } from '../../src/contract/handlers.js';
@@ -32,6 +30,8 @@ import type { FakeWatcherVariant } from './fake-watcher.js';
 import { loadWorkflowBundle, ownWorkflowBundle } from '../../src/workflow-bundle.js';
 import { activitiesFor } from './activities.js';
 import { FAST_TIMING, TEST_LOCK, silentLogger } from './config.js';
+import { startTestServer } from './temporal-server.js';
+import type { TestServer } from './temporal-server.js';
 
 /** The supervisor's workflows, the bundle `npm start` uses (dist/bundle/workflows.source.js), rebuilt when stale. */
 export function loadSupervisorBundle(): Promise<{ code: string }> {
@@ -67,7 +67,8 @@ export interface RunningWorker {
 }
 
 export interface SupervisorEnv {
-  server: DevServer;
+  /** The engine or the real server (`server.kind`): only its address is the supervisor's business. */
+  server: TestServer;
   client: Client;
   bundle: { code: string };
   /** Replays every handler and lock history this file produced against the bundle: determinism check. */
@@ -93,7 +94,7 @@ export function depsMarker(config: Config): string {
 export async function startSupervisorEnv(): Promise<SupervisorEnv> {
   installQuietRuntime();
   const bundle = await loadSupervisorBundle();
-  const server = await startDevServer({ port: 0 });
+  const server = await startTestServer();
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });

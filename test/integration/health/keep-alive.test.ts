@@ -49,10 +49,15 @@ describe('keep-alive', () => {
 
   it('kills and restarts a watcher that stays alive but stops heartbeating, after the hang timeout', async () => {
     const pid = await setUp('stops-heartbeating', '1');
-    const startedAt = Date.now();
     const replacement = await newWatcher(pid, 20_000);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(500);
     expect(await isProcessAlive(pid)).toBe(false);
+    // "After the hang timeout" is what the keep-alive saw (the heartbeat's age), not the test's clock: a slower
+    // server may finish the set-up after the hang already began.
+    const hung = await waitFor('hang audit row', async () =>
+      (await ndjsonAudit(config)).find((r) => r.action === 'watcher_hung'),
+    );
+    expect(hung.details).toMatchObject({ pid, hang_timeout_ms: 1_000 });
+    expect(hung.details.heartbeat_age_ms).toBeGreaterThanOrEqual(1_000);
     // The audit row follows the start: wait for it rather than race it.
     const row = await waitFor('restart audit row', async () =>
       (await ndjsonAudit(config)).find((r) => r.action === 'watcher_restarted'),
@@ -78,7 +83,11 @@ describe('keep-alive', () => {
     const failed = await waitForKeepAlive(env.client, config, 'failed', (state) => state.state === 'failed', 30_000);
     expect(failed).toMatchObject({ restartsInWindow: 3, totalRestarts: 3 });
     expect(failed.failedReason).toContain('budget 3');
-    const audit = await ndjsonAudit(config);
+    // The query answers 'failed' as soon as the workflow decided it; the audit activity lands after.
+    const audit = await waitFor('the watcher_failed audit row', async () => {
+      const rows = await ndjsonAudit(config);
+      return rows.some((row) => row.action === 'watcher_failed') ? rows : undefined;
+    });
     // The first start found nothing of ours running: not a restart; the three after crashes are.
     expect(audit.filter((row) => row.action === 'watcher_started')).toHaveLength(1);
     expect(audit.filter((row) => row.action === 'watcher_restarted')).toHaveLength(3);
@@ -86,10 +95,11 @@ describe('keep-alive', () => {
       expect.objectContaining({ handler: 'keepalive', success: false, actor: 'supervisor' }),
     ]);
     // The same decision goes out on the event stream, for alerting.
-    const events = (await readFile(eventsFileOf(config.paths), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = await waitFor('the watcher_failed event', async () => {
+      const lines = (await readFile(eventsFileOf(config.paths), 'utf8').catch(() => '')).trim().split('\n');
+      const all = lines.filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      return all.some((event) => event.type === 'watcher_failed') ? all : undefined;
+    });
     expect(events.filter((event) => event.type === 'watcher_failed')).toEqual([
       expect.objectContaining({
         v: 1,

@@ -1,6 +1,7 @@
 /**
- * Ingest test harness: the embedded engine over gRPC, a real SDK worker running the stand-in handler
- * workflows on `supervisor-W1`, and a fresh NAS folder per test.
+ * Ingest test harness: the server of TEMPORAL_SERVER (the embedded engine or the official dev server) over
+ * gRPC, a real SDK worker running the stand-in handler workflows on `supervisor-W1`, and a fresh NAS folder
+ * per test.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -15,13 +16,14 @@ import { startIngest } from '../../../src/ingest.js';
 import { pino } from 'pino';
 import type { Logger } from '../../../src/observability/logger.js';
 import { startDevServer } from '../../../src/devserver/index.js';
-import type { DevServer } from '../../../src/devserver/index.js';
+import { startTemporalCliServer } from '../../../src/temporal-cli/dev-server.js';
 import { installQuietRuntime } from '../../devserver/runtime.js';
 import { cachedWorkflowBundle } from '../../helpers/bundle-cache.js';
 import { lateBound } from '../../helpers/late-bound.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { TEST_WORKER_ID } from '../../helpers/config.js';
 import { waitFor } from '../../helpers/process.js';
+import { SERVER_KIND, startTestServer } from '../../helpers/temporal-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The one worker the stand-in workflows run for (testConfig's default worker id). */
@@ -33,17 +35,26 @@ export function loadBundle(): Promise<{ code: string }> {
 }
 
 export interface Engine {
-  server: DevServer;
+  /** The server's address; `stop()` is the teardown's. */
+  server: { address: string };
   client: Client;
   connection: Connection;
   stopWorker(): Promise<void>;
   teardown(): Promise<void>;
 }
 
-/** Engine + client + a worker polling the W1 task queue. */
+/**
+ * The selected server on a given port (for a server that comes back where it was), kept in memory: the
+ * test helper's startTestServer picks its port itself.
+ */
+async function serverOnPort(port: number): Promise<{ address: string; stop(): Promise<void> }> {
+  return SERVER_KIND === 'engine' ? await startDevServer({ port }) : await startTemporalCliServer({ port, ui: false });
+}
+
+/** Server + client + a worker polling the W1 task queue. */
 export async function startEngine(options: { port?: number } = {}): Promise<Engine> {
   installQuietRuntime();
-  const server = await startDevServer({ port: options.port ?? 0 });
+  const server = options.port === undefined ? await startTestServer() : await serverOnPort(options.port);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address: server.address });
