@@ -37,6 +37,8 @@ export interface TestServerOptions {
   ui?: boolean;
   /** Namespaces besides `default`. */
   namespaces?: readonly string[];
+  /** A fixed port (a server that must come back where it was); default a free one. */
+  port?: number;
   /** Which server, when a test needs one regardless of the switch (e.g. the CLI tests run against both). */
   kind?: ServerKind;
   /** Engine options (logger, tuning) when the engine is the one started. */
@@ -52,11 +54,12 @@ export function realServerMissing(): string | undefined {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const kind = options.kind ?? SERVER_KIND;
   if (kind === 'engine') {
-    const server = await startDevServer({ port: 0, ...options.engine });
+    const server = await startDevServer({ port: options.port ?? 0, ...options.engine });
     return { kind, address: server.address, namespace: 'default', uiAddress: undefined, stop: () => server.stop() };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'temporal-cli-'));
   const server = await startTemporalCliServer({
+    port: options.port,
     ui: options.ui === true ? 0 : false,
     dbFile: path.join(dir, 'temporal.db'),
     logFile: path.join(dir, 'server.log'),

@@ -15,15 +15,13 @@ import type { Ingest } from '../../../src/ingest.js';
 import { startIngest } from '../../../src/ingest.js';
 import { pino } from 'pino';
 import type { Logger } from '../../../src/observability/logger.js';
-import { startDevServer } from '../../../src/devserver/index.js';
-import { startTemporalCliServer } from '../../../src/temporal-cli/dev-server.js';
 import { installQuietRuntime } from '../../devserver/runtime.js';
 import { cachedWorkflowBundle } from '../../helpers/bundle-cache.js';
 import { lateBound } from '../../helpers/late-bound.js';
 import { useTempDir } from '../../helpers/tmp.js';
 import { TEST_WORKER_ID } from '../../helpers/config.js';
 import { waitFor } from '../../helpers/process.js';
-import { SERVER_KIND, startTestServer } from '../../helpers/temporal-server.js';
+import { startTestServer } from '../../helpers/temporal-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The one worker the stand-in workflows run for (testConfig's default worker id). */
@@ -43,18 +41,10 @@ export interface Engine {
   teardown(): Promise<void>;
 }
 
-/**
- * The selected server on a given port (for a server that comes back where it was), kept in memory: the
- * test helper's startTestServer picks its port itself.
- */
-async function serverOnPort(port: number): Promise<{ address: string; stop(): Promise<void> }> {
-  return SERVER_KIND === 'engine' ? await startDevServer({ port }) : await startTemporalCliServer({ port, ui: false });
-}
-
 /** Server + client + a worker polling the W1 task queue. */
 export async function startEngine(options: { port?: number } = {}): Promise<Engine> {
   installQuietRuntime();
-  const server = options.port === undefined ? await startTestServer() : await serverOnPort(options.port);
+  const server = await startTestServer({ port: options.port });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address: server.address });
