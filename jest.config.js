@@ -2,7 +2,7 @@
  * Jest on ESM TypeScript: ts-jest transpiles (type checking is `npm run lint`), Node runs the ESM.
  *
  * Two projects in one run: `engine` (every test, Temporal-backed ones against the embedded engine) and
- * `temporal-cli` (the Temporal-backed suites, test/devserver and test/integration, again against the official
+ * `temporal-cli` (the Temporal-backed suites, test/devserver and most of test/integration, again against the official
  * `temporal server start-dev`: test/setup/temporal-cli.ts sets TEMPORAL_SERVER for them). Without the binary
  * (scripts/install-temporal-cli.sh) the second project is left out with a notice, never silently.
  * `TEMPORAL_SERVER=engine|temporal-cli npm test` runs one pass only.
@@ -28,7 +28,11 @@ const real = {
   ...common,
   displayName: 'temporal-cli',
   setupFiles: ['<rootDir>/test/setup/temporal-cli.ts'],
-  testMatch: ['<rootDir>/test/devserver/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
+  // What talks to Temporal; the activities, MariaDB and replay suites never do, so run once.
+  testMatch: [
+    '<rootDir>/test/devserver/**/*.test.ts',
+    '<rootDir>/test/integration/{handlers,health,ingest}/**/*.test.ts',
+  ],
   // Both servers in every run already, whatever the switch says.
   testPathIgnorePatterns: ['/node_modules/', '/test/devserver/differential\\.test\\.ts$'],
 };
