@@ -28,10 +28,14 @@ const real = {
   ...common,
   displayName: 'temporal-cli',
   setupFiles: ['<rootDir>/test/setup/temporal-cli.ts'],
-  // What talks to Temporal; the activities, MariaDB and replay suites never do, so run once.
+  // The conformance suite, and the supervisor's suites where the server's behaviour matters most: every handler,
+  // the lock, the keep-alive and the health run. The rest (crash loops, git safety, ingest edge cases) exercise
+  // the supervisor's own side and run once, on the engine, which keeps `npm test` near 15 minutes on 2 cores.
   testMatch: [
     '<rootDir>/test/devserver/**/*.test.ts',
-    '<rootDir>/test/integration/{handlers,health,ingest}/**/*.test.ts',
+    '<rootDir>/test/integration/handlers/{watcher-handlers,code-handlers,lock}.test.ts',
+    '<rootDir>/test/integration/health/{keep-alive,health}.test.ts',
+    '<rootDir>/test/integration/ingest/ingest.test.ts',
   ],
   // Both servers in every run already, whatever the switch says.
   testPathIgnorePatterns: ['/node_modules/', '/test/devserver/differential\\.test\\.ts$'],

@@ -268,7 +268,8 @@ const SCHEDULE_EVERY_MS = 3_600_000;
         const id = workflowId('busy-cancel');
         await start('update_code_deps', 'busy-cancel', { task_id: 'busy-cancel' });
         await pendingActivity(id, 'installDependencies');
-        expect(installsRunning()).toHaveLength(1);
+        // Pending before the worker has spawned the install: wait for the process itself.
+        await waitFor('the install process', () => installsRunning().length === 1, 30_000);
         const phase = await cliJson<Json>(['workflow', 'query', '--workflow-id', id, '--type', 'handler_phase']);
         expect(phase).toMatchObject({ queryResult: ['running'] });
 
