@@ -5,7 +5,8 @@
  * `temporal-cli` (the Temporal-backed suites, test/devserver and most of test/integration, again against the official
  * `temporal server start-dev`: test/setup/temporal-cli.ts sets TEMPORAL_SERVER for them). Without the binary
  * (scripts/install-temporal-cli.sh) the second project is left out with a notice, never silently.
- * `TEMPORAL_SERVER=engine|temporal-cli npm test` runs one pass only.
+ * `TEMPORAL_SERVER=engine npm test` runs the first pass only; `TEMPORAL_SERVER=temporal-cli npm test` every
+ * Temporal-backed suite (all of test/integration's handlers, health and ingest) against the real server.
  */
 // The built lookup (src/temporal-cli/dev-server.ts): `npm install` builds dist/, which the e2e tests need too.
 const cli = await import('./dist/temporal-cli/dev-server.js').catch(() => undefined);
@@ -44,7 +45,17 @@ const real = {
 function projects() {
   const only = process.env.TEMPORAL_SERVER;
   if (only === 'engine') return [engine];
-  if (only === 'temporal-cli') return [real];
+  // Asked for on its own, the real-server pass takes every suite that talks to Temporal.
+  if (only === 'temporal-cli')
+    return [
+      {
+        ...real,
+        testMatch: [
+          '<rootDir>/test/devserver/**/*.test.ts',
+          '<rootDir>/test/integration/{handlers,health,ingest}/**/*.test.ts',
+        ],
+      },
+    ];
   if (cli?.findTemporalCli() !== undefined) return [engine, real];
   const why = cli === undefined ? 'dist/ is not built (npm run build)' : cli.TEMPORAL_CLI_MISSING;
   process.stderr.write(`\n*** the real-server pass is SKIPPED: ${why}\n\n`);
