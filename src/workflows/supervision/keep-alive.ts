@@ -55,6 +55,11 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   };
   let state: KeepAliveStateName = counters.failed === null ? 'starting' : 'failed';
   let observation: WatcherObservation | null = null;
+  /**
+   * The last start failed (the watcher died within the start grace, which also removes its pid file): the next
+   * look then finds no pid file, which alone would read as "nothing of ours ran" and start uncounted.
+   */
+  let lastStartFailed = false;
   let backoffMs = 0;
   let woken = false;
   /** Why the last reset came, until it is audited (signal handlers cannot run activities). */
@@ -191,7 +196,14 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
     // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
     const issue11 = v11();
-    const counted = !issue11 || again.observation === 'hung' || again.crashed !== false || error !== null;
+    const counted =
+      !issue11 ||
+      again.observation === 'hung' ||
+      again.crashed !== false ||
+      error !== null ||
+      // Behind its own patch: runs from before it counted such a start as a first one.
+      (lastStartFailed && patched('keepalive-count-after-failed-start'));
+    lastStartFailed = error !== null;
     if (counted) countRestart();
     observation = null;
     state = error === null ? 'running' : 'stopped';
