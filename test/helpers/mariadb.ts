@@ -133,6 +133,8 @@ async function launch(
     [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      // Its own temp dir, as the server gets: in the shared /tmp another process may remove its files.
+      `--tmpdir=${dir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...USER_ARGS,
