@@ -2,8 +2,8 @@
  * Jest on ESM TypeScript: ts-jest transpiles (type checking is `npm run lint`), Node runs the ESM.
  *
  * Two projects in one run: `engine` (every test, Temporal-backed ones against the embedded engine) and
- * `temporal-cli` (the Temporal-backed suites, test/devserver and most of test/integration, again against the official
- * `temporal server start-dev`: test/setup/temporal-cli.ts sets TEMPORAL_SERVER for them). Without the binary
+ * `temporal-cli` (the conformance suite, test/devserver, again against the official `temporal server start-dev`:
+ * test/setup/temporal-cli.ts sets TEMPORAL_SERVER for it). Without the binary
  * (scripts/install-temporal-cli.sh) the second project is left out with a notice, never silently.
  * `TEMPORAL_SERVER=engine npm test` runs the first pass only; `TEMPORAL_SERVER=temporal-cli npm test` every
  * Temporal-backed suite (all of test/integration's handlers, health and ingest) against the real server.
