@@ -18,8 +18,8 @@ import { ensureHealthSchedule } from '../../src/supervision/index.js';
 import { findTemporalCli } from '../../src/temporal-cli/dev-server.js';
 import { isolateGitEnv, makeGitFixture } from '../helpers/git.js';
 import { isProcessAlive, killAll, waitFor } from '../helpers/process.js';
-import { startServerEnv } from '../helpers/server-env.js';
-import type { ServerEnv } from '../helpers/server-env.js';
+import { startSupervisorEnv } from '../helpers/supervisor-env.js';
+import type { SupervisorEnv } from '../helpers/supervisor-env.js';
 import { readResultFile } from '../helpers/supervisor-env.js';
 import type { RunningWorker } from '../helpers/supervisor-env.js';
 import { temporalCli } from '../helpers/temporal-cli.js';
@@ -48,7 +48,7 @@ const SCHEDULE_EVERY_MS = 3_600_000;
   missing === undefined ? 'the temporal CLI against the supervisor' : `the temporal CLI (skipped: ${missing})`,
   () => {
     suite('on the %s server', (kind) => {
-      let env: ServerEnv;
+      let env: SupervisorEnv;
       let temp: TempDir;
       let config: Config;
       let worker: RunningWorker;
@@ -123,7 +123,7 @@ const SCHEDULE_EVERY_MS = 3_600_000;
 
       beforeAll(async () => {
         isolateGitEnv();
-        env = await startServerEnv({ kind });
+        env = await startSupervisorEnv({ kind });
         cli = temporalCli({
           binary: binary ?? 'temporal',
           address: env.server.address,

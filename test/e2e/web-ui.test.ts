@@ -16,8 +16,8 @@ import { Flag } from '../../src/flags/schema.js';
 import { startFlagWorkflow } from '../../src/ingest/starter.js';
 import { isolateGitEnv } from '../helpers/git.js';
 import { killAll } from '../helpers/process.js';
-import { startServerEnv } from '../helpers/server-env.js';
-import type { ServerEnv } from '../helpers/server-env.js';
+import { startSupervisorEnv } from '../helpers/supervisor-env.js';
+import type { SupervisorEnv } from '../helpers/supervisor-env.js';
 import type { RunningWorker } from '../helpers/supervisor-env.js';
 import { realServerMissing } from '../helpers/temporal-server.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -32,7 +32,7 @@ if (why !== undefined) console.warn(`test/e2e/web-ui.test.ts skipped: ${why}`);
 (why === undefined ? describe : describe.skip)(
   why === undefined ? 'the real Temporal Web UI shows a handler run' : `the real Temporal Web UI (skipped: ${why})`,
   () => {
-    let env: ServerEnv;
+    let env: SupervisorEnv;
     let temp: TempDir;
     let config: Config;
     let worker: RunningWorker;
@@ -44,7 +44,7 @@ if (why !== undefined) console.warn(`test/e2e/web-ui.test.ts skipped: ${why}`);
 
     beforeAll(async () => {
       isolateGitEnv();
-      env = await startServerEnv({ kind: 'temporal-cli', ui: true });
+      env = await startSupervisorEnv({ kind: 'temporal-cli', ui: true });
       temp = await makeTempDir('web-ui-');
       config = env.config(temp.path);
       worker = await env.startWorker(config);

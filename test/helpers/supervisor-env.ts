@@ -31,7 +31,7 @@ import { loadWorkflowBundle, ownWorkflowBundle } from '../../src/workflow-bundle
 import { activitiesFor } from './activities.js';
 import { FAST_TIMING, TEST_LOCK, silentLogger } from './config.js';
 import { startTestServer } from './temporal-server.js';
-import type { TestServer } from './temporal-server.js';
+import type { TestServer, TestServerOptions } from './temporal-server.js';
 
 /** The supervisor's workflows, the bundle `npm start` uses (dist/bundle/workflows.source.js), rebuilt when stale. */
 export function loadSupervisorBundle(): Promise<{ code: string }> {
@@ -50,6 +50,8 @@ export interface EnvConfigOptions {
     critical_tables?: string[];
   };
   stopTimeout?: string;
+  /** The dependency install polls for this file and only then succeeds (a run that stays busy). */
+  depsGate?: string;
   /** Anything else, as it would be written in YAML. */
   extra?: Record<string, unknown>;
 }
@@ -91,13 +93,17 @@ export function depsMarker(config: Config): string {
   return path.join(config.paths.nas_root, 'deps-installed.txt');
 }
 
-export async function startSupervisorEnv(): Promise<SupervisorEnv> {
+const gatedInstall = (gate: string): string =>
+  `const fs = require('node:fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(gate)})) ` +
+  `{ clearInterval(t); } }, 25);`;
+
+/** `server`: which server and how (default: the TEMPORAL_SERVER switch's, headless). */
+export async function startSupervisorEnv(options: TestServerOptions = {}): Promise<SupervisorEnv> {
   installQuietRuntime();
-  const bundle = await loadSupervisorBundle();
-  const server = await startTestServer();
+  const [bundle, server] = await Promise.all([loadSupervisorBundle(), startTestServer(options)]);
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: server.namespace });
   const workers = new Set<RunningWorker>();
   const runs: RunRef[] = [];
   const workerIds: string[] = [];
@@ -139,8 +145,13 @@ export async function startSupervisorEnv(): Promise<SupervisorEnv> {
           dir: options.repoDir ?? dir,
           deps_install: {
             command: process.execPath,
-            args: ['-e', `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.cwd() + '\\n')`],
-            timeout: '30s',
+            args: [
+              '-e',
+              options.depsGate === undefined
+                ? `require('node:fs').appendFileSync(${JSON.stringify(marker)}, process.cwd() + '\\n')`
+                : gatedInstall(options.depsGate),
+            ],
+            timeout: options.depsGate === undefined ? '30s' : '2m',
           },
         },
         ...(options.database === undefined ? {} : { database: options.database }),
