@@ -1,3 +1,4 @@
+import { approvalActivities } from './approvals.js';
 import { dbActivities } from './db.js';
 import { depsActivities } from './deps.js';
 import { diagnosticsActivities } from './diagnostics.js';
@@ -24,11 +25,13 @@ export function createActivities(input: ActivityDeps) {
   const diagnostics = diagnosticsActivities(deps, look);
   const watch = watchActivities(deps);
   const temporal = temporalActivities(deps);
+  const git = gitActivities(deps);
   return {
     ...processes,
     watcherStatus: look.watcherStatus,
     watcherHeartbeat: look.watcherHeartbeat,
-    ...gitActivities(deps),
+    ...git,
+    ...approvalActivities(deps, { ...git, observeWatcher: watch.observeWatcher }),
     ...depsActivities(deps),
     ...fileActivities(deps),
     ...dbActivities(deps),
@@ -66,6 +69,7 @@ export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult } from './diagnostics.js';
 export type { HealthObservation, SupervisorHeartbeatFile } from './health.js';
 export type { WatchResult } from './watch.js';
+export type { SnapshotInput, SupersedeInput } from './approvals.js';
 export {
   GitCommandFailed,
   GitConflict,

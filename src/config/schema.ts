@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { HANDLERS } from '../flags/handlers.js';
 import { ByteSize, Duration } from './units.js';
 
 /** Worker ids appear in flag names, workflow ids and file names: keep them to a safe alphabet. */
@@ -140,10 +141,51 @@ const Ingest = z.strictObject({
   max_flag_size: ByteSize.default(65_536),
 });
 
+const OperatorName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9@._ -]{0,99}$/, 'must be 1-100 letters, digits, spaces, "@", ".", "_" or "-"');
+
 const Http = z.strictObject({
   host: NonEmpty.default('127.0.0.1'),
   port: Port.default(9464),
   enabled: z.boolean().default(true),
+  /**
+   * The web panel's decision tokens, operator name → token (use `${VAR}`): a request carrying one in
+   * `Authorization: Bearer …` decides as that operator. Without any, the panel is read-only.
+   */
+  operator_tokens: z
+    .record(OperatorName, z.string().min(16, 'must be at least 16 characters (use a random secret)'))
+    .default({}),
+});
+
+const HandlerApproval = z.strictObject({
+  /** How long the request waits for a decision before it ends as `expired`. */
+  expires: Duration.default(1_800_000),
+  /** Only these worker ids need the approval (default: every worker using this configuration). */
+  workers: z.array(WorkerId).min(1, 'must list at least one worker id, or be left out').optional(),
+});
+
+const Approvals = z.strictObject({
+  /** The handlers that wait for approve/reject before any side effect. */
+  handlers: z.partialRecord(z.enum(HANDLERS), HandlerApproval.prefault({})).default({}),
+  /** Who may decide; empty: anyone who can reach Temporal. */
+  deciders: z.array(OperatorName).default([]),
+  /** Whether the operator who requested a task may approve it. */
+  allow_self_approval: z.boolean().default(false),
+  /** Expiry of a request made by the supervisor itself (the last-known-good rollback). */
+  default_expiry: Duration.default(1_800_000),
+  /** Crash loop after a code update: roll back to the last commit the watcher ran healthy on. */
+  last_known_good: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The restart budget must be spent within this time after an update_code / update_code_deps. */
+      after_update: Duration.default(1_800_000),
+      /** How long the watcher must run (heartbeat fresh) for its commit to count as known good. */
+      healthy_after: Duration.default(60_000),
+    })
+    .prefault({}),
+  /** Run that rollback without asking. Default: open an approval for it. */
+  auto_rollback: z.boolean().default(false),
 });
 
 const Logging = z.strictObject({
@@ -176,6 +218,7 @@ const RawConfig = z.strictObject({
   http: Http.prefault({}),
   logging: Logging.prefault({}),
   security: Security.prefault({}),
+  approvals: Approvals.prefault({}),
 });
 
 /** The validated configuration with every derived default filled in (paths still as written). */

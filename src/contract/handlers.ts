@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Handler } from '../flags/handlers.js';
+import type { ApprovalSettings } from './approvals.js';
 import type { Flag } from '../flags/schema.js';
 
 /** The flag body a handler workflow is started with (validated again by the workflow itself). */
@@ -21,6 +22,8 @@ export interface WorkerSettings {
   /** How long SIGKILLed processes may take to disappear. */
   killWaitMs: number;
   depsTimeoutMs: number;
+  /** Absent in runs recorded before approvals existed: those need none. */
+  approvals?: ApprovalSettings;
 }
 
 /** A handler's progress, for `supervisor tasks` and tests: `waiting-for-lock`, `running`, `done`. */

@@ -37,7 +37,14 @@ const Signature = z
   .string({ error: 'must be a string' })
   .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (HMAC-SHA256)');
 
-const common = { task_id: TaskId, label: Label, requested_by: RequestedBy.optional(), signature: Signature.optional() };
+const common = {
+  task_id: TaskId,
+  label: Label,
+  requested_by: RequestedBy.optional(),
+  signature: Signature.optional(),
+  /** Ask for an approval even when the configuration does not (the keep-alive's last-known-good rollback). */
+  require_approval: z.boolean({ error: 'must be true or false' }).optional(),
+};
 
 /** One message for every way commits_back can be wrong: wrong type, fraction, or out of range. */
 const commitsBackError = {

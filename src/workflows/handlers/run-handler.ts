@@ -14,9 +14,11 @@ import type {
   WorkerSettings,
 } from '../../contract/handlers.js';
 import { cancelRequestedSignal, handlerPhaseQuery } from '../../contract/handlers.js';
+import type { ApprovalState } from '../../contract/approvals.js';
 import { priorityOf } from '../../flags/handlers.js';
 import { failureDetails, failureMessage, failureType } from '../failures.js';
 import { withWorkerLock } from '../lock/with-worker-lock.js';
+import { approvalExpiryMs, approvalGate, unapprovedError } from './approval.js';
 import { checkWorkflowId, validatedInput } from './input.js';
 import { io } from './proxies.js';
 
@@ -80,6 +82,8 @@ export async function runHandler<D extends object>(
     });
     throw error;
   }
+  // Registered before the first await: a decision sent early is answered, not dropped.
+  const gate = approvalGate(flag);
   const prefix = `[${flag.task_id} - ${flag.label ?? ''}]`;
   const meta = { task_id: flag.task_id, handler: flag.handler, label: flag.label ?? null };
   let cancelledDetails: object = {};
@@ -108,7 +112,16 @@ export async function runHandler<D extends object>(
     const running = () => {
       phase = 'running';
     };
-    if (options.exclusive) {
+    const expiresMs = approvalExpiryMs(flag, settings.approvals);
+    if (expiresMs !== null) phase = 'awaiting-approval';
+    const approval = expiresMs === null ? null : await gate.wait(settings, expiresMs);
+    if (approval !== null && approval.status !== 'approved') {
+      result = {
+        success: false,
+        error: unapprovedError(approval),
+        details: { approval, executed: false, failure_type: null },
+      };
+    } else if (options.exclusive) {
       phase = 'waiting-for-lock';
       const ask = { handler: flag.handler, priority: priorityOf(flag.handler), requestedAt: info.startTime.getTime() };
       result = await withWorkerLock(settings.workerId, ask, running, () => work(full));
@@ -140,11 +153,17 @@ function cancelledBy(request: CancelRequest | undefined): {
   return { cancelled_by: request?.by ?? null, cancel_reason: request?.reason ?? null };
 }
 
+/** A run that ended without approval is audited `rejected` or `expired`; any other failure `failed`. */
+function unapprovedAction(result: HandlerResult<object>): string {
+  const approval = (result.details as { approval?: ApprovalState }).approval;
+  return approval?.status === 'rejected' || approval?.status === 'expired' ? approval.status : 'failed';
+}
+
 /** Audit row (with label and actor) and `Worker_Outbox/<workerId>/<task_id>.result.json`. */
 async function report(flag: HandlerInput, workerId: string, result: HandlerResult<object>): Promise<void> {
   const actor = flag.requested_by ?? null;
   const label = flag.label ?? null;
-  const action = result.success ? 'completed' : result.error === 'cancelled' ? 'cancelled' : 'failed';
+  const action = result.success ? 'completed' : result.error === 'cancelled' ? 'cancelled' : unapprovedAction(result);
   const details: Record<string, unknown> =
     result.error === undefined ? { ...result.details } : { ...result.details, error: result.error };
   await io.recordAudit({

@@ -1,0 +1,194 @@
+/**
+ * The approval gate of a handler run (issue 14): before any side effect, a handler that needs approval
+ * records the request with what it would do, then waits for the `approve` / `reject` Workflow Update or
+ * its expiry (a durable timer). The validator refuses a stale or unauthorised decision; an approval is
+ * also checked against the live state again (a validator cannot do I/O), and refused when it moved.
+ */
+import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import type {
+  ApprovalDecision,
+  ApprovalOutcome,
+  ApprovalSettings,
+  ApprovalSnapshot,
+  ApprovalState,
+} from '../../contract/approvals.js';
+import {
+  APPROVAL_ACTIONS,
+  APPROVAL_REFUSED,
+  approvalQuery,
+  approvalSupersededSignal,
+  approveUpdate,
+  rejectUpdate,
+} from '../../contract/approvals.js';
+import type { HandlerInput, WorkerSettings } from '../../contract/handlers.js';
+import { failureMessage } from '../failures.js';
+import { io } from './proxies.js';
+
+/** A request made without a configured expiry (an input with `require_approval` in a run recorded before it). */
+const FALLBACK_EXPIRY_MS = 30 * 60_000;
+
+function refused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: APPROVAL_REFUSED, nonRetryable: true, message });
+}
+
+/** The expiry when this run needs an approval, else null. */
+export function approvalExpiryMs(flag: HandlerInput, approvals: ApprovalSettings | undefined): number | null {
+  const configured = approvals?.expiresMs[flag.handler];
+  if (configured !== undefined) return configured;
+  return flag.require_approval === true ? (approvals?.defaultExpiresMs ?? FALLBACK_EXPIRY_MS) : null;
+}
+
+const OPERATOR_NAME = /^[^\p{Cc}]{1,100}$/u;
+
+/** Same line as the fingerprint's facts, for the refusal: which fact moved, from what to what. */
+function changes(before: ApprovalSnapshot, now: ApprovalSnapshot): string {
+  const keys = new Set([...Object.keys(before.facts), ...Object.keys(now.facts)]);
+  const moved = [...keys].filter((key) => JSON.stringify(before.facts[key]) !== JSON.stringify(now.facts[key]));
+  return moved
+    .map((key) => `${key} was ${JSON.stringify(before.facts[key])}, is ${JSON.stringify(now.facts[key])}`)
+    .join('; ');
+}
+
+/**
+ * The approval protocol's handlers, registered for every run so a decision sent to a run that needs none
+ * is refused clearly. `wait` runs the protocol and returns the final state, or null when none is needed.
+ */
+export function approvalGate(flag: HandlerInput) {
+  let state: ApprovalState | null = null;
+  let deciding = false;
+  let saw: ApprovalSnapshot | null = null;
+  let supersededBy: string | null = null;
+  const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : undefined;
+  const look = () => io.approvalSnapshot({ handler: flag.handler, commitsBack });
+
+  setHandler(approvalQuery, () => state);
+  setHandler(approvalSupersededSignal, ({ task_id }) => {
+    supersededBy ??= task_id;
+    if (state !== null) state = { ...state, superseded_by: supersededBy };
+  });
+
+  /** Every synchronous rule; the approval also passes the live-state check in its handler. */
+  function validate(decision: ApprovalDecision, kind: 'approve' | 'reject'): void {
+    const by = typeof decision?.by === 'string' ? decision.by : '';
+    if (!OPERATOR_NAME.test(by))
+      throw refused('the decision must name its operator ("by": 1-100 characters, no control characters)');
+    if (state === null) throw refused(`task ${flag.task_id} does not wait for an approval`);
+    if (state.status !== 'pending') {
+      const who = state.decision === null ? '' : ` by ${state.decision.by} at ${state.decision.at}`;
+      throw refused(`task ${flag.task_id} is already ${state.status}${who}`);
+    }
+    if (Date.now() >= Date.parse(state.expires_at)) throw refused(`the request expired at ${state.expires_at}`);
+    if (state.superseded_by !== null)
+      throw refused(`superseded by the newer task ${state.superseded_by} for the same worker: decide that one`);
+    if (deciding) throw refused('another decision on this task is being checked');
+    if (state.deciders.length > 0 && !state.deciders.includes(by))
+      throw refused(`${by} may not decide: approvals.deciders lists ${state.deciders.join(', ')}`);
+    if (kind === 'approve' && !state.allow_self_approval && by === state.requested_by)
+      throw refused(`${by} requested this task and may not approve it too (approvals.allow_self_approval is false)`);
+  }
+
+  function decide(
+    decision: ApprovalDecision,
+    status: 'approved' | 'rejected',
+    seen: ApprovalSnapshot,
+  ): ApprovalOutcome {
+    const at = new Date().toISOString();
+    const record = { by: decision.by, comment: decision.comment ?? null, via: decision.via ?? 'temporal', at };
+    state = { ...(state as ApprovalState), status, decision: record };
+    saw = seen;
+    return { task_id: flag.task_id, decision: status, by: decision.by, at, saw: seen };
+  }
+
+  setHandler(
+    approveUpdate,
+    async (decision) => {
+      deciding = true;
+      try {
+        const pending = state as ApprovalState;
+        let live: ApprovalSnapshot;
+        try {
+          live = await look();
+        } catch (error) {
+          throw refused(`the live state could not be checked, nothing was approved: ${failureMessage(error)}`);
+        }
+        if (live.fingerprint !== pending.request.fingerprint)
+          throw refused(
+            `stale: the live state changed since the request (${changes(pending.request, live)}); file a new request`,
+          );
+        // The request may have expired, been decided or superseded while the check ran.
+        deciding = false;
+        validate(decision, 'approve');
+        return decide(decision, 'approved', live);
+      } finally {
+        deciding = false;
+      }
+    },
+    { validator: (decision) => validate(decision, 'approve') },
+  );
+  setHandler(rejectUpdate, (decision) => decide(decision, 'rejected', (state as ApprovalState).request), {
+    validator: (decision) => validate(decision, 'reject'),
+  });
+
+  async function wait(settings: WorkerSettings, expiresMs: number): Promise<ApprovalState> {
+    const request = await look();
+    const info = workflowInfo();
+    const now = Date.now();
+    state = {
+      status: 'pending',
+      task_id: flag.task_id,
+      handler: flag.handler,
+      requested_by: flag.requested_by ?? null,
+      requested_at: new Date(now).toISOString(),
+      expires_at: new Date(now + expiresMs).toISOString(),
+      request,
+      deciders: settings.approvals?.deciders ?? [],
+      allow_self_approval: settings.approvals?.allowSelfApproval ?? false,
+      decision: null,
+      superseded_by: supersededBy,
+    };
+    await io.recordAudit({
+      task_id: flag.task_id,
+      handler: flag.handler,
+      label: flag.label ?? null,
+      action: APPROVAL_ACTIONS.requested,
+      success: true,
+      details: {
+        summary: request.summary,
+        facts: request.facts,
+        expires_at: state.expires_at,
+        deciders: state.deciders,
+      },
+      actor: state.requested_by,
+    });
+    await io.supersedeApprovals({ taskId: flag.task_id, handler: flag.handler, startedAtMs: info.startTime.getTime() });
+    const decided = () => (state as ApprovalState).status !== 'pending' && !deciding;
+    if (!(await condition(decided, expiresMs))) {
+      // An approval being checked when the timer fired is let finish: it was sent in time.
+      await condition(() => !deciding);
+      const current = state as ApprovalState;
+      if (current.status === 'pending') state = { ...current, status: 'expired' };
+    }
+    const final = state as ApprovalState;
+    if (final.status === 'approved' && final.decision !== null) {
+      await io.recordAudit({
+        task_id: flag.task_id,
+        handler: flag.handler,
+        label: flag.label ?? null,
+        action: APPROVAL_ACTIONS.approved,
+        success: true,
+        details: { ...final.decision, requested_by: final.requested_by, requested_at: final.requested_at, saw },
+        actor: final.decision.by,
+      });
+    }
+    return final;
+  }
+
+  return { wait };
+}
+
+/** The error of a run that ended without approval: nothing was executed. */
+export function unapprovedError(state: ApprovalState): string {
+  if (state.status === 'expired') return `approval expired at ${state.expires_at}: nothing was done`;
+  const comment = state.decision?.comment ? `: ${state.decision.comment}` : '';
+  return `rejected by ${state.decision?.by ?? 'an operator'}${comment}; nothing was done`;
+}
