@@ -68,6 +68,7 @@ export interface ApprovalState {
   status: ApprovalStatus;
   task_id: string;
   handler: string;
+  label: string | null;
   requested_by: string | null;
   requested_at: string;
   expires_at: string;

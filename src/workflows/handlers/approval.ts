@@ -137,6 +137,7 @@ export function approvalGate(flag: HandlerInput) {
       status: 'pending',
       task_id: flag.task_id,
       handler: flag.handler,
+      label: flag.label ?? null,
       requested_by: flag.requested_by ?? null,
       requested_at: new Date(now).toISOString(),
       expires_at: new Date(now + expiresMs).toISOString(),
