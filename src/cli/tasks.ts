@@ -9,7 +9,18 @@ import type { Config } from '../config/schema.js';
 import type { TaskStatus } from '../operator/tasks.js';
 import { CliError, EXIT_USAGE, configFor } from './common.js';
 
-const STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'];
+// operator/timeline.ts TASK_STATUSES, repeated so `--help` loads no Temporal module.
+const STATUSES = [
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'rejected',
+  'expired',
+  'canceled',
+  'terminated',
+  'timed_out',
+];
 
 interface TasksOptions {
   worker?: string;

@@ -116,7 +116,7 @@ export async function readTaskStory(client: Client, taskId: string, workerId: st
 /** `failed (workflow completed)`: the task's state, and the workflow's when they differ. */
 function statusLine(task: TaskStory): string {
   const execution = task.description.status.name;
-  const status = taskStatusOf(execution, task.story.end);
+  const status = taskStatusOf(execution, task.story);
   const workflow = execution.toLowerCase().replace('cancelled', 'canceled');
   return status === workflow ? status : `${status} (workflow ${workflow})`;
 }

@@ -45,7 +45,10 @@ const quote = (value: string): string => `'${value.replaceAll('\\', '\\\\').repl
 /** Visibility statuses a task status may come from (`failed` includes completed runs that report failure). */
 const EXECUTION_STATUSES: Record<TaskStatus, string[]> = {
   running: ['Running'],
+  awaiting_approval: ['Running'],
   completed: ['Completed'],
+  rejected: ['Completed'],
+  expired: ['Completed'],
   failed: ['Completed', 'Failed'],
   canceled: ['Canceled'],
   terminated: ['Terminated'],
@@ -113,11 +116,11 @@ async function rowOf(client: Client, info: WorkflowExecutionInfo, now: number): 
     handler: info.type,
     label: str(input.label),
     requested_by: str(input.requested_by),
-    status: taskStatusOf(info.status.name, story.end),
+    status: taskStatusOf(info.status.name, story),
     started_at: info.startTime.toISOString(),
     closed_at: closed === null ? null : new Date(closed).toISOString(),
     duration_ms: (closed ?? now) - info.startTime.getTime(),
-    outcome: outcomeLine(story.end),
+    outcome: story.approval === 'pending' && story.end === null ? 'awaiting approval' : outcomeLine(story.end),
     workflow_id: info.workflowId,
     run_id: info.runId,
   };

@@ -13,7 +13,7 @@ type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 export interface TimelineEntry {
   /** Milliseconds since the run started. */
   offsetMs: number;
-  kind: 'activity' | 'signal' | 'timer' | 'cancel' | 'end';
+  kind: 'activity' | 'signal' | 'update' | 'timer' | 'cancel' | 'end';
   name: string;
   outcome: string;
   durationMs: number | null;
@@ -37,6 +37,8 @@ export interface RunStory {
   /** Activities scheduled and not closed yet, keyed by their scheduled event id. */
   inFlight: Map<string, TimelineEntry>;
   end: RunEnd | null;
+  /** The approval the run asked for (from its audit steps): null when it needed none. */
+  approval: 'pending' | 'approved' | null;
 }
 
 const COMPENSATING_TYPES = new Set(['update_code', 'update_code_deps']);
@@ -117,6 +119,7 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
     entries: [],
     inFlight: new Map(),
     end: null,
+    approval: null,
   };
   const pending = new Map<string, Pending>();
   let failed = false;
@@ -151,6 +154,7 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
     if (scheduled) {
       const name = scheduled.activityType?.name ?? '?';
       if (REPORTING.has(name)) failed = false;
+      if (name === 'recordAudit') story.approval = approvalStep(scheduled.input) ?? story.approval;
       pending.set(String(event.eventId), {
         name,
         scheduledMs: eventMs(event),
@@ -203,6 +207,17 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
         simple('signal', `signal ${attrs.signalName ?? '?'} to ${attrs.workflowExecution?.workflowId ?? '?'}`, 'sent'),
         eventMs(event),
       );
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      const attrs = event.workflowExecutionUpdateAcceptedEventAttributes;
+      const name = attrs.acceptedRequest?.input?.name ?? '?';
+      const by = (decode(attrs.acceptedRequest?.input?.args) as { by?: unknown } | undefined)?.by;
+      push(
+        simple('update', `update ${name}`, typeof by === 'string' ? `accepted from ${by}` : 'accepted'),
+        eventMs(event),
+      );
+    } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
+      const failure = event.workflowExecutionUpdateCompletedEventAttributes.outcome?.failure;
+      if (failure) push({ ...simple('update', 'update', 'refused'), error: failureText(failure) }, eventMs(event));
     } else if (event.timerFiredEventAttributes) push(simple('timer', 'timer', 'fired'), eventMs(event));
     else {
       const end = endOf(event);
@@ -226,20 +241,39 @@ export function storyOf(events: readonly Event[], workflowType: string): RunStor
   return story;
 }
 
+/** A handler's audit step that opens or grants its approval (contract/approvals.ts APPROVAL_ACTIONS). */
+function approvalStep(input: Payloads): 'pending' | 'approved' | null {
+  const action = (decode(input) as { action?: unknown } | undefined)?.action;
+  return action === 'approval_requested' ? 'pending' : action === 'approved' ? 'approved' : null;
+}
+
 function simple(kind: TimelineEntry['kind'], name: string, outcome: string): Omit<TimelineEntry, 'offsetMs'> {
   return { kind, name, outcome, durationMs: null, attempt: null, error: null, compensation: false };
 }
 
-export type TaskStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
+export const TASK_STATUSES = [
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'rejected',
+  'expired',
+  'canceled',
+  'terminated',
+  'timed_out',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
  * The task's state in the operator's sense: a run that completed with `success: false` in its result
- * failed. `execution` is the SDK's status name (RUNNING, COMPLETED, CANCELLED, ...).
+ * failed (or was rejected, or its approval expired); a running one may await its approval.
+ * `execution` is the SDK's status name (RUNNING, COMPLETED, CANCELLED, ...).
  */
-export function taskStatusOf(execution: string, end: RunEnd | null): TaskStatus {
+export function taskStatusOf(execution: string, story: Pick<RunStory, 'end' | 'approval'>): TaskStatus {
+  const { end } = story;
   switch (execution) {
     case 'RUNNING':
-      return 'running';
+      return story.approval === 'pending' ? 'awaiting_approval' : 'running';
     case 'FAILED':
       return 'failed';
     case 'CANCELLED':
@@ -248,7 +282,11 @@ export function taskStatusOf(execution: string, end: RunEnd | null): TaskStatus 
       return 'terminated';
     case 'TIMED_OUT':
       return 'timed_out';
-    default:
-      return (end?.result as { success?: unknown } | undefined)?.success === false ? 'failed' : 'completed';
+    default: {
+      const result = end?.result as { success?: unknown; details?: { approval?: { status?: unknown } } } | undefined;
+      if (result?.success !== false) return 'completed';
+      const approval = result.details?.approval?.status;
+      return approval === 'rejected' || approval === 'expired' ? approval : 'failed';
+    }
   }
 }

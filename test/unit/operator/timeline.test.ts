@@ -24,7 +24,7 @@ describe('timeline of a handler run', () => {
     expect(undo).not.toContain('writeResult');
     expect(activities.every((entry) => entry.durationMs !== null && entry.durationMs >= 0)).toBe(true);
     expect(story.end?.status).toBe('completed');
-    expect(taskStatusOf('COMPLETED', story.end)).toBe('failed');
+    expect(taskStatusOf('COMPLETED', story)).toBe('failed');
     expect(outcomeLine(story.end)).toMatch(/; compensated: code put back$/);
     expect(formatEntry(story.entries.find((entry) => entry.compensation) ?? story.entries[0]!)).toMatch(
       /^\+\S+\s+undo: \w+\s+completed/,
@@ -34,7 +34,7 @@ describe('timeline of a handler run', () => {
   it('marks nothing as compensation in a successful run', () => {
     const story = storyOf(events('update_code_deps'), 'update_code_deps');
     expect(story.entries.some((entry) => entry.compensation)).toBe(false);
-    expect(taskStatusOf('COMPLETED', story.end)).toBe('completed');
+    expect(taskStatusOf('COMPLETED', story)).toBe('completed');
     expect(outcomeLine(story.end)).toMatch(/^ok, now at /);
     expect(outcomeLine(null)).toBe('running');
   });
