@@ -33,6 +33,7 @@ interface Expected {
 
 const HANDLER = ['workerSettings', 'requestLock'];
 const REPORT = ['recordAudit', 'writeResult'];
+const APPROVAL_REQUEST = ['approvalSnapshot', 'recordAudit', 'supersedeApprovals'];
 const KEEPALIVE_ITERATION = [
   'watchWatcher',
   'requestLock',
@@ -60,6 +61,29 @@ const EXPECTED: Record<string, Expected> = {
     completed: [...HANDLER, 'stopWatcher', 'startWatcher', ...REPORT],
     result: { success: true },
     markers: 1,
+  },
+  // Issue 14: approved through the `approve` update (the live state checked again in its handler).
+  'restart_watcher-approved': {
+    type: 'restart_watcher',
+    completed: [
+      'workerSettings',
+      ...APPROVAL_REQUEST,
+      'approvalSnapshot',
+      'recordAudit',
+      'requestLock',
+      'stopWatcher',
+      'startWatcher',
+      ...REPORT,
+    ],
+    result: { success: true },
+    markers: 1,
+    payloads: ['"by":"approver"', '"action":"approved"'],
+  },
+  'rollback_code-rejected': {
+    type: 'rollback_code',
+    completed: ['workerSettings', ...APPROVAL_REQUEST, ...REPORT],
+    result: { success: false, details: { executed: false, approval: { status: 'rejected' } } },
+    markers: 0,
   },
   diagnostics: {
     type: 'diagnostics',
