@@ -84,16 +84,24 @@ describe('supervisor CLI', () => {
     const file = path.join(tmp(), 'supervisor.yaml');
     writeFileSync(
       file,
-      'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: ${DB_PASSWORD}\n',
+      'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: ${DB_PASSWORD}\n' +
+        'http:\n  operator_tokens:\n    alice: ${PANEL_TOKEN}\n',
     );
-    const result = await supervisor(['--config', file, 'config'], tmp(), { DB_PASSWORD: 'hunter2-secret' });
+    const token = 'panel-token-0123456789abcdef';
+    const result = await supervisor(['--config', file, 'config'], tmp(), {
+      DB_PASSWORD: 'hunter2-secret',
+      PANEL_TOKEN: token,
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).not.toContain('hunter2-secret');
+    expect(result.stdout).not.toContain(token);
     const printed = JSON.parse(result.stdout.split('\n').slice(1).join('\n')) as {
       database: { password: string };
+      http: { operator_tokens: Record<string, string> };
       paths: { inbox: string };
     };
     expect(printed.database.password).toBe('***');
+    expect(printed.http.operator_tokens).toEqual({ alice: '***' });
     expect(printed.paths.inbox).toBe(path.join(tmp(), 'var/nas/Worker_Inbox'));
   });
 

@@ -4,11 +4,12 @@ import { configFor } from '../common.js';
 /** Keys whose values never leave the process: printed as `***`. */
 const SECRET_KEYS = /password|secret|key|token|url/i;
 
-function redact(value: unknown, key = ''): unknown {
-  if (typeof value === 'string' && SECRET_KEYS.test(key)) return '***';
-  if (Array.isArray(value)) return value.map((item) => redact(item));
+/** Everything under a secret key is secret too: `http.operator_tokens.alice` is a token. */
+function redact(value: unknown, secret = false): unknown {
+  if (typeof value === 'string' && secret) return '***';
+  if (Array.isArray(value)) return value.map((item) => redact(item, secret));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, secret || SECRET_KEYS.test(k))]));
   }
   return value;
 }
