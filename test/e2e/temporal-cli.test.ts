@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import type { ResultFile } from '../../src/contract/handlers.js';
+import { approvalQuery } from '../../src/contract/approvals.js';
 import { handlerWorkflowId, healthScheduleId, taskQueueOf } from '../../src/contract/ids.js';
 import { Flag } from '../../src/flags/schema.js';
 import { registerSearchAttributes, startFlagWorkflow } from '../../src/ingest/starter.js';
@@ -348,6 +349,43 @@ const SCHEDULE_EVERY_MS = 3_600_000;
             TaskLabel: 'INDEXED_VALUE_TYPE_TEXT',
           },
         });
+      });
+
+      // Last: its run would change the listings and counts the tests above assert.
+      it('workflow update execute decides a task that waits for approval; a refused decision prints why', async () => {
+        const id = workflowId('approved');
+        await start('restart_watcher', 'approved', {
+          task_id: 'approved',
+          requested_by: 'carol',
+          require_approval: true,
+        });
+        await waitFor('the approval request', async () => {
+          const state = await env.client.workflow.getHandle(id).query(approvalQuery);
+          return state?.status === 'pending' ? state : undefined;
+        });
+        const decide = (by: string) => [
+          'workflow',
+          'update',
+          'execute',
+          '--workflow-id',
+          id,
+          '--name',
+          'approve',
+          '--input',
+          JSON.stringify({ by }),
+        ];
+        await expect(cliOk(decide('carol'))).rejects.toThrow(/carol requested this task and may not approve it too/);
+        expect(await statusOf(id)).toBe('WORKFLOW_EXECUTION_STATUS_RUNNING');
+        expect(await cliOk(decide('alice'))).toMatch(/Result\s+map\[.*by:alice decision:approved/);
+        expect(await closed(id)).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+        expect(await result('approved')).toMatchObject({
+          success: true,
+          requested_by: 'carol',
+          details: { pid: expect.any(Number) },
+        });
+        const types = activityTypes(await history(id));
+        expect(types.slice(0, 4)).toEqual(['workerSettings', 'approvalSnapshot', 'recordAudit', 'supersedeApprovals']);
+        expect(types).toContain('stopWatcher');
       });
     });
   },
