@@ -4,7 +4,7 @@
  * its expiry (a durable timer). The validator refuses a stale or unauthorised decision; an approval is
  * also checked against the live state again (a validator cannot do I/O), and refused when it moved.
  */
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type {
   ApprovalDecision,
   ApprovalOutcome,
@@ -22,7 +22,7 @@ import {
 } from '../../contract/approvals.js';
 import type { HandlerInput, WorkerSettings } from '../../contract/handlers.js';
 import { failureMessage } from '../failures.js';
-import { io } from './proxies.js';
+import { approvalLook, io } from './proxies.js';
 
 /** A request made without a configured expiry (an input with `require_approval` in a run recorded before it). */
 const FALLBACK_EXPIRY_MS = 30 * 60_000;
@@ -55,11 +55,13 @@ function changes(before: ApprovalSnapshot, now: ApprovalSnapshot): string {
  */
 export function approvalGate(flag: HandlerInput) {
   let state: ApprovalState | null = null;
+  /** Between the start of the request and its audit row: a decision then is early, not misdirected. */
+  let preparing = false;
   let deciding = false;
   let saw: ApprovalSnapshot | null = null;
   let supersededBy: string | null = null;
   const commitsBack = flag.handler === 'rollback_code' ? flag.params.commits_back : undefined;
-  const look = () => io.approvalSnapshot({ handler: flag.handler, commitsBack });
+  const look = () => approvalLook.approvalSnapshot({ handler: flag.handler, commitsBack });
 
   setHandler(approvalQuery, () => state);
   setHandler(approvalSupersededSignal, ({ task_id }) => {
@@ -72,6 +74,8 @@ export function approvalGate(flag: HandlerInput) {
     const by = typeof decision?.by === 'string' ? decision.by : '';
     if (!OPERATOR_NAME.test(by))
       throw refused('the decision must name its operator ("by": 1-100 characters, no control characters)');
+    if (state === null && preparing)
+      throw refused(`task ${flag.task_id} is still preparing its approval request; try again in a moment`);
     if (state === null) throw refused(`task ${flag.task_id} does not wait for an approval`);
     if (state.status !== 'pending') {
       const who = state.decision === null ? '' : ` by ${state.decision.by} at ${state.decision.at}`;
@@ -130,6 +134,7 @@ export function approvalGate(flag: HandlerInput) {
   });
 
   async function wait(settings: WorkerSettings, expiresMs: number): Promise<ApprovalState> {
+    preparing = true;
     const request = await look();
     const info = workflowInfo();
     const now = Date.now();
@@ -161,7 +166,17 @@ export function approvalGate(flag: HandlerInput) {
       },
       actor: state.requested_by,
     });
-    await io.supersedeApprovals({ taskId: flag.task_id, handler: flag.handler, startedAtMs: info.startTime.getTime() });
+    preparing = false;
+    try {
+      await io.supersedeApprovals({
+        taskId: flag.task_id,
+        handler: flag.handler,
+        startedAtMs: info.startTime.getTime(),
+      });
+    } catch (error) {
+      // Best effort: an older request not told still faces the live-state check when approved.
+      log.warn('older requests could not be told they are superseded', { error: failureMessage(error) });
+    }
     const decided = () => (state as ApprovalState).status !== 'pending' && !deciding;
     if (!(await condition(decided, expiresMs))) {
       // An approval being checked when the timer fired is let finish: it was sent in time.

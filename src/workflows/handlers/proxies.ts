@@ -18,6 +18,9 @@ type GitActivities = Pick<
 >;
 export const git = proxyActivities<GitActivities>(GIT);
 
+/** An approval's look at the live state: update_code's fetches from the remote, so git's timeout. */
+export const approvalLook = proxyActivities<Pick<Activities, 'approvalSnapshot'>>(GIT);
+
 /**
  * One revert (a few local git commands, no network): a worker that died in the middle is noticed only
  * when this runs out, so it stays short; the retry recognises a revert the dead worker finished.
