@@ -19,7 +19,8 @@ import type { TaskStory } from '../operator/task-logs.js';
 import { listTasks } from '../operator/tasks.js';
 import { APP_JS, PANEL_CSS } from './assets.js';
 import { CSRF_COOKIE, csrfProblem, newCsrfToken, operatorFor } from './auth.js';
-import type { Frame, Loaded } from './pages.js';
+import { decisionInHistory } from './history.js';
+import type { Frame, Loaded, TaskApproval } from './pages.js';
 import { errorPage, overviewPage, taskPage } from './pages.js';
 
 export interface PanelOptions {
@@ -121,15 +122,16 @@ function commentOf(body: string): string | null {
   return comment;
 }
 
-/** A running task's approval from its query, a closed one's from its result. */
-async function approvalOf(client: Client, task: TaskStory): Promise<ApprovalState | null> {
+/** A running task's approval from its query; a closed one's from its result, or (approved) its history. */
+async function approvalOf(client: Client, task: TaskStory): Promise<TaskApproval> {
+  const handle = client.workflow.getHandle(task.workflowId, task.description.runId);
   if (task.description.status.name === 'RUNNING')
-    return client.workflow
-      .getHandle(task.workflowId, task.description.runId)
-      .query(approvalQuery)
-      .catch(() => null);
+    return { state: await handle.query(approvalQuery).catch(() => null), decided: null };
   const result = task.story.end?.result as { details?: { approval?: ApprovalState } } | undefined;
-  return result?.details?.approval ?? null;
+  const state = result?.details?.approval ?? null;
+  if (state !== null) return { state, decided: null };
+  const history = await handle.fetchHistory();
+  return { state: null, decided: decisionInHistory(history.events ?? []) };
 }
 
 export function createPanel(options: PanelOptions): Panel {
@@ -222,6 +224,11 @@ export function createPanel(options: PanelOptions): Panel {
     const route = url.pathname;
     if (route.startsWith('/api/approvals/')) {
       await api(request, response, route);
+      return true;
+    }
+    // No icon: an empty answer, so the browser's automatic request is no 404 in its console.
+    if (route === '/favicon.ico') {
+      response.writeHead(204, SECURITY_HEADERS).end();
       return true;
     }
     const ours = route === '/' || route.startsWith('/tasks/') || route.startsWith('/panel/');
