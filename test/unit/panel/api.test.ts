@@ -5,7 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { HandlerResult } from '../../../src/contract/handlers.js';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../../src/observability/logger.js';
+import { startHttpServer } from '../../../src/observability/http.js';
 import { CSRF_COOKIE } from '../../../src/panel/auth.js';
+import { createPanel } from '../../../src/panel/panel.js';
 import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { startPanelEnv } from './panel-env.js';
 import type { PanelEnv } from './panel-env.js';
@@ -130,6 +134,40 @@ describe('web panel over HTTP', () => {
     const again = await post(path, panelHeaders({ authorization: `Bearer ${panel.tokens.alice}` }));
     expect(again.status).toBe(409);
     expect(await errorOf(again)).toMatch(/already ended/);
+  });
+
+  it('without operator tokens the panel is read-only: no buttons, and every decision is a 401', async () => {
+    const logger = createLogger({ level: 'fatal', console: { write: () => true } }).logger;
+    const readOnly = createPanel({ client: env.client, operatorTokens: {}, logger });
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: new Registry(),
+      readiness: () => ({}),
+      logger,
+      routes: readOnly.routes,
+    });
+    try {
+      const base = `http://${server.address}`;
+      const body = await (await fetch(`${base}/`)).text();
+      expect(body).toContain('Read-only');
+      expect(body).not.toContain('data-kind=');
+      const token = /<meta name="csrf-token" content="([\w-]+)"/.exec(body)?.[1] ?? '';
+      const response = await fetch(`${base}/api/approvals/${panel.config.worker_id}/rb_hostile/approve`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-csrf-token': token,
+          cookie: `${CSRF_COOKIE}=${token}`,
+          authorization: `Bearer ${panel.tokens.alice}`,
+        },
+        body: '{}',
+      });
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toMatch(/read-only/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('the built-in endpoints still answer, other methods still refused, and no token reached the log', async () => {
