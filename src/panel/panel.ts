@@ -20,8 +20,10 @@ import { listTasks } from '../operator/tasks.js';
 import { APP_JS, PANEL_CSS } from './assets.js';
 import { CSRF_COOKIE, csrfProblem, newCsrfToken, operatorFor } from './auth.js';
 import { decisionInHistory } from './history.js';
-import type { Frame, Loaded, TaskApproval } from './pages.js';
-import { errorPage, overviewPage, taskPage } from './pages.js';
+import type { Frame, Loaded } from './pages.js';
+import type { TaskApproval } from './task-page.js';
+import { errorPage, overviewPage } from './pages.js';
+import { taskPage } from './task-page.js';
 
 export interface PanelOptions {
   client: Client;
