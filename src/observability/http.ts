@@ -82,7 +82,6 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   });
   const { address, port } = server.address() as AddressInfo;
   const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-  const panel = options.routes === undefined ? '' : ', / (web panel)';
-  logger.info({ address: where }, `http endpoints listening: /metrics, /healthz, /readyz${panel}`);
+  logger.info({ address: where }, 'http endpoints listening: /metrics, /healthz, /readyz');
   return { address: where, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -141,6 +141,13 @@ export function createPanel(options: PanelOptions): Panel {
   const limit = options.limit ?? 25;
   const csrf = newCsrfToken();
   const decisions = Object.keys(operatorTokens).length > 0;
+  // Operator names only: a token is never logged.
+  logger.info(
+    { operators: Object.keys(operatorTokens) },
+    decisions
+      ? 'web panel at /: decisions need an operator token'
+      : 'web panel at /: read-only (no http.operator_tokens)',
+  );
   const cookie = `${CSRF_COOKIE}=${csrf}; Path=/; SameSite=Strict; HttpOnly`;
 
   const htmlPage = (response: ServerResponse, status: number, body: string): void =>
