@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
@@ -10,39 +11,70 @@ export interface HttpOptions {
   /** Readiness: every check true means ready; the body lists them either way. */
   readiness(): Record<string, boolean>;
   logger: Logger;
+  /**
+   * More routes (the web panel), tried before the built-in ones: true when it answered the request. The
+   * only way a method other than GET/HEAD is served.
+   */
+  routes?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 }
+
+const pathOf = (request: IncomingMessage): string => (request.url ?? '/').split('?')[0] ?? '/';
 
 export interface HttpServer {
   address: string;
   close(): Promise<void>;
 }
 
-/** `/metrics` (Prometheus text), `/healthz` (the process answers), `/readyz` (worker and ingest can work). */
+/**
+ * `/metrics` (Prometheus text), `/healthz` (the process answers), `/readyz` (worker and ingest can work),
+ * and whatever `routes` answers.
+ */
 export async function startHttpServer(options: HttpOptions): Promise<HttpServer> {
   const { registry, logger } = options;
-  const server = createServer((request, response) => {
-    const reply = (status: number, type: string, body: string): void => {
-      response.writeHead(status, { 'content-type': type }).end(body);
-    };
-    const route = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
-    if (route === '/healthz') return reply(200, 'text/plain', 'ok\n');
+  const reply = (response: ServerResponse, status: number, type: string, body: string): void => {
+    if (!response.headersSent) response.writeHead(status, { 'content-type': type });
+    response.end(body);
+  };
+  const builtIn = (request: IncomingMessage, response: ServerResponse): void => {
+    const route = pathOf(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return reply(response, 405, 'text/plain', 'method not allowed\n');
+    if (route === '/healthz') return reply(response, 200, 'text/plain', 'ok\n');
     if (route === '/readyz') {
       const checks = options.readiness();
       const ready = Object.values(checks).every(Boolean);
-      return reply(ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks })}\n`);
+      return reply(response, ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks })}\n`);
     }
     if (route === '/metrics') {
       registry.metrics().then(
-        (text) => reply(200, registry.contentType, text),
+        (text) => reply(response, 200, registry.contentType, text),
         (error: unknown) => {
           logger.error({ error: String(error) }, 'metrics collection failed');
-          reply(500, 'text/plain', 'metrics collection failed\n');
+          reply(response, 500, 'text/plain', 'metrics collection failed\n');
         },
       );
       return undefined;
     }
-    return reply(404, 'text/plain', 'not found: try /metrics, /healthz or /readyz\n');
+    return reply(response, 404, 'text/plain', 'not found: try /metrics, /healthz or /readyz\n');
+  };
+  const server = createServer((request, response) => {
+    if (options.routes === undefined) return builtIn(request, response);
+    Promise.resolve()
+      .then(() => options.routes?.(request, response))
+      .then(
+        (answered) => {
+          if (answered !== true) builtIn(request, response);
+        },
+        // The message only: a route's error may carry request details, and a stack trace is nobody's business.
+        (error: unknown) => {
+          logger.error(
+            { error: error instanceof Error ? error.message : String(error), route: pathOf(request) },
+            'http route failed',
+          );
+          reply(response, 500, 'text/plain', 'internal error\n');
+        },
+      );
+    return undefined;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
