@@ -112,7 +112,7 @@ export interface TaskApproval {
 export function taskPage(task: TaskStory, approval: TaskApproval, frame: Frame): string {
   const { description, story } = task;
   const input = story.input ?? {};
-  const status = taskStatusOf(description.status.name, story.end);
+  const status = taskStatusOf(description.status.name, story);
   const closed = description.closeTime?.toISOString() ?? null;
   const entries = [...story.entries, ...story.inFlight.values()].sort((a, b) => a.offsetMs - b.offsetMs);
   const result = story.end?.result === undefined ? null : JSON.stringify(story.end.result, null, 2);

@@ -115,7 +115,7 @@ if (why !== undefined) console.warn(`test/e2e/web-panel.test.ts skipped: ${why}`
       await page.getByRole('link', { name: taskId }).first().click();
       await page.locator('#timeline').waitFor();
       await expect(page.locator('.approval-status').textContent()).resolves.toBe('approved');
-      await expect(page.locator('#approval').textContent()).resolves.toMatch(/alice via panel at .*: looks right/);
+      await expect(page.locator('#approval').textContent()).resolves.toMatch(/alice via panel at\s+\S+: looks right/);
       await expect(page.locator('.task-status').textContent()).resolves.toBe('completed');
       await expect(page.locator('#timeline').textContent()).resolves.toContain('revertCommit');
       await shoot('task');

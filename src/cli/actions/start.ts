@@ -10,13 +10,17 @@ import type { HttpServer } from '../../observability/http.js';
 import type { Logger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
 import { installTemporalRuntime } from '../../observability/temporal-logs.js';
+import { createPanel } from '../../panel/panel.js';
 import { keepAliveState } from '../../supervision/index.js';
 import { CliError, configFor, loggerFor, shutdownSignal, temporalAddress } from '../common.js';
 import { startEngine } from './devserver.js';
 import { runtimeFor } from './runtime.js';
 import { requireTemporalCli, startTemporalCli } from './temporal-cli.js';
 
-/** /metrics, /healthz and /readyz over what this process runs; a port in use is the operator's to fix. */
+/**
+ * /metrics, /healthz, /readyz and the operator web panel over what this process runs; a port in use is the
+ * operator's to fix.
+ */
 async function serveHttp(
   config: Config,
   parts: { worker: Worker; ingest: Ingest; client: Client },
@@ -31,7 +35,18 @@ async function serveHttp(
   });
   const readiness = () => ({ worker: worker.getState() === 'RUNNING', temporal: ingest.status().temporal === 'ok' });
   try {
-    return await startHttpServer({ ...config.http, registry, readiness, logger: logger.child({ component: 'http' }) });
+    const panel = createPanel({
+      client,
+      operatorTokens: config.http.operator_tokens,
+      logger: logger.child({ component: 'panel' }),
+    });
+    return await startHttpServer({
+      ...config.http,
+      registry,
+      readiness,
+      logger: logger.child({ component: 'http' }),
+      routes: panel.routes,
+    });
   } catch (error) {
     throw new CliError(
       `cannot serve http on ${config.http.host}:${config.http.port} (set http.port, or http.enabled: false): ${String(error)}`,

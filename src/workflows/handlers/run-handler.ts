@@ -107,6 +107,7 @@ export async function runHandler<D extends object>(
 
   let result: HandlerResult<D | FailureDetails>;
   let cancelled: unknown;
+  let approval: ApprovalState | null = null;
   try {
     const full: HandlerContext = { ...ctx, settings };
     const running = () => {
@@ -114,7 +115,7 @@ export async function runHandler<D extends object>(
     };
     const expiresMs = approvalExpiryMs(flag, settings.approvals);
     if (expiresMs !== null) phase = 'awaiting-approval';
-    const approval = expiresMs === null ? null : await gate.wait(settings, expiresMs);
+    approval = expiresMs === null ? null : await gate.wait(settings, expiresMs);
     if (approval !== null && approval.status !== 'approved') {
       result = {
         success: false,
@@ -136,6 +137,8 @@ export async function runHandler<D extends object>(
     result = { success: false, error: failure, details: { ...extra, ...failedDetails(error) } };
   }
 
+  // Approved: the result says by whom too, whatever the work did.
+  if (approval?.status === 'approved') result = { ...result, details: { ...result.details, approval } };
   phase = 'reporting';
   await CancellationScope.nonCancellable(() => report(flag, settings.workerId, result));
   phase = 'done';

@@ -99,7 +99,10 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
     const outcome = await decide(taskId, 'approve', 'alice', 'go');
     expect(outcome).toMatchObject({ task_id: taskId, decision: 'approved', by: 'alice' });
     const result = await handle.result();
-    expect(result).toMatchObject({ success: true, details: { old_pids: [pid] } });
+    expect(result).toMatchObject({
+      success: true,
+      details: { old_pids: [pid], approval: { status: 'approved', decision: { by: 'alice', via: 'cli' } } },
+    });
     expect(await watcherPid(config)).not.toBe(pid);
     expect(await auditOf(taskId)).toEqual([
       ['approval_requested', 'carol'],
