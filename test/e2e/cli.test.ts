@@ -173,6 +173,11 @@ describe('supervisor CLI', () => {
       task_id: taskId,
       label: 'e2e check',
     });
+    // The web panel on the same port lists the task (read-only: no operator token configured).
+    const panel = await fetch(`http://${http ?? ''}/`);
+    expect(panel.status).toBe(200);
+    expect(panel.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await panel.text()).toContain(taskId);
     const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());
     const lines = events.stdout
       .trim()
