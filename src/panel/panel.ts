@@ -19,9 +19,7 @@ import type { TaskStory } from '../operator/task-logs.js';
 import { listTasks } from '../operator/tasks.js';
 import { APP_JS, PANEL_CSS } from './assets.js';
 import { CSRF_COOKIE, csrfProblem, newCsrfToken, operatorFor } from './auth.js';
-import { decisionInHistory } from './history.js';
 import type { Frame, Loaded } from './pages.js';
-import type { TaskApproval } from './task-page.js';
 import { errorPage, overviewPage } from './pages.js';
 import { taskPage } from './task-page.js';
 
@@ -124,16 +122,15 @@ function commentOf(body: string): string | null {
   return comment;
 }
 
-/** A running task's approval from its query; a closed one's from its result, or (approved) its history. */
-async function approvalOf(client: Client, task: TaskStory): Promise<TaskApproval> {
-  const handle = client.workflow.getHandle(task.workflowId, task.description.runId);
+/** A running task's approval from its query; a closed one's from its result. */
+async function approvalOf(client: Client, task: TaskStory): Promise<ApprovalState | null> {
   if (task.description.status.name === 'RUNNING')
-    return { state: await handle.query(approvalQuery).catch(() => null), decided: null };
+    return client.workflow
+      .getHandle(task.workflowId, task.description.runId)
+      .query(approvalQuery)
+      .catch(() => null);
   const result = task.story.end?.result as { details?: { approval?: ApprovalState } } | undefined;
-  const state = result?.details?.approval ?? null;
-  if (state !== null) return { state, decided: null };
-  const history = await handle.fetchHistory();
-  return { state: null, decided: decisionInHistory(history.events ?? []) };
+  return result?.details?.approval ?? null;
 }
 
 export function createPanel(options: PanelOptions): Panel {

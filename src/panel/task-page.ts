@@ -6,45 +6,13 @@ import type { ApprovalState } from '../contract/approvals.js';
 import { formatDuration } from '../operator/format.js';
 import type { TaskStory } from '../operator/task-logs.js';
 import { taskStatusOf } from '../operator/timeline.js';
-import type { DecidedInHistory } from './history.js';
 import type { Html } from './html.js';
 import { html, page } from './html.js';
 import type { Frame } from './pages.js';
 import { dash, decisionControls } from './pages.js';
 
-/** A closed run approved: who decided, from the update in its history. */
-function decidedBlock(decided: DecidedInHistory): Html {
-  const { outcome, decision } = decided;
-  return html`<section>
-    <h2>Approval</h2>
-    <table id="approval">
-      <tbody>
-        <tr>
-          <th>status</th>
-          <td class="approval-status status-${outcome.decision}">${outcome.decision}</td>
-        </tr>
-        <tr>
-          <th>decision</th>
-          <td>
-            ${outcome.by} via ${decision.via ?? '-'} at ${outcome.at}${decision.comment ? `: ${decision.comment}` : ''}
-          </td>
-        </tr>
-        <tr>
-          <th>checked against</th>
-          <td class="summary">${outcome.saw.summary}</td>
-        </tr>
-      </tbody>
-    </table>
-  </section>`;
-}
-
-function approvalBlock(
-  task: TaskStory,
-  approval: ApprovalState | null,
-  decided: DecidedInHistory | null,
-  frame: Frame,
-): Html {
-  if (approval === null) return decided === null ? html`` : decidedBlock(decided);
+function approvalBlock(task: TaskStory, approval: ApprovalState | null, frame: Frame): Html {
+  if (approval === null) return html``;
   const decision = approval.decision;
   const row = { worker_id: task.workerId, task_id: task.taskId };
   return html`<section>
@@ -102,14 +70,8 @@ function approvalBlock(
   </section>`;
 }
 
-export interface TaskApproval {
-  /** The running task's query answer, or a closed one's result (rejected, expired). */
-  state: ApprovalState | null;
-  /** A closed task's accepted decision, from its history. */
-  decided: DecidedInHistory | null;
-}
-
-export function taskPage(task: TaskStory, approval: TaskApproval, frame: Frame): string {
+/** `approval`: the running task's query answer, or a closed one's from its result; null when it asked none. */
+export function taskPage(task: TaskStory, approval: ApprovalState | null, frame: Frame): string {
   const { description, story } = task;
   const input = story.input ?? {};
   const status = taskStatusOf(description.status.name, story);
@@ -153,7 +115,7 @@ export function taskPage(task: TaskStory, approval: TaskApproval, frame: Frame):
           </tbody>
         </table>
       </section>
-      ${approvalBlock(task, approval.state, approval.decided, frame)}
+      ${approvalBlock(task, approval, frame)}
       <section>
         <h2>Timeline</h2>
         <table id="timeline">
