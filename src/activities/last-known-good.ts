@@ -148,14 +148,18 @@ export function lastKnownGoodActivities(deps: ResolvedDeps) {
       .split('\n')
       .filter((sha) => sha !== '');
     const merges = (await git.raw(['rev-list', '--merges', `${lkg}..${current}`, '--'])).trim();
-    if (merges !== '') return no(`a merge lies between the last known good commit and HEAD (${merges.split('\n')[0]})`, current);
+    if (merges !== '')
+      return no(`a merge lies between the last known good commit and HEAD (${merges.split('\n')[0]})`, current);
     if (between.length > COMMITS_BACK_MAX)
       return no(`${between.length} commits since the last known good one (more than ${COMMITS_BACK_MAX})`, current);
     const [moved, previous] = await reflog(git, 2);
     const advanced = moved === undefined ? null : ADVANCE.exec(moved.message);
     const target = advanced === null ? undefined : (advanced[1] ?? advanced[2]);
     if (moved === undefined || moved.sha !== current || target !== current || previous === undefined)
-      return no(`HEAD was last moved by "${moved?.message ?? 'nothing'}", not by the supervisor's update step`, current);
+      return no(
+        `HEAD was last moved by "${moved?.message ?? 'nothing'}", not by the supervisor's update step`,
+        current,
+      );
     const updateTask = await backupOn(git, previous.sha);
     if (updateTask === undefined)
       return no(`no supervisor backup ref on ${previous.sha}: HEAD was moved by hand, not by an update`, current);
