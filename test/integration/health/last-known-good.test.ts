@@ -7,11 +7,12 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
 import { approvalQuery, approveUpdate } from '../../../src/contract/approvals.js';
 import { handlerWorkflowId } from '../../../src/contract/ids.js';
+import { registerSearchAttributes } from '../../../src/ingest/starter.js';
 import type { KeepAliveState } from '../../../src/contract/supervision.js';
 import { activitiesFor } from '../../helpers/activities.js';
 import type { GitFixture } from '../../helpers/git.js';
@@ -38,6 +39,10 @@ const CRASH_AFTER_MS = 700;
 describe('last-known-good rollback', () => {
   const { env, startWorker } = useKeepAliveEnv();
   const temps: TempDir[] = [];
+  // What the supervisor's ingest does at start-up: the rollback run carries the same search attributes.
+  beforeAll(async () => {
+    expect(await registerSearchAttributes(env.client)).toEqual({ ok: true });
+  });
   // After the workers stopped (useKeepAliveEnv's afterEach runs first): the watcher the rollback started.
   afterEach(async () => {
     const pid = await watcherPid(config).catch(() => undefined);
