@@ -26,8 +26,9 @@ export interface WatchResult {
   /** `changed`: the command line the running watcher was started with, and the configured one. */
   commandChange?: { running: string; configured: string };
   /**
-   * Set once, when the watch was asked (`healthy`) and the running watcher passed the healthy period:
-   * up that long since its start, beating since then, heartbeat fresh, not paused. `startedAt` names the start.
+   * Set once, when the watch was asked (`healthy`) and the running watcher passed the healthy period: it
+   * wrote a heartbeat that long after its start, and that heartbeat is fresh (running, not hung), not paused.
+   * `startedAt` names the start.
    */
   healthy?: boolean;
   startedAt?: string;
@@ -83,8 +84,8 @@ export function watchActivities(deps: WatcherLookDeps) {
     return (await look(input)).seen;
   }
 
-  /** The look, with what the healthy-period check needs besides (the start, whether it beat since, the pause). */
-  async function look(input: ObserveInput): Promise<{ seen: WatchResult; start?: string; beatSinceStart?: boolean }> {
+  /** The look, with what the healthy-period check needs besides: the start and how long after it the last beat came. */
+  async function look(input: ObserveInput): Promise<{ seen: WatchResult; start?: string; beatAfterStartMs?: number }> {
     const [recorded, pause] = await Promise.all([readPidFile(pidFile), readPauseFlag(config)]);
     const record = await runningRecord(recorded);
     if (record === undefined)
@@ -108,18 +109,22 @@ export function watchActivities(deps: WatcherLookDeps) {
     return {
       seen: { observation: heartbeatAgeMs > input.hangTimeoutMs ? 'hung' : 'running', ...seen },
       start: record.started_at,
-      beatSinceStart: beat !== undefined && beat >= startedAt,
+      beatAfterStartMs: beat === undefined ? undefined : beat - startedAt,
     };
   }
 
-  /** Running, not paused, a start not yet recorded, up for the healthy period and beating since its start. */
+  /**
+   * Running (heartbeat fresh), not paused, a start not yet recorded, and its latest heartbeat written at least
+   * the healthy period after its start: the process's own word that it lived that long, not the clock's (a
+   * watcher that died unnoticed between two looks has no such beat).
+   */
   function passedHealthyPeriod(
     looked: Awaited<ReturnType<typeof look>>,
     healthy: WatchInput['healthy'],
-  ): looked is { seen: WatchResult; start: string; beatSinceStart: true } {
-    if (healthy === undefined || looked.start === undefined || looked.beatSinceStart !== true) return false;
+  ): looked is { seen: WatchResult; start: string; beatAfterStartMs: number } {
+    if (healthy === undefined || looked.start === undefined || looked.beatAfterStartMs === undefined) return false;
     if (looked.seen.observation !== 'running' || looked.start === healthy.recordedStart) return false;
-    return deps.now().getTime() - Date.parse(looked.start) >= healthy.afterMs;
+    return looked.beatAfterStartMs >= healthy.afterMs;
   }
 
   async function diedSinceBoot(recorded: PidRecord | undefined): Promise<boolean> {
