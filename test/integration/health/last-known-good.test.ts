@@ -33,8 +33,13 @@ import {
 
 isolateGitEnv();
 
-/** Longer than the test worker's start grace (150 ms), so the update's own start of the watcher succeeds. */
-const CRASH_AFTER_MS = 700;
+/**
+ * Longer than the test worker's start grace (150 ms), so the update's own start of the watcher succeeds; far
+ * below HEALTHY_AFTER, also with node's start-up on a loaded host (measured: a 700 ms crash came 1.01 s after
+ * the spawn, past a 1 s healthy period).
+ */
+const CRASH_AFTER_MS = 300;
+const HEALTHY_AFTER = '2500ms';
 
 describe('last-known-good rollback', () => {
   const { env, startWorker } = useKeepAliveEnv();
@@ -69,7 +74,7 @@ describe('last-known-good rollback', () => {
     await repo.git(repo.upstream, 'pull', '--quiet', '--ff-only', 'origin', 'main');
     const base = healthConfig(env, path.join(temp.path, 'nas'), {
       repoDir: repo.work,
-      extra: { approvals: { last_known_good: { healthy_after: '1s', after_update: '5m' }, ...approvals } },
+      extra: { approvals: { last_known_good: { healthy_after: HEALTHY_AFTER, after_update: '5m' }, ...approvals } },
     });
     const args = [
       CRASHING_WATCHER,
