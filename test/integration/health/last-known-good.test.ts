@@ -10,10 +10,11 @@ import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
-import { approvalQuery, approveUpdate } from '../../../src/contract/approvals.js';
-import { handlerWorkflowId } from '../../../src/contract/ids.js';
+import { approvalQuery, approveUpdate, rejectUpdate } from '../../../src/contract/approvals.js';
+import { handlerWorkflowId, keepAliveWorkflowId } from '../../../src/contract/ids.js';
 import { registerSearchAttributes } from '../../../src/ingest/starter.js';
 import type { KeepAliveState } from '../../../src/contract/supervision.js';
+import { keepAliveResetSignal } from '../../../src/contract/supervision.js';
 import { activitiesFor } from '../../helpers/activities.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { isolateGitEnv, makeGitFixture } from '../../helpers/git.js';
@@ -184,6 +185,42 @@ describe('last-known-good rollback', () => {
     expect(await repo.head(repo.work)).toBe(bad);
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'alice', via: 'cli' }] });
     await expectRolledBack(bad);
+  });
+
+  it('the reset signal ends the wait; a second crash loop on the same head reuses the run; rejected, it stays failed', async () => {
+    await setUp({ auto_rollback: false });
+    const bad = await badUpdate();
+    const handle = env.client.workflow.getHandle(rollbackIdOf(bad));
+    const pendingApproval = async () => {
+      const approval = await handle.query(approvalQuery).catch(() => null);
+      return approval?.status === 'pending' ? approval : undefined;
+    };
+    await waitFor('a pending rollback approval', pendingApproval, 30_000);
+    await waitForKeepAlive(env.client, config, 'failed, following the rollback', (s) => s.rollback != null);
+    await env.client.workflow
+      .getHandle(keepAliveWorkflowId(config.worker_id))
+      .signal(keepAliveResetSignal, { reason: 'operator resumed' });
+    // The wait ended: budget cleared, the watcher (still on B) restarted, crashing, until the budget is spent again.
+    const second = await waitFor(
+      'a second rollback audit row',
+      async () => {
+        const rows = (await ndjsonAudit(config)).filter((r) => r.action === 'last_known_good_rollback');
+        return rows.length >= 2 ? rows : undefined;
+      },
+      30_000,
+    );
+    expect(second.map((r) => (r.details as { started?: unknown }).started)).toEqual([true, false]);
+    expect((await ndjsonAudit(config)).filter((r) => r.action === 'watcher_failed')).toHaveLength(2);
+    expect(await pendingApproval()).toBeDefined();
+    await handle.executeUpdate(rejectUpdate, { args: [{ by: 'alice', via: 'cli', comment: 'fix it forward' }] });
+    const done = await waitFor(
+      'rollback done audit row',
+      async () => (await ndjsonAudit(config)).find((r) => r.action === 'last_known_good_rollback_done'),
+      30_000,
+    );
+    expect(done).toMatchObject({ success: false, details: expect.objectContaining({ head: bad }) });
+    expect(await keepAliveOf(env.client, config)).toMatchObject({ state: 'failed', rollback: null });
+    expect(await repo.head(repo.work)).toBe(bad);
   });
 
   it('a crash loop after a commit made by hand offers no rollback: the watcher stays failed', async () => {
