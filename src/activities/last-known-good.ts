@@ -73,7 +73,8 @@ export type RollbackWait =
 /** The derived, repeatable task id: one rollback per bad head. */
 export const lastKnownGoodTaskId = (headSha: string): string => `lkg_${headSha.slice(0, 12)}`;
 
-const ADVANCE = /^(?:merge ([0-9a-f]{40}): Fast-forward|reset: moving to ([0-9a-f]{40}))$/;
+/** git-plan.ts advanceTo's reflog messages (`merge --ff-only <sha>`, `reset --hard <sha>`), SHA-1 or SHA-256. */
+const ADVANCE = /^(?:merge ([0-9a-f]{40}|[0-9a-f]{64}): Fast-forward|reset: moving to ([0-9a-f]{40}|[0-9a-f]{64}))$/;
 
 interface ReflogEntry {
   sha: string;
@@ -97,8 +98,9 @@ async function reflog(git: SimpleGit, n: number): Promise<ReflogEntry[]> {
 async function backupOn(git: SimpleGit, base: string): Promise<string | undefined> {
   const out = await git.raw(['for-each-ref', '--format=%(refname) %(parent)', 'refs/supervisor/backup/']);
   for (const line of out.split('\n')) {
+    // A backup commit has one parent: the HEAD its update started from.
     const [ref = '', parent = ''] = line.trim().split(' ');
-    if (ref !== '' && parent.split(',')[0] === base) return ref.slice('refs/supervisor/backup/'.length);
+    if (ref !== '' && parent === base) return ref.slice('refs/supervisor/backup/'.length);
   }
   return undefined;
 }
