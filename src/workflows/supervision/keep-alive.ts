@@ -122,6 +122,8 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   setHandler(keepAliveResetSignal, ({ reason }) => {
     log.info('keep-alive reset by an operator: restart budget and backoff cleared', { reason });
     Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
+    // The operator took over: a last-known-good rollback is no longer waited for (its run goes on by itself).
+    if (counters.rollback != null) counters.rollback = null;
     observation = null;
     woken = true;
     resetReason = reason;
@@ -283,10 +285,9 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       );
     await condition(() => woken || outcome !== undefined || error !== undefined);
     if (outcome === undefined && error === undefined) {
-      // The reset signal: the operator took over; the rollback run goes on on its own.
+      // The reset signal (which also forgot the rollback): the operator took over.
       scope.cancel();
       await waiting;
-      counters.rollback = null;
       return;
     }
     if (outcome?.done === false) return;
