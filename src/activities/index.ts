@@ -5,6 +5,7 @@ import { diagnosticsActivities } from './diagnostics.js';
 import { fileActivities } from './files.js';
 import { gitActivities } from './git.js';
 import { healthActivities } from './health.js';
+import { lastKnownGoodActivities } from './last-known-good.js';
 import { processActivities } from './process.js';
 import { settingsActivities } from './settings.js';
 import { temporalActivities } from './temporal.js';
@@ -39,6 +40,7 @@ export function createActivities(input: ActivityDeps) {
     ...temporal.activities,
     ...diagnostics,
     ...watch,
+    ...lastKnownGoodActivities(deps),
     ...healthActivities(deps, {
       watcherStatus: look.watcherStatus,
       watcherHeartbeat: look.watcherHeartbeat,
@@ -69,6 +71,7 @@ export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult } from './diagnostics.js';
 export type { HealthObservation, SupervisorHeartbeatFile } from './health.js';
 export type { WatchResult } from './watch.js';
+export type { LastKnownGoodPlan, RollbackWait, StartRollbackResult } from './last-known-good.js';
 export type { SnapshotInput, SupersedeInput } from './approvals.js';
 export {
   GitCommandFailed,

@@ -25,6 +25,13 @@ export interface WatchResult {
   crashed?: boolean;
   /** `changed`: the command line the running watcher was started with, and the configured one. */
   commandChange?: { running: string; configured: string };
+  /**
+   * Set once, when the watch was asked (`healthy`) and the running watcher passed the healthy period: it
+   * wrote a heartbeat that long after its start, and that heartbeat is fresh (running, not hung), not paused.
+   * `startedAt` names the start.
+   */
+  healthy?: boolean;
+  startedAt?: string;
 }
 
 export interface ObserveInput {
@@ -38,6 +45,11 @@ export interface WatchInput extends ObserveInput {
   since: WatcherObservation | null;
   pollMs: number;
   maxWatchMs: number;
+  /**
+   * Also return when a watcher start other than `recordedStart` (its pid file `started_at`) has run
+   * healthy for `afterMs`: the keep-alive then records the commit as the last known good one.
+   */
+  healthy?: { afterMs: number; recordedStart: string | null };
 }
 
 /** The heartbeat's unix_ts in ms, or undefined when the file is missing or torn. */
@@ -69,24 +81,50 @@ export function watchActivities(deps: WatcherLookDeps) {
 
   /** One look. A paused watcher that runs is left alone even when silent or outdated: paused means hands off. */
   async function observeWatcher(input: ObserveInput): Promise<WatchResult> {
+    return (await look(input)).seen;
+  }
+
+  /** The look, with what the healthy-period check needs besides: the start and how long after it the last beat came. */
+  async function look(input: ObserveInput): Promise<{ seen: WatchResult; start?: string; beatAfterStartMs?: number }> {
     const [recorded, pause] = await Promise.all([readPidFile(pidFile), readPauseFlag(config)]);
     const record = await runningRecord(recorded);
     if (record === undefined)
       return {
-        observation: pause === null ? 'down' : 'paused',
-        pid: null,
-        heartbeatAgeMs: null,
-        crashed: await diedSinceBoot(recorded),
+        seen: {
+          observation: pause === null ? 'down' : 'paused',
+          pid: null,
+          heartbeatAgeMs: null,
+          crashed: await diedSinceBoot(recorded),
+        },
       };
     const beat = await heartbeatTimeMs(config.watcher.heartbeat_file);
+    const startedAt = Date.parse(record.started_at);
     // A heartbeat from before this process started is its predecessor's: count from the start instead.
-    const since = Math.max(beat ?? 0, Date.parse(record.started_at));
+    const since = Math.max(beat ?? 0, startedAt);
     const heartbeatAgeMs = Math.max(0, deps.now().getTime() - since);
     const seen = { pid: record.pid, heartbeatAgeMs, crashed: false };
-    if (pause !== null) return { observation: 'running', ...seen };
+    if (pause !== null) return { seen: { observation: 'running', ...seen } };
     const commandChange = input.commandCheck === true ? changedCommand(record) : undefined;
-    if (commandChange !== undefined) return { observation: 'changed', ...seen, commandChange };
-    return { observation: heartbeatAgeMs > input.hangTimeoutMs ? 'hung' : 'running', ...seen };
+    if (commandChange !== undefined) return { seen: { observation: 'changed', ...seen, commandChange } };
+    return {
+      seen: { observation: heartbeatAgeMs > input.hangTimeoutMs ? 'hung' : 'running', ...seen },
+      start: record.started_at,
+      beatAfterStartMs: beat === undefined ? undefined : beat - startedAt,
+    };
+  }
+
+  /**
+   * Running (heartbeat fresh), not paused, a start not yet recorded, and its latest heartbeat written at least
+   * the healthy period after its start: the process's own word that it lived that long, not the clock's (a
+   * watcher that died unnoticed between two looks has no such beat).
+   */
+  function passedHealthyPeriod(
+    looked: Awaited<ReturnType<typeof look>>,
+    healthy: WatchInput['healthy'],
+  ): looked is { seen: WatchResult; start: string; beatAfterStartMs: number } {
+    if (healthy === undefined || looked.start === undefined || looked.beatAfterStartMs === undefined) return false;
+    if (looked.seen.observation !== 'running' || looked.start === healthy.recordedStart) return false;
+    return looked.beatAfterStartMs >= healthy.afterMs;
   }
 
   async function diedSinceBoot(recorded: PidRecord | undefined): Promise<boolean> {
@@ -114,7 +152,9 @@ export function watchActivities(deps: WatcherLookDeps) {
     const hooks = activityHooks();
     const deadline = Date.now() + input.maxWatchMs;
     for (;;) {
-      const seen = await observeWatcher(input);
+      const looked = await look(input);
+      const { seen } = looked;
+      if (passedHealthyPeriod(looked, input.healthy)) return { ...seen, healthy: true, startedAt: looked.start };
       const actionable = seen.observation === 'down' || seen.observation === 'hung' || seen.observation === 'changed';
       if (actionable || seen.observation !== input.since || Date.now() >= deadline) return seen;
       hooks.heartbeat(seen);

@@ -52,6 +52,36 @@ export interface KeepAliveTuning {
   killWaitMs: number;
   /** Continue-as-new past this many history events (the server's suggestion also counts). */
   maxHistoryEvents: number;
+  /** `approvals.last_known_good` and `approvals.auto_rollback`; absent from inputs of older keep-alives (off). */
+  lastKnownGood?: LastKnownGoodTuning;
+}
+
+/** The crash-loop rollback to the last commit the watcher ran healthy on (issue 14). */
+export interface LastKnownGoodTuning {
+  enabled: boolean;
+  /** The budget must be spent within this long after the update_code / update_code_deps that moved HEAD. */
+  afterUpdateMs: number;
+  /** A watcher start that ran this long with a fresh heartbeat makes its commit the last known good one. */
+  healthyAfterMs: number;
+  /** Run the rollback at once instead of opening an approval for it. */
+  autoRollback: boolean;
+}
+
+/** The commit the watcher last ran healthy on, and the start (pid file `started_at`) that proved it. */
+export interface LastKnownGood {
+  commit: string;
+  /** Workflow time (ms) it was recorded. */
+  at: number;
+  watcherStartedAt: string;
+}
+
+/** The rollback_code run the keep-alive started after a crash loop, while it waits for its end. */
+export interface PendingRollback {
+  workflowId: string;
+  taskId: string;
+  lastKnownGood: string;
+  head: string;
+  commitsBack: number;
 }
 
 /** The tuning the configuration does not set; tests override them with shorter values. */
@@ -75,6 +105,10 @@ export interface KeepAliveCounters {
   lastRestartAt: number | null;
   failed: { at: number; reason: string } | null;
   total: number;
+  /** Absent from counters of older keep-alives. */
+  lastKnownGood?: LastKnownGood | null;
+  /** Set while the last-known-good rollback runs; the keep-alive stays `failed` until it ends. */
+  rollback?: PendingRollback | null;
 }
 
 export interface KeepAliveInput {
@@ -91,6 +125,10 @@ export interface KeepAliveState {
   backoffMs: number;
   failedReason: string | null;
   lastObservation: WatcherObservation | null;
+  /** Absent from older keep-alives' answers. */
+  lastKnownGood?: { commit: string; at: string } | null;
+  /** The last-known-good rollback being waited for. */
+  rollback?: PendingRollback | null;
 }
 
 /** The keep-alive's signature, for typed starts from code that must not import workflows. */

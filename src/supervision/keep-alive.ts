@@ -8,7 +8,7 @@ import { KEEPALIVE_DEFAULTS, KEEPALIVE_WORKFLOW_TYPE, keepAliveStateQuery } from
 
 /** Production tuning from the configuration; tests pass shorter polls and timeouts as overrides. */
 export function keepAliveTuning(config: Config, overrides: Partial<KeepAliveTuning> = {}): KeepAliveTuning {
-  const { health, watcher } = config;
+  const { health, watcher, approvals } = config;
   return {
     workerId: config.worker_id,
     hangTimeoutMs: watcher.hang_timeout,
@@ -18,6 +18,12 @@ export function keepAliveTuning(config: Config, overrides: Partial<KeepAliveTuni
     backoffMaxMs: health.backoff.max,
     backoffResetAfterMs: health.backoff.reset_after,
     stopTimeoutMs: watcher.stop_timeout,
+    lastKnownGood: {
+      enabled: approvals.last_known_good.enabled,
+      afterUpdateMs: approvals.last_known_good.after_update,
+      healthyAfterMs: approvals.last_known_good.healthy_after,
+      autoRollback: approvals.auto_rollback,
+    },
     ...KEEPALIVE_DEFAULTS,
     ...overrides,
   };

@@ -5,6 +5,7 @@
  * The counters live in workflow state and travel across continue-as-new: a supervisor restart keeps them.
  */
 import {
+  CancellationScope,
   condition,
   continueAsNew,
   log,
@@ -13,7 +14,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, WatchResult } from '../../activities/index.js';
+import type { Activities, RollbackWait, WatchResult } from '../../activities/index.js';
 import type {
   KeepAliveCounters,
   KeepAliveInput,
@@ -64,8 +65,28 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   let woken = false;
   /** Why the last reset came, until it is audited (signal handlers cannot run activities). */
   let resetReason: string | null = null;
+  /**
+   * Issue 14 (the last-known-good rollback) issues new commands: only when the tuning turns it on (inputs
+   * of older keep-alives have no `lastKnownGood`), and behind its patch so saved histories replay.
+   */
+  const lkg = tuning.lastKnownGood;
+  const lkgOn = (): boolean => lkg?.enabled === true && patched('keepalive-last-known-good');
+  /** The watcher start whose commit was last looked at (recorded or not): asked about once per start. */
+  let checkedStart: string | null = counters.lastKnownGood?.watcherStartedAt ?? null;
 
-  const io = proxyActivities<Pick<Activities, 'observeWatcher' | 'recordAudit'>>(QUICK);
+  const io =
+    proxyActivities<
+      Pick<
+        Activities,
+        'observeWatcher' | 'recordAudit' | 'lastKnownGoodHead' | 'lastKnownGoodPlan' | 'startLastKnownGoodRollback'
+      >
+    >(QUICK);
+  // Each call returns within maxWatchMs (still running: ask again); cancelled by the reset signal.
+  const follow = proxyActivities<Pick<Activities, 'awaitLastKnownGoodRollback'>>({
+    startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
+    heartbeatTimeout: tuning.watchHeartbeatTimeoutMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  });
   // Retried without limit: a watch that timed out on a dead host must go on elsewhere.
   const watch = proxyActivities<Pick<Activities, 'watchWatcher'>>({
     startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
@@ -92,10 +113,17 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     backoffMs,
     failedReason: counters.failed?.reason ?? null,
     lastObservation: observation,
+    lastKnownGood:
+      counters.lastKnownGood == null
+        ? null
+        : { commit: counters.lastKnownGood.commit, at: new Date(counters.lastKnownGood.at).toISOString() },
+    rollback: counters.rollback ?? null,
   }));
   setHandler(keepAliveResetSignal, ({ reason }) => {
     log.info('keep-alive reset by an operator: restart budget and backoff cleared', { reason });
     Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
+    // The operator took over: a last-known-good rollback is no longer waited for (its run goes on by itself).
+    if (counters.rollback != null) counters.rollback = null;
     observation = null;
     woken = true;
     resetReason = reason;
@@ -113,17 +141,21 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     }
     if (counters.failed !== null) {
       state = 'failed';
-      await condition(() => woken || historyFull());
+      if (counters.rollback != null && lkgOn()) await followRollback(counters.rollback);
+      else await condition(() => woken || historyFull());
       continue;
     }
+    const healthy = lkgOn() && lkg !== undefined ? { afterMs: lkg.healthyAfterMs, recordedStart: checkedStart } : {};
     const seen: WatchResult = await watch.watchWatcher({
       since: observation,
       ...observeInput(),
       pollMs: tuning.pollMs,
       maxWatchMs: tuning.maxWatchMs,
+      ...(healthy.afterMs === undefined ? {} : { healthy }),
     });
     const found = seen.observation;
     observation = found;
+    if (seen.healthy === true && seen.startedAt !== undefined) await recordLastKnownGood(seen.startedAt);
     if (found === 'running' || found === 'paused') {
       state = found;
       continue;
@@ -166,6 +198,116 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       max_restarts: tuning.maxRestarts,
       window_ms: tuning.windowMs,
     });
+    if (counters.lastKnownGood != null && lkgOn()) await offerRollback(counters.lastKnownGood.commit);
+  }
+
+  /** The watcher start passed the healthy period: HEAD is the last known good commit (none without a repo). */
+  async function recordLastKnownGood(startedAt: string): Promise<void> {
+    checkedStart = startedAt;
+    const { commit } = await io.lastKnownGoodHead();
+    if (commit === null) return;
+    if (counters.lastKnownGood?.commit !== commit) log.info('last known good commit recorded', { commit, startedAt });
+    counters.lastKnownGood = { commit, at: Date.now(), watcherStartedAt: startedAt };
+  }
+
+  /**
+   * Crash loop: when an update moved HEAD away from the last known good commit within after_update, start
+   * rollback_code for exactly those commits (asking for an approval unless auto_rollback). Audited either way.
+   */
+  async function offerRollback(good: string): Promise<void> {
+    if (lkg === undefined) return;
+    let plan;
+    try {
+      plan = await io.lastKnownGoodPlan({ lastKnownGood: good, afterUpdateMs: lkg.afterUpdateMs });
+    } catch (failure) {
+      await audit('last_known_good_skipped', false, { last_known_good: good, reason: failureMessage(failure) });
+      return;
+    }
+    if (!plan.rollback) {
+      log.warn('no last-known-good rollback', { reason: plan.reason, last_known_good: good, head: plan.head });
+      await audit('last_known_good_skipped', false, { last_known_good: good, head: plan.head, reason: plan.reason });
+      return;
+    }
+    const facts = {
+      last_known_good: plan.lastKnownGood,
+      head: plan.head,
+      commits_back: plan.commitsBack,
+      commits: plan.commits.map((commit) => `${commit.sha.slice(0, 12)} ${commit.subject}`),
+      update_task: plan.updateTask,
+      moved_at: plan.movedAt,
+      mode: lkg.autoRollback ? 'auto' : 'awaiting approval',
+    };
+    try {
+      const started = await io.startLastKnownGoodRollback({
+        lastKnownGood: plan.lastKnownGood,
+        head: plan.head,
+        commitsBack: plan.commitsBack,
+        autoRollback: lkg.autoRollback,
+      });
+      counters.rollback = {
+        workflowId: started.workflowId,
+        taskId: started.taskId,
+        lastKnownGood: plan.lastKnownGood,
+        head: plan.head,
+        commitsBack: plan.commitsBack,
+      };
+      log.warn('last-known-good rollback started', { ...facts, task_id: started.taskId, started: started.started });
+      await audit('last_known_good_rollback', true, { ...facts, task_id: started.taskId, started: started.started });
+    } catch (failure) {
+      await audit('last_known_good_rollback', false, { ...facts, error: failureMessage(failure) });
+    }
+  }
+
+  /**
+   * Failed, a rollback running: wait for its end (an activity that polls its run; the reset signal cancels the
+   * wait). Succeeded: the budget is cleared as by the reset signal and the watcher is watched again.
+   * Rejected, expired or failed: the keep-alive stays failed for an operator, as without a rollback.
+   */
+  async function followRollback(pending: NonNullable<KeepAliveCounters['rollback']>): Promise<void> {
+    let outcome: RollbackWait | undefined;
+    let error: string | undefined;
+    const scope = new CancellationScope();
+    const waiting = scope
+      .run(() =>
+        follow.awaitLastKnownGoodRollback({
+          workflowId: pending.workflowId,
+          maxWaitMs: tuning.maxWatchMs,
+          pollMs: Math.max(tuning.pollMs, 1_000),
+        }),
+      )
+      .then(
+        (result) => {
+          outcome = result;
+        },
+        (failure: unknown) => {
+          error = failureMessage(failure);
+        },
+      );
+    await condition(() => woken || outcome !== undefined || error !== undefined);
+    if (outcome === undefined && error === undefined) {
+      // The reset signal (which also forgot the rollback): the operator took over.
+      scope.cancel();
+      await waiting;
+      return;
+    }
+    if (outcome?.done === false) return;
+    counters.rollback = null;
+    const succeeded = outcome?.success === true;
+    const facts = {
+      task_id: pending.taskId,
+      last_known_good: pending.lastKnownGood,
+      head: pending.head,
+      status: outcome?.status ?? null,
+      error: outcome?.error ?? error ?? null,
+    };
+    await audit('last_known_good_rollback_done', succeeded, facts);
+    if (!succeeded) {
+      log.error('last-known-good rollback did not succeed: watcher stays failed', facts);
+      return;
+    }
+    log.warn('last-known-good rollback done: restart budget cleared, watching again', facts);
+    Object.assign(counters, { restartTimes: [], consecutive: 0, failed: null });
+    observation = null;
   }
 
   /** The lock keeps a restart from racing a handler that stopped the watcher on purpose. */
