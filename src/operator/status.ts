@@ -101,6 +101,11 @@ export function formatStatus(report: StatusReport): string {
     `heartbeat age     ${report.heartbeat_age_seconds === null ? '-' : `${report.heartbeat_age_seconds}s`} (${report.heartbeat_healthy ? 'healthy' : 'unhealthy'})`,
     `restarts (window) ${orDash(report.restarts_in_window)}${ka?.lastRestartAt ? `, last ${ka.lastRestartAt}` : ''}${ka && ka.backoffMs > 0 ? `, next in ${ka.backoffMs} ms` : ''}`,
     ...(ka?.failedReason ? [`failed because    ${ka.failedReason} (send resume_watcher or restart_watcher)`] : []),
+    ...(ka?.rollback
+      ? [
+          `rolling back      to ${ka.rollback.lastKnownGood.slice(0, 12)} (${ka.rollback.commitsBack} commits), task ${ka.rollback.taskId}`,
+        ]
+      : []),
     `last health run   ${report.last_health_run === null ? '-' : `${report.last_health_run.time} ${report.last_health_run.success ? 'ok' : `failed: ${orDash(report.last_health_run.error)}`}`}`,
     `next health run   ${orDash(report.next_health_run)}`,
   ];
