@@ -39,7 +39,10 @@ async function checkedWorker(id: string | undefined): Promise<string | undefined
 }
 
 /** Task id, comment and decider, checked before anything connects. */
-async function checkedDecision(taskId: string, options: DecideOptions): Promise<{ by: string; comment: string | null }> {
+async function checkedDecision(
+  taskId: string,
+  options: DecideOptions,
+): Promise<{ by: string; comment: string | null }> {
   const [{ isTaskId }, { DeciderName, MAX_DECISION_COMMENT }] = await Promise.all([
     import('../contract/ids.js'),
     import('../flags/decision.js'),

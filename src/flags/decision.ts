@@ -93,7 +93,10 @@ export function parseDecisionBytes(bytes: Buffer, fileName: string, options: Fla
       bytes,
       sha256,
     };
-  const owner = { workerId: reading.workerId, ...(options.workerIds.includes(reading.workerId) ? {} : { foreign: true as const }) };
+  const owner = {
+    workerId: reading.workerId,
+    ...(options.workerIds.includes(reading.workerId) ? {} : { foreign: true as const }),
+  };
   const fail = (problems: FlagProblem[]): DecisionParseResult => ({ ok: false, problems, bytes, sha256, ...owner });
   if (owner.foreign === true)
     return fail([{ path: '(name)', message: `is for worker ${reading.workerId}, which this ingest does not serve` }]);

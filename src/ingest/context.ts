@@ -62,4 +62,3 @@ export async function reject(
   await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
   return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
 }
-

@@ -98,7 +98,13 @@ export async function processDecision(ctx: ProcessContext, waiting: Waiting, fil
     saw: outcome.saw.summary,
   });
   ctx.logger.info(
-    { task_id: decision.task_id, worker_id: workerId, decision: outcome.decision, by: outcome.by, saw: outcome.saw.summary },
+    {
+      task_id: decision.task_id,
+      worker_id: workerId,
+      decision: outcome.decision,
+      by: outcome.by,
+      saw: outcome.saw.summary,
+    },
     'approval flag accepted; decision recorded by the workflow',
   );
   return { kind: 'done', temporal: true };

@@ -1,7 +1,13 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { compareWaitingFlags, decisionReadingOf, isIgnoredName, parseFlagName, servedWorkerOf } from '../flags/index.js';
+import {
+  compareWaitingFlags,
+  decisionReadingOf,
+  isIgnoredName,
+  parseFlagName,
+  servedWorkerOf,
+} from '../flags/index.js';
 import { drainFlagPath } from '../nas/paths.js';
 import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';

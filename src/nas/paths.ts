@@ -57,7 +57,12 @@ export function receiptPath(outbox: string, workerId: string, taskId: string, ki
 }
 
 /** `Worker_Outbox/<workerId>/<task_id>.approve.json` or `.reject.json`: an accepted approval flag's decision outcome. */
-export function decisionReceiptPath(outbox: string, workerId: string, taskId: string, kind: 'approve' | 'reject'): string {
+export function decisionReceiptPath(
+  outbox: string,
+  workerId: string,
+  taskId: string,
+  kind: 'approve' | 'reject',
+): string {
   return path.join(outbox, workerId, `${fileSafe(taskId)}.${kind}.json`);
 }
 

@@ -113,7 +113,10 @@ describe('approval flags', () => {
     await dropFlag(config.paths.inbox, name, text);
     const record = await rejection(config, name);
     expect(record.problems).toEqual([
-      { path: '(decision)', message: `task ${taskId} on ${config.worker_id} already ended (completed): nothing to decide` },
+      {
+        path: '(decision)',
+        message: `task ${taskId} on ${config.worker_id} already ended (completed): nothing to decide`,
+      },
     ]);
     expect(await readFile(path.join(rejectedFolder(config.paths.outbox), name), 'utf8')).toBe(text);
     expect(await inboxNames(config)).not.toContain(name);

@@ -82,7 +82,9 @@ describe('decision flag bodies', () => {
         expect.stringMatching(/^extra: unknown key/),
       ]),
     );
-    expect(problems(body({ requested_by: 'al\u0007ice' }))).toEqual(['requested_by: must not contain control characters']);
+    expect(problems(body({ requested_by: 'al\u0007ice' }))).toEqual([
+      'requested_by: must not contain control characters',
+    ]);
     expect(problems([1])).toEqual(['(root): must be a JSON object']);
   });
 
