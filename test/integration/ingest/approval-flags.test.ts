@@ -21,6 +21,8 @@ import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
+import { listWaiting } from '../../../src/ingest/scan.js';
+import { utimes } from 'node:fs/promises';
 import { killSeen, watcherPid } from '../handlers/support.js';
 import { dropFlag, exists, waitForJson } from './harness.js';
 
@@ -67,6 +69,9 @@ describe('approval flags', () => {
   }
 
   const inboxNames = async (config: Config) => await readdir(config.paths.inbox);
+  /** The receipt or the error file is written before the flag leaves the inbox. */
+  const gone = (config: Config, name: string) =>
+    waitFor(`${name} to leave the inbox`, async () => !(await inboxNames(config)).includes(name));
 
   async function rejection(config: Config, name: string): Promise<{ problems: { path: string; message: string }[] }> {
     return await waitForJson(path.join(rejectedFolder(config.paths.outbox), `${name}.error.json`));
@@ -80,7 +85,7 @@ describe('approval flags', () => {
     const receipt = await waitForJson(decisionReceiptPath(config.paths.outbox, config.worker_id, taskId, 'approve'));
     expect(receipt).toMatchObject({ task_id: taskId, decision: 'approved', by: 'alice', comment: 'go', via: 'flag' });
     expect(receipt.saw).toMatchObject({ summary: expect.stringContaining('watcher') });
-    expect(await inboxNames(config)).not.toContain(name);
+    await gone(config, name);
     await handle.result();
     const result = await readResultFile(config, taskId);
     expect(result.success).toBe(true);
@@ -119,7 +124,7 @@ describe('approval flags', () => {
       },
     ]);
     expect(await readFile(path.join(rejectedFolder(config.paths.outbox), name), 'utf8')).toBe(text);
-    expect(await inboxNames(config)).not.toContain(name);
+    await gone(config, name);
   });
 
   it('a decision the workflow refuses (not a decider) is rejected and the task still waits', async () => {
@@ -162,5 +167,20 @@ describe('approval flags', () => {
     await ingest?.idle();
     expect(await inboxNames(config)).toContain(name);
     expect(await exists(path.join(rejectedFolder(config.paths.outbox), `${name}.error.json`))).toBe(false);
+  });
+
+  it("comes before the worker's handler flags, whatever their age", async () => {
+    temp = await makeTempDir('ts-approval-order-');
+    const inbox = path.join(temp.path, 'inbox');
+    const older = await dropFlag(inbox, 'supervisor_update_code_W1.flag', { task_id: 'u_1', handler: 'update_code' });
+    await utimes(older, new Date(1_000_000), new Date(1_000_000));
+    await dropFlag(inbox, decisionFileName('reject', 'W1'), { task_id: 'x_1', requested_by: 'bob' });
+    await dropFlag(inbox, decisionFileName('approve', 'W2'), { task_id: 'x_2', requested_by: 'bob' });
+    const listing = await listWaiting(inbox, { served: ['W1'], pollInterval: 100 });
+    expect(listing.flags.map((flag) => flag.name)).toEqual([
+      'supervisor_reject_W1.flag',
+      'supervisor_update_code_W1.flag',
+    ]);
+    expect(listing.foreign).toEqual(['supervisor_approve_W2.flag']);
   });
 });
