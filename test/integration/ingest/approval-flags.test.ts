@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
 import type { ApprovalState } from '../../../src/contract/approvals.js';
@@ -14,8 +15,8 @@ import { decisionFileName, signBody } from '../../../src/flags/index.js';
 import type { Ingest } from '../../../src/ingest.js';
 import { startIngest } from '../../../src/ingest.js';
 import { decisionReceiptPath, eventsFileOf, rejectedFolder } from '../../../src/nas/paths.js';
-import { silentLogger } from '../../helpers/config.js';
-import { waitFor } from '../../helpers/process.js';
+import { silentLogger, testConfig } from '../../helpers/config.js';
+import { freePort, waitFor } from '../../helpers/process.js';
 import { readResultFile } from '../../helpers/supervisor-env.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
@@ -182,5 +183,26 @@ describe('approval flags', () => {
       'supervisor_update_code_W1.flag',
     ]);
     expect(listing.foreign).toEqual(['supervisor_approve_W2.flag']);
+  });
+
+  it('stays in the inbox while Temporal is unreachable, neither decided nor rejected', async () => {
+    temp = await makeTempDir('ts-approval-down-');
+    const config = testConfig(temp.path);
+    const connection = Connection.lazy({
+      address: `127.0.0.1:${String(await freePort())}`,
+      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1_000 },
+    });
+    ingest = await startIngest({
+      config,
+      logger: silentLogger,
+      client: new Client({ connection, namespace: 'default' }),
+    });
+    const name = decisionFileName('approve', config.worker_id);
+    await dropFlag(config.paths.inbox, name, { task_id: 'down_1', requested_by: 'alice' });
+    await waitFor('failing state', () => ingest?.status().temporal === 'failing', 30_000);
+    expect(await inboxNames(config)).toEqual([name]);
+    expect(await exists(path.join(rejectedFolder(config.paths.outbox), `${name}.error.json`))).toBe(false);
+    await ingest.stop();
+    await connection.close();
   });
 });
