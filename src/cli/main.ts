@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './common.js';
+import { registerApprovalCommands } from './approvals.js';
 import { registerBackupCommands } from './backup.js';
 import { registerBundleCommand } from './bundle.js';
 import { registerCancelCommand } from './cancel.js';
@@ -57,6 +58,7 @@ function buildProgram(): Command {
   registerBackupCommands(program);
   registerDoctorCommand(program);
   registerCancelCommand(program);
+  registerApprovalCommands(program);
   registerShortcutCommands(program);
   registerRunOnceCommand(program);
   for (const command of program.commands) command.exitOverride();

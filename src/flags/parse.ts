@@ -95,6 +95,22 @@ function ownerOf(names: NameCheck): { foreign?: true; workerId?: string } {
   };
 }
 
+/** What a flag's bytes say as JSON, before any schema: size, UTF-8 and JSON safety (json.ts) checked. */
+export type FlagJson = { ok: true; value: unknown; problems: FlagProblem[] } | { ok: false; problems: FlagProblem[] };
+
+/** The checks every kind of flag body passes first: not empty, within the size limit, UTF-8, safe JSON. */
+export function decodeFlagJson(bytes: Buffer, maxSize: number): FlagJson {
+  if (bytes.length === 0) return { ok: false, problems: [{ path: '(file)', message: 'is empty' }] };
+  if (bytes.length > maxSize) return { ok: false, problems: [tooLarge(bytes.length, maxSize)] };
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { ok: false, problems: [{ path: '(file)', message: 'is not valid UTF-8 text' }] };
+  }
+  return parseJsonSafely(text);
+}
+
 /** Checks a flag's bytes; `fileName` is its base name in the inbox. Lists every problem; never throws. */
 export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagParseOptions): FlagParseResult {
   const name = path.basename(fileName);
@@ -108,15 +124,7 @@ export function parseFlagBytes(bytes: Buffer, fileName: string, options: FlagPar
     sha256,
     ...ownerOf(names),
   });
-  if (bytes.length === 0) return fail([{ path: '(file)', message: 'is empty' }, ...nameProblems]);
-  if (bytes.length > options.maxSize) return fail([tooLarge(bytes.length, options.maxSize), ...nameProblems]);
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    return fail([{ path: '(file)', message: 'is not valid UTF-8 text' }, ...nameProblems]);
-  }
-  const json = parseJsonSafely(text);
+  const json = decodeFlagJson(bytes, options.maxSize);
   if (!json.ok) return fail([...json.problems, ...nameProblems]);
   const schema = checkFlag(json.value);
   const signature = checkSignature(json.value, options);
@@ -137,22 +145,16 @@ function kindOf(stats: Stats): string {
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /**
- * Reads and checks a flag file. lstat first, never following a link: a symlink or special file is refused
- * and a file over the size limit is refused before a byte is read. Never throws.
+ * A flag file's bytes, read safely: lstat first, never following a link, so a symlink or special file is
+ * refused and a file over `maxSize` is refused before a byte is read. `transient`: look again later (it
+ * vanished, could not be opened, or changed while being read). Never throws.
  */
-export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
-  const name = path.basename(filePath);
-  const unread = crossCheck(name, undefined, options);
-  const refuse = (message: string): FlagParseResult => ({
-    ok: false,
-    problems: [{ path: '(file)', message }, ...unread.problems],
-    ...ownerOf(unread),
-  });
-  const later = (message: string): FlagParseResult => ({
-    ok: false,
-    problems: [{ path: '(file)', message }],
-    transient: true,
-  });
+export async function readFlagBytes(
+  filePath: string,
+  maxSize: number,
+): Promise<{ ok: true; bytes: Buffer } | { ok: false; problem: FlagProblem; transient?: true }> {
+  const refuse = (message: string) => ({ ok: false as const, problem: { path: '(file)', message } });
+  const later = (message: string) => ({ ...refuse(message), transient: true as const });
   let before: Stats;
   try {
     before = await lstat(filePath);
@@ -161,8 +163,7 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
   }
   if (before.isSymbolicLink()) return refuse('is a symbolic link (not followed): a flag must be a regular file');
   if (!before.isFile()) return refuse(`is ${kindOf(before)}, not a regular file`);
-  if (before.size > options.maxSize)
-    return { ok: false, problems: [tooLarge(before.size, options.maxSize), ...unread.problems], ...ownerOf(unread) };
+  if (before.size > maxSize) return { ok: false, problem: tooLarge(before.size, maxSize) };
   let bytes: Buffer;
   try {
     const handle = await open(filePath, OPEN_FLAGS);
@@ -170,7 +171,7 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
       const now = await handle.stat();
       if (now.ino !== before.ino || now.dev !== before.dev || !now.isFile())
         return later('was replaced while being read');
-      bytes = await readAtMost(handle, Math.min(before.size, options.maxSize) + 1);
+      bytes = await readAtMost(handle, Math.min(before.size, maxSize) + 1);
     } finally {
       await handle.close();
     }
@@ -181,7 +182,17 @@ export async function readFlagFile(filePath: string, options: FlagParseOptions):
   }
   if (bytes.length !== before.size)
     return later(`changed while being read (lstat said ${String(before.size)} bytes; still being written?)`);
-  return parseFlagBytes(bytes, name, options);
+  return { ok: true, bytes };
+}
+
+/** Reads (readFlagBytes) and checks (parseFlagBytes) a handler flag file. Never throws. */
+export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
+  const name = path.basename(filePath);
+  const read = await readFlagBytes(filePath, options.maxSize);
+  if (read.ok) return parseFlagBytes(read.bytes, name, options);
+  if (read.transient) return { ok: false, problems: [read.problem], transient: true };
+  const unread = crossCheck(name, undefined, options);
+  return { ok: false, problems: [read.problem, ...unread.problems], ...ownerOf(unread) };
 }
 
 /** Reads up to `limit` bytes; one byte more than lstat reported tells that the file is still growing. */

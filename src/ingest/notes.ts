@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import { parseFlagName } from '../flags/index.js';
+import { decisionReadingOf, parseFlagName } from '../flags/index.js';
 import { fileIdentity } from './process.js';
 import type { Waiting } from './scan.js';
 
@@ -25,14 +25,15 @@ export class InboxNotes {
       if (this.foreignNames.has(name)) continue;
       this.foreignNames.add(name);
       const parsed = parseFlagName(name);
-      if (parsed.ok)
+      const owner = parsed.ok ? parsed.workerId : decisionReadingOf(name)?.workerId;
+      if (owner !== undefined)
         this.logger.debug(
-          { file: name, worker_id: parsed.workerId },
+          { file: name, worker_id: owner },
           'flag for a worker this ingest does not serve; left in the inbox for its host',
         );
       else
         this.logger.warn(
-          { file: name, problem: parsed.message },
+          { file: name, problem: parsed.ok ? 'is malformed' : parsed.message },
           'malformed flag name that no worker id served here ends; left in the inbox (the host whose worker id ends the name rejects it; if there is none, rename or remove it)',
         );
     }

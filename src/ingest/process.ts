@@ -1,42 +1,19 @@
 import type { Stats } from 'node:fs';
-import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { readFlagFile } from '../flags/index.js';
-import type { Flag, FlagParseOptions, FlagProblem } from '../flags/index.js';
-import type { Logger } from '../observability/logger.js';
-import type { Ledger, LedgerEntry } from './ledger.js';
+import { decisionReadingOf, readFlagFile } from '../flags/index.js';
+import type { Flag } from '../flags/index.js';
+import type { LedgerEntry } from './ledger.js';
 import { appendEvent } from '../observability/events.js';
+import { reject } from './context.js';
+import type { ProcessContext, ProcessResult } from './context.js';
+import { processDecision } from './decide.js';
 import { writeReceipt } from './outputs.js';
-import { rejectFlag, removeIfThere } from './reject.js';
+import { removeIfThere } from './reject.js';
 import type { Waiting } from './scan.js';
 import type { Receipt } from './outputs.js';
 import { startFlagWorkflow } from './starter.js';
 import { handlerWorkflowId } from '../contract/ids.js';
 
-export interface ProcessContext {
-  client: Client;
-  inbox: string;
-  outbox: string;
-  parseOptions: FlagParseOptions;
-  ledgers: ReadonlyMap<string, Ledger>;
-  taskQueueOf: (workerId: string) => string;
-  logger: Logger;
-  /** The NDJSON event stream the ingest reports its flags on. */
-  events: string;
-  onAccepted?: ((receipt: Receipt) => void) | undefined;
-}
-
-/**
- * done: the flag left the inbox (accepted, duplicate or rejected). later: look again soon (still being
- * written, vanished, unreadable for now). leave: it stays and is not looked at again while unchanged
- * (another worker's flag, or a bad entry that could not be moved and was reported). temporal: the start
- * failed; the flag stays and the pass stops.
- */
-export type ProcessResult =
-  | { kind: 'done'; temporal: boolean }
-  | { kind: 'later'; reason: string }
-  | { kind: 'leave'; reason: 'foreign' | 'unmovable' }
-  | { kind: 'temporal'; error: unknown };
+export type { ProcessContext, ProcessResult } from './context.js';
 
 /** Identifies one file instance: a resubmission under the same name is a different file. */
 export function fileIdentity(stats: Pick<Stats, 'dev' | 'ino' | 'mtimeMs' | 'size'>): string {
@@ -57,31 +34,6 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   };
 }
 
-async function reject(
-  ctx: ProcessContext,
-  waiting: Waiting,
-  details: { problems: FlagProblem[]; sha256?: string; workerId: string },
-): Promise<ProcessResult> {
-  const { name } = waiting;
-  const rejected = await rejectFlag(waiting, ctx.outbox, details);
-  const as = rejected.file === undefined ? null : path.basename(rejected.file);
-  const meta = {
-    file: name,
-    ...(waiting.nameHex === undefined ? {} : { file_name_hex: waiting.nameHex }),
-    rejected_as: as,
-    error_file: rejected.errorFile,
-    problems: details.problems,
-  };
-  if (as === null)
-    ctx.logger.warn(
-      meta,
-      'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started',
-    );
-  else ctx.logger.warn(meta, 'flag rejected; nothing started');
-  await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
-  return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
-}
-
 /** One flag, start to finish. Nothing leaves the inbox before Temporal (or the ledger) has answered. */
 export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promise<ProcessResult> {
   const { name, stats } = waiting;
@@ -91,6 +43,8 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     return await reject(ctx, waiting, { problems, workerId: waiting.workerId });
   }
   const filePath = waiting.path;
+  const decision = decisionReadingOf(name);
+  if (decision !== undefined) return await processDecision(ctx, waiting, filePath);
   const read = await readFlagFile(filePath, ctx.parseOptions);
   if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
   if (!read.ok && read.foreign) return { kind: 'leave', reason: 'foreign' };

@@ -1,7 +1,13 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { compareWaitingFlags, isIgnoredName, parseFlagName, servedWorkerOf } from '../flags/index.js';
+import {
+  compareWaitingFlags,
+  decisionReadingOf,
+  isIgnoredName,
+  parseFlagName,
+  servedWorkerOf,
+} from '../flags/index.js';
 import { drainFlagPath } from '../nas/paths.js';
 import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';
@@ -63,8 +69,8 @@ export interface Listing {
 }
 
 /**
- * The flags of the `served` workers waiting in the inbox, in start order (SPEC priority, then mtime, then
- * name). Ignored names are skipped; a folder with a flag's name is listed (it is going to be moved aside:
+ * The flags of the `served` workers waiting in the inbox, in start order (approval decisions, then SPEC
+ * priority, then mtime, then name). Ignored names are skipped; a folder with a flag's name is listed (it is going to be moved aside:
  * left there it would block the name, and an operator's `mv` would move the next flag into it). With
  * `stability` (polling mode) a file is listed only once its size and mtime were the same for a whole poll
  * interval: a writer on a share may not rename, and half a file must not be read.
@@ -108,7 +114,11 @@ export async function listWaiting(
     const present = new Set(entries.map((entry) => entry.name));
     for (const name of options.stability.keys()) if (!present.has(name)) options.stability.delete(name);
   }
-  return { flags: flags.sort(compareWaitingFlags), foreign, unsettled };
+  // Decisions first: an approval waited for must not queue behind the handler flags the worker has waiting.
+  const sorted = flags.sort(compareWaitingFlags);
+  const decisions = sorted.filter((flag) => decisionReadingOf(flag.name) !== undefined);
+  const handlers = sorted.filter((flag) => decisionReadingOf(flag.name) === undefined);
+  return { flags: [...decisions, ...handlers], foreign, unsettled };
 }
 
 /** The listing split per worker, each keeping its start order. */

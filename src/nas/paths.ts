@@ -56,6 +56,16 @@ export function receiptPath(outbox: string, workerId: string, taskId: string, ki
   return path.join(outbox, workerId, `${taskId}.${kind}.json`);
 }
 
+/** `Worker_Outbox/<workerId>/<task_id>.approve.json` or `.reject.json`: an accepted approval flag's decision outcome. */
+export function decisionReceiptPath(
+  outbox: string,
+  workerId: string,
+  taskId: string,
+  kind: 'approve' | 'reject',
+): string {
+  return path.join(outbox, workerId, `${fileSafe(taskId)}.${kind}.json`);
+}
+
 /** `Worker_Outbox/rejected/`: bad flags (their bytes untouched) and a `<name>.error.json` beside each. */
 export function rejectedFolder(outbox: string): string {
   return path.join(outbox, 'rejected');

@@ -1,0 +1,64 @@
+/**
+ * What every kind of inbox entry is handled with (process.ts: handler flags, decide.ts: approval decisions),
+ * and the rejection both share.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { FlagParseOptions, FlagProblem } from '../flags/index.js';
+import { appendEvent } from '../observability/events.js';
+import type { Logger } from '../observability/logger.js';
+import type { Ledger } from './ledger.js';
+import type { Receipt } from './outputs.js';
+import { rejectFlag } from './reject.js';
+import type { Waiting } from './scan.js';
+
+export interface ProcessContext {
+  client: Client;
+  inbox: string;
+  outbox: string;
+  parseOptions: FlagParseOptions;
+  ledgers: ReadonlyMap<string, Ledger>;
+  taskQueueOf: (workerId: string) => string;
+  logger: Logger;
+  /** The NDJSON event stream the ingest reports its flags on. */
+  events: string;
+  onAccepted?: ((receipt: Receipt) => void) | undefined;
+}
+
+/**
+ * done: the flag left the inbox (accepted, duplicate or rejected). later: look again soon (still being
+ * written, vanished, unreadable for now). leave: it stays and is not looked at again while unchanged
+ * (another worker's flag, or a bad entry that could not be moved and was reported). temporal: the start
+ * failed; the flag stays and the pass stops.
+ */
+export type ProcessResult =
+  | { kind: 'done'; temporal: boolean }
+  | { kind: 'later'; reason: string }
+  | { kind: 'leave'; reason: 'foreign' | 'unmovable' }
+  | { kind: 'temporal'; error: unknown };
+
+/** Moves a bad entry to rejected/ with its problems, says so in the log and the events. */
+export async function reject(
+  ctx: ProcessContext,
+  waiting: Waiting,
+  details: { problems: FlagProblem[]; sha256?: string; workerId: string },
+): Promise<ProcessResult> {
+  const { name } = waiting;
+  const rejected = await rejectFlag(waiting, ctx.outbox, details);
+  const as = rejected.file === undefined ? null : path.basename(rejected.file);
+  const meta = {
+    file: name,
+    ...(waiting.nameHex === undefined ? {} : { file_name_hex: waiting.nameHex }),
+    rejected_as: as,
+    error_file: rejected.errorFile,
+    problems: details.problems,
+  };
+  if (as === null)
+    ctx.logger.warn(
+      meta,
+      'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started',
+    );
+  else ctx.logger.warn(meta, 'flag rejected; nothing started');
+  await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
+  return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
+}
