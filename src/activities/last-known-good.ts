@@ -12,7 +12,8 @@
  */
 import type { SimpleGit } from 'simple-git';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { taskSearchAttributes } from '../contract/search-attributes.js';
 import { COMMITS_BACK_MAX } from '../contract/params.js';
 import { handlerWorkflowId, taskQueueOf } from '../contract/ids.js';
 import type { HandlerResult } from '../contract/handlers.js';
@@ -23,14 +24,6 @@ import type { ResolvedDeps } from './types.js';
 
 /** The handler's name is its workflow type; started by name, as activities load no workflow code. */
 const ROLLBACK_HANDLER = 'rollback_code';
-
-/**
- * The ingest's search attributes (src/ingest/starter.ts, which registers them), so `supervisor tasks` lists
- * the run. Defined again here: importing the ingest would load the handler workflows into the activities.
- */
-const WORKER_ID_KEY = defineSearchAttributeKey('WorkerId', 'KEYWORD');
-const HANDLER_KEY = defineSearchAttributeKey('Handler', 'KEYWORD');
-const TASK_LABEL_KEY = defineSearchAttributeKey('TaskLabel', 'TEXT');
 
 export type LastKnownGoodPlan =
   | {
@@ -211,11 +204,7 @@ export function lastKnownGoodActivities(deps: ResolvedDeps) {
         args: [flag],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: WORKER_ID_KEY, value: config.worker_id },
-          { key: HANDLER_KEY, value: ROLLBACK_HANDLER },
-          { key: TASK_LABEL_KEY, value: label },
-        ],
+        typedSearchAttributes: taskSearchAttributes(config.worker_id, ROLLBACK_HANDLER, label),
         memo: { origin: 'last_known_good', last_known_good: input.lastKnownGood, head: input.head },
       });
     } catch (error) {

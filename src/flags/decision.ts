@@ -11,7 +11,7 @@ import type { ApprovalDecisionKind } from '../contract/approvals.js';
 import { decisionReadingOf } from './names.js';
 import { decodeFlagJson, readFlagBytes } from './parse.js';
 import type { FlagParseOptions } from './parse.js';
-import { TaskId } from './schema.js';
+import { RequestedBy, Signature, TaskId } from './schema.js';
 import type { FlagProblem } from './schema.js';
 import { checkSignature } from './signature.js';
 import type { SignatureState } from './signature.js';
@@ -20,11 +20,7 @@ import type { SignatureState } from './signature.js';
 export const MAX_DECISION_COMMENT = 500;
 
 /** Who decides: what the workflow's validator accepts (1-100 characters, no control characters). */
-export const DeciderName = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-  .min(1, 'must not be empty')
-  .max(100, 'must be at most 100 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+export const DeciderName = RequestedBy;
 
 export const DecisionComment = z
   .string({ error: 'must be a string or null' })
@@ -35,15 +31,12 @@ export const DecisionComment = z
   .nullable()
   .optional();
 
-/** A decision flag's body. The signature's shape is the handler flags' (schema.ts); checkSignature checks its value. */
+/** A decision flag's body; checkSignature checks the signature's value. */
 export const DecisionFlag = z.strictObject({
   task_id: TaskId,
   requested_by: DeciderName,
   comment: DecisionComment,
-  signature: z
-    .string({ error: 'must be a string' })
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (HMAC-SHA256)')
-    .optional(),
+  signature: Signature.optional(),
 });
 export type DecisionFlag = z.infer<typeof DecisionFlag>;
 

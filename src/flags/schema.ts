@@ -27,13 +27,14 @@ export const Label = z
   .nullable()
   .optional();
 
-const RequestedBy = z
+/** Who asked (a flag's `requested_by`) or decided (a decision flag's): 1-100 characters, no control characters. */
+export const RequestedBy = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
   .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
-const Signature = z
+export const Signature = z
   .string({ error: 'must be a string' })
   .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (HMAC-SHA256)');
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey } from '@temporalio/common';
-import type { SearchAttributePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY, taskSearchAttributes } from '../contract/search-attributes.js';
 // Default import: the package is CommonJS and Node's ESM loader cannot see its named `temporal` export.
 import proto from '@temporalio/proto';
 import { handlerWorkflowId } from '../contract/ids.js';
@@ -8,9 +8,7 @@ import type { Flag } from '../flags/index.js';
 import { HANDLER_WORKFLOWS } from '../workflows/handlers/index.js';
 
 /** Custom search attributes every flag-started workflow carries (registered at start-up). */
-export const WORKER_ID_KEY = defineSearchAttributeKey('WorkerId', 'KEYWORD');
-export const HANDLER_KEY = defineSearchAttributeKey('Handler', 'KEYWORD');
-export const TASK_LABEL_KEY = defineSearchAttributeKey('TaskLabel', 'TEXT');
+export { HANDLER_KEY, TASK_LABEL_KEY, WORKER_ID_KEY } from '../contract/search-attributes.js';
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
@@ -82,11 +80,7 @@ export type StartOutcome =
 export async function startFlagWorkflow(client: Client, request: StartRequest): Promise<StartOutcome> {
   const { flag, workerId } = request;
   const workflowId = handlerWorkflowId(workerId, flag.task_id);
-  const attributes: SearchAttributePair[] = [
-    { key: WORKER_ID_KEY, value: workerId },
-    { key: HANDLER_KEY, value: flag.handler },
-  ];
-  if (flag.label !== undefined && flag.label !== null) attributes.push({ key: TASK_LABEL_KEY, value: flag.label });
+  const attributes = taskSearchAttributes(workerId, flag.handler, flag.label);
   try {
     const handle = await client.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
       // The handler's workflow function: its name, the handler's own, is the workflow type (`temporal workflow start --type`).

@@ -12,16 +12,24 @@ export type EventType =
   | 'flag_accepted'
   | 'flag_duplicate'
   | 'flag_rejected'
+  | 'flag_decided'
   | 'task_completed'
   | 'task_failed'
   | 'task_cancelled'
+  | 'task_approval_requested'
+  | 'task_approved'
+  | 'task_rejected'
+  | 'task_expired'
   | 'watcher_restarted'
   | 'watcher_started'
   | 'watcher_hung'
   | 'watcher_command_changed'
   | 'watcher_failed'
   | 'watcher_budget_reset'
-  | 'watcher_state_changed';
+  | 'watcher_state_changed'
+  | 'last_known_good_rollback'
+  | 'last_known_good_skipped'
+  | 'last_known_good_rollback_done';
 
 export interface SupervisorEvent {
   type: EventType | (string & {});

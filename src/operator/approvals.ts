@@ -4,7 +4,7 @@
  * A pending request is read with the `approval` query (the worker answers it); a closed task's approval
  * from its result in the history, so `--all` needs no worker.
  */
-import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApprovalDecision, ApprovalDecisionKind, ApprovalOutcome, ApprovalState } from '../contract/approvals.js';
 import { approvalQuery, approveUpdate, rejectUpdate } from '../contract/approvals.js';
@@ -40,7 +40,10 @@ export class DecisionRefused extends Error {
   }
 }
 
-async function stateOf(client: Client, info: WorkflowExecutionInfo): Promise<ApprovalState | null> {
+async function stateOf(
+  client: Client,
+  info: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status' | 'type'>,
+): Promise<ApprovalState | null> {
   const handle = client.workflow.getHandle(info.workflowId, info.runId);
   if (info.status.name === 'RUNNING') return handle.query(approvalQuery);
   const history = await handle.fetchHistory();
@@ -106,17 +109,22 @@ export async function decideApproval(client: Client, request: DecisionRequest): 
       const cause = error.cause instanceof Error ? error.cause.message : error.message;
       throw new DecisionRefused(`${request.kind} of task ${request.taskId} refused: ${cause}`);
     }
-    if (error instanceof WorkflowNotFoundError) throw new DecisionRefused(await whyNoRun(handle, request));
+    if (error instanceof WorkflowNotFoundError) throw new DecisionRefused(await whyNoRun(client, handle, request));
     throw error;
   }
 }
 
-/** An update finds no run: the task is unknown, or it already ended. */
-async function whyNoRun(handle: WorkflowHandle, request: DecisionRequest): Promise<string> {
+/** An update finds no run: the task is unknown, or it already ended (decided, expired, or it needed none). */
+async function whyNoRun(client: Client, handle: WorkflowHandle, request: DecisionRequest): Promise<string> {
+  let info: WorkflowExecutionDescription;
   try {
-    const { status } = await handle.describe();
-    return `task ${request.taskId} on ${request.workerId} already ended (${status.name.toLowerCase()}): nothing to decide`;
+    info = await handle.describe();
   } catch {
     return `no task ${request.taskId} on worker ${request.workerId}`;
   }
+  const state = await stateOf(client, info).catch(() => null);
+  const ended = `task ${request.taskId} on ${request.workerId} already ended (${info.status.name.toLowerCase()})`;
+  if (state === null) return `${ended}: nothing to decide`;
+  const by = state.decision === null ? '' : ` by ${state.decision.by} at ${state.decision.at}`;
+  return `${ended}: it was ${state.status}${by}`;
 }

@@ -112,7 +112,9 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
     const approved = (await ndjsonAudit(config)).find((row) => row.task_id === taskId && row.action === 'approved');
     expect(approved?.details).toMatchObject({ by: 'alice', comment: 'go', via: 'cli', saw: { facts: { pid } } });
     // Decided: a second decision is refused with who decided.
-    expect(await refusal(decide(taskId, 'approve', 'bob'))).toMatch(/already ended \(completed\)/);
+    expect(await refusal(decide(taskId, 'approve', 'bob'))).toMatch(
+      /already ended \(completed\): it was approved by alice at /,
+    );
   });
 
   it('reject: the task ends rejected, nothing executed, the watcher untouched', async () => {
@@ -149,7 +151,7 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
       ['approval_requested', 'carol'],
       ['expired', 'carol'],
     ]);
-    expect(await refusal(decide(taskId, 'approve', 'alice'))).toMatch(/already ended \(completed\)/);
+    expect(await refusal(decide(taskId, 'approve', 'alice'))).toMatch(/already ended \(completed\): it was expired$/);
   });
 
   it('refuses a decider not listed, a self-approval and a missing name; the requester may reject', async () => {

@@ -121,7 +121,11 @@ describe('approval flags', () => {
     expect(record.problems).toEqual([
       {
         path: '(decision)',
-        message: `task ${taskId} on ${config.worker_id} already ended (completed): nothing to decide`,
+        message: expect.stringMatching(
+          new RegExp(
+            `^task ${taskId} on ${config.worker_id} already ended \\(completed\\): it was rejected by bob at `,
+          ),
+        ),
       },
     ]);
     expect(await readFile(path.join(rejectedFolder(config.paths.outbox), name), 'utf8')).toBe(text);
