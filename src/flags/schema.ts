@@ -29,7 +29,7 @@ export const Label = z
 
 /** Who asked (a flag's `requested_by`) or decided (a decision flag's): 1-100 characters, no control characters. */
 export const RequestedBy = z
-  .string({ error: 'must be a string' })
+  .string({ error: required('must be a string') })
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
   .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');

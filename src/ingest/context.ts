@@ -62,3 +62,23 @@ export async function reject(
   await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
   return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
 }
+
+/** A flag or decision flag that could not be read as valid: what the failure asks of the ingest. */
+export interface Unread {
+  problems: FlagProblem[];
+  sha256?: string;
+  transient?: true;
+  foreign?: true;
+  workerId?: string;
+}
+
+/** Still being written: later; another host's: leave it; otherwise reject it with its problems. */
+export async function handleUnread(ctx: ProcessContext, waiting: Waiting, read: Unread): Promise<ProcessResult> {
+  if (read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
+  if (read.foreign) return { kind: 'leave', reason: 'foreign' };
+  return reject(ctx, waiting, {
+    problems: read.problems,
+    ...(read.sha256 === undefined ? {} : { sha256: read.sha256 }),
+    workerId: read.workerId ?? waiting.workerId,
+  });
+}

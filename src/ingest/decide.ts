@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../lib/atomic.js';
 import { decisionReceiptPath } from '../nas/paths.js';
 import { appendEvent } from '../observability/events.js';
 import { DecisionRefused, decideApproval } from '../operator/approvals.js';
-import { reject } from './context.js';
+import { handleUnread, reject } from './context.js';
 import type { ProcessContext, ProcessResult } from './context.js';
 import { removeIfThere } from './reject.js';
 import type { Waiting } from './scan.js';
@@ -47,14 +47,7 @@ async function alreadyDecided(file: string, sha256: string, name: string): Promi
 export async function processDecision(ctx: ProcessContext, waiting: Waiting, filePath: string): Promise<ProcessResult> {
   const { name } = waiting;
   const read = await readDecisionFile(filePath, ctx.parseOptions);
-  if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
-  if (!read.ok && read.foreign) return { kind: 'leave', reason: 'foreign' };
-  if (!read.ok)
-    return await reject(ctx, waiting, {
-      problems: read.problems,
-      sha256: read.sha256,
-      workerId: read.workerId ?? waiting.workerId,
-    });
+  if (!read.ok) return await handleUnread(ctx, waiting, read);
   const { decision, kind, workerId, sha256 } = read;
   const receiptFile = decisionReceiptPath(ctx.outbox, workerId, decision.task_id, kind);
   if (await alreadyDecided(receiptFile, sha256, name)) {

@@ -3,7 +3,7 @@ import { decisionReadingOf, readFlagFile } from '../flags/index.js';
 import type { Flag } from '../flags/index.js';
 import type { LedgerEntry } from './ledger.js';
 import { appendEvent } from '../observability/events.js';
-import { reject } from './context.js';
+import { handleUnread, reject } from './context.js';
 import type { ProcessContext, ProcessResult } from './context.js';
 import { processDecision } from './decide.js';
 import { writeReceipt } from './outputs.js';
@@ -46,14 +46,7 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   const decision = decisionReadingOf(name);
   if (decision !== undefined) return await processDecision(ctx, waiting, filePath);
   const read = await readFlagFile(filePath, ctx.parseOptions);
-  if (!read.ok && read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
-  if (!read.ok && read.foreign) return { kind: 'leave', reason: 'foreign' };
-  if (!read.ok)
-    return await reject(ctx, waiting, {
-      problems: read.problems,
-      sha256: read.sha256,
-      workerId: read.workerId ?? waiting.workerId,
-    });
+  if (!read.ok) return await handleUnread(ctx, waiting, read);
   const { flag, workerId, sha256 } = read;
   const ledger = ctx.ledgers.get(workerId);
   if (ledger === undefined) throw new Error(`no ledger for served worker ${workerId}`);

@@ -1,7 +1,7 @@
 /** How `supervisor approvals`, `approve` and `reject` print: a table like `supervisor tasks`, one outcome. */
 import type { ApprovalDecisionKind, ApprovalOutcome } from '../contract/approvals.js';
 import type { ApprovalRow } from './approvals.js';
-import { formatDuration } from './format.js';
+import { formatDuration, formatTable } from './format.js';
 
 function statusOf(row: ApprovalRow): string {
   if (row.decision !== null) return `${row.status} by ${row.decision.by}`;
@@ -27,20 +27,20 @@ export function formatApprovals(rows: readonly ApprovalRow[], allWorkers: boolea
     'EXPIRES IN',
     'STATUS',
   ];
-  const table = rows.map((row) => [
-    row.task_id,
-    ...(allWorkers ? [row.worker_id] : []),
-    row.handler,
-    row.label ?? '-',
-    row.requested_by ?? '-',
-    formatDuration(Math.max(row.age_ms, 0)),
-    expiresIn(row),
-    statusOf(row),
+  const table = rows.map((row): [string[], string] => [
+    [
+      row.task_id,
+      ...(allWorkers ? [row.worker_id] : []),
+      row.handler,
+      row.label ?? '-',
+      row.requested_by ?? '-',
+      formatDuration(Math.max(row.age_ms, 0)),
+      expiresIn(row),
+      statusOf(row),
+    ],
+    row.request.summary,
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => (cells[i] ?? '').length)));
-  const line = (cells: string[], last: string): string =>
-    `${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}  ${last}`.trimEnd();
-  return `${[line(header, 'WILL DO'), ...table.map((cells, i) => line(cells, rows[i]?.request.summary ?? ''))].join('\n')}\n`;
+  return formatTable(header, 'WILL DO', table);
 }
 
 /** `task X approved by alice at …` and what the decision was checked against. */

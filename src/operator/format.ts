@@ -9,6 +9,17 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
 }
 
+/**
+ * Columns padded to their widest cell, two spaces apart; the last column (an outcome, a summary) unpadded.
+ * `rows` are [cells, last] pairs.
+ */
+export function formatTable(header: readonly string[], last: string, rows: readonly [string[], string][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map(([cells]) => (cells[i] ?? '').length)));
+  const line = (cells: readonly string[], tail: string): string =>
+    `${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}  ${tail}`.trimEnd();
+  return `${[line(header, last), ...rows.map(([cells, tail]) => line(cells, tail))].join('\n')}\n`;
+}
+
 /** One line per entry: `+1.2s  installDependencies   failed   30ms  attempt 1  DepsInstallFailed: …`. */
 export function formatEntry(entry: TimelineEntry): string {
   const offset = `+${formatDuration(entry.offsetMs)}`.padEnd(9);

@@ -8,7 +8,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { HandlerResult } from '../contract/handlers.js';
 import { HANDLERS } from '../flags/handlers.js';
-import { formatDuration } from './format.js';
+import { formatDuration, formatTable } from './format.js';
 import { storyOf, taskStatusOf } from './timeline.js';
 import type { RunEnd, TaskStatus } from './timeline.js';
 
@@ -151,18 +151,18 @@ export async function listTasks(client: Client, query: TaskQuery): Promise<TaskR
 export function formatTasks(rows: readonly TaskRow[], allWorkers: boolean): string {
   if (rows.length === 0) return 'no tasks\n';
   const header = ['TASK', ...(allWorkers ? ['WORKER'] : []), 'HANDLER', 'LABEL', 'BY', 'STATUS', 'STARTED', 'TOOK'];
-  const table = rows.map((row) => [
-    row.task_id,
-    ...(allWorkers ? [row.worker_id] : []),
-    row.handler,
-    row.label ?? '-',
-    row.requested_by ?? '-',
-    row.status,
-    row.started_at.replace(/\.\d+Z$/, 'Z'),
-    formatDuration(row.duration_ms),
+  const table = rows.map((row): [string[], string] => [
+    [
+      row.task_id,
+      ...(allWorkers ? [row.worker_id] : []),
+      row.handler,
+      row.label ?? '-',
+      row.requested_by ?? '-',
+      row.status,
+      row.started_at.replace(/\.\d+Z$/, 'Z'),
+      formatDuration(row.duration_ms),
+    ],
+    row.outcome,
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => (cells[i] ?? '').length)));
-  const line = (cells: string[], outcome: string): string =>
-    `${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}  ${outcome}`.trimEnd();
-  return `${[line(header, 'OUTCOME'), ...table.map((cells, i) => line(cells, rows[i]?.outcome ?? ''))].join('\n')}\n`;
+  return formatTable(header, 'OUTCOME', table);
 }

@@ -133,6 +133,18 @@ export function approvalGate(flag: HandlerInput) {
     validator: (decision) => validate(decision, 'reject'),
   });
 
+  /** The protocol's own audit rows (the handler's report writes the final one). */
+  const audit = (action: string, details: Record<string, unknown>, actor: string | null) =>
+    io.recordAudit({
+      task_id: flag.task_id,
+      handler: flag.handler,
+      label: flag.label ?? null,
+      action,
+      success: true,
+      details,
+      actor,
+    });
+
   async function wait(settings: WorkerSettings, expiresMs: number): Promise<ApprovalState> {
     preparing = true;
     const request = await look();
@@ -152,20 +164,8 @@ export function approvalGate(flag: HandlerInput) {
       decision: null,
       superseded_by: supersededBy,
     };
-    await io.recordAudit({
-      task_id: flag.task_id,
-      handler: flag.handler,
-      label: flag.label ?? null,
-      action: APPROVAL_ACTIONS.requested,
-      success: true,
-      details: {
-        summary: request.summary,
-        facts: request.facts,
-        expires_at: state.expires_at,
-        deciders: state.deciders,
-      },
-      actor: state.requested_by,
-    });
+    const details = { summary: request.summary, facts: request.facts, expires_at: state.expires_at };
+    await audit(APPROVAL_ACTIONS.requested, { ...details, deciders: state.deciders }, state.requested_by);
     preparing = false;
     try {
       await io.supersedeApprovals({
@@ -186,15 +186,9 @@ export function approvalGate(flag: HandlerInput) {
     }
     const final = state as ApprovalState;
     if (final.status === 'approved' && final.decision !== null) {
-      await io.recordAudit({
-        task_id: flag.task_id,
-        handler: flag.handler,
-        label: flag.label ?? null,
-        action: APPROVAL_ACTIONS.approved,
-        success: true,
-        details: { ...final.decision, requested_by: final.requested_by, requested_at: final.requested_at, saw },
-        actor: final.decision.by,
-      });
+      const { requested_by: requestedBy, requested_at: requestedAt } = final;
+      const details = { ...final.decision, requested_by: requestedBy, requested_at: requestedAt, saw };
+      await audit(APPROVAL_ACTIONS.approved, details, final.decision.by);
     }
     return final;
   }
