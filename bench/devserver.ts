@@ -70,10 +70,14 @@ const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').fil
 async function engineInChild(dbPath: string | undefined): Promise<Server> {
   const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0, dbPath: ${JSON.stringify(dbPath ?? ':memory:')} }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
-  const child: ChildProcess = spawn(process.execPath, [...engineNodeArgs, '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...engineNodeArgs, '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -185,7 +189,9 @@ async function measure(kind: Kind, workflowBundle: { code: string }): Promise<Fi
 function processCpuMs(pid: number): number {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name; clock ticks of 10 ms.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
