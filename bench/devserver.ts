@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,16 +59,25 @@ type Kind = 'engine' | 'temporal-cli';
 interface Server {
   address: string;
   mode: string;
+  /** The server's own process (0 when it runs in this one). */
+  pid: number;
   stop(): Promise<void>;
 }
+
+/** Extra Node flags for the engine process, e.g. `BENCH_ENGINE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'`. */
+const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 async function engineInChild(dbPath: string | undefined): Promise<Server> {
   const script = `import('./src/devserver/index.ts').then((m) => m.startDevServer({ port: 0, dbPath: ${JSON.stringify(dbPath ?? ':memory:')} }))
     .then((s) => { process.stdout.write('ADDRESS ' + s.address + '\\n'); process.on('SIGTERM', () => s.stop().then(() => process.exit(0))); });`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...engineNodeArgs, '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -81,6 +90,7 @@ async function engineInChild(dbPath: string | undefined): Promise<Server> {
   return {
     address,
     mode: 'own Node process',
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -91,12 +101,12 @@ async function engineInChild(dbPath: string | undefined): Promise<Server> {
 async function startServer(kind: Kind): Promise<Server> {
   if (kind === 'temporal-cli') {
     const server = await startTemporalCliServer({ ui: false, dbFile: dbFile('temporal-cli.db') });
-    return { address: server.address, mode: 'own process (start-dev, headless)', stop: server.stop };
+    return { address: server.address, mode: 'own process (start-dev, headless)', pid: server.pid, stop: server.stop };
   }
   const dbPath = dbFile('engine.db');
   if (!values['same-process']) return engineInChild(dbPath);
   const server = await startDevServer({ port: 0, dbPath });
-  return { address: server.address, mode: 'this process', stop: () => server.stop() };
+  return { address: server.address, mode: 'this process', pid: 0, stop: () => server.stop() };
 }
 
 interface Figures {
@@ -106,6 +116,9 @@ interface Figures {
   elapsedMs: number;
   idle: number[];
   loaded: number[];
+  /** CPU ms per workflow during the loaded batch: the server's process, and this one (client + worker). */
+  serverCpuPerWf: number;
+  selfCpuPerWf: number;
 }
 
 /** Starts `kind`, runs warm-up, the one-at-a-time runs and the loaded batch against it, stops it. */
@@ -151,14 +164,43 @@ async function measure(kind: Kind, workflowBundle: { code: string }): Promise<Fi
     return await worker.runUntil(async () => {
       await runBatch('warmup', Math.min(50, count), concurrency);
       const idle = (await runBatch('idle', idleRuns, 1)).latencies;
+      const serverCpu0 = server.pid ? processCpuMs(server.pid) : NaN;
+      const selfCpu0 = selfCpuMs();
       const { elapsedMs, latencies } = await runBatch('bench', count, concurrency);
-      return { kind, mode: server.mode, perSecond: (count / elapsedMs) * 1000, elapsedMs, idle, loaded: latencies };
+      return {
+        kind,
+        mode: server.mode,
+        perSecond: (count / elapsedMs) * 1000,
+        elapsedMs,
+        idle,
+        loaded: latencies,
+        serverCpuPerWf: (server.pid ? processCpuMs(server.pid) - serverCpu0 : NaN) / count,
+        selfCpuPerWf: (selfCpuMs() - selfCpu0) / count,
+      };
     });
   } finally {
     await connection.close();
     await nativeConnection.close();
     await server.stop();
   }
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; NaN where /proc is missing. */
+function processCpuMs(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name; clock ticks of 10 ms.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function selfCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 const ms = (v: number): string => `${v.toFixed(0)} ms`;
@@ -179,9 +221,21 @@ function print(all: Figures[]): void {
     console.log(
       `  start -> first activity, under load:    p50 ${ms(percentile(f.loaded, 50))}, p99 ${ms(percentile(f.loaded, 99))}`,
     );
+    console.log(
+      `  CPU per workflow (loaded batch): server ${f.serverCpuPerWf.toFixed(1)} ms, ` +
+        `client + worker ${f.selfCpuPerWf.toFixed(1)} ms`,
+    );
   }
   const engine = all.find((f) => f.kind === 'engine');
   const real = all.find((f) => f.kind === 'temporal-cli');
+  if (engine !== undefined) {
+    console.log(
+      `\nengine: ${engine.perSecond.toFixed(1)} wf/s (target >= 300), ` +
+        (real === undefined
+          ? 'start-dev: not run'
+          : `start-dev: ${real.perSecond.toFixed(1)} wf/s, ratio ${ratio(engine.perSecond, real.perSecond)} (target >= 1)`),
+    );
+  }
   if (engine === undefined || real === undefined) return;
   const p = (l: number[], q: number) => percentile(l, q);
   console.log('\nengine / real server (throughput: above 1 = engine faster; latency: below 1 = engine faster)');

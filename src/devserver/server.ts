@@ -21,6 +21,7 @@ import { scheduleHandlers } from './schedules/rpc.js';
 import { updateHandlers } from './updates/rpc.js';
 import { executeMultiOperation } from './rpc/multi-op.js';
 import { openDurableStore } from './persist/open.js';
+import { installSyncInflate } from './wire/inflate.js';
 
 export interface EngineServerOptions {
   port: number;
@@ -90,9 +91,12 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ...namespaces.handlers(),
     ...systemHandlers(engine),
   };
+  installSyncInflate();
   const server = new Server({
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,
+    // channelz bookkeeping (per-call counters and socket refs) is a debugging aid nothing here reads.
+    'grpc.enable_channelz': 0,
   });
   const wf = buildService(workflowServiceReflection, handlers, opts.logger, track, commit);
   server.addService(wf.definition, wf.implementation);

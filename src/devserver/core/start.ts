@@ -61,6 +61,12 @@ export interface StartParams {
   expiration?: number;
   signal?: { name: string; input?: IPayloads | null; header?: IHeader | null; requestId?: string | null };
   completionCallbacks?: L<pb.api.common.v1.ICallback>[];
+  /**
+   * Update-with-start: a new run's first workflow task waits (like a start delay) until the caller has
+   * admitted the update and calls endBackoff, so the update rides in that task even when a poller is already
+   * waiting, as on the real server, where the start and the update are one transaction.
+   */
+  holdFirstTask?: boolean;
   userMetadata?: L<pb.api.sdk.v1.IUserMetadata> | null;
 }
 
@@ -165,8 +171,8 @@ export function createRun(engine: Engine, p: StartParams): Run {
     now,
   );
   engine.store.add(run);
+  if (backoff > 0 || p.holdFirstTask) run.extras.awaitingBackoff = true;
   if (backoff > 0) {
-    run.extras.awaitingBackoff = true;
     engine.timers.set(runTimerKey(run, 'backoff'), backoff, () => endBackoff(engine, run));
   }
   if (p.signal) signalRun(engine, run, { ...p.signal, identity: p.identity });

@@ -8,7 +8,7 @@ import type { Engine } from '../state/engine.js';
 import { temporal } from '../wire/proto.js';
 import type { CallContext } from '../wire/call.js';
 import { RpcError, invalidArgument } from '../wire/errors.js';
-import { startWorkflow } from '../core/start.js';
+import { endBackoff, startWorkflow } from '../core/start.js';
 import { startParams } from './workflow-rpc.js';
 import { admit, answer } from '../updates/rpc.js';
 
@@ -33,16 +33,28 @@ export async function executeMultiOperation(engine: Engine, req: MultiReq, ctx: 
   if (start.requestEagerExecution) throw invalidArgument('RequestEagerExecution is not allowed.');
   if (start.workflowStartDelay) throw invalidArgument('WorkflowStartDelay is not allowed.');
   start.namespace = req.namespace;
+  const previous = engine.store.get(req.namespace, start.workflowId);
   let started: ReturnType<typeof startWorkflow>;
   try {
-    started = startWorkflow(engine, { ...startParams(engine, start), completionCallbacks: start.completionCallbacks });
+    started = startWorkflow(engine, {
+      ...startParams(engine, start),
+      completionCallbacks: start.completionCallbacks,
+      holdFirstTask: true,
+    });
   } catch (err) {
     throw multiOpError(0, err);
   }
   const { run } = started;
   let updateResponse: Awaited<ReturnType<typeof answer>>;
   try {
-    updateResponse = await answer(engine, run, admit(engine, run, update), update.waitPolicy?.lifecycleStage || 3, ctx);
+    let entry: ReturnType<typeof admit>;
+    try {
+      entry = admit(engine, run, update);
+    } finally {
+      // A run created by this call: its first workflow task goes out now, carrying the update.
+      if (run !== previous && run.extras.awaitingBackoff) endBackoff(engine, run);
+    }
+    updateResponse = await answer(engine, run, entry, update.waitPolicy?.lifecycleStage || 3, ctx);
   } catch (err) {
     throw multiOpError(1, err);
   }
