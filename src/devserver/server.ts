@@ -21,7 +21,6 @@ import { scheduleHandlers } from './schedules/rpc.js';
 import { updateHandlers } from './updates/rpc.js';
 import { executeMultiOperation } from './rpc/multi-op.js';
 import { openDurableStore } from './persist/open.js';
-import { installSyncInflate } from './wire/inflate.js';
 
 export interface EngineServerOptions {
   port: number;
@@ -91,7 +90,6 @@ export async function startEngineServer(opts: EngineServerOptions): Promise<Engi
     ...namespaces.handlers(),
     ...systemHandlers(engine),
   };
-  installSyncInflate();
   const server = new Server({
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,

@@ -4,10 +4,12 @@
  * health check (after the handlers and the keep-alive's own look, so it judges the state they left),
  * all within one deadline.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Config } from '../config/schema.js';
-import type { HandlerResult } from '../contract/handlers.js';
+import type { ApprovalState } from '../contract/approvals.js';
+import { approvalQuery } from '../contract/approvals.js';
+import { handlerPhaseQuery } from '../contract/handlers.js';
 import { healthScheduleId, taskQueueOf } from '../contract/ids.js';
 import { HEALTH_WORKFLOW_TYPE } from '../contract/supervision.js';
 import type { HealthCheckWorkflow, HealthInput, HealthRunResult } from '../contract/supervision.js';
@@ -21,9 +23,11 @@ export interface HandlerOutcome {
   task_id: string;
   handler: string;
   workflow_id: string;
-  /** null: still running at the deadline. */
+  /** null: still running at the deadline, or waiting for its approval. */
   success: boolean | null;
   error: string | null;
+  /** Waiting for approve/reject until this time: left to wait (durably); the next run-once carries it on. */
+  awaiting_approval_until?: string;
 }
 
 export interface RunOnceReport {
@@ -43,14 +47,44 @@ export function healthOk(health: HealthRunResult | null): boolean {
   return health !== null && health.success && HEALTHY_STATES.includes(health.watcher_state);
 }
 
+/**
+ * The run's approval once it is pending; never resolves once the run is past that point (or ended). Polled
+ * while the run starts: a query needs the run's worker, which runs in this process.
+ */
+async function pendingApproval(handle: WorkflowHandle, ended: () => boolean): Promise<ApprovalState> {
+  while (!ended()) {
+    const phase = await handle.query(handlerPhaseQuery).catch(() => 'starting');
+    if (phase === 'awaiting-approval') {
+      const state = await handle.query(approvalQuery).catch(() => null);
+      if (state?.status === 'pending') return state;
+    } else if (phase !== 'starting') break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return new Promise<never>(() => undefined);
+}
+
+/** How a handler run ended, or that it waits for its approval (not waited for: the deadline is for work). */
 async function outcomeOf(client: Client, receipt: Receipt): Promise<HandlerOutcome> {
   const base = { task_id: receipt.task_id, handler: receipt.handler, workflow_id: receipt.workflow_id };
+  const handle = client.workflow.getHandle<HandlerWorkflow>(receipt.workflow_id);
+  let done = false;
+  const result = handle.result().then(
+    (value): HandlerOutcome => ({ ...base, success: value.success, error: value.error ?? null }),
+    (error: unknown): HandlerOutcome => {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      return { ...base, success: false, error: error.cause?.message ?? error.message };
+    },
+  );
+  const waiting = pendingApproval(handle, () => done).then((state): HandlerOutcome => ({
+    ...base,
+    success: null,
+    error: null,
+    awaiting_approval_until: state.expires_at,
+  }));
   try {
-    const result = (await client.workflow.getHandle<HandlerWorkflow>(receipt.workflow_id).result()) as HandlerResult;
-    return { ...base, success: result.success, error: result.error ?? null };
-  } catch (error) {
-    if (!(error instanceof WorkflowFailedError)) throw error;
-    return { ...base, success: false, error: error.cause?.message ?? error.message };
+    return await Promise.race([result, waiting]);
+  } finally {
+    done = true;
   }
 }
 
@@ -130,14 +164,17 @@ export async function runOnce(options: {
       success: null,
       error: null,
     });
-  const ok = !timedOut && handlers.every((h) => h.success === true) && healthOk(seen.health);
+  const ok =
+    !timedOut &&
+    handlers.every((h) => h.success === true || h.awaiting_approval_until !== undefined) &&
+    healthOk(seen.health);
   return { worker_id: config.worker_id, handlers, health: seen.health, timed_out: timedOut, ok };
 }
 
 export function formatRunOnce(report: RunOnceReport): string {
   const lines = report.handlers.map(
     (h) =>
-      `${h.task_id}  ${h.handler}  ${h.success === null ? 'still running at the deadline' : h.success ? 'ok' : `failed: ${h.error ?? '-'}`}`,
+      `${h.task_id}  ${h.handler}  ${h.awaiting_approval_until !== undefined ? `awaiting approval until ${h.awaiting_approval_until}` : h.success === null ? 'still running at the deadline' : h.success ? 'ok' : `failed: ${h.error ?? '-'}`}`,
   );
   if (report.handlers.length === 0) lines.push('no flags waiting');
   const health = report.health;
