@@ -222,4 +222,27 @@ describe('approvals through the CLI', () => {
     expect(late.exitCode).toBe(1);
     expect(late.stderr).toContain('already ended');
   });
+
+  it('run-once leaves a task that waits for approval waiting (exit 0); the next supervisor applies the decision', async () => {
+    setUp('10m');
+    // A first pass starts the watcher (it outlives run-once): the request below sees it running.
+    expect((await supervisor(['run-once', '--timeout', '2m'])).exitCode).toBe(0);
+    const before = await waitFor('the watcher', watcherPid, 30_000);
+    const flag = await supervisor(['flag', 'restart_watcher', '--task-id', 'ro1', '--requested-by', 'carol']);
+    expect(flag.exitCode).toBe(0);
+    const once = await supervisor(['run-once', '--timeout', '2m']);
+    expect(once.stdout).toMatch(/^ro1 {2}restart_watcher {2}awaiting approval until \S+Z$/m);
+    expect(once.stdout).toContain('run-once: all well');
+    expect(once.exitCode).toBe(0);
+    expect(existsSync(resultFilePath(config, 'ro1'))).toBe(false);
+
+    // The request survived run-once's engine and worker: `start` finds it pending, and an approval runs it.
+    const address = await startSupervisor();
+    expect(await watcherPid()).toBe(before);
+    const decided = await supervisor(['approve', 'ro1', '--by', 'alice', '--address', address]);
+    expect(decided.stderr).toBe('');
+    expect(decided.exitCode).toBe(0);
+    await waitFor('ro1 result', () => existsSync(resultFilePath(config, 'ro1')), 60_000);
+    expect(result('ro1')).toMatchObject({ success: true, details: { old_pids: [before] } });
+  });
 });
