@@ -83,5 +83,11 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const { address, port } = server.address() as AddressInfo;
   const where = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   logger.info({ address: where }, 'http endpoints listening: /metrics, /healthz, /readyz');
-  return { address: where, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  // Idle keep-alive connections (a browser on the panel, a scraper) would hold close() for their timeout.
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  return { address: where, close };
 }
