@@ -1,8 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { execa } from 'execa';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../../../src/config/schema.js';
 import type { ApprovalState } from '../../../src/contract/approvals.js';
@@ -13,15 +10,13 @@ import { DecisionRefused, decideApproval } from '../../../src/operator/approvals
 import { activitiesFor } from '../../helpers/activities.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
-import { waitFor, waitForOutput } from '../../helpers/process.js';
+import { waitFor } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { readResultFile } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
 import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
-import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from './support.js';
-
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid, spawnWorkerProcess } from './support.js';
 
 describe('approvals: a handler that needs one waits for approve / reject / expiry', () => {
   const env = useSupervisorEnv();
@@ -217,21 +212,7 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
 
   it('a worker SIGKILLed while a request waits: the decision is applied by the next worker', async () => {
     const pid = await setUp({ startWorker: false });
-    const configFile = path.join(temp.path, 'config.json');
-    const bundleFile = path.join(temp.path, 'bundle.js');
-    await writeFile(configFile, JSON.stringify(config));
-    await writeFile(bundleFile, env.bundle.code);
-    const child = execa(
-      process.execPath,
-      ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile],
-      {
-        reject: false,
-        stdin: 'ignore',
-        stderr: 'inherit',
-      },
-    );
-    if (child.pid !== undefined) seenPids.add(child.pid);
-    await waitForOutput(child, 'ready', 60_000);
+    const { child } = await spawnWorkerProcess(env, config, temp.path);
     const taskId = task('restart');
     const { handle } = await pending({ task_id: taskId, handler: 'restart_watcher', requested_by: 'carol' });
     child.kill('SIGKILL');

@@ -1,20 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { execa } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
 import type { HandlerResult } from '../../../src/contract/handlers.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
-import { isProcessAlive, waitFor, waitForOutput } from '../../helpers/process.js';
+import { isProcessAlive, waitFor } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, seenPids, watcherPid } from './support.js';
+import { killSeen, watcherPid, spawnWorkerProcess } from './support.js';
 import { useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
-
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
 describe('a worker SIGKILLed in the middle of rollback_code', () => {
   const env = useSupervisorEnv();
@@ -33,24 +29,13 @@ describe('a worker SIGKILLed in the middle of rollback_code', () => {
     temp = await makeTempDir('ts-handlers-crash-');
     repo = await makeGitFixture(temp.path);
     config = env.config(path.join(temp.path, 'nas'), { repoDir: repo.work });
-    const configFile = path.join(temp.path, 'config.json');
-    const bundleFile = path.join(temp.path, 'bundle.js');
-    await writeFile(configFile, JSON.stringify(config));
-    await writeFile(bundleFile, env.bundle.code);
     // Each commit (a revert too) takes a moment in a post-commit hook, so the kill lands inside a revert.
     await writeFile(path.join(repo.work, '.git', 'hooks', 'post-commit'), '#!/bin/sh\nsleep 0.4\n', { mode: 0o755 });
     const commits = [];
     for (const name of ['one', 'two', 'three', 'four', 'five'])
       commits.push(await repo.commit(repo.work, name, { [`${name}.txt`]: `${name}\n` }));
 
-    // node itself with tsx's loader (not the tsx launcher, which forks): the pid we SIGKILL is the worker.
-    const child = execa(
-      process.execPath,
-      ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile],
-      { reject: false, stdin: 'ignore', stderr: 'inherit' },
-    );
-    if (child.pid !== undefined) seenPids.add(child.pid);
-    await waitForOutput(child, 'ready', 60_000);
+    const { child } = await spawnWorkerProcess(env, config, temp.path);
 
     const handle = await env.start(config, {
       task_id: 'rb_crash',

@@ -1,10 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
 import type { AuditRecord } from '../../../src/audit/index.js';
 import { auditFileOf } from '../../../src/nas/paths.js';
 import { pidFilePath } from '../../../src/nas/paths.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
-import { isProcessAlive, killAll, waitFor } from '../../helpers/process.js';
+import { isProcessAlive, killAll, waitFor, waitForOutput } from '../../helpers/process.js';
+import type { SupervisorEnv } from '../../helpers/supervisor-env.js';
 
 /** Every watcher pid a test saw; SIGKILLed (with its group) after each test whatever happened. */
 export const seenPids = new Set<number>();
@@ -36,4 +41,27 @@ export async function ndjsonAudit(config: Config): Promise<AuditRecord[]> {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as AuditRecord);
+}
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+
+/**
+ * A supervisor worker for `config` in a process of its own, for tests that SIGKILL it; resolves once it
+ * polls. node itself with tsx's loader (not the tsx launcher, which forks): the pid is the worker's.
+ */
+export async function spawnWorkerProcess(
+  env: SupervisorEnv,
+  config: Config,
+  dir: string,
+): Promise<{ child: ResultPromise }> {
+  const configFile = path.join(dir, 'config.json');
+  const bundleFile = path.join(dir, 'bundle.js');
+  await writeFile(configFile, JSON.stringify(config));
+  await writeFile(bundleFile, env.bundle.code);
+  const args = ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile];
+  const child = execa(process.execPath, args, { reject: false, stdin: 'ignore', stderr: 'inherit' });
+  if (child.pid !== undefined) seenPids.add(child.pid);
+  await waitForOutput(child, 'ready', 60_000);
+  // Wrapped: a ResultPromise returned as is would be awaited, i.e. until the worker exits.
+  return { child };
 }

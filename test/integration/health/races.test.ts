@@ -1,22 +1,17 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { execa } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
 import type { KeepAliveState } from '../../../src/contract/supervision.js';
 import type { GitFixture } from '../../helpers/git.js';
 import { makeGitFixture } from '../../helpers/git.js';
-import { waitFor, waitForOutput } from '../../helpers/process.js';
+import { waitFor } from '../../helpers/process.js';
 import type { RunningWorker } from '../../helpers/supervisor-env.js';
 import { activitiesFor } from '../../helpers/activities.js';
 import { NO_REPLAY, useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import type { TempDir } from '../../helpers/tmp.js';
-import { killSeen, ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
+import { killSeen, ndjsonAudit, seenPids, spawnWorkerProcess, waitForBeat, watcherPid } from '../handlers/support.js';
 import { healthConfig, keepAliveOf, startKeepAlive, waitForKeepAlive } from './support.js';
-
-const WORKER_SCRIPT = fileURLToPath(new URL('../handlers/worker-process.ts', import.meta.url));
 
 describe('keep-alive against handlers and a crashing supervisor', () => {
   const env = useSupervisorEnv(NO_REPLAY);
@@ -72,17 +67,7 @@ describe('keep-alive against handlers and a crashing supervisor', () => {
   it('carries the restart count over a SIGKILLed worker and restarts the watcher that died meanwhile', async () => {
     temp = await makeTempDir('ts-keepalive-crash-worker-');
     config = healthConfig(env, path.join(temp.path, 'nas'));
-    const configFile = path.join(temp.path, 'config.json');
-    const bundleFile = path.join(temp.path, 'bundle.js');
-    await writeFile(configFile, JSON.stringify(config));
-    await writeFile(bundleFile, env.bundle.code);
-    const child = execa(
-      process.execPath,
-      ['--import', 'tsx', WORKER_SCRIPT, env.server.address, configFile, bundleFile],
-      { reject: false, stdin: 'ignore', stderr: 'inherit' },
-    );
-    if (child.pid !== undefined) seenPids.add(child.pid);
-    await waitForOutput(child, 'ready', 60_000);
+    const { child } = await spawnWorkerProcess(env, config, temp.path);
 
     // The watcher is down at first: the keep-alive starts it, and that first start is not a restart.
     await startKeepAlive(env.client, config);
