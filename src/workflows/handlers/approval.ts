@@ -11,6 +11,7 @@ import type {
   ApprovalSettings,
   ApprovalSnapshot,
   ApprovalState,
+  DecisionChannel,
 } from '../../contract/approvals.js';
 import {
   APPROVAL_ACTIONS,
@@ -39,6 +40,8 @@ export function approvalExpiryMs(flag: HandlerInput, approvals: ApprovalSettings
 }
 
 const OPERATOR_NAME = /^[^\p{Cc}]{1,100}$/u;
+const MAX_COMMENT = 500;
+const CHANNELS: readonly DecisionChannel[] = ['cli', 'flag', 'panel', 'temporal'];
 
 /** Same line as the fingerprint's facts, for the refusal: which fact moved, from what to what. */
 function changes(before: ApprovalSnapshot, now: ApprovalSnapshot): string {
@@ -74,6 +77,9 @@ export function approvalGate(flag: HandlerInput) {
     const by = typeof decision?.by === 'string' ? decision.by : '';
     if (!OPERATOR_NAME.test(by))
       throw refused('the decision must name its operator ("by": 1-100 characters, no control characters)');
+    const comment: unknown = decision?.comment;
+    if (comment !== undefined && comment !== null && (typeof comment !== 'string' || comment.length > MAX_COMMENT))
+      throw refused(`"comment" must be a string of at most ${MAX_COMMENT} characters`);
     if (state === null && preparing)
       throw refused(`task ${flag.task_id} is still preparing its approval request; try again in a moment`);
     if (state === null) throw refused(`task ${flag.task_id} does not wait for an approval`);
@@ -97,7 +103,9 @@ export function approvalGate(flag: HandlerInput) {
     seen: ApprovalSnapshot,
   ): ApprovalOutcome {
     const at = new Date().toISOString();
-    const record = { by: decision.by, comment: decision.comment ?? null, via: decision.via ?? 'temporal', at };
+    // A direct update may name any channel: only the known ones are recorded as such.
+    const via = decision.via !== undefined && CHANNELS.includes(decision.via) ? decision.via : 'temporal';
+    const record = { by: decision.by, comment: decision.comment ?? null, via, at };
     state = { ...(state as ApprovalState), status, decision: record };
     saw = seen;
     return { task_id: flag.task_id, decision: status, by: decision.by, at, saw: seen };

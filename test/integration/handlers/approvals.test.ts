@@ -161,6 +161,9 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
       /alice requested this task and may not approve it too/,
     );
     expect(await refusal(decide(taskId, 'approve', ''))).toMatch(/must name its operator/);
+    expect(await refusal(decide(taskId, 'reject', 'bob', 'x'.repeat(501)))).toMatch(
+      /"comment" must be a string of at most 500 characters/,
+    );
     expect((await handle.query(approvalQuery))?.status).toBe('pending');
     // The requester may withdraw (reject) their own request.
     await decide(taskId, 'reject', 'alice', 'withdrawn by the requester');
