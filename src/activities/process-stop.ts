@@ -99,8 +99,10 @@ async function waitForExit(
 ): Promise<number[]> {
   const deadline = Date.now() + ms;
   let survivors = await tree.survivors();
-  while (survivors.length > 0 && Date.now() < deadline) {
+  // At least one heartbeat per phase with survivors, even when looking took the whole window (a busy host).
+  while (survivors.length > 0) {
     hooks.heartbeat({ phase, survivors });
+    if (Date.now() >= deadline) break;
     await hooks.sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())));
     survivors = await tree.survivors();
   }
