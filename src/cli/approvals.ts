@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ApprovalDecisionKind } from '../contract/approvals.js';
-import { CliError, EXIT_FAILURE, EXIT_USAGE, configFor, operatorName } from './common.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, configFor, checkedWorker, operatorName } from './common.js';
 
 interface ListOptions {
   all?: boolean;
@@ -25,18 +25,6 @@ interface DecideOptions {
 }
 
 const ADDRESS_HELP = 'Temporal frontend (default: temporal.address, or the embedded engine address)';
-
-async function checkedWorker(id: string | undefined): Promise<string | undefined> {
-  if (id === undefined) return undefined;
-  const { WorkerId } = await import('../config/schema.js');
-  const parsed = WorkerId.safeParse(id);
-  if (!parsed.success)
-    throw new CliError(
-      `--worker ${JSON.stringify(id.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'not a worker id'}`,
-      EXIT_USAGE,
-    );
-  return id;
-}
 
 /** Task id, comment and decider, checked before anything connects. */
 async function checkedDecision(

@@ -93,3 +93,16 @@ export function shutdownSignal(logger: Logger): Promise<NodeJS.Signals> {
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** `--worker ID` checked as a worker id before any connection (exit 2 otherwise); undefined when not given. */
+export async function checkedWorker(id: string | undefined): Promise<string | undefined> {
+  if (id === undefined) return undefined;
+  const { WorkerId } = await import('../config/schema.js');
+  const parsed = WorkerId.safeParse(id);
+  if (!parsed.success)
+    throw new CliError(
+      `--worker ${JSON.stringify(id.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'not a worker id'}`,
+      EXIT_USAGE,
+    );
+  return id;
+}

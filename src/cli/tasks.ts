@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.js';
 import type { TaskStatus } from '../operator/tasks.js';
-import { CliError, EXIT_USAGE, configFor } from './common.js';
+import { CliError, EXIT_USAGE, checkedWorker, configFor } from './common.js';
 
 // operator/timeline.ts TASK_STATUSES, repeated so `--help` loads no Temporal module.
 const STATUSES = [
@@ -48,18 +48,6 @@ async function withClient<T>(config: Config, address: string | undefined, work: 
   } finally {
     await close();
   }
-}
-
-async function checkedWorker(id: string | undefined, fallback: string): Promise<string> {
-  if (id === undefined) return fallback;
-  const { WorkerId } = await import('../config/schema.js');
-  const parsed = WorkerId.safeParse(id);
-  if (!parsed.success)
-    throw new CliError(
-      `--worker ${JSON.stringify(id.slice(0, 80))}: ${parsed.error.issues[0]?.message ?? 'not a worker id'}`,
-      EXIT_USAGE,
-    );
-  return id;
 }
 
 export function registerTaskCommands(program: Command): void {
@@ -103,7 +91,7 @@ export function registerTaskCommands(program: Command): void {
         sinceMs = parsed.data;
       }
       const { config } = await configFor(command);
-      const workerId = options.all === true ? null : await checkedWorker(options.worker, config.worker_id);
+      const workerId = options.all === true ? null : ((await checkedWorker(options.worker)) ?? config.worker_id);
       const { listTasks, formatTasks } = await import('../operator/tasks.js');
       const rows = await withClient(config, options.address, (client) =>
         listTasks(client, {
@@ -130,7 +118,7 @@ export function registerTaskCommands(program: Command): void {
       const { isTaskId } = await import('../contract/ids.js');
       if (!isTaskId(taskId)) throw new CliError(`${JSON.stringify(taskId.slice(0, 80))} is not a task id`, EXIT_USAGE);
       const { config } = await configFor(command);
-      const workerId = await checkedWorker(options.worker, config.worker_id);
+      const workerId = (await checkedWorker(options.worker)) ?? config.worker_id;
       const logs = await import('../operator/task-logs.js');
       await withClient(config, options.address, async (client) => {
         try {
