@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ApprovalDecisionKind } from '../contract/approvals.js';
 import { decisionReadingOf } from './names.js';
 import { decodeFlagJson, readFlagBytes } from './parse.js';
-import type { FlagParseOptions } from './parse.js';
+import type { FlagParseOptions, FlagReadFailure } from './parse.js';
 import { RequestedBy, Signature, TaskId } from './schema.js';
 import type { FlagProblem } from './schema.js';
 import { checkSignature } from './signature.js';
@@ -50,16 +50,8 @@ export type DecisionParseResult =
       bytes: Buffer;
       signature: SignatureState;
     }
-  /** As FlagParseResult: `transient` look again later, `foreign` another host's, `workerId` whose it is. */
-  | {
-      ok: false;
-      problems: FlagProblem[];
-      bytes?: Buffer;
-      sha256?: string;
-      transient?: true;
-      foreign?: true;
-      workerId?: string;
-    };
+  /** As for a handler flag: `transient` look again later, `foreign` another host's, `workerId` whose it is. */
+  | FlagReadFailure;
 
 function problemsOf(error: z.ZodError): FlagProblem[] {
   return error.issues.flatMap((issue) => {

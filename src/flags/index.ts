@@ -13,7 +13,7 @@ export {
 } from './names.js';
 export type { DecisionReading, FlagName, NameReading } from './names.js';
 export { decodeFlagJson, flagParseOptions, parseFlagBytes, readFlagBytes, readFlagFile } from './parse.js';
-export type { FlagJson, FlagParseOptions, FlagParseResult } from './parse.js';
+export type { FlagJson, FlagParseOptions, FlagParseResult, FlagReadFailure } from './parse.js';
 export {
   DeciderName,
   DecisionComment,

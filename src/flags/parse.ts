@@ -20,24 +20,26 @@ export interface FlagParseOptions extends SignaturePolicy {
   workerIds: readonly string[];
 }
 
+/**
+ * `bytes`/`sha256` are there when the file was read, for the rejection record. `transient`: the file
+ * vanished, could not be opened or changed while being read; the ingest should look again later rather
+ * than reject it (it may be another ingest's, or still being written). `foreign`: the flag is for a
+ * worker this ingest does not serve; not a problem, another host's business: leave it untouched.
+ * `workerId`: whose flag it is, when the name says (for the rejection record).
+ */
+export interface FlagReadFailure {
+  ok: false;
+  problems: FlagProblem[];
+  bytes?: Buffer;
+  sha256?: string;
+  transient?: true;
+  foreign?: true;
+  workerId?: string;
+}
+
 export type FlagParseResult =
   | { ok: true; flag: Flag; sha256: string; bytes: Buffer; workerId: string; signature: SignatureState }
-  /**
-   * `bytes`/`sha256` are there when the file was read, for the rejection record. `transient`: the file
-   * vanished, could not be opened or changed while being read; the ingest should look again later rather
-   * than reject it (it may be another ingest's, or still being written). `foreign`: the flag is for a
-   * worker this ingest does not serve; not a problem, another host's business: leave it untouched.
-   * `workerId`: whose flag it is, when the name says (for the rejection record).
-   */
-  | {
-      ok: false;
-      problems: FlagProblem[];
-      bytes?: Buffer;
-      sha256?: string;
-      transient?: true;
-      foreign?: true;
-      workerId?: string;
-    };
+  | FlagReadFailure;
 
 export function flagParseOptions(config: Config, workerIds: readonly string[] = [config.worker_id]): FlagParseOptions {
   return {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { FlagParseOptions, FlagProblem } from '../flags/index.js';
+import type { FlagParseOptions, FlagProblem, FlagReadFailure } from '../flags/index.js';
 import { appendEvent } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ledger } from './ledger.js';
@@ -63,17 +63,12 @@ export async function reject(
   return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
 }
 
-/** A flag or decision flag that could not be read as valid: what the failure asks of the ingest. */
-export interface Unread {
-  problems: FlagProblem[];
-  sha256?: string;
-  transient?: true;
-  foreign?: true;
-  workerId?: string;
-}
-
 /** Still being written: later; another host's: leave it; otherwise reject it with its problems. */
-export async function handleUnread(ctx: ProcessContext, waiting: Waiting, read: Unread): Promise<ProcessResult> {
+export async function handleUnread(
+  ctx: ProcessContext,
+  waiting: Waiting,
+  read: FlagReadFailure,
+): Promise<ProcessResult> {
   if (read.transient) return { kind: 'later', reason: read.problems.map((p) => p.message).join('; ') };
   if (read.foreign) return { kind: 'leave', reason: 'foreign' };
   return reject(ctx, waiting, {
