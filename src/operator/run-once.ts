@@ -6,6 +6,8 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
+import { readPidFile } from '../activities/pidfile.js';
+import { heartbeatTimeMs } from '../activities/watch.js';
 import type { Config } from '../config/schema.js';
 import type { ApprovalState } from '../contract/approvals.js';
 import { approvalQuery } from '../contract/approvals.js';
@@ -14,6 +16,7 @@ import { healthScheduleId, taskQueueOf } from '../contract/ids.js';
 import { HEALTH_WORKFLOW_TYPE } from '../contract/supervision.js';
 import type { HealthCheckWorkflow, HealthInput, HealthRunResult } from '../contract/supervision.js';
 import { startIngest } from '../ingest.js';
+import { pidFilePath } from '../nas/paths.js';
 import type { Receipt } from '../ingest.js';
 import type { Logger } from '../observability/logger.js';
 import { keepAliveState } from '../supervision/keep-alive.js';
@@ -106,15 +109,30 @@ const SETTLE_MS = 30_000;
 
 /**
  * On a host where only run-once runs, the keep-alive runs only as long as it does: before the health
- * check, it gets its chance to start (or restart) the watcher, so the check judges its work, not its start.
+ * check, it gets its chance to start (or restart) the watcher, and a started watcher its chance to write a
+ * first heartbeat, so the check judges their work, not their start.
  */
 async function keepAliveSettled(client: Client, config: Config): Promise<void> {
   const until = Date.now() + SETTLE_MS;
   while (Date.now() < until) {
     const state = await keepAliveState(client, config.worker_id);
-    if (state !== null && SETTLED.includes(state.state)) return;
+    if (
+      state !== null &&
+      SETTLED.includes(state.state) &&
+      (state.state !== 'running' || (await beatSinceStart(config)))
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The running watcher (by its pid file) has written a heartbeat since it started. */
+async function beatSinceStart(config: Config): Promise<boolean> {
+  const [record, beat] = await Promise.all([
+    readPidFile(pidFilePath(config)),
+    heartbeatTimeMs(config.watcher.heartbeat_file),
+  ]);
+  return record === undefined || (beat !== undefined && beat >= Date.parse(record.started_at));
 }
 
 /** Needs a worker polling `config`'s task queue (the caller runs one in-process). */

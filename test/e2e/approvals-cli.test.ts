@@ -225,9 +225,9 @@ describe('approvals through the CLI', () => {
 
   it('run-once leaves a task that waits for approval waiting (exit 0); the next supervisor applies the decision', async () => {
     setUp('10m');
-    // A first pass starts the watcher (it outlives run-once): the request below sees it running. Its own verdict
-    // is not this test's subject (a first pass on a busy host may judge health before the watcher's first beat).
-    await supervisor(['run-once', '--timeout', '2m']);
+    // A first pass starts the watcher (it outlives run-once) and judges it after its first beat: the request below
+    // sees it running.
+    expect((await supervisor(['run-once', '--timeout', '2m'])).exitCode).toBe(0);
     const before = await waitFor('the watcher', watcherPid, 30_000);
     const flag = await supervisor(['flag', 'restart_watcher', '--task-id', 'ro1', '--requested-by', 'carol']);
     expect(flag.exitCode).toBe(0);
