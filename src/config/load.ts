@@ -149,6 +149,16 @@ function deferProblems(problems: ConfigProblem[], defer: readonly DeferrableSect
   return { unusable, rest };
 }
 
+/** The document as plain values; what the parser let through but cannot resolve (an alias never anchored) named. */
+function documentValue(doc: ReturnType<typeof parseDocument>, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(source, [{ path: '(document)', message }]);
+  }
+}
+
 /** parseConfig, reporting sections made unusable by unset variables instead of failing for them (`defer`). */
 export function parseConfigSections(text: string, options: ParseOptions): ParsedConfig {
   const { source, env = process.env, baseDir = process.cwd(), defer = [] } = options;
@@ -166,7 +176,7 @@ export function parseConfigSections(text: string, options: ParseOptions): Parsed
   substituteNode(doc.contents as Node | null, env, [], problems);
   const { unusable, rest } = deferProblems(problems, defer, source);
   if (rest.length > 0) throw new ConfigError(source, rest);
-  const raw: unknown = doc.toJS() ?? {};
+  const raw = documentValue(doc, source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
   const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in unusable)));

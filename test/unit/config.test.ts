@@ -192,6 +192,15 @@ describe('invalid configuration', () => {
     expect(problemsOf('worker_id: w1\nhttp:\n  port: [1, 2\n')[0]).toMatch(/^line \d+: /);
   });
 
+  it('reports an alias that names no anchor, and an alias bomb, as problems (found by the property test)', () => {
+    expect(problemsOf('*-')).toEqual([expect.stringMatching(/^\(document\): Unresolved alias/)]);
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${`*${'abcdefghi'[i] ?? ''}, `.repeat(10)}]`),
+    ];
+    expect(problemsOf(bomb.join('\n'))[0]).toMatch(/^\(document\): .*alias/i);
+  });
+
   it('defers an unset variable of the database section when asked: the rest loads, the section is left out with its problem', () => {
     const text = 'worker_id: w1\ndatabase:\n  host: db\n  user: u\n  database: ops\n  password: "${DB_PASSWORD}"\n';
     const { config, unusable } = parseConfigSections(text, {
