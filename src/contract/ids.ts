@@ -6,9 +6,12 @@
 /** The flag alphabet of a task id: it becomes half a workflow id and names files in Worker_Outbox. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** The task id rule: the pattern, and not "." or ".." (they name directories). */
+/**
+ * The task id rule: the pattern, not "." or ".." (they name directories), and no leading "-" (a file name an
+ * operator's `rm` or `ls` would take for an option).
+ */
 export function isTaskId(taskId: string): boolean {
-  return TASK_ID_PATTERN.test(taskId) && taskId !== '.' && taskId !== '..';
+  return TASK_ID_PATTERN.test(taskId) && taskId !== '.' && taskId !== '..' && !taskId.startsWith('-');
 }
 
 /** `<workerId>/<task_id>`: a task runs once per worker (SPEC). */

@@ -17,13 +17,15 @@ export const TaskId = z
   .string({ error: required('must be a string') })
   .regex(TASK_ID_PATTERN, 'must be 1-64 characters of letters, digits, "_", "-" or "."')
   // It names files (`<workerId>/<task_id>.result.json`) and is half a workflow id: "." and ".." name directories.
-  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (it names files in Worker_Outbox)');
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (it names files in Worker_Outbox)')
+  .refine((id) => !id.startsWith('-'), 'must not start with "-" (it names files: a tool would read it as an option)');
 
 /** ASCII on purpose: labels end up in file names on NAS shares and in log prefixes. */
 export const Label = z
   .string({ error: 'must be a string or null' })
   .max(100, { error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}` })
   .regex(/^[A-Za-z0-9 _-]*$/, 'may contain only letters, digits, spaces, hyphens and underscores')
+  .refine((label) => !label.startsWith('-'), 'must not start with "-" (labels name files and prefix log lines)')
   .nullable()
   .optional();
 
@@ -50,7 +52,7 @@ const common = {
 /** One message for every way commits_back can be wrong: wrong type, fraction, or out of range. */
 const commitsBackError = {
   error: (issue: { input?: unknown }) =>
-    `must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${JSON.stringify(issue.input)}`,
+    `must be an integer from ${COMMITS_BACK_MIN} to ${COMMITS_BACK_MAX}, got ${typeof issue.input === 'number' ? String(issue.input) : JSON.stringify(issue.input)}`,
 };
 const CommitsBack = z
   .number(commitsBackError)

@@ -62,6 +62,13 @@ describe('valid flags', () => {
     });
   });
 
+  it('refuses a task id or label that starts with "-" (read as an option by tools that get the file name)', () => {
+    expect(problems(rollback({ task_id: '-rf', label: '--force' }))).toEqual([
+      'task_id: must not start with "-" (it names files: a tool would read it as an option)',
+      'label: must not start with "-" (labels name files and prefix log lines)',
+    ]);
+  });
+
   it('takes a label of exactly 100 characters and a UTF-8 BOM written by Windows editors', () => {
     expect(problems(rollback({ label: 'a'.repeat(100) }))).toEqual([]);
     expect(

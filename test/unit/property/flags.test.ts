@@ -32,8 +32,10 @@ const fileNames = fc.oneof(
   fc.string({ maxLength: 80 }),
 );
 
-const taskIds = fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/).filter((id) => id !== '.' && id !== '..');
-const labels = fc.option(fc.stringMatching(/^[A-Za-z0-9 _-]{0,100}$/), { nil: undefined });
+const taskIds = fc
+  .stringMatching(/^[A-Za-z0-9_.-]{1,64}$/)
+  .filter((id) => id !== '.' && id !== '..' && !id.startsWith('-'));
+const labels = fc.option(fc.stringMatching(/^([A-Za-z0-9 _][A-Za-z0-9 _-]{0,99})?$/), { nil: undefined });
 const validFlags: fc.Arbitrary<FlagInput> = fc.oneof(
   fc.record({
     task_id: taskIds,
