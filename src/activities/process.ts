@@ -11,6 +11,7 @@ import { stopOrphans, stopProcessTree } from './process-stop.js';
 import { isAlive, procStat, sendSignal } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 import type { WatcherLook } from './watcher-look.js';
+import { exitNews, exitOf, sleepUnless } from './watcher-exit.js';
 
 export interface StartWatcherResult {
   started: boolean;
@@ -59,15 +60,17 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
     await mkdir(path.dirname(pidFile), { recursive: true });
     await rotateIfLarge(logFile, config.logging.rotation_size, config.logging.keep_files);
     const startedAt = new Date();
+    const news = exitNews();
     let pid: number;
     try {
-      pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile });
+      pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile, onExit: news.onExit });
     } catch (error) {
       throw new PermanentFailure(
         'WatcherStartFailed',
         `cannot start the watcher ${command}: ${(error as Error).message}`,
       );
     }
+    news.register(pid);
     const startTicks = (await procStat(pid))?.startTicks;
     try {
       await writePidFile(pidFile, {
@@ -87,7 +90,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
     // A watcher with a bad argument or a missing module dies at once: report that as a failed start.
     const hooks = activityHooks();
     hooks.heartbeat({ phase: 'starting', pid });
-    await hooks.sleep(timing.startGraceMs);
+    await sleepUnless(hooks, timing.startGraceMs, exitOf(pid));
     if (!(await isAlive(pid, startTicks))) {
       await removePidFile(pidFile);
       const logTail = await readFileTail(logFile, 2_000);
