@@ -8,8 +8,9 @@
  * Each kill waits for a settled watcher first (up longer than every supervisor's "healthy run" threshold:
  * supervisord startsecs, the keep-alive's backoff reset), so every restart is a first restart and no
  * backoff is measured. The delay is the new heartbeat's own unix_ts minus the kill time (same clock).
- * `temporal` uses the production defaults (watch poll 250 ms, lock gather window 1 s); `temporal-fast`
- * a 50 ms poll and a 100 ms gather window.
+ * `temporal` uses the production defaults (the worker learns of the death of the watcher it started at once;
+ * the watch poll is the fallback); `temporal-fast` a 50 ms poll and a 100 ms gather window. The `target` lines
+ * (bench/lib/target.ts) give the defaults' p50 and p99 against issue 16's targets and against PM2's same-run figures.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -32,6 +33,7 @@ import { createActivities } from '../src/activities/index.js';
 import { ndjsonAuditSink } from '../src/audit/index.js';
 import { keepAliveWorkflowId } from '../src/contract/ids.js';
 import { percentile } from './lib/stats.js';
+import { printFigure } from './lib/target.js';
 import { SUPERVISORD, supervisordMissing, writeSupervisordConf } from './lib/supervisord.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -214,4 +216,21 @@ for (const [name, result] of results) {
   process.stdout.write(
     `${name.padEnd(14)} p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${String(Math.round(result.at(-1) ?? Number.NaN))} ms${ratio}\n`,
   );
+}
+
+/** Issue 16's restart targets: the defaults' p50 and p99, each against PM2's in this run when it ran. */
+const peer = results.get('pm2');
+if (Array.isArray(base)) {
+  for (const [at, limit] of [
+    [50, 100],
+    [99, 250],
+  ] as const) {
+    printFigure({
+      name: `restart p${String(at)} (defaults)`,
+      value: percentile(base, at),
+      unit: 'ms',
+      target: { limit, atMost: true },
+      ...(Array.isArray(peer) ? { baseline: { name: 'pm2', value: percentile(peer, at) } } : {}),
+    });
+  }
 }
