@@ -21,17 +21,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { Config } from '../src/config/schema.js';
-import { startDevServer } from '../src/devserver/index.js';
-import { ensureKeepAlive } from '../src/supervision/keep-alive.js';
-import { createSupervisorWorker } from '../src/worker.js';
-import { createActivities } from '../src/activities/index.js';
-import { ndjsonAuditSink } from '../src/audit/index.js';
-import { keepAliveWorkflowId } from '../src/contract/ids.js';
+import { withKeepAlive } from './lib/keep-alive-host.js';
 import { percentile } from './lib/stats.js';
 import { printFigure } from './lib/target.js';
 import { SUPERVISORD, supervisordMissing, writeSupervisordConf } from './lib/supervisord.js';
@@ -97,8 +90,6 @@ async function measure(name: string, heartbeatFile: string): Promise<number[]> {
 }
 
 async function temporal(dir: string, fast: boolean): Promise<number[]> {
-  const server = await startDevServer({ port: 0 });
-  const logger = pino({ level: 'silent' });
   const config = Config.parse({
     worker_id: fast ? 'bench-fast' : 'bench',
     paths: { nas_root: path.join(dir, fast ? 'nas-fast' : 'nas') },
@@ -109,36 +100,10 @@ async function temporal(dir: string, fast: boolean): Promise<number[]> {
       backoff: { initial: '1s', max: '1m', reset_after: '1s' },
     },
   });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const { worker, close } = await createSupervisorWorker({
-    config,
-    logger,
-    connection: nativeConnection,
-    client,
-    ...(fast ? { lock: { gatherMs: 100 } } : {}),
-    workerOptions: { shutdownGraceTime: '1s' },
-  });
-  const running = worker.run();
-  try {
-    await ensureKeepAlive(client, config, fast ? { pollMs: 50 } : {});
-    return await measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file);
-  } finally {
-    await client.workflow
-      .getHandle(keepAliveWorkflowId(config.worker_id))
-      .terminate('bench done')
-      .catch(() => undefined);
-    await createActivities({ config, logger, audit: ndjsonAuditSink(path.join(dir, 'audit.ndjson')) })
-      .stopWatcher()
-      .catch(() => undefined);
-    worker.shutdown();
-    await running;
-    await close();
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
-  }
+  const options = fast ? { tuning: { pollMs: 50 }, lock: { gatherMs: 100 } } : {};
+  return withKeepAlive(config, options, () =>
+    measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file),
+  );
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
