@@ -29,6 +29,12 @@ export interface StopWatcherResult {
   resumed: number[];
 }
 
+export interface StartWatcherInput {
+  /** Recorded in the pid file for the keep-alive's one-step restart (restart.ts). */
+  token?: string;
+  afterCrash?: boolean;
+}
+
 export interface StopWatcherInput {
   /**
    * `hang`: the keep-alive saw no heartbeat for hang_timeout. Such a watcher is not expected to
@@ -51,7 +57,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
   const { config, logger, timing } = deps;
   const pidFile = pidFilePath(config);
 
-  async function startWatcher(): Promise<StartWatcherResult> {
+  async function startWatcher(input: StartWatcherInput = {}): Promise<StartWatcherResult> {
     const running = await findWatcher();
     if (running !== undefined) return { started: false, alreadyRunning: true, pid: running.record.pid };
     await cleanUpAfterDeadWatcher();
@@ -80,6 +86,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
         cmdline: [command, ...args].join(' '),
         started_at: startedAt.toISOString(),
         start_ticks: startTicks,
+        ...(input.token === undefined ? {} : { start_token: input.token, after_crash: input.afterCrash ?? true }),
       });
     } catch (error) {
       // A watcher nobody can find would be started a second time by the retry.

@@ -51,9 +51,9 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
    */
   const v11 = (): boolean => patched('keepalive-issue11');
   /**
-   * Issue 16 (a restart in fewer round trips): the lock request and the look under the lock as local
-   * activities, and no stop of a watcher found down (the start clears what a dead watcher left behind, as
-   * the stop would). New commands, so behind a patch; asked once per restart.
+   * Issue 16 (a restart in fewer round trips): the lock request, and the look under the lock with the start
+   * of a watcher found down, as local activities; no stop of a watcher found down (the start clears what a
+   * dead watcher left behind, as the stop would). New commands, so behind a patch; asked once per restart.
    */
   const fast = (): boolean => patched('keepalive-fast-restart');
   const counters: KeepAliveCounters = input.counters ?? {
@@ -90,7 +90,11 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
         'observeWatcher' | 'recordAudit' | 'lastKnownGoodHead' | 'lastKnownGoodPlan' | 'startLastKnownGoodRollback'
       >
     >(QUICK);
-  const near = proxyLocalActivities<Pick<Activities, 'observeWatcher'>>(QUICK);
+  // The start's grace (and the clean-up of a dead watcher's orphans) run inside the workflow task.
+  const near = proxyLocalActivities<Pick<Activities, 'restartWatcherIfDown'>>({
+    startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS,
+    retry: RETRY,
+  });
   // Each call returns within maxWatchMs (still running: ask again); cancelled by the reset signal.
   const follow = proxyActivities<Pick<Activities, 'awaitLastKnownGoodRollback'>>({
     startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
@@ -332,9 +336,12 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
   }
 
   async function restart(why: WatcherObservation, quick = false): Promise<void> {
-    // The holder before us may have restarted or paused the watcher: then there is nothing to do.
-    // A local look commits with the command that acts on it (the start), so a crash in between re-looks, no harm.
-    const again = await (quick ? near : io).observeWatcher(observeInput());
+    // The holder before us may have restarted or paused the watcher: then there is nothing to do. The quick path
+    // looks and, when down, starts in one local activity; its token makes a second run of it report the first's start.
+    const token = `${workflowInfo().runId}/${String(counters.total)}/${String(Date.now())}`;
+    const { seen: again, started } = quick
+      ? await near.restartWatcherIfDown({ ...observeInput(), token })
+      : { seen: await io.observeWatcher(observeInput()), started: undefined };
     if (again.observation === 'running' || again.observation === 'paused') {
       observation = again.observation;
       state = again.observation;
@@ -345,12 +352,12 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       return;
     }
     const stopped =
-      again.observation === 'down' && quick
+      started !== undefined
         ? NOTHING_TO_STOP
         : again.observation === 'hung' && v11()
           ? await stop.stopWatcher({ reason: 'hang' })
           : await stop.stopWatcher();
-    const { pid, error } = await startOnce();
+    const { pid, error } = started ?? (await startOnce());
     // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
     // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
     const issue11 = v11();
