@@ -8,8 +8,9 @@
  * Each kill waits for a settled watcher first (up longer than every supervisor's "healthy run" threshold:
  * supervisord startsecs, the keep-alive's backoff reset), so every restart is a first restart and no
  * backoff is measured. The delay is the new heartbeat's own unix_ts minus the kill time (same clock).
- * `temporal` uses the production defaults (watch poll 250 ms, lock gather window 1 s); `temporal-fast`
- * a 50 ms poll and a 100 ms gather window.
+ * `temporal` uses the production defaults (the worker learns of the death of the watcher it started at once;
+ * the watch poll is the fallback); `temporal-fast` a 50 ms poll and a 100 ms gather window. The `target` lines
+ * (bench/lib/target.ts) give the defaults' p50 and p99 against issue 16's targets and against PM2's same-run figures.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -20,18 +21,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { Config } from '../src/config/schema.js';
-import { startDevServer } from '../src/devserver/index.js';
-import { ensureKeepAlive } from '../src/supervision/keep-alive.js';
-import { createSupervisorWorker } from '../src/worker.js';
-import { createActivities } from '../src/activities/index.js';
-import { ndjsonAuditSink } from '../src/audit/index.js';
-import { keepAliveWorkflowId } from '../src/contract/ids.js';
+import { withKeepAlive } from './lib/keep-alive-host.js';
 import { percentile } from './lib/stats.js';
+import { printFigure } from './lib/target.js';
 import { SUPERVISORD, supervisordMissing, writeSupervisordConf } from './lib/supervisord.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,8 +90,6 @@ async function measure(name: string, heartbeatFile: string): Promise<number[]> {
 }
 
 async function temporal(dir: string, fast: boolean): Promise<number[]> {
-  const server = await startDevServer({ port: 0 });
-  const logger = pino({ level: 'silent' });
   const config = Config.parse({
     worker_id: fast ? 'bench-fast' : 'bench',
     paths: { nas_root: path.join(dir, fast ? 'nas-fast' : 'nas') },
@@ -107,36 +100,10 @@ async function temporal(dir: string, fast: boolean): Promise<number[]> {
       backoff: { initial: '1s', max: '1m', reset_after: '1s' },
     },
   });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const { worker, close } = await createSupervisorWorker({
-    config,
-    logger,
-    connection: nativeConnection,
-    client,
-    ...(fast ? { lock: { gatherMs: 100 } } : {}),
-    workerOptions: { shutdownGraceTime: '1s' },
-  });
-  const running = worker.run();
-  try {
-    await ensureKeepAlive(client, config, fast ? { pollMs: 50 } : {});
-    return await measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file);
-  } finally {
-    await client.workflow
-      .getHandle(keepAliveWorkflowId(config.worker_id))
-      .terminate('bench done')
-      .catch(() => undefined);
-    await createActivities({ config, logger, audit: ndjsonAuditSink(path.join(dir, 'audit.ndjson')) })
-      .stopWatcher()
-      .catch(() => undefined);
-    worker.shutdown();
-    await running;
-    await close();
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
-  }
+  const options = fast ? { tuning: { pollMs: 50 }, lock: { gatherMs: 100 } } : {};
+  return withKeepAlive(config, options, () =>
+    measure(fast ? 'temporal-fast' : 'temporal', config.watcher.heartbeat_file),
+  );
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -214,4 +181,21 @@ for (const [name, result] of results) {
   process.stdout.write(
     `${name.padEnd(14)} p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${String(Math.round(result.at(-1) ?? Number.NaN))} ms${ratio}\n`,
   );
+}
+
+/** Issue 16's restart targets: the defaults' p50 and p99, each against PM2's in this run when it ran. */
+const peer = results.get('pm2');
+if (Array.isArray(base)) {
+  for (const [at, limit] of [
+    [50, 100],
+    [99, 250],
+  ] as const) {
+    printFigure({
+      name: `restart p${String(at)} (defaults)`,
+      value: percentile(base, at),
+      unit: 'ms',
+      target: { limit, atMost: true },
+      ...(Array.isArray(peer) ? { baseline: { name: 'pm2', value: percentile(peer, at) } } : {}),
+    });
+  }
 }

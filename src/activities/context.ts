@@ -33,8 +33,12 @@ export function activityHooks(): ActivityHooks {
     };
   }
   const signal = context.cancellationSignal;
+  // A local activity has no server-side heartbeat: its workflow task stands for it.
+  const local = context.info.isLocal;
   return {
-    heartbeat: (details) => context.heartbeat(details),
+    heartbeat: (details) => {
+      if (!local) context.heartbeat(details);
+    },
     signal,
     sleep: (ms) => context.sleep(ms),
     throwIfCancelled: () => {

@@ -7,6 +7,7 @@ import { gitActivities } from './git.js';
 import { healthActivities } from './health.js';
 import { lastKnownGoodActivities } from './last-known-good.js';
 import { processActivities } from './process.js';
+import { restartActivities } from './restart.js';
 import { settingsActivities } from './settings.js';
 import { temporalActivities } from './temporal.js';
 import type { ActivityDeps } from './types.js';
@@ -40,6 +41,7 @@ export function createActivities(input: ActivityDeps) {
     ...temporal.activities,
     ...diagnostics,
     ...watch,
+    ...restartActivities(deps, { observeWatcher: watch.observeWatcher, startWatcher: processes.startWatcher }),
     ...lastKnownGoodActivities(deps),
     ...healthActivities(deps, {
       watcherStatus: look.watcherStatus,
@@ -71,6 +73,7 @@ export type { DbVerificationReport, VerifyDbResult } from './db.js';
 export type { DiagnosticsResult } from './diagnostics.js';
 export type { HealthObservation, SupervisorHeartbeatFile } from './health.js';
 export type { WatchResult } from './watch.js';
+export type { RestartIfDownResult } from './restart.js';
 export type { LastKnownGoodPlan, RollbackWait, StartRollbackResult } from './last-known-good.js';
 export type { SnapshotInput, SupersedeInput } from './approvals.js';
 export {

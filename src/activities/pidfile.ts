@@ -14,6 +14,9 @@ export interface PidRecord {
   started_at: string;
   /** Linux: start time in clock ticks since boot, an exact identity of the process. */
   start_ticks?: number;
+  /** The keep-alive restart that started it (restart.ts), and whether that restart replaced a crashed watcher. */
+  start_token?: string;
+  after_crash?: boolean;
 }
 
 /** A pid reused by another process within this much of our start would fool the check; rare enough. */

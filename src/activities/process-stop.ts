@@ -1,5 +1,9 @@
 import type { ActivityHooks } from './context.js';
 import { descendantsOf, groupMembers, isAlive, listProcesses, procStat, sendSignal } from './process-tree.js';
+import { exitOf, sleepUnless } from './watcher-exit.js';
+
+/** The first look after a signal; each later one waits twice as long, up to the poll interval. */
+const FIRST_LOOK_MS = 5;
 
 export interface StopTiming {
   /** How long the tree gets to exit after SIGTERM. */
@@ -99,11 +103,15 @@ async function waitForExit(
 ): Promise<number[]> {
   const deadline = Date.now() + ms;
   let survivors = await tree.survivors();
+  // Most processes exit within milliseconds of the signal: look again soon, then less and less often.
+  let stepMs = FIRST_LOOK_MS;
   // At least one heartbeat per phase with survivors, even when looking took the whole window (a busy host).
   while (survivors.length > 0) {
     hooks.heartbeat({ phase, survivors });
     if (Date.now() >= deadline) break;
-    await hooks.sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())));
+    const waitMs = Math.max(1, Math.min(stepMs, pollMs, deadline - Date.now()));
+    await sleepUnless(hooks, waitMs, exitOf(tree.leader));
+    stepMs *= 2;
     survivors = await tree.survivors();
   }
   return survivors;

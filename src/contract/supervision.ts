@@ -42,7 +42,10 @@ export interface KeepAliveTuning {
   backoffMaxMs: number;
   /** A watcher that ran this long before dying starts the backoff from the beginning again. */
   backoffResetAfterMs: number;
-  /** How often the watch activity looks at the process and its heartbeat file. */
+  /**
+   * How often the watch activity looks at the process and its heartbeat file. A death of the watcher this worker
+   * started wakes the watch at once; the poll finds hangs, pause flags and deaths of an adopted watcher.
+   */
   pollMs: number;
   /** Short, so a dead host's watch activity times out and is retried on a live worker. */
   watchHeartbeatTimeoutMs: number;
@@ -89,7 +92,8 @@ export const KEEPALIVE_DEFAULTS: Pick<
   KeepAliveTuning,
   'pollMs' | 'watchHeartbeatTimeoutMs' | 'maxWatchMs' | 'killWaitMs' | 'maxHistoryEvents'
 > = {
-  pollMs: 250,
+  // Deaths come as news; 500 ms still finds a hang within hang_timeout + 1 s, at half the idle wake-ups of 250 ms.
+  pollMs: 500,
   watchHeartbeatTimeoutMs: 10_000,
   maxWatchMs: 10 * 60_000,
   killWaitMs: 5_000,

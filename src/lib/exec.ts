@@ -131,6 +131,8 @@ export interface DetachedOptions {
   env: Record<string, string>;
   /** stdout and stderr are appended here; the parent keeps no pipe, so it may exit first. */
   logFile: string;
+  /** Called once when the process exits (we are its parent): news of a death without polling for it. */
+  onExit?: () => void;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function spawnDetached(
       child.once('spawn', resolve);
       child.once('error', reject);
     });
+    if (options.onExit !== undefined) child.once('exit', options.onExit);
     child.unref();
     if (child.pid === undefined) throw new Error(`${command} has no pid`);
     return child.pid;

@@ -200,6 +200,14 @@ const EXPECTED: Record<string, Expected> = {
     markers: 1,
     payloads: ['"action":"watcher_restarted"'],
   },
+  // Issue 16's quick restart (patched 'keepalive-fast-restart'): lock request, look and start as local activities
+  // (two markers per iteration), no stop of a watcher found down; a first start and the restart after a SIGKILL.
+  'supervisor_keepalive-fast-restart': {
+    type: 'supervisor_keepalive',
+    completed: ['watchWatcher', 'recordAudit', 'watchWatcher', 'recordAudit'],
+    markers: 7,
+    payloads: ['"action":"watcher_restarted"', '"stopped_by":"not-running"'],
+  },
   'supervisor_keepalive-before-reset': {
     type: 'supervisor_keepalive',
     completed: [...KEEPALIVE_ITERATION, ...KEEPALIVE_ITERATION],

@@ -5,6 +5,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -12,12 +13,23 @@ import type { Activities } from '../../activities/index.js';
 import type { LockRelease, LockRequest } from '../../contract/lock.js';
 import { lockGrantedSignal, lockReleaseSignal } from '../../contract/lock.js';
 import { lockWorkflowId } from '../../contract/ids.js';
-import { QUICK } from '../retry.js';
+import { QUICK, RETRY } from '../retry.js';
 
 const { requestLock } = proxyActivities<Pick<Activities, 'requestLock'>>(QUICK);
+/**
+ * The same request as a local activity: the worker sends it in the workflow task that decided to ask, without
+ * a trip through the server's activity queue and the workflow task its completion would cost. Safe to run
+ * twice (a lost marker re-runs it): the lock drops a second request of the same run.
+ */
+const near = proxyLocalActivities<Pick<Activities, 'requestLock'>>({ startToCloseTimeout: '30s', retry: RETRY });
 
 /** Who asks and how urgently; the run asking is the current workflow run. */
 export type LockAsk = Pick<LockRequest, 'handler' | 'priority' | 'requestedAt'>;
+
+export interface LockOptions {
+  /** Ask by a local activity (callers gate this behind their own patch: it changes the commands). */
+  local?: boolean;
+}
 
 /**
  * Runs `fn` while holding `lock/<workerId>`: enqueue (signal-with-start through an activity), wait for
@@ -29,6 +41,7 @@ export async function withWorkerLock<T>(
   ask: LockAsk,
   onGranted: () => void,
   fn: () => Promise<T>,
+  options: LockOptions = {},
 ): Promise<T> {
   let granted = false;
   setHandler(lockGrantedSignal, () => {
@@ -37,7 +50,7 @@ export async function withWorkerLock<T>(
   const info = workflowInfo();
   const me: LockRelease = { workflowId: info.workflowId, runId: info.runId };
   try {
-    await requestLock({ ...me, ...ask });
+    await (options.local === true ? near : { requestLock }).requestLock({ ...me, ...ask });
     await condition(() => granted);
     onGranted();
     return await fn();

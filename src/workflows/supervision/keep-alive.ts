@@ -11,6 +11,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -33,6 +34,8 @@ import { withWorkerLock } from '../lock/with-worker-lock.js';
 import { QUICK, RETRY } from '../retry.js';
 
 const MARGIN_MS = 15_000;
+/** What a stop of a watcher already down would report. */
+const NOTHING_TO_STOP = { stoppedBy: 'not-running', resumed: [] } as const;
 
 /** Exponent of the backoff, restarted when the watcher stayed up long enough. */
 export function backoffDelay(consecutive: number, initialMs: number, maxMs: number): number {
@@ -47,6 +50,12 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
    * replays its old iterations unchanged and takes the new path from its first new decision on.
    */
   const v11 = (): boolean => patched('keepalive-issue11');
+  /**
+   * Issue 16 (a restart in fewer round trips): the lock request, and the look under the lock with the start
+   * of a watcher found down, as local activities; no stop of a watcher found down (the start clears what a
+   * dead watcher left behind, as the stop would). New commands, so behind a patch; asked once per restart.
+   */
+  const fast = (): boolean => patched('keepalive-fast-restart');
   const counters: KeepAliveCounters = input.counters ?? {
     restartTimes: [],
     consecutive: 0,
@@ -81,6 +90,11 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
         'observeWatcher' | 'recordAudit' | 'lastKnownGoodHead' | 'lastKnownGoodPlan' | 'startLastKnownGoodRollback'
       >
     >(QUICK);
+  // The start's grace (and the clean-up of a dead watcher's orphans) run inside the workflow task.
+  const near = proxyLocalActivities<Pick<Activities, 'restartWatcherIfDown'>>({
+    startToCloseTimeout: tuning.stopTimeoutMs + tuning.killWaitMs + MARGIN_MS,
+    retry: RETRY,
+  });
   // Each call returns within maxWatchMs (still running: ask again); cancelled by the reset signal.
   const follow = proxyActivities<Pick<Activities, 'awaitLastKnownGoodRollback'>>({
     startToCloseTimeout: tuning.maxWatchMs + MARGIN_MS,
@@ -317,12 +331,17 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
     const granted = () => {
       state = 'restarting';
     };
-    await withWorkerLock(tuning.workerId, ask, granted, () => restart(why));
+    const quick = fast();
+    await withWorkerLock(tuning.workerId, ask, granted, () => restart(why, quick), { local: quick });
   }
 
-  async function restart(why: WatcherObservation): Promise<void> {
-    // The holder before us may have restarted or paused the watcher: then there is nothing to do.
-    const again = await io.observeWatcher(observeInput());
+  async function restart(why: WatcherObservation, quick = false): Promise<void> {
+    // The holder before us may have restarted or paused the watcher: then there is nothing to do. The quick path
+    // looks and, when down, starts in one local activity; its token makes a second run of it report the first's start.
+    const token = `${workflowInfo().runId}/${String(counters.total)}/${String(Date.now())}`;
+    const { seen: again, started } = quick
+      ? await near.restartWatcherIfDown({ ...observeInput(), token })
+      : { seen: await io.observeWatcher(observeInput()), started: undefined };
     if (again.observation === 'running' || again.observation === 'paused') {
       observation = again.observation;
       state = again.observation;
@@ -333,8 +352,12 @@ export async function supervisor_keepalive(input: KeepAliveInput): Promise<void>
       return;
     }
     const stopped =
-      again.observation === 'hung' && v11() ? await stop.stopWatcher({ reason: 'hang' }) : await stop.stopWatcher();
-    const { pid, error } = await startOnce();
+      started !== undefined
+        ? NOTHING_TO_STOP
+        : again.observation === 'hung' && v11()
+          ? await stop.stopWatcher({ reason: 'hang' })
+          : await stop.stopWatcher();
+    const { pid, error } = started ?? (await startOnce());
     // Only a start after a failure is a restart: not the first start (no pid file), nor one after the host
     // rebooted. A failed start spends budget like a crash: a watcher that cannot start must end in `failed`, not loop.
     const issue11 = v11();

@@ -31,8 +31,9 @@ describe('keep-alive safety', () => {
     waitFor(`${action} audit row`, async () => (await ndjsonAudit(config)).find((row) => row.action === action));
 
   it('audits a SIGSTOPped watcher as hung at once, continues it so SIGTERM ends it, and restarts it', async () => {
-    // A minute of grace each: without SIGCONT the stopped watcher would sit out the whole minute and be SIGKILLed.
-    await configure('well-behaved', { stop_timeout: 60_000, hang_stop_timeout: 60_000 });
+    // Ten minutes of grace each, far past the test's timeout: without SIGCONT the stopped watcher would sit them
+    // out before its SIGKILL, and the replacement could not come within the test.
+    await configure('well-behaved', { stop_timeout: 600_000, hang_stop_timeout: 600_000 });
     const pid = await watching();
     process.kill(pid, 'SIGSTOP');
     const hung = await auditRow('watcher_hung');

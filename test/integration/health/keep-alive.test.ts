@@ -143,6 +143,8 @@ describe('keep-alive', () => {
     let pid = await waitFor('watcher', () => watcherPid(config), 15_000);
     for (let kill = 0; kill < 2; kill += 1) {
       await waitForBeat(config, pid);
+      // Not within the start's grace period: a watcher dead by then is a failed start, one more restart.
+      await waitForKeepAlive(env.client, config, 'the start done', (s) => s.state === 'running');
       process.kill(pid, 'SIGKILL');
       pid = await newWatcher(pid);
     }
