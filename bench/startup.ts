@@ -34,11 +34,12 @@ interface Mode {
   args: (config: string) => string[];
 }
 
-const modes: Mode[] = [
+const allModes: Mode[] = [
   { key: 'npm', command: 'npm', args: (config) => ['start', '--silent', '--', '--config', config] },
   { key: 'dist', command: process.execPath, args: (config) => [DIST, '--config', config, 'start'] },
   { key: 'tsx', command: TSX, args: (config) => [path.join(root, 'src/cli/main.ts'), '--config', config, 'start'] },
-].filter((mode) => only.has(mode.key));
+];
+const modes = allModes.filter((mode) => only.has(mode.key));
 
 interface Run {
   ready: number;
