@@ -17,6 +17,8 @@ export interface StartedSupervisor {
   /** Date.now() just before the spawn. */
   spawnedAt: number;
   heartbeatFile: string;
+  /** Its embedded engine (worker_id `bench`). */
+  engineAddress: string;
   /** Epoch ms of the first console line whose message starts with `text`, once one came. */
   logged(text: string): number | undefined;
   /** The last 2,000 characters of its stderr. */
@@ -35,17 +37,18 @@ export async function freePort(): Promise<number> {
 }
 
 /** The built-in defaults (`repo: {dir: var/sample-repo, sample: true}`) with free ports, under `dir`. */
-async function writeConfig(dir: string): Promise<string> {
+async function writeConfig(dir: string): Promise<{ file: string; enginePort: number }> {
   const file = path.join(dir, 'supervisor.yaml');
+  const enginePort = await freePort();
   const lines = [
     'worker_id: bench',
     `paths: { nas_root: ${path.join(dir, 'nas')} }`,
     `repo: { dir: ${path.join(dir, 'sample-repo')}, sample: true }`,
-    `temporal: { embedded: { port: ${String(await freePort())}, db: ${path.join(dir, 'temporal.db')} } }`,
+    `temporal: { embedded: { port: ${String(enginePort)}, db: ${path.join(dir, 'temporal.db')} } }`,
     `http: { port: ${String(await freePort())} }`,
   ];
   await writeFile(file, `${lines.join('\n')}\n`);
-  return file;
+  return { file, enginePort };
 }
 
 const LINE = /^\[([^\]]+)\] \[SUPERVISOR\] \[[A-Z]+\] (.*)$/;
@@ -65,7 +68,7 @@ export async function startSupervisor(
   cwd: string,
 ): Promise<StartedSupervisor> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-start-'));
-  const config = await writeConfig(dir);
+  const { file: config, enginePort } = await writeConfig(dir);
   const heartbeatFile = path.join(dir, 'nas', '00_STATE', 'watcher_heartbeat_bench.json');
   const seen = new Map<string, number>();
   const spawnedAt = Date.now();
@@ -106,7 +109,16 @@ export async function startSupervisor(
     }
     await rm(dir, { recursive: true, force: true });
   };
-  return { dir, child, spawnedAt, heartbeatFile, logged, stop, stderrTail: () => tail };
+  return {
+    dir,
+    child,
+    spawnedAt,
+    engineAddress: `127.0.0.1:${String(enginePort)}`,
+    heartbeatFile,
+    logged,
+    stop,
+    stderrTail: () => tail,
+  };
 }
 
 /** Resolves with what `check` returns once defined; throws after `timeoutMs` or when `child` exits. */
