@@ -1,7 +1,8 @@
 /**
  * Idle cost of the all-in-one process (`supervisor start`: embedded engine, worker, keep-alive, health
  * schedule, ingest and http in one process, on the built-in defaults), once it is ready and has settled:
- * RSS, peak RSS (VmHWM, start-up included) and CPU % of one core over the window, from /proc. The watcher
+ * RSS, peak RSS (VmHWM, start-up included) and CPU % of one core over the window, from /proc, of the process
+ * `npm start` runs. The watcher
  * it supervises (the sample watcher) is reported on its own line; PM2's daemon supervising the same sample
  * watcher, sampled in the same window, is the baseline. A second window, with the keep-alive terminated and
  * the health schedule paused (nothing then runs the keep-alive's watch), tells the watch's share.
@@ -20,7 +21,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import { healthScheduleId, keepAliveWorkflowId } from '../src/contract/ids.js';
 import { root } from '../test/helpers/dist.js';
-import { idleCost } from './lib/proc.js';
+import { descendantRunning, idleCost } from './lib/proc.js';
 import type { IdleCost } from './lib/proc.js';
 import { readBeat, startSupervisor, until } from './lib/supervisor-process.js';
 import { printFigure } from './lib/target.js';
@@ -37,6 +38,7 @@ const seconds = Number(values.seconds);
 const only = new Set((values.only ?? '').split(','));
 const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');
 const PM2 = path.join(root, 'node_modules', '.bin', 'pm2');
+const LAUNCHER = path.join(root, 'scripts', 'supervisor.mjs');
 
 /** PM2's daemon supervising the sample watcher; its pid and how to stop it. */
 async function startPm2(dir: string): Promise<{ pid: number; stop(): Promise<void> } | undefined> {
@@ -62,16 +64,15 @@ async function stopKeepAlive(address: string): Promise<void> {
   }
 }
 
-const nodeArgs = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
+/** `npm start` as the README runs it, or with --cpu-prof its command with node's profiler. */
+const cpuProf = values['cpu-prof'];
+const startCommand: [string, (config: string) => string[]] =
+  cpuProf === undefined
+    ? ['npm', (config) => ['start', '--silent', '--', '--config', config]]
+    : [process.execPath, (config) => ['--cpu-prof', '--cpu-prof-dir', cpuProf, LAUNCHER, '--config', config, 'start']];
 const dir = await mkdtemp(path.join(tmpdir(), 'bench-idle-'));
 const pm2 = only.has('pm2') ? await startPm2(dir) : undefined;
-const supervisor = only.has('supervisor')
-  ? await startSupervisor(
-      process.execPath,
-      (config) => [...nodeArgs, path.join(root, 'scripts/supervisor.mjs'), '--config', config, 'start'],
-      root,
-    )
-  : undefined;
+const supervisor = only.has('supervisor') ? await startSupervisor(...startCommand, root) : undefined;
 try {
   const watcher = supervisor
     ? await until('ready', supervisor.child, async () =>
@@ -80,7 +81,12 @@ try {
     : undefined;
   await sleep(Number(values.settle) * 1000);
   const measured: [string, number][] = [];
-  if (supervisor?.child.pid !== undefined) measured.push(['supervisor start', supervisor.child.pid]);
+  // npm and its shell are not the supervisor: the process that runs the launcher is.
+  const pid =
+    supervisor?.child.pid === undefined
+      ? undefined
+      : await descendantRunning(supervisor.child.pid, 'scripts/supervisor.mjs');
+  if (pid !== undefined) measured.push(['supervisor start', pid]);
   if (watcher !== undefined) measured.push(['its watcher (sample)', watcher.pid]);
   if (pm2 !== undefined) measured.push(['pm2 daemon', pm2.pid]);
   process.stdout.write(
@@ -94,10 +100,10 @@ try {
       )
     ).map((cost, index) => [measured[index]?.[0] ?? '', cost]),
   );
-  if (supervisor?.child.pid !== undefined && only.has('without-watch')) {
+  if (supervisor !== undefined && pid !== undefined && only.has('without-watch')) {
     await stopKeepAlive(supervisor.engineAddress);
     await sleep(Number(values.settle) * 1000);
-    const [without] = await idleCost([supervisor.child.pid], seconds);
+    const [without] = await idleCost([pid], seconds);
     if (without !== undefined) costs.set('supervisor start, no keep-alive watch', without);
   }
   const base = costs.get('pm2 daemon');

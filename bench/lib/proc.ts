@@ -1,5 +1,5 @@
 /** A process's CPU time and memory from /proc (Linux): what bench/idle.ts samples. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -51,4 +51,27 @@ export async function threadCpuSeconds(pid: number): Promise<Map<string, number>
     byName.set(name.trim(), (byName.get(name.trim()) ?? 0) + seconds);
   }
   return byName;
+}
+
+/** The Node process under `pid` (itself included) whose command line contains `text` (not a shell running it). */
+export async function descendantRunning(pid: number, text: string): Promise<number | undefined> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (stat !== '') parents.set(Number(entry), ppid);
+  }
+  const under = (candidate: number): boolean => {
+    for (let at: number | undefined = candidate; at !== undefined && at > 1; at = parents.get(at))
+      if (at === pid) return true;
+    return false;
+  };
+  for (const candidate of parents.keys()) {
+    if (!under(candidate)) continue;
+    const cmdline = await readFile(`/proc/${String(candidate)}/cmdline`, 'utf8').catch(() => '');
+    const exe = await readlink(`/proc/${String(candidate)}/exe`).catch(() => '');
+    if (exe === process.execPath && cmdline.split('\0').some((arg) => arg.includes(text))) return candidate;
+  }
+  return undefined;
 }
