@@ -110,26 +110,19 @@ try {
   const baseline = (value: number | undefined) => (value === undefined ? undefined : { name: 'pm2 daemon', value });
   for (const [name, cost] of costs) {
     const ours = name.startsWith('supervisor start');
-    printFigure({
-      name: `${name} idle RSS`,
-      value: cost.rss,
-      unit: 'MB',
-      target: ours ? { limit: 150, atMost: true } : undefined,
-      baseline: ours ? baseline(base?.rss) : undefined,
-    });
-    printFigure({
-      name: `${name} peak RSS`,
-      value: cost.peak,
-      unit: 'MB',
-      baseline: ours ? baseline(base?.peak) : undefined,
-    });
-    printFigure({
-      name: `${name} idle CPU`,
-      value: cost.cpuPercent,
-      unit: '% of a core',
-      target: ours ? { limit: 1, atMost: true } : undefined,
-      baseline: ours ? baseline(base?.cpuPercent) : undefined,
-    });
+    const rows: [string, number, string, number | undefined, number | undefined][] = [
+      ['idle RSS', cost.rss, 'MB', 150, base?.rss],
+      ['peak RSS', cost.peak, 'MB', undefined, base?.peak],
+      ['idle CPU', cost.cpuPercent, '% of a core', 1, base?.cpuPercent],
+    ];
+    for (const [figure, value, unit, limit, peer] of rows)
+      printFigure({
+        name: `${name} ${figure}`,
+        value,
+        unit,
+        target: ours && limit !== undefined ? { limit, atMost: true } : undefined,
+        baseline: ours ? baseline(peer) : undefined,
+      });
   }
 } finally {
   await supervisor?.stop();
