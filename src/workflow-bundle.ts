@@ -19,8 +19,18 @@ import type { Logger } from './observability/logger.js';
 interface Manifest {
   workflowsPath: string;
   sdk: string;
+  /** How it was built (FORMAT); a bundle of another format is rebuilt. Absent in the first manifests. */
+  format?: string;
   sources: Record<string, string>;
 }
+
+/**
+ * The SDK's inline source map carries every module's source (1 MB of the 3 MB bundle), which each worker
+ * holds twice (the main thread's copy of the bundle, the workflow thread's) though only a stack trace's
+ * positions are ever read from it: the map keeps the positions, by line, without the sources.
+ */
+const DEVTOOL = 'inline-nosources-cheap-module-source-map';
+const FORMAT = `devtool:${DEVTOOL}`;
 
 export interface WorkflowBundleFiles {
   /** The workflows' entry (index.ts from source, index.js from dist/). */
@@ -58,6 +68,7 @@ async function sdkVersion(): Promise<string> {
 async function staleness(files: WorkflowBundleFiles, manifest: Manifest): Promise<string | undefined> {
   if (manifest.workflowsPath !== path.relative(root, files.workflowsPath)) return 'built from other workflows';
   if (manifest.sdk !== (await sdkVersion())) return `built with SDK ${manifest.sdk}`;
+  if (manifest.format !== FORMAT) return `built as ${manifest.format ?? 'the SDK default'}`;
   for (const [file, hash] of Object.entries(manifest.sources)) {
     const now = await readFile(path.join(root, file)).then(sha256, () => 'missing');
     if (now !== hash) return `${file} changed`;
@@ -73,6 +84,7 @@ async function bundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ cod
     logger: quietBundlerLogger(logger),
     webpackConfigHook: (config) => ({
       ...config,
+      devtool: DEVTOOL,
       plugins: [
         ...(config.plugins ?? []),
         {
@@ -95,7 +107,12 @@ async function bundle(files: WorkflowBundleFiles, logger: Logger): Promise<{ cod
   }
   return {
     code,
-    manifest: { workflowsPath: path.relative(root, files.workflowsPath), sdk: await sdkVersion(), sources },
+    manifest: {
+      workflowsPath: path.relative(root, files.workflowsPath),
+      sdk: await sdkVersion(),
+      format: FORMAT,
+      sources,
+    },
   };
 }
 

@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import type { Connection, ConnectionOptions, Pool, PoolOptions, QueryResult } from 'mysql2/promise';
-import { createConnection, createPool } from 'mysql2/promise';
+import type * as Mysql from 'mysql2/promise';
 import type { Config } from '../config/schema.js';
+
+/**
+ * mysql2, loaded when a pool or connection is first made: most hosts run without a database (the NDJSON
+ * audit), and every `supervisor start` and CLI call would otherwise load it (~50 ms, a few MB) for nothing.
+ */
+const mysql = (): typeof Mysql => createRequire(import.meta.url)('mysql2/promise');
 
 export type DatabaseConfig = NonNullable<Config['database']>;
 
@@ -67,7 +74,7 @@ export function createDbPool(db: DatabaseConfig, connectionLimit = 5): Pool {
     resetOnRelease: false,
     enableKeepAlive: true,
   };
-  const pool = createPool(options);
+  const pool = mysql().createPool(options);
   // The core pool emits the callback-style connection (the promise typings say otherwise).
   pool.pool.on('connection', (connection) => {
     connection.query("SET time_zone = '+00:00'", (error: unknown) => {
@@ -79,7 +86,7 @@ export function createDbPool(db: DatabaseConfig, connectionLimit = 5): Pool {
 
 /** One fresh connection in a UTC session: verify_db tests the connection itself, not the pool. */
 export async function openConnection(db: DatabaseConfig): Promise<Connection> {
-  const connection = await createConnection(connectionOptions(db));
+  const connection = await mysql().createConnection(connectionOptions(db));
   try {
     await connection.query({ sql: "SET time_zone = '+00:00'", timeout: QUERY_TIMEOUT_MS });
   } catch (error) {
