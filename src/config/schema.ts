@@ -93,7 +93,7 @@ const Watcher = z.strictObject({
   heartbeat_file: NonEmpty.optional(),
   hang_timeout: Duration.default(30_000),
   /** The SIGTERM grace of a hung watcher: it is not expected to react, so it does not get the whole stop_timeout. */
-  hang_stop_timeout: Duration.default(5_000),
+  hang_stop_timeout: Duration.default(1_000),
 });
 
 const Repo = z.strictObject({
