@@ -28,6 +28,7 @@ RUN apt-get update \
  && chown -R supervisor:supervisor /opt/venv /nas /srv/watcher \
  && git config --system --add safe.directory /srv/watcher
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
 WORKDIR /app

@@ -59,6 +59,9 @@ function projects() {
 
 export default {
   projects: projects(),
+  // The figures the suites record (test/helpers/figures.ts) are the run's last lines.
+  globalSetup: '<rootDir>/test/setup/figures-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/figures-teardown.mjs',
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,
