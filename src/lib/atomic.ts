@@ -5,7 +5,7 @@ import path from 'node:path';
 /** fsync of a folder is refused on some platforms and network shares; the rename is done anyway. */
 const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
 
-async function fsyncFolder(folder: string): Promise<void> {
+export async function fsyncFolder(folder: string): Promise<void> {
   let handle;
   try {
     handle = await open(folder, 'r');
@@ -21,8 +21,13 @@ async function fsyncFolder(folder: string): Promise<void> {
  * Writes `text` so readers see the old file or the new one, never half of one, and a power cut
  * after return keeps the new one: temp file in the same folder (same file system, so rename is
  * atomic), fsync, rename, fsync the folder. The temp name is dot-prefixed so the ingest ignores it.
+ * `syncFolder` replaces the folder's fsync (the ingest shares one among the receipts it writes at once).
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  text: string,
+  syncFolder: (folder: string) => Promise<void> = fsyncFolder,
+): Promise<void> {
   const folder = path.dirname(file);
   await mkdir(folder, { recursive: true });
   const temp = path.join(folder, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -39,11 +44,15 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await fsyncFolder(folder);
+  await syncFolder(folder);
 }
 
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  syncFolder?: (folder: string) => Promise<void>,
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, syncFolder);
 }
 
 /** The parsed file, or undefined when it does not exist. A corrupt file throws. */
