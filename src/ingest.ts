@@ -1,8 +1,8 @@
 /**
  * The ingest: inbox → workflow starts (SPEC "Flag files"). Watch events, the start-up scan and the periodic
  * rescan all just request a pass (ingest/passes.ts); a pass lists the inbox, orders what waits by priority
- * and handles the flags one by one, so the order holds however the events arrived. Temporal outages are
- * ingest/backoff.ts.
+ * and hands it to the worker lanes (ingest/lanes.ts), which start each worker's flags one by one in that
+ * order, so the order holds however the events arrived. Temporal outages are ingest/backoff.ts.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
@@ -13,8 +13,9 @@ import { Ledger } from './ingest/ledger.js';
 import { processFlag } from './ingest/process.js';
 import type { ProcessContext } from './ingest/process.js';
 import { InboxNotes } from './ingest/notes.js';
-import { drainedWorkers, eachLimited, groupByWorker, listWaiting } from './ingest/scan.js';
-import type { StabilityTracker } from './ingest/scan.js';
+import { drainedWorkers, groupByWorker, listWaiting } from './ingest/scan.js';
+import type { StabilityTracker, Waiting } from './ingest/scan.js';
+import { workerLanes } from './ingest/lanes.js';
 import { temporalBackoff } from './ingest/backoff.js';
 import { passScheduler } from './ingest/passes.js';
 import { watchInbox } from './ingest/watch.js';
@@ -44,14 +45,18 @@ export interface IngestStatus {
 
 export interface Ingest {
   status(): IngestStatus;
-  /** Runs a pass now and resolves when it (and any pass it caused) has finished. For tests and shutdown. */
+  /** Runs a pass now and resolves when it, and the handling of every flag it found, has finished. For tests. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** How soon a flag that could not be read for now (still being written, replaced) is looked at again. */
 const RETRY_LATER_MS = 1_000;
-/** Workers whose flags are handled side by side in one pass (an ingest serving one worker: no effect). */
+/**
+ * Workers whose flags are handled side by side, so at most this many starts are in flight (an ingest
+ * serving one worker: no effect). More did not go faster on 2 cores: the starts then wait on the event
+ * loop and the file system's thread pool (4 threads) instead of on Temporal (bench/ingest.ts, issue 16).
+ */
 const PARALLEL_WORKERS = 8;
 
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
@@ -108,29 +113,37 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     const waiting = notes.unsettled(listing.flags);
     const ready = waiting.filter((w) => !drained.includes(w.workerId));
     if (ready.length < waiting.length) later(config.ingest.poll_interval);
-    if (ready.length === 0 || !(await temporal.ensureRegistered())) return;
-    // Priority is per worker (SPEC): one worker's flags go one at a time in order, workers side by side.
-    let failure: { error: unknown; what: string } | undefined;
-    await eachLimited(groupByWorker(ready), PARALLEL_WORKERS, async (flags) => {
-      for (const waiting of flags) {
-        if (passes.stopped || failure !== undefined) return;
-        let result;
-        try {
-          result = await processFlag(ctx, waiting);
-        } catch (error) {
-          // A local failure with this one flag (disk full, permissions): it stays, the others go on.
-          notes.failed(waiting, error);
-          later(config.ingest.poll_interval);
-          continue;
-        }
-        if (result.kind === 'temporal') failure ??= { error: result.error, what: `start ${waiting.name}` };
-        else if (result.kind === 'later') later(RETRY_LATER_MS);
-        else if (result.kind === 'leave') notes.leave(waiting);
-        else if (result.temporal) temporal.ok();
-      }
-    });
-    if (failure !== undefined) temporal.failed(failure.error, failure.what);
+    if (ready.length > 0 && !(await temporal.ensureRegistered())) return;
+    lanes.offer(groupByWorker(ready));
   };
+
+  const failedLocally = (waiting: Waiting, error: unknown): void => {
+    // A local failure with this one flag (disk full, permissions): it stays, the others go on.
+    notes.failed(waiting, error);
+    later(config.ingest.poll_interval);
+  };
+  const lanes = workerLanes(PARALLEL_WORKERS, async (waiting) => {
+    let result;
+    try {
+      result = await processFlag(ctx, waiting);
+    } catch (error) {
+      failedLocally(waiting, error);
+      return {};
+    }
+    if (result.kind === 'temporal') {
+      // The first refusal stops the lanes and starts the backoff; the others were in flight with it.
+      if (!lanes.blocked()) temporal.failed(result.error, `start ${waiting.name}`);
+      lanes.block();
+    } else if (result.kind === 'later') later(RETRY_LATER_MS);
+    else if (result.kind === 'leave') notes.leave(waiting);
+    else {
+      if (result.temporal) temporal.ok();
+      const { finish } = result;
+      if (finish !== undefined)
+        return { finish: () => finish().catch((error: unknown) => failedLocally(waiting, error)) };
+    }
+    return {};
+  });
 
   const watcher = watchInbox({
     inbox,
@@ -149,12 +162,17 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
 
   return {
     status: () => ({ mode: watcher.mode(), temporal: temporal.status(), draining: [...draining] }),
-    idle: () => passes.request(),
+    async idle() {
+      await passes.request();
+      await lanes.idle();
+    },
     async stop() {
       passes.halt();
+      lanes.halt();
       clearInterval(rescan);
       await watcher.close();
       await passes.settled();
+      await lanes.idle();
       for (const ledger of ledgers.values()) await ledger.close();
       logger.info({}, 'ingest stopped');
     },

@@ -26,13 +26,13 @@ export interface ProcessContext {
 }
 
 /**
- * done: the flag left the inbox (accepted, duplicate or rejected). later: look again soon (still being
- * written, vanished, unreadable for now). leave: it stays and is not looked at again while unchanged
- * (another worker's flag, or a bad entry that could not be moved and was reported). temporal: the start
- * failed; the flag stays and the pass stops.
+ * done: the flag left the inbox (accepted, duplicate or rejected), or does once `finish` (when there is
+ * one) has run. later: look again soon (still being written, vanished, unreadable for now). leave: it stays
+ * and is not looked at again while unchanged (another worker's flag, or a bad entry that could not be moved
+ * and was reported). temporal: the start failed; the flag stays and the pass stops.
  */
 export type ProcessResult =
-  | { kind: 'done'; temporal: boolean }
+  | { kind: 'done'; temporal: boolean; finish?: () => Promise<void> }
   | { kind: 'later'; reason: string }
   | { kind: 'leave'; reason: 'foreign' | 'unmovable' }
   | { kind: 'temporal'; error: unknown };

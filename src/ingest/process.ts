@@ -34,7 +34,11 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   };
 }
 
-/** One flag, start to finish. Nothing leaves the inbox before Temporal (or the ledger) has answered. */
+/**
+ * One flag up to Temporal's answer (or the ledger's). What is left to do, `finish` (ledger, receipt, removal
+ * from the inbox, in that order), is returned for the caller to run: the worker's next flag may start
+ * meanwhile. Nothing leaves the inbox before Temporal (or the ledger) has answered.
+ */
 export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promise<ProcessResult> {
   const { name, stats } = waiting;
   if (typeof waiting.path !== 'string') {
@@ -54,15 +58,15 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   const known = ledger.get(flag.task_id);
   if (known !== undefined) {
     // The very file we accepted (a crash between ledger and delete) is finished, anything else is a duplicate.
-    if (known.sha256 === sha256 && known.file === name && known.file_id === identity) {
-      await finishAccepted(ctx, filePath, receiptOf(flag, workerId, name, sha256, known.run_id));
-    } else {
-      await finishDuplicate(ctx, filePath, {
-        ...receiptOf(flag, workerId, name, sha256, known.run_id),
-        duplicate_of: 'ledger',
-      });
-    }
-    return { kind: 'done', temporal: false };
+    const receipt = receiptOf(flag, workerId, name, sha256, known.run_id);
+    const ours = known.sha256 === sha256 && known.file === name && known.file_id === identity;
+    return {
+      kind: 'done',
+      temporal: false,
+      finish: ours
+        ? () => finishAccepted(ctx, filePath, receipt)
+        : () => finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'ledger' }),
+    };
   }
   let outcome;
   try {
@@ -77,10 +81,12 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     return { kind: 'temporal', error };
   }
   const receipt = receiptOf(flag, workerId, name, sha256, outcome.runId);
-  if (outcome.kind === 'exists' && !outcome.ours) {
-    await finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'temporal' });
-    return { kind: 'done', temporal: true };
-  }
+  if (outcome.kind === 'exists' && !outcome.ours)
+    return {
+      kind: 'done',
+      temporal: true,
+      finish: () => finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'temporal' }),
+    };
   const entry: LedgerEntry = {
     task_id: flag.task_id,
     workflow_id: receipt.workflow_id,
@@ -90,9 +96,11 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     file_id: identity,
     at: receipt.at,
   };
-  await ledger.append(entry);
-  await finishAccepted(ctx, filePath, receipt);
-  return { kind: 'done', temporal: true };
+  const finish = async (): Promise<void> => {
+    await ledger.append(entry);
+    await finishAccepted(ctx, filePath, receipt);
+  };
+  return { kind: 'done', temporal: true, finish };
 }
 
 async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {

@@ -122,33 +122,12 @@ export async function listWaiting(
 }
 
 /** The listing split per worker, each keeping its start order. */
-export function groupByWorker(flags: readonly Waiting[]): Waiting[][] {
+export function groupByWorker(flags: readonly Waiting[]): Map<string, Waiting[]> {
   const groups = new Map<string, Waiting[]>();
-  for (const flag of flags) groups.set(flag.workerId, [...(groups.get(flag.workerId) ?? []), flag]);
-  return [...groups.values()];
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` running at once. Settles only when every lane has stopped,
- * then throws the first error: no work may outlive the pass that started it.
- */
-export async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        failed ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed !== undefined) throw failed.error;
+  for (const flag of flags) {
+    const group = groups.get(flag.workerId);
+    if (group === undefined) groups.set(flag.workerId, [flag]);
+    else group.push(flag);
+  }
+  return groups;
 }
