@@ -14,7 +14,8 @@ import { processFlag } from './ingest/process.js';
 import type { ProcessContext } from './ingest/process.js';
 import { InboxNotes } from './ingest/notes.js';
 import { drainedWorkers, groupByWorker, listWaiting } from './ingest/scan.js';
-import type { StabilityTracker, Waiting } from './ingest/scan.js';
+import type { Listing, StabilityTracker, Waiting } from './ingest/scan.js';
+import { InboxView } from './ingest/inbox-view.js';
 import { workerLanes } from './ingest/lanes.js';
 import { temporalBackoff } from './ingest/backoff.js';
 import { passScheduler } from './ingest/passes.js';
@@ -81,6 +82,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
 
   let draining: string[] = [];
   const stability: StabilityTracker = new Map();
+  const view = new InboxView(inbox, workerIds);
   const notes = new InboxNotes(logger);
   const passes = passScheduler(
     () => pass(),
@@ -89,26 +91,32 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       logger.error({ error: error instanceof Error ? error.message : String(error) }, 'ingest pass failed; retrying');
       passes.later(config.ingest.poll_interval);
     },
+    () => view.lookAgain(),
   );
   const { later } = passes;
   const temporal = temporalBackoff(client, logger, later);
 
   const pass = async (): Promise<void> => {
     const drained = await drainedWorkers(state, workerIds);
-    if (drained.join() !== draining.join()) {
+    const drainChanged = drained.join() !== draining.join();
+    if (drainChanged) {
       for (const id of drained.filter((d) => !draining.includes(d)))
         logger.warn({ worker_id: id }, 'draining: new flags stay in the inbox until the drain flag is removed');
       for (const id of draining.filter((d) => !drained.includes(d)))
         logger.info({ worker_id: id }, 'drain lifted; taking flags again');
       draining = drained;
     }
-    const mode = watcher.mode();
-    const listing = await listWaiting(inbox, {
-      served: workerIds,
-      stability: mode === 'polling' ? stability : undefined,
-      pollInterval: config.ingest.poll_interval,
-    });
-    if (listing.unsettled) later(config.ingest.poll_interval);
+    let listing: Listing | undefined;
+    if (watcher.mode() === 'polling') {
+      const options = { served: workerIds, stability, pollInterval: config.ingest.poll_interval, skip: lanes.taken };
+      listing = await listWaiting(inbox, options);
+      if (listing.unsettled) later(config.ingest.poll_interval);
+    } else {
+      // A drain put or lifted changes what is ready without any inbox event.
+      if (drainChanged) view.lookAgain();
+      listing = await view.update(lanes.taken);
+      if (listing === undefined) return;
+    }
     notes.foreign(listing.foreign);
     const waiting = notes.unsettled(listing.flags);
     const ready = waiting.filter((w) => !drained.includes(w.workerId));
@@ -122,37 +130,57 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     notes.failed(waiting, error);
     later(config.ingest.poll_interval);
   };
-  const lanes = workerLanes(PARALLEL_WORKERS, async (waiting) => {
-    let result;
-    try {
-      result = await processFlag(ctx, waiting);
-    } catch (error) {
-      failedLocally(waiting, error);
+  const lookAgainNow = (): void => {
+    view.lookAgain();
+    void passes.request();
+  };
+  const lanes = workerLanes(
+    PARALLEL_WORKERS,
+    async (waiting) => {
+      let result;
+      try {
+        result = await processFlag(ctx, waiting);
+      } catch (error) {
+        failedLocally(waiting, error);
+        return {};
+      }
+      if (result.kind === 'temporal') {
+        // The first refusal stops the lanes and starts the backoff; the others were in flight with it.
+        if (!lanes.blocked()) temporal.failed(result.error, `start ${waiting.name}`);
+        lanes.block();
+      } else if (result.kind === 'later') later(RETRY_LATER_MS);
+      else if (result.kind === 'leave') notes.leave(waiting);
+      else {
+        if (result.temporal) temporal.ok();
+        const { finish } = result;
+        if (finish !== undefined)
+          return {
+            finish: () =>
+              finish().then(
+                () => view.forget(waiting),
+                (error: unknown) => failedLocally(waiting, error),
+              ),
+          };
+      }
       return {};
-    }
-    if (result.kind === 'temporal') {
-      // The first refusal stops the lanes and starts the backoff; the others were in flight with it.
-      if (!lanes.blocked()) temporal.failed(result.error, `start ${waiting.name}`);
-      lanes.block();
-    } else if (result.kind === 'later') later(RETRY_LATER_MS);
-    else if (result.kind === 'leave') notes.leave(waiting);
-    else {
-      if (result.temporal) temporal.ok();
-      const { finish } = result;
-      if (finish !== undefined)
-        return { finish: () => finish().catch((error: unknown) => failedLocally(waiting, error)) };
-    }
-    return {};
-  });
+    },
+    lookAgainNow,
+  );
 
   const watcher = watchInbox({
     inbox,
     polling: config.ingest.polling,
     pollInterval: config.ingest.poll_interval,
     logger,
-    onChange: () => void passes.request(),
+    onChange: (name) => {
+      view.touched(name);
+      void passes.request();
+    },
   });
-  const rescan = setInterval(() => void passes.request(), config.ingest.rescan_interval);
+  const rescan = setInterval(() => {
+    view.lookAgain();
+    void passes.request();
+  }, config.ingest.rescan_interval);
   logger.info(
     { inbox, worker_ids: workerIds, mode: watcher.mode(), rescan_ms: config.ingest.rescan_interval },
     'ingest watching the inbox',
@@ -163,6 +191,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   return {
     status: () => ({ mode: watcher.mode(), temporal: temporal.status(), draining: [...draining] }),
     async idle() {
+      view.lookAgain();
       await passes.request();
       await lanes.idle();
     },

@@ -1,3 +1,5 @@
+import { fileIdentity } from './process.js';
+import { entryKey } from './scan.js';
 import type { Waiting } from './scan.js';
 
 /**
@@ -12,13 +14,13 @@ export interface Lanes {
   /** Temporal refuses starts: take no further flag until the next offer (the backoff's pass). */
   block(): void;
   blocked(): boolean;
+  /** The entry (by scan.ts entryKey) was taken and is not finished: it is still in the inbox, and not to be listed. */
+  taken(key: string): boolean;
   /** Resolves once no lane is busy (every flag taken has finished). */
   idle(): Promise<void>;
   /** No further flag is taken; see idle for the running ones. */
   halt(): void;
 }
-
-const keyOf = (waiting: Waiting): string => waiting.nameHex ?? waiting.name;
 
 /**
  * The worker lanes (SPEC priority): a worker's flags start one at a time in start order, at most `limit`
@@ -27,11 +29,22 @@ const keyOf = (waiting: Waiting): string => waiting.nameHex ?? waiting.name;
  * flag from the latest listing each time, so a more urgent flag dropped meanwhile goes next. A lane keeps
  * its slot until its flags' finishing is done, which bounds the finishings in flight as well.
  */
-export function workerLanes(limit: number, step: LaneStep): Lanes {
+export function workerLanes(
+  limit: number,
+  step: LaneStep,
+  /** A new file took the name of a flag being handled: it was left out, so look at the inbox again. */
+  onReplaced: () => void,
+): Lanes {
   const queues = new Map<string, Waiting[]>();
   const active = new Set<string>();
   /** Flags taken and not yet finished: still in the inbox, and not to be taken again. */
-  const taken = new Set<string>();
+  const taken = new Map<string, Waiting>();
+  /** Keys an offer left out while taken although the entry offered was another file. */
+  const replaced = new Set<string>();
+  const release = (key: string): void => {
+    taken.delete(key);
+    if (replaced.delete(key)) onReplaced();
+  };
   let blocked = false;
   let halted = false;
   let waiters: (() => void)[] = [];
@@ -41,11 +54,11 @@ export function workerLanes(limit: number, step: LaneStep): Lanes {
     for (;;) {
       const next = blocked || halted ? undefined : queues.get(workerId)?.shift();
       if (next === undefined) break;
-      const key = keyOf(next);
-      taken.add(key);
+      const key = entryKey(next);
+      taken.set(key, next);
       const { finish } = await step(next);
-      if (finish === undefined) taken.delete(key);
-      else finishing.push(finish().finally(() => taken.delete(key)));
+      if (finish === undefined) release(key);
+      else finishing.push(finish().finally(() => release(key)));
     }
     await Promise.all(finishing);
   };
@@ -73,7 +86,12 @@ export function workerLanes(limit: number, step: LaneStep): Lanes {
       for (const [workerId, flags] of byWorker)
         queues.set(
           workerId,
-          flags.filter((flag) => !taken.has(keyOf(flag))),
+          flags.filter((flag) => {
+            const handled = taken.get(entryKey(flag));
+            if (handled === undefined) return true;
+            if (fileIdentity(handled.stats) !== fileIdentity(flag.stats)) replaced.add(entryKey(flag));
+            return false;
+          }),
         );
       pump();
     },
@@ -81,6 +99,7 @@ export function workerLanes(limit: number, step: LaneStep): Lanes {
       blocked = true;
     },
     blocked: () => blocked,
+    taken: (key) => taken.has(key),
     idle() {
       if (active.size === 0) return Promise.resolve();
       return new Promise((resolve) => waiters.push(resolve));

@@ -40,7 +40,7 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
  * meanwhile. Nothing leaves the inbox before Temporal (or the ledger) has answered.
  */
 export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promise<ProcessResult> {
-  const { name, stats } = waiting;
+  const { name } = waiting;
   if (typeof waiting.path !== 'string') {
     // A name no string can spell names no worker: only the host whose id ends it gets here, and rejects it.
     const problems = [{ path: '(name)', message: `is not valid UTF-8 (bytes ${waiting.nameHex ?? '?'}); rename it` }];
@@ -54,7 +54,8 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   const { flag, workerId, sha256 } = read;
   const ledger = ctx.ledgers.get(workerId);
   if (ledger === undefined) throw new Error(`no ledger for served worker ${workerId}`);
-  const identity = fileIdentity(stats);
+  // The lstat the bytes were read after, not the listing's (older, and maybe kept from an earlier pass).
+  const identity = fileIdentity(read.stats);
   const known = ledger.get(flag.task_id);
   if (known !== undefined) {
     // The very file we accepted (a crash between ledger and delete) is finished, anything else is a duplicate.
