@@ -21,7 +21,9 @@ import { temporalBackoff } from './ingest/backoff.js';
 import { passScheduler } from './ingest/passes.js';
 import { watchInbox } from './ingest/watch.js';
 import { eventsFileOf } from './nas/paths.js';
+import { appendEventLines, eventLine } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
+import { groupWrite } from './ingest/group-sync.js';
 
 import type { Receipt } from './ingest/outputs.js';
 
@@ -68,6 +70,9 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   await Promise.all([inbox, outbox, state].map((folder) => mkdir(folder, { recursive: true })));
   const ledgers = new Map<string, Ledger>();
   for (const id of workerIds) ledgers.set(id, await Ledger.open(state, id));
+  const eventsFile = eventsFileOf(config.paths);
+  // Events of flags finishing side by side go out in one write.
+  const writeEvents = groupWrite((lines) => appendEventLines(eventsFile, lines));
   const ctx: ProcessContext = {
     client,
     inbox,
@@ -76,7 +81,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     ledgers,
     taskQueueOf: (workerId) => taskQueueOf({ temporal: config.temporal, worker_id: workerId }),
     logger,
-    events: eventsFileOf(config.paths),
+    event: (event) => writeEvents(eventLine(event)),
     onAccepted: options.onAccepted,
   };
 

@@ -39,3 +39,27 @@ export function groupSyncs(sync: (key: string) => Promise<void>): (key: string) 
     return synced();
   };
 }
+
+/**
+ * One write for many writers: texts given while a write runs are written together by the next one, in
+ * order (`write` appends them: a ledger's write and fsync, the event log's O_APPEND write). Each caller
+ * resolves once the write holding its text is done, or rejects with it.
+ */
+export function groupWrite(write: (text: string) => Promise<void>): (text: string) => Promise<void> {
+  let gathering: { texts: string[]; written: Promise<void> } | undefined;
+  let previous: Promise<unknown> = Promise.resolve();
+  return (text) => {
+    if (gathering === undefined) {
+      const batch: { texts: string[]; written: Promise<void> } = { texts: [], written: Promise.resolve() };
+      batch.written = previous.then(() => {
+        // What comes from now on is the next batch's.
+        gathering = undefined;
+        return write(batch.texts.join(''));
+      });
+      previous = batch.written.catch(() => undefined);
+      gathering = batch;
+    }
+    gathering.texts.push(text);
+    return gathering.written;
+  };
+}

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ledgerPath } from '../nas/paths.js';
-import { groupSync } from './group-sync.js';
+import { groupWrite } from './group-sync.js';
 
 /** One accepted flag, as remembered by the ledger. */
 export interface LedgerEntry {
@@ -19,18 +19,19 @@ export interface LedgerEntry {
  * The task_ids this ingest accepted for one worker, one JSON line each. Temporal forgets a closed run after
  * the namespace's retention; this file does not, so a task_id stays a duplicate forever (SPEC). Appended and
  * fsynced before the flag is deleted: a flag that is gone is always in the ledger. Appends that overlap (a
- * worker's flags are finished side by side) share their fsync.
+ * worker's flags are finished side by side) share one write and its fsync.
  */
 export class Ledger {
-  private readonly synced: () => Promise<void>;
+  private readonly commit: (lines: string) => Promise<void>;
 
   private constructor(
     private readonly file: string,
     private readonly entries: Map<string, LedgerEntry>,
     private handle: FileHandle | undefined,
   ) {
-    this.synced = groupSync(async () => {
-      if (this.handle === undefined) throw new Error(`ledger ${this.file} was closed before its append was synced`);
+    this.commit = groupWrite(async (lines) => {
+      if (this.handle === undefined) throw new Error(`ledger ${this.file} was closed before its append was written`);
+      await this.handle.writeFile(lines, 'utf8');
       await this.handle.datasync();
     });
   }
@@ -59,10 +60,8 @@ export class Ledger {
 
   async append(entry: LedgerEntry): Promise<void> {
     if (this.handle === undefined) throw new Error(`ledger ${this.file} is closed`);
-    // A leading newline ends a torn line a crash may have left, so this entry always parses. One write
-    // call on an O_APPEND handle: lines of overlapping appends never interleave.
-    await this.handle.write(`\n${JSON.stringify(entry)}\n`);
-    await this.synced();
+    // A leading newline ends a torn line a crash may have left, so this entry always parses.
+    await this.commit(`\n${JSON.stringify(entry)}\n`);
     this.entries.set(entry.task_id, entry);
   }
 

@@ -2,7 +2,6 @@ import type { Stats } from 'node:fs';
 import { decisionReadingOf, readFlagFile } from '../flags/index.js';
 import type { Flag } from '../flags/index.js';
 import type { LedgerEntry } from './ledger.js';
-import { appendEvent } from '../observability/events.js';
 import { handleUnread, reject } from './context.js';
 import type { ProcessContext, ProcessResult } from './context.js';
 import { processDecision } from './decide.js';
@@ -107,7 +106,7 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
 async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'accepted', receipt);
   await removeIfThere(filePath);
-  await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
+  await ctx.event({ type: 'flag_accepted', ...receipt });
   ctx.onAccepted?.(receipt);
   ctx.logger.info(
     {
@@ -124,7 +123,7 @@ async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Re
 async function finishDuplicate(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'duplicate', receipt);
   await removeIfThere(filePath);
-  await appendEvent(ctx.events, { type: 'flag_duplicate', ...receipt });
+  await ctx.event({ type: 'flag_duplicate', ...receipt });
   ctx.logger.warn(
     {
       task_id: receipt.task_id,

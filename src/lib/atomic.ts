@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /** fsync of a folder is refused on some platforms and network shares; the rename is done anyway. */
@@ -29,10 +30,9 @@ export async function writeFileAtomic(
   syncFolder: (folder: string) => Promise<void> = fsyncFolder,
 ): Promise<void> {
   const folder = path.dirname(file);
-  await mkdir(folder, { recursive: true });
   const temp = path.join(folder, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx');
+    const handle = await openCreating(temp);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
@@ -45,6 +45,17 @@ export async function writeFileAtomic(
     throw error;
   }
   await syncFolder(folder);
+}
+
+/** Opens a new file, making its folder only when it is missing (not a mkdir before every write). */
+async function openCreating(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  return await open(file, 'wx');
 }
 
 export async function writeJsonAtomic(
