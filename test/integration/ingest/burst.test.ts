@@ -10,7 +10,7 @@ import { HANDLERS } from '../../../src/flags/index.js';
 import { eventsFileOf, ledgerPath, receiptPath } from '../../../src/nas/paths.js';
 import { testConfig } from '../../helpers/config.js';
 import { waitFor } from '../../helpers/process.js';
-import { WORKER_ID, dropFlag, flagName, listWorkflowIds, readJson, waitForJson, useIngestEnv } from './harness.js';
+import { WORKER_ID, dropFlag, flagName, listedWith, readJson, waitForJson, useIngestEnv } from './harness.js';
 
 const { engine, tmp, runIngest } = useIngestEnv('ingest-burst-');
 
@@ -44,7 +44,7 @@ describe('ingest: flags side by side', () => {
     await waitFor('the inbox to empty', async () => ((await readdir(inbox)).length === 0 ? true : undefined), 60_000);
     await ingest.idle();
 
-    const ids = await listWorkflowIds(engine.client);
+    const ids = await listedWith(engine.client, expected);
     for (const id of expected) expect(ids.filter((started) => started === id)).toHaveLength(1);
     const events = await linesOf(eventsFileOf(config.paths));
     for (const workerId of workers) {
@@ -75,7 +75,8 @@ describe('ingest: flags side by side', () => {
       const receipt = await waitForJson(receiptPath(config.paths.outbox, WORKER_ID, taskId, 'accepted'));
       expect(receipt.workflow_id).toBe(`${WORKER_ID}/${taskId}`);
     }
-    const ids = await listWorkflowIds(engine.client);
+    const reused = Array.from({ length: 5 }, (_, i) => `${WORKER_ID}/t_reuse_${String(i)}`);
+    const ids = await listedWith(engine.client, reused);
     for (let i = 0; i < 5; i += 1)
       expect(ids.filter((id) => id === `${WORKER_ID}/t_reuse_${String(i)}`)).toHaveLength(1);
   });
