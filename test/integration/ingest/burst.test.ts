@@ -25,8 +25,8 @@ describe('ingest: flags side by side', () => {
     const root = tmp();
     const config = testConfig(root);
     const { inbox, outbox, state } = config.paths;
-    // More workers than the lanes run at once (8), each with one flag per handler.
-    const workers = Array.from({ length: 12 }, (_, i) => `BW${String(i)}`);
+    // More workers than the lanes run at once (32), each with one flag per handler.
+    const workers = Array.from({ length: 40 }, (_, i) => `BW${String(i)}`);
     const { ingest } = await runIngest(config, workers);
     await ingest.idle();
     const staged = path.join(root, 'staged');
