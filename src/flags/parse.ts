@@ -41,6 +41,9 @@ export type FlagParseResult =
   | { ok: true; flag: Flag; sha256: string; bytes: Buffer; workerId: string; signature: SignatureState }
   | FlagReadFailure;
 
+/** readFlagFile's answer: a valid flag also says which file its bytes came from. */
+export type FlagFileResult = (Extract<FlagParseResult, { ok: true }> & { stats: Stats }) | FlagReadFailure;
+
 export function flagParseOptions(config: Config, workerIds: readonly string[] = [config.worker_id]): FlagParseOptions {
   return {
     maxSize: config.ingest.max_flag_size,
@@ -154,7 +157,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 export async function readFlagBytes(
   filePath: string,
   maxSize: number,
-): Promise<{ ok: true; bytes: Buffer } | { ok: false; problem: FlagProblem; transient?: true }> {
+): Promise<{ ok: true; bytes: Buffer; stats: Stats } | { ok: false; problem: FlagProblem; transient?: true }> {
   const refuse = (message: string) => ({ ok: false as const, problem: { path: '(file)', message } });
   const later = (message: string) => ({ ...refuse(message), transient: true as const });
   let before: Stats;
@@ -184,27 +187,37 @@ export async function readFlagBytes(
   }
   if (bytes.length !== before.size)
     return later(`changed while being read (lstat said ${String(before.size)} bytes; still being written?)`);
-  return { ok: true, bytes };
+  return { ok: true, bytes, stats: before };
 }
 
-/** Reads (readFlagBytes) and checks (parseFlagBytes) a handler flag file. Never throws. */
-export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagParseResult> {
+/**
+ * Reads (readFlagBytes) and checks (parseFlagBytes) a handler flag file. Never throws. `stats`: the lstat
+ * of the very file the bytes came from (checked against the open file), for the ledger's file identity.
+ */
+export async function readFlagFile(filePath: string, options: FlagParseOptions): Promise<FlagFileResult> {
   const name = path.basename(filePath);
   const read = await readFlagBytes(filePath, options.maxSize);
-  if (read.ok) return parseFlagBytes(read.bytes, name, options);
+  if (read.ok) {
+    const parsed = parseFlagBytes(read.bytes, name, options);
+    return parsed.ok ? { ...parsed, stats: read.stats } : parsed;
+  }
   if (read.transient) return { ok: false, problems: [read.problem], transient: true };
   const unread = crossCheck(name, undefined, options);
   return { ok: false, problems: [read.problem, ...unread.problems], ...ownerOf(unread) };
 }
 
-/** Reads up to `limit` bytes; one byte more than lstat reported tells that the file is still growing. */
+/**
+ * Reads up to `limit` bytes (lstat's size and one more); one byte more than lstat reported tells that the
+ * file is still growing. A short read once lstat's size is in is the file's end (POSIX, regular file), so
+ * the usual flag takes one read instead of a second one that returns nothing.
+ */
 async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let filled = 0;
   while (filled < limit) {
     const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
-    if (bytesRead === 0) break;
     filled += bytesRead;
+    if (bytesRead === 0 || filled >= limit - 1) break;
   }
   return buffer.subarray(0, filled);
 }

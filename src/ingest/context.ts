@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FlagParseOptions, FlagProblem, FlagReadFailure } from '../flags/index.js';
-import { appendEvent } from '../observability/events.js';
+import type { SupervisorEvent } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ledger } from './ledger.js';
 import type { Receipt } from './outputs.js';
@@ -20,19 +20,19 @@ export interface ProcessContext {
   ledgers: ReadonlyMap<string, Ledger>;
   taskQueueOf: (workerId: string) => string;
   logger: Logger;
-  /** The NDJSON event stream the ingest reports its flags on. */
-  events: string;
+  /** Appends to the NDJSON event stream the ingest reports its flags on. */
+  event: (event: SupervisorEvent) => Promise<void>;
   onAccepted?: ((receipt: Receipt) => void) | undefined;
 }
 
 /**
- * done: the flag left the inbox (accepted, duplicate or rejected). later: look again soon (still being
- * written, vanished, unreadable for now). leave: it stays and is not looked at again while unchanged
- * (another worker's flag, or a bad entry that could not be moved and was reported). temporal: the start
- * failed; the flag stays and the pass stops.
+ * done: the flag left the inbox (accepted, duplicate or rejected), or does once `finish` (when there is
+ * one) has run. later: look again soon (still being written, vanished, unreadable for now). leave: it stays
+ * and is not looked at again while unchanged (another worker's flag, or a bad entry that could not be moved
+ * and was reported). temporal: the start failed; the flag stays and the pass stops.
  */
 export type ProcessResult =
-  | { kind: 'done'; temporal: boolean }
+  | { kind: 'done'; temporal: boolean; finish?: () => Promise<void> }
   | { kind: 'later'; reason: string }
   | { kind: 'leave'; reason: 'foreign' | 'unmovable' }
   | { kind: 'temporal'; error: unknown };
@@ -59,7 +59,7 @@ export async function reject(
       'bad flag cannot be moved to rejected/ (not a file, outbox on another file system); left in the inbox, reported once; nothing started',
     );
   else ctx.logger.warn(meta, 'flag rejected; nothing started');
-  await appendEvent(ctx.events, { type: 'flag_rejected', worker_id: details.workerId, ...meta });
+  await ctx.event({ type: 'flag_rejected', worker_id: details.workerId, ...meta });
   return as === null ? { kind: 'leave', reason: 'unmovable' } : { kind: 'done', temporal: false };
 }
 

@@ -10,7 +10,6 @@ import { handlerWorkflowId } from '../contract/ids.js';
 import { readDecisionFile } from '../flags/index.js';
 import { writeJsonAtomic } from '../lib/atomic.js';
 import { decisionReceiptPath } from '../nas/paths.js';
-import { appendEvent } from '../observability/events.js';
 import { DecisionRefused, decideApproval } from '../operator/approvals.js';
 import { handleUnread, reject } from './context.js';
 import type { ProcessContext, ProcessResult } from './context.js';
@@ -80,7 +79,7 @@ export async function processDecision(ctx: ProcessContext, waiting: Waiting, fil
   };
   await writeJsonAtomic(receiptFile, receipt);
   await removeIfThere(filePath);
-  await appendEvent(ctx.events, {
+  await ctx.event({
     type: 'flag_decided',
     worker_id: workerId,
     task_id: decision.task_id,

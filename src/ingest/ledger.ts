@@ -1,6 +1,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ledgerPath } from '../nas/paths.js';
+import { groupWrite } from './group-sync.js';
 
 /** One accepted flag, as remembered by the ledger. */
 export interface LedgerEntry {
@@ -17,14 +18,23 @@ export interface LedgerEntry {
 /**
  * The task_ids this ingest accepted for one worker, one JSON line each. Temporal forgets a closed run after
  * the namespace's retention; this file does not, so a task_id stays a duplicate forever (SPEC). Appended and
- * fsynced before the flag is deleted: a flag that is gone is always in the ledger.
+ * fsynced before the flag is deleted: a flag that is gone is always in the ledger. Appends that overlap (a
+ * worker's flags are finished side by side) share one write and its fsync.
  */
 export class Ledger {
+  private readonly commit: (lines: string) => Promise<void>;
+
   private constructor(
     private readonly file: string,
     private readonly entries: Map<string, LedgerEntry>,
     private handle: FileHandle | undefined,
-  ) {}
+  ) {
+    this.commit = groupWrite(async (lines) => {
+      if (this.handle === undefined) throw new Error(`ledger ${this.file} was closed before its append was written`);
+      await this.handle.writeFile(lines, 'utf8');
+      await this.handle.datasync();
+    });
+  }
 
   static async open(stateDir: string, workerId: string): Promise<Ledger> {
     const file = ledgerPath(stateDir, workerId);
@@ -51,8 +61,7 @@ export class Ledger {
   async append(entry: LedgerEntry): Promise<void> {
     if (this.handle === undefined) throw new Error(`ledger ${this.file} is closed`);
     // A leading newline ends a torn line a crash may have left, so this entry always parses.
-    await this.handle.write(`\n${JSON.stringify(entry)}\n`);
-    await this.handle.datasync();
+    await this.commit(`\n${JSON.stringify(entry)}\n`);
     this.entries.set(entry.task_id, entry);
   }
 

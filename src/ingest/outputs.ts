@@ -1,5 +1,6 @@
-import { writeJsonAtomic } from '../lib/atomic.js';
+import { fsyncFolder, writeJsonAtomic } from '../lib/atomic.js';
 import { receiptPath } from '../nas/paths.js';
+import { groupSyncs } from './group-sync.js';
 
 /** What `Worker_Outbox/<workerId>/<task_id>.accepted.json` and `.duplicate.json` hold. */
 export interface Receipt {
@@ -17,8 +18,11 @@ export interface Receipt {
   at: string;
 }
 
+/** Receipts written at once into one worker's folder share the folder's fsync. */
+const syncFolder = groupSyncs(fsyncFolder);
+
 export async function writeReceipt(outbox: string, kind: 'accepted' | 'duplicate', receipt: Receipt): Promise<string> {
   const file = receiptPath(outbox, receipt.worker_id, receipt.task_id, kind);
-  await writeJsonAtomic(file, receipt);
+  await writeJsonAtomic(file, receipt, syncFolder);
   return file;
 }

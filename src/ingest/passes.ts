@@ -15,8 +15,15 @@ export interface PassScheduler {
   settled(): Promise<void>;
 }
 
-/** `onError`: a pass threw (a local failure: disk full, permissions); the flags stay where they are. */
-export function passScheduler(pass: () => Promise<void>, onError: (error: unknown) => void): PassScheduler {
+/**
+ * `onError`: a pass threw (a local failure: disk full, permissions); the flags stay where they are.
+ * `onTimer`: a `later` is due, just before its pass is requested (a retry must look at everything).
+ */
+export function passScheduler(
+  pass: () => Promise<void>,
+  onError: (error: unknown) => void,
+  onTimer: () => void = () => undefined,
+): PassScheduler {
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
@@ -52,6 +59,7 @@ export function passScheduler(pass: () => Promise<void>, onError: (error: unknow
     timer = setTimeout(() => {
       timer = undefined;
       timerAt = Number.POSITIVE_INFINITY;
+      onTimer();
       void request();
     }, delayMs);
   };

@@ -2,7 +2,6 @@ import type { Stats } from 'node:fs';
 import { decisionReadingOf, readFlagFile } from '../flags/index.js';
 import type { Flag } from '../flags/index.js';
 import type { LedgerEntry } from './ledger.js';
-import { appendEvent } from '../observability/events.js';
 import { handleUnread, reject } from './context.js';
 import type { ProcessContext, ProcessResult } from './context.js';
 import { processDecision } from './decide.js';
@@ -34,9 +33,13 @@ function receiptOf(flag: Flag, workerId: string, file: string, sha256: string, r
   };
 }
 
-/** One flag, start to finish. Nothing leaves the inbox before Temporal (or the ledger) has answered. */
+/**
+ * One flag up to Temporal's answer (or the ledger's). What is left to do, `finish` (ledger, receipt, removal
+ * from the inbox, in that order), is returned for the caller to run: the worker's next flag may start
+ * meanwhile. Nothing leaves the inbox before Temporal (or the ledger) has answered.
+ */
 export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promise<ProcessResult> {
-  const { name, stats } = waiting;
+  const { name } = waiting;
   if (typeof waiting.path !== 'string') {
     // A name no string can spell names no worker: only the host whose id ends it gets here, and rejects it.
     const problems = [{ path: '(name)', message: `is not valid UTF-8 (bytes ${waiting.nameHex ?? '?'}); rename it` }];
@@ -50,19 +53,20 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
   const { flag, workerId, sha256 } = read;
   const ledger = ctx.ledgers.get(workerId);
   if (ledger === undefined) throw new Error(`no ledger for served worker ${workerId}`);
-  const identity = fileIdentity(stats);
+  // The lstat the bytes were read after, not the listing's (older, and maybe kept from an earlier pass).
+  const identity = fileIdentity(read.stats);
   const known = ledger.get(flag.task_id);
   if (known !== undefined) {
     // The very file we accepted (a crash between ledger and delete) is finished, anything else is a duplicate.
-    if (known.sha256 === sha256 && known.file === name && known.file_id === identity) {
-      await finishAccepted(ctx, filePath, receiptOf(flag, workerId, name, sha256, known.run_id));
-    } else {
-      await finishDuplicate(ctx, filePath, {
-        ...receiptOf(flag, workerId, name, sha256, known.run_id),
-        duplicate_of: 'ledger',
-      });
-    }
-    return { kind: 'done', temporal: false };
+    const receipt = receiptOf(flag, workerId, name, sha256, known.run_id);
+    const ours = known.sha256 === sha256 && known.file === name && known.file_id === identity;
+    return {
+      kind: 'done',
+      temporal: false,
+      finish: ours
+        ? () => finishAccepted(ctx, filePath, receipt)
+        : () => finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'ledger' }),
+    };
   }
   let outcome;
   try {
@@ -77,10 +81,12 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     return { kind: 'temporal', error };
   }
   const receipt = receiptOf(flag, workerId, name, sha256, outcome.runId);
-  if (outcome.kind === 'exists' && !outcome.ours) {
-    await finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'temporal' });
-    return { kind: 'done', temporal: true };
-  }
+  if (outcome.kind === 'exists' && !outcome.ours)
+    return {
+      kind: 'done',
+      temporal: true,
+      finish: () => finishDuplicate(ctx, filePath, { ...receipt, duplicate_of: 'temporal' }),
+    };
   const entry: LedgerEntry = {
     task_id: flag.task_id,
     workflow_id: receipt.workflow_id,
@@ -90,15 +96,17 @@ export async function processFlag(ctx: ProcessContext, waiting: Waiting): Promis
     file_id: identity,
     at: receipt.at,
   };
-  await ledger.append(entry);
-  await finishAccepted(ctx, filePath, receipt);
-  return { kind: 'done', temporal: true };
+  const finish = async (): Promise<void> => {
+    await ledger.append(entry);
+    await finishAccepted(ctx, filePath, receipt);
+  };
+  return { kind: 'done', temporal: true, finish };
 }
 
 async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'accepted', receipt);
   await removeIfThere(filePath);
-  await appendEvent(ctx.events, { type: 'flag_accepted', ...receipt });
+  await ctx.event({ type: 'flag_accepted', ...receipt });
   ctx.onAccepted?.(receipt);
   ctx.logger.info(
     {
@@ -115,7 +123,7 @@ async function finishAccepted(ctx: ProcessContext, filePath: string, receipt: Re
 async function finishDuplicate(ctx: ProcessContext, filePath: string, receipt: Receipt): Promise<void> {
   await writeReceipt(ctx.outbox, 'duplicate', receipt);
   await removeIfThere(filePath);
-  await appendEvent(ctx.events, { type: 'flag_duplicate', ...receipt });
+  await ctx.event({ type: 'flag_duplicate', ...receipt });
   ctx.logger.warn(
     {
       task_id: receipt.task_id,

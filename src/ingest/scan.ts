@@ -12,20 +12,22 @@ import { drainFlagPath } from '../nas/paths.js';
 import type { InboxEntry } from './reject.js';
 import type { WaitingFlag } from '../flags/index.js';
 
+/** The served workers with a drain flag in 00_STATE: one listing of the folder rather than an lstat each. */
 export async function drainedWorkers(stateDir: string, workerIds: readonly string[]): Promise<string[]> {
-  const present = await Promise.all(
-    workerIds.map((id) =>
-      lstat(drainFlagPath(stateDir, id)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  return workerIds.filter((_, i) => present[i] === true);
+  let names: Set<string>;
+  try {
+    names = new Set(await readdir(stateDir));
+  } catch {
+    return [];
+  }
+  return workerIds.filter((id) => names.has(path.basename(drainFlagPath(stateDir, id))));
 }
 
 /** Polling mode: what each name looked like when last seen, and since when it has looked so. */
 export type StabilityTracker = Map<string, { shape: string; since: number }>;
+
+/** An entry's key: its name, or for a name that is not UTF-8 its bytes. */
+export const entryKey = (entry: InboxEntry): string => entry.nameHex ?? entry.name;
 
 export interface Waiting extends WaitingFlag, InboxEntry {
   stats: Stats;
@@ -33,7 +35,7 @@ export interface Waiting extends WaitingFlag, InboxEntry {
   workerId: string;
 }
 
-async function lstatOrUndefined(file: string | Buffer): Promise<Stats | undefined> {
+export async function lstatOrUndefined(file: string | Buffer): Promise<Stats | undefined> {
   try {
     return await lstat(file);
   } catch (error) {
@@ -77,78 +79,77 @@ export interface Listing {
  */
 export async function listWaiting(
   inbox: string,
-  options: { served: readonly string[]; stability?: StabilityTracker; pollInterval: number },
+  options: {
+    served: readonly string[];
+    stability?: StabilityTracker;
+    pollInterval: number;
+    /** Entries being handled right now (by entryKey): neither listed nor looked at. */
+    skip?: (key: string) => boolean;
+  },
 ): Promise<Listing> {
   const entries = (await readInbox(inbox)).filter((entry) => !isIgnoredName(entry.name));
-  const flags: Waiting[] = [];
   const foreign: string[] = [];
-  let unsettled = false;
-  const now = Date.now();
+  const served: { entry: InboxEntry; workerId: string }[] = [];
   for (const entry of entries) {
     const workerId = servedWorkerOf(entry.name, options.served);
-    if (workerId === undefined) {
-      foreign.push(entry.name);
-      continue;
-    }
-    const stats = await lstatOrUndefined(entry.path);
-    if (stats === undefined) continue;
+    if (workerId === undefined) foreign.push(entry.name);
+    else if (options.skip?.(entryKey(entry)) !== true) served.push({ entry, workerId });
+  }
+  const stats = await lstatAll(served.map(({ entry }) => entry.path));
+  const flags: Waiting[] = [];
+  let unsettled = false;
+  const now = Date.now();
+  served.forEach(({ entry, workerId }, i) => {
+    const stat = stats[i];
+    if (stat === undefined) return;
     if (options.stability !== undefined) {
-      const shape = `${String(stats.ino)}:${String(stats.size)}:${String(stats.mtimeMs)}`;
+      const shape = `${String(stat.ino)}:${String(stat.size)}:${String(stat.mtimeMs)}`;
       const seen = options.stability.get(entry.name);
       if (seen?.shape !== shape) options.stability.set(entry.name, { shape, since: now });
       if (seen?.shape !== shape || now - seen.since < options.pollInterval) {
         unsettled = true;
-        continue;
+        return;
       }
     }
-    const parsed = parseFlagName(entry.name);
-    flags.push({
-      ...entry,
-      mtimeMs: stats.mtimeMs,
-      stats,
-      workerId,
-      ...(parsed.ok ? { handler: parsed.handler } : {}),
-    });
-  }
+    flags.push(waitingOf(entry, workerId, stat));
+  });
   if (options.stability !== undefined) {
     const present = new Set(entries.map((entry) => entry.name));
     for (const name of options.stability.keys()) if (!present.has(name)) options.stability.delete(name);
   }
+  return { flags: inStartOrder(flags), foreign, unsettled };
+}
+
+/** lstat-s a few dozen at a time: side by side they cost one round trip on a share, not one each. */
+async function lstatAll(paths: readonly (string | Buffer)[]): Promise<(Stats | undefined)[]> {
+  const stats: (Stats | undefined)[] = [];
+  for (let i = 0; i < paths.length; i += LSTATS_AT_ONCE)
+    stats.push(...(await Promise.all(paths.slice(i, i + LSTATS_AT_ONCE).map(lstatOrUndefined))));
+  return stats;
+}
+const LSTATS_AT_ONCE = 32;
+
+export function waitingOf(entry: InboxEntry, workerId: string, stats: Stats): Waiting {
+  const parsed = parseFlagName(entry.name);
+  return { ...entry, mtimeMs: stats.mtimeMs, stats, workerId, ...(parsed.ok ? { handler: parsed.handler } : {}) };
+}
+
+/** Approval decisions, then SPEC priority, then mtime, then name. */
+export function inStartOrder(flags: Waiting[]): Waiting[] {
   // Decisions first: an approval waited for must not queue behind the handler flags the worker has waiting.
   const sorted = flags.sort(compareWaitingFlags);
   const decisions = sorted.filter((flag) => decisionReadingOf(flag.name) !== undefined);
   const handlers = sorted.filter((flag) => decisionReadingOf(flag.name) === undefined);
-  return { flags: [...decisions, ...handlers], foreign, unsettled };
+  return [...decisions, ...handlers];
 }
 
 /** The listing split per worker, each keeping its start order. */
-export function groupByWorker(flags: readonly Waiting[]): Waiting[][] {
+export function groupByWorker(flags: readonly Waiting[]): Map<string, Waiting[]> {
   const groups = new Map<string, Waiting[]>();
-  for (const flag of flags) groups.set(flag.workerId, [...(groups.get(flag.workerId) ?? []), flag]);
-  return [...groups.values()];
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` running at once. Settles only when every lane has stopped,
- * then throws the first error: no work may outlive the pass that started it.
- */
-export async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        failed ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed !== undefined) throw failed.error;
+  for (const flag of flags) {
+    const group = groups.get(flag.workerId);
+    if (group === undefined) groups.set(flag.workerId, [flag]);
+    else group.push(flag);
+  }
+  return groups;
 }

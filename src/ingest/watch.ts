@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { watch } from 'chokidar';
-import type { FSWatcher } from 'chokidar';
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { isIgnoredName } from '../flags/index.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -15,61 +14,63 @@ export interface WatchOptions {
   polling: boolean;
   pollInterval: number;
   logger: Logger;
-  /** Called for every add/change of a name the ingest may care about; the caller rescans. */
+  /** Called for every event on a name the ingest may care about ('' when the platform gave no name); the caller rescans. */
   onChange: (name: string) => void;
 }
 
 /**
- * chokidar on the inbox, top level only. The events only say "look again": the ingest's pass lists and
- * checks the folder itself, so a missed or duplicated event costs nothing but latency. Native watching
- * that fails (inotify limits, a share without notifications) falls back to polling for good.
+ * The inbox, top level only. The events only say "look again": the ingest's pass lists and checks the
+ * folder itself, so a missed or duplicated event costs nothing but latency.
+ *
+ * Native: one inotify (fs.watch) watch on the folder, which names the entry that was renamed in or changed.
+ * chokidar was used before: it answered every event by listing and lstat-ing the whole folder and put a
+ * watch on every file, which made a burst of 1,000 flags quadratic (issue 16).
+ *
+ * Polling: a look every poll interval, which is the pass itself (its listing is the look, and its stability
+ * check in scan.ts needs two of them), so nothing but a timer is needed. Native watching that fails
+ * (inotify limits, a share without notifications that says so) falls back to polling for good.
  */
 export function watchInbox(options: WatchOptions): InboxWatcher {
   let mode: 'native' | 'polling' = options.polling ? 'polling' : 'native';
-  let current: FSWatcher | undefined;
+  let native: FSWatcher | undefined;
+  let poller: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const open = (polling: boolean): FSWatcher => {
-    const watcher = watch(options.inbox, {
-      persistent: true,
-      ignoreInitial: true,
-      depth: 0,
-      usePolling: polling,
-      interval: options.pollInterval,
-      binaryInterval: options.pollInterval,
-      // The inbox itself must not be ignored; below it only names a flag could have are watched.
-      ignored: (file: string) =>
-        file !== options.inbox && path.dirname(file) === options.inbox && isIgnoredName(path.basename(file)),
-    });
-    const notify = (file: string): void => options.onChange(path.basename(file));
-    // addDir: a folder named like a flag is moved aside, not left to block the name until the next rescan.
-    watcher.on('add', notify).on('addDir', notify).on('change', notify);
-    watcher.on('error', (error: unknown) => {
-      if (closed) return;
-      if (mode === 'native') {
-        mode = 'polling';
-        options.logger.warn(
-          { inbox: options.inbox, error: String(error), interval_ms: options.pollInterval },
-          'native inbox watching failed; polling instead',
-        );
-        void watcher.close().catch(() => undefined);
-        current = open(true);
-      } else {
-        options.logger.warn(
-          { inbox: options.inbox, error: String(error) },
-          'inbox polling reported an error; the periodic rescan still runs',
-        );
-      }
-    });
-    return watcher;
+  const poll = (): void => {
+    poller = setInterval(() => options.onChange(''), options.pollInterval);
+  };
+  const fallBack = (error: unknown): void => {
+    if (closed || mode === 'polling') return;
+    mode = 'polling';
+    options.logger.warn(
+      { inbox: options.inbox, error: String(error), interval_ms: options.pollInterval },
+      'native inbox watching failed; polling instead',
+    );
+    native?.close();
+    native = undefined;
+    poll();
   };
 
-  current = open(options.polling);
+  if (mode === 'polling') poll();
+  else {
+    try {
+      native = watch(options.inbox, { persistent: true }, (_event, name) => {
+        // A dot-prefixed temp file being written is many events and never a flag: no pass for those.
+        if (name === null || !isIgnoredName(name)) options.onChange(name ?? '');
+      });
+      native.on('error', fallBack);
+    } catch (error) {
+      // ENOSPC (inotify watches used up), EMFILE, a file system that refuses: thrown at once, not emitted.
+      fallBack(error);
+    }
+  }
   return {
     mode: () => mode,
-    async close() {
+    close() {
       closed = true;
-      await current?.close();
+      native?.close();
+      clearInterval(poller);
+      return Promise.resolve();
     },
   };
 }

@@ -39,10 +39,24 @@ export interface SupervisorEvent {
   [field: string]: unknown;
 }
 
+/** One event as its NDJSON line, newline included. */
+export function eventLine(event: SupervisorEvent): string {
+  const { type, at, ...fields } = event;
+  return `${JSON.stringify({ v: EVENT_SCHEMA_VERSION, type, at: at ?? new Date().toISOString(), ...fields })}\n`;
+}
+
 /** Appends one event (to `<logs>/events.ndjson`, nas/paths.ts eventsFileOf) as one line; a single O_APPEND write, so concurrent writers never interleave a line. */
 export async function appendEvent(file: string, event: SupervisorEvent): Promise<void> {
-  const { type, at, ...fields } = event;
-  const line = `${JSON.stringify({ v: EVENT_SCHEMA_VERSION, type, at: at ?? new Date().toISOString(), ...fields })}\n`;
-  await mkdir(path.dirname(file), { recursive: true });
-  await appendFile(file, line, { flag: 'a' });
+  await appendEventLines(file, eventLine(event));
+}
+
+/** Whole lines (eventLine) in one O_APPEND write; the folder is made when missing, not before every write. */
+export async function appendEventLines(file: string, lines: string): Promise<void> {
+  try {
+    await appendFile(file, lines, { flag: 'a' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(file), { recursive: true });
+    await appendFile(file, lines, { flag: 'a' });
+  }
 }

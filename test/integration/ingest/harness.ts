@@ -189,3 +189,18 @@ export async function listWorkflowIds(client: Client): Promise<string[]> {
   for await (const execution of client.workflow.list()) ids.push(execution.workflowId);
   return ids;
 }
+
+/**
+ * Every workflow id the server lists, once it lists each of `ids`: a real server's list (its visibility
+ * store) catches up with the starts a moment after them, the embedded engine at once.
+ */
+export async function listedWith(client: Client, ids: readonly string[], timeoutMs = 30_000): Promise<string[]> {
+  return await waitFor(
+    'the server to list every workflow started',
+    async () => {
+      const listed = await listWorkflowIds(client);
+      return ids.every((id) => listed.includes(id)) ? listed : undefined;
+    },
+    timeoutMs,
+  );
+}

@@ -11,16 +11,7 @@ import { receiptPath } from '../../../src/nas/paths.js';
 import { eventsFileOf } from '../../../src/nas/paths.js';
 import { testConfig } from '../../helpers/config.js';
 import { waitFor } from '../../helpers/process.js';
-import {
-  dropFlag,
-  exists,
-  flagName,
-  listWorkflowIds,
-  readJson,
-  runIngest,
-  waitForJson,
-  useIngestEnv,
-} from './harness.js';
+import { dropFlag, exists, flagName, listedWith, readJson, runIngest, waitForJson, useIngestEnv } from './harness.js';
 
 const { engine, tmp } = useIngestEnv('ingest-shared-');
 
@@ -78,7 +69,7 @@ describe('ingest: three hosts on one shared inbox', () => {
       await waitFor('the ambiguous flag for deps_W1 to leave the inbox', settled, 60_000);
       for (let i = 0; i < 3; i += 1) for (const host of hosts) await host.ingest.idle();
 
-      const listed = (await listWorkflowIds(engine.client)).filter((id) => id.includes('t_shared_'));
+      const listed = (await listedWith(engine.client, expected)).filter((id) => id.includes('t_shared_'));
       expect(listed.sort()).toEqual([...expected].sort());
       for (const id of expected) {
         const [workerId = '', taskId = ''] = id.split('/');
