@@ -17,7 +17,7 @@ const GROUP = 'paths';
 /** Below this the supervisor's own writes (results, logs, diagnostics) start failing soon. */
 const DISK_FAIL_BYTES = 100 * 1024 * 1024;
 const DISK_ADVISE_BYTES = 1024 * 1024 * 1024;
-/** Filesystems whose change notifications do not reach this host: chokidar's native mode misses remote writes. */
+/** Filesystems whose change notifications do not reach this host: inotify (native watching) misses remote writes. */
 const NETWORK_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'fuse.sshfs', '9p', 'afs', 'davfs', 'fuse.rclone']);
 
 async function writable(key: string, dir: string): Promise<CheckRow> {
