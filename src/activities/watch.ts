@@ -13,6 +13,9 @@ import { bootTimeMs, isAlive, listProcesses, procArgv } from './process-tree.js'
 import type { WatcherLookDeps } from './watcher-look.js';
 import { exitOf, sleepUnless } from './watcher-exit.js';
 
+/** The watch's poll with exit news for the watcher: nothing but a hang (timed exactly) and the healthy period to look for. */
+const NEWS_POLL_MS = 2_000;
+
 export interface WatchResult {
   observation: WatcherObservation;
   pid: number | null;
@@ -159,8 +162,13 @@ export function watchActivities(deps: WatcherLookDeps) {
       const actionable = seen.observation === 'down' || seen.observation === 'hung' || seen.observation === 'changed';
       if (actionable || seen.observation !== input.since || Date.now() >= deadline) return seen;
       hooks.heartbeat(seen);
-      // A watcher this process started wakes the watch the moment it dies; the poll finds the rest.
-      await sleepUnless(hooks, input.pollMs, exitOf(seen.pid));
+      // A watcher this process started wakes the watch the moment it dies: the poll is then only for a hang,
+      // timed to the moment its heartbeat would be too old, and the healthy period. Else the poll finds the death.
+      const exited = exitOf(seen.pid);
+      const untilHung = input.hangTimeoutMs - (seen.heartbeatAgeMs ?? 0) + 1;
+      const pollMs =
+        exited === undefined ? input.pollMs : Math.max(1, Math.min(Math.max(input.pollMs, NEWS_POLL_MS), untilHung));
+      await sleepUnless(hooks, pollMs, exited);
     }
   }
 
