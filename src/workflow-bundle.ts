@@ -27,9 +27,10 @@ interface Manifest {
 /**
  * The SDK's inline source map carries every module's source (1 MB of the 3 MB bundle), which each worker
  * holds twice (the main thread's copy of the bundle, the workflow thread's) though only a stack trace's
- * positions are ever read from it: the map keeps the positions, by line, without the sources.
+ * positions are ever read from it: the map keeps the positions (lines, columns and names: `temporal workflow
+ * stack` names every frame), without the sources.
  */
-const DEVTOOL = 'inline-nosources-cheap-module-source-map';
+const DEVTOOL = 'inline-nosources-source-map';
 const FORMAT = `devtool:${DEVTOOL}`;
 
 export interface WorkflowBundleFiles {
