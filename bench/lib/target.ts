@@ -18,6 +18,10 @@ export interface Figure {
 const shown = (value: number, unit: string): string =>
   `${Number.isInteger(value) || Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1)} ${unit}`;
 
+/** Two decimals; a ratio far below 1 (1 ms against 4 s) with two significant digits, not as 0.00. */
+const ratioText = (ratio: number): string =>
+  ratio !== 0 && Math.abs(ratio) < 0.01 ? ratio.toPrecision(2) : ratio.toFixed(2);
+
 export function figureLine({ name, value, unit, target, baseline }: Figure): string {
   const parts = [`target  ${name.padEnd(36)} ${shown(value, unit).padStart(12)}`];
   if (target !== undefined) {
@@ -25,7 +29,7 @@ export function figureLine({ name, value, unit, target, baseline }: Figure): str
     parts.push(`(target ${target.atMost ? '<=' : '>='} ${shown(target.limit, unit)}: ${met ? 'met' : 'MISSED'})`);
   }
   if (baseline !== undefined && baseline.value > 0)
-    parts.push(`x${(value / baseline.value).toFixed(2)} of ${baseline.name} (${shown(baseline.value, unit)})`);
+    parts.push(`x${ratioText(value / baseline.value)} of ${baseline.name} (${shown(baseline.value, unit)})`);
   return parts.join('  ');
 }
 
