@@ -20,6 +20,7 @@ import { auditFileOf } from '../src/nas/paths.js';
 import { withKeepAlive } from './lib/keep-alive-host.js';
 import { percentile } from './lib/stats.js';
 import { printFigure } from './lib/target.js';
+import { readBeat, until } from './lib/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = path.join(root, 'examples', 'sample-watcher.mjs');
@@ -27,29 +28,6 @@ const { values } = parseArgs({
   options: { count: { type: 'string', default: '3' }, 'hang-timeout': { type: 'string', default: '30s' } },
 });
 const count = Number(values.count);
-
-interface Beat {
-  unix_ts: number;
-  pid: number;
-}
-
-const readJson = async <T>(file: string): Promise<T | undefined> => {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-};
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 /** `at` of the n-th watcher_hung row of the audit file, in ms. */
 async function hungAt(config: Config, nth: number): Promise<number | undefined> {
@@ -83,30 +61,32 @@ process.stdout.write(`hang bench: ${String(count)} SIGSTOPs, hang_timeout ${Stri
 try {
   await withKeepAlive(config, {}, async () => {
     for (let index = 0; index < count; index += 1) {
-      await until('a watcher', () => readJson<Beat>(heartbeatFile), 60_000);
+      await until('a watcher', () => readBeat(heartbeatFile), { timeoutMs: 60_000 });
       await sleep(1_500);
-      const first = await until('a watcher', () => readJson<Beat>(heartbeatFile), 60_000);
+      const first = await until('a watcher', () => readBeat(heartbeatFile), { timeoutMs: 60_000 });
       // Right after a beat: the hang timeout then runs from the stop, not from a beat seconds before it.
       const fresh = await until(
         'a fresh beat',
         async () => {
-          const beat = await readJson<Beat>(heartbeatFile);
+          const beat = await readBeat(heartbeatFile);
           return beat !== undefined && beat.pid === first.pid && beat.unix_ts > first.unix_ts ? beat : undefined;
         },
-        60_000,
+        { timeoutMs: 60_000 },
       );
       const stoppedAt = Date.now();
       process.kill(fresh.pid, 'SIGSTOP');
       const next = await until(
         `replacement ${String(index + 1)}`,
         async () => {
-          const beat = await readJson<Beat>(heartbeatFile);
+          const beat = await readBeat(heartbeatFile);
           return beat !== undefined && beat.pid !== fresh.pid ? beat : undefined;
         },
-        hangMs + 120_000,
+        { timeoutMs: hangMs + 120_000 },
       );
       replaced.push(next.unix_ts * 1000 - stoppedAt);
-      detected.push((await until('the watcher_hung row', () => hungAt(config, index), 10_000)) - stoppedAt);
+      detected.push(
+        (await until('the watcher_hung row', () => hungAt(config, index), { timeoutMs: 10_000 })) - stoppedAt,
+      );
     }
   });
 } finally {

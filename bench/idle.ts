@@ -23,8 +23,9 @@ import { healthScheduleId, keepAliveWorkflowId } from '../src/contract/ids.js';
 import { root } from '../test/helpers/dist.js';
 import { descendantRunning, idleCost } from './lib/proc.js';
 import type { IdleCost } from './lib/proc.js';
-import { readBeat, startSupervisor, until } from './lib/supervisor-process.js';
+import { startSupervisor } from './lib/supervisor-process.js';
 import { printFigure } from './lib/target.js';
+import { readBeat, until } from './lib/wait.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,8 +76,11 @@ const pm2 = only.has('pm2') ? await startPm2(dir) : undefined;
 const supervisor = only.has('supervisor') ? await startSupervisor(...startCommand, root) : undefined;
 try {
   const watcher = supervisor
-    ? await until('ready', supervisor.child, async () =>
-        supervisor.logged('ingest watching the inbox') === undefined ? undefined : readBeat(supervisor.heartbeatFile),
+    ? await until(
+        'ready',
+        async () =>
+          supervisor.logged('ingest watching the inbox') === undefined ? undefined : readBeat(supervisor.heartbeatFile),
+        { timeoutMs: 120_000, everyMs: 20, child: supervisor.child },
       )
     : undefined;
   await sleep(Number(values.settle) * 1000);

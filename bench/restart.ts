@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { Config } from '../src/config/schema.js';
 import { withKeepAlive } from './lib/keep-alive-host.js';
 import { percentile } from './lib/stats.js';
 import { printFigure } from './lib/target.js';
+import { readBeat, until } from './lib/wait.js';
 import { SUPERVISORD, supervisordMissing, writeSupervisordConf } from './lib/supervisord.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,34 +41,6 @@ const { values } = parseArgs({
 const count = Number(values.count);
 const only = new Set((values.only ?? '').split(','));
 const SETTLE_MS = 1_500;
-
-interface Beat {
-  unix_ts: number;
-  pid: number;
-}
-
-async function readBeat(file: string): Promise<Beat | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Beat;
-  } catch {
-    return undefined;
-  }
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  everyMs = 2,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Kills the beating watcher `count` times; returns each kill → new first beat delay in ms, sorted. */
 async function measure(name: string, heartbeatFile: string): Promise<number[]> {

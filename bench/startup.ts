@@ -14,10 +14,11 @@ import { execa } from 'execa';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { distProblem, root } from '../test/helpers/dist.js';
-import { readBeat, startSupervisor, until } from './lib/supervisor-process.js';
+import { startSupervisor } from './lib/supervisor-process.js';
 import type { StartedSupervisor } from './lib/supervisor-process.js';
 import { percentile } from './lib/stats.js';
 import { printFigure } from './lib/target.js';
+import { readBeat, until } from './lib/wait.js';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '5' }, only: { type: 'string', default: 'npm,dist,tsx,node' } },
@@ -57,11 +58,16 @@ async function once(mode: Mode): Promise<Run> {
   }
 }
 
+/** How the bench waits on a started supervisor: up to 2 min, every 20 ms, and not past its exit. */
+const waiting = (started: StartedSupervisor) => ({ timeoutMs: 120_000, everyMs: 20, child: started.child });
+
 async function measured(started: StartedSupervisor): Promise<Run> {
-  const watching = await until('ingest watching', started.child, async () =>
-    started.logged('ingest watching the inbox'),
+  const watching = await until(
+    'ingest watching',
+    async () => started.logged('ingest watching the inbox'),
+    waiting(started),
   );
-  const beat = await until('first heartbeat', started.child, () => readBeat(started.heartbeatFile));
+  const beat = await until('first heartbeat', () => readBeat(started.heartbeatFile), waiting(started));
   const at = (text: string): number => (started.logged(text) ?? Number.NaN) - started.spawnedAt;
   const beatAt = beat.unix_ts * 1000 - started.spawnedAt;
   return {

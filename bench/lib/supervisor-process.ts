@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readBeat } from './wait.js';
 
 export interface StartedSupervisor {
   dir: string;
@@ -52,14 +53,6 @@ async function writeConfig(dir: string): Promise<{ file: string; enginePort: num
 }
 
 const LINE = /^\[([^\]]+)\] \[SUPERVISOR\] \[[A-Z]+\] (.*)$/;
-
-export async function readBeat(file: string): Promise<{ unix_ts: number; pid: number } | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as { unix_ts: number; pid: number };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Spawns `command argsFor(<its config file>)` with `cwd`. */
 export async function startSupervisor(
@@ -119,21 +112,4 @@ export async function startSupervisor(
     stop,
     stderrTail: () => tail,
   };
-}
-
-/** Resolves with what `check` returns once defined; throws after `timeoutMs` or when `child` exits. */
-export async function until<T>(
-  what: string,
-  child: ChildProcess,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null) throw new Error(`${what}: the process exited with ${String(child.exitCode)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
