@@ -183,10 +183,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
       void passes.request();
     },
   });
-  const rescan = setInterval(() => {
-    view.lookAgain();
-    void passes.request();
-  }, config.ingest.rescan_interval);
+  const rescan = setInterval(lookAgainNow, config.ingest.rescan_interval);
   logger.info(
     { inbox, worker_ids: workerIds, mode: watcher.mode(), rescan_ms: config.ingest.rescan_interval },
     'ingest watching the inbox',

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isIgnoredName, servedWorkerOf } from '../flags/index.js';
 import { fileIdentity } from './process.js';
-import { entryKey, inStartOrder, listWaiting, lstatOrUndefined, waitingOf } from './scan.js';
+import { entryKey, inStartOrder, listWaiting, lstatAll, waitingOf } from './scan.js';
 import type { Listing, Waiting } from './scan.js';
 
 /**
@@ -59,7 +59,7 @@ export class InboxView {
     }
     const names = [...this.changed].filter((name) => !isIgnoredName(name));
     this.changed.clear();
-    const stats = await Promise.all(names.map((name) => lstatOrUndefined(path.join(this.inbox, name))));
+    const stats = await lstatAll(names.map((name) => path.join(this.inbox, name)));
     let grew = false;
     names.forEach((name, i) => {
       const stat = stats[i];

@@ -121,7 +121,7 @@ export async function listWaiting(
 }
 
 /** lstat-s a few dozen at a time: side by side they cost one round trip on a share, not one each. */
-async function lstatAll(paths: readonly (string | Buffer)[]): Promise<(Stats | undefined)[]> {
+export async function lstatAll(paths: readonly (string | Buffer)[]): Promise<(Stats | undefined)[]> {
   const stats: (Stats | undefined)[] = [];
   for (let i = 0; i < paths.length; i += LSTATS_AT_ONCE)
     stats.push(...(await Promise.all(paths.slice(i, i + LSTATS_AT_ONCE).map(lstatOrUndefined))));
