@@ -11,16 +11,16 @@ import type { Config } from '../../../src/config/schema.js';
 import type { FakeWatcherVariant } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, waitFor } from '../../helpers/process.js';
 import { ndjsonAudit, seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { keepAliveOf, startKeepAlive, useKeepAliveEnv, waitForKeepAlive } from './support.js';
+import { HANG_TEST_TIMEOUT, keepAliveOf, startKeepAlive, useKeepAliveEnv, waitForKeepAlive } from './support.js';
 
 describe('keep-alive safety', () => {
   const keepAlive = useKeepAliveEnv();
   const { env, startWorker } = keepAlive;
   let config: Config;
 
-  /** A config of `variant` with a 1 s hang timeout and the given stop timeouts (ms). */
+  /** A config of `variant` with a short hang timeout and the given stop timeouts (ms). */
   async function configure(variant: FakeWatcherVariant, watcher: Partial<Config['watcher']> = {}): Promise<void> {
-    const base = await keepAlive.configure('ts-keepalive-safety-', { variant });
+    const base = await keepAlive.configure('ts-keepalive-safety-', { variant, hangTimeout: HANG_TEST_TIMEOUT });
     config = { ...base, watcher: { ...base.watcher, ...watcher } };
   }
 
@@ -40,9 +40,9 @@ describe('keep-alive safety', () => {
     expect(hung).toMatchObject({
       handler: 'keepalive',
       success: false,
-      details: expect.objectContaining({ pid, hang_timeout_ms: 1_000 }),
+      details: expect.objectContaining({ pid, hang_timeout_ms: 3_000 }),
     });
-    expect(Number(hung.details.heartbeat_age_ms)).toBeGreaterThan(1_000);
+    expect(Number(hung.details.heartbeat_age_ms)).toBeGreaterThan(3_000);
     const replacement = await replacementOf(pid);
     expect(await isProcessAlive(pid)).toBe(false);
     const restarted = await auditRow('watcher_restarted');

@@ -11,7 +11,7 @@ import { waitFor } from '../../helpers/process.js';
 import { activitiesFor } from '../../helpers/activities.js';
 import { NO_REPLAY, useSupervisorEnv } from '../../helpers/use-supervisor-env.js';
 import { seenPids, waitForBeat, watcherPid } from '../handlers/support.js';
-import { startKeepAlive, useHealthCases, waitForKeepAlive } from './support.js';
+import { HANG_TEST_TIMEOUT, startKeepAlive, useHealthCases, waitForKeepAlive } from './support.js';
 
 const STATUS = fileURLToPath(new URL('./status-main.ts', import.meta.url));
 
@@ -87,7 +87,7 @@ describe('supervisor status', () => {
   }, 60_000);
 
   it('calls a silent watcher hung after watcher.hang_timeout in status, diagnostics and the health check', async () => {
-    config = await configure('ts-status-hung-', { hangTimeout: '1' });
+    config = await configure('ts-status-hung-', { hangTimeout: HANG_TEST_TIMEOUT });
     const acts = activitiesFor(config);
     const { pid } = await acts.startWatcher();
     seenPids.add(pid);
