@@ -26,8 +26,8 @@ function waitForStderr(child: ResultPromise, pattern: RegExp): Promise<string> {
     child.once('exit', () => reject(new Error(`exited before ${String(pattern)}:\n${seen}`)));
     setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no ${String(pattern)} within 20 s:\n${seen}`));
-    }, 20_000).unref();
+      reject(new Error(`no ${String(pattern)} within 60 s:\n${seen}`));
+    }, 60_000).unref();
   });
 }
 
@@ -39,6 +39,12 @@ async function waitForFile(file: string, timeoutMs = 30_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * A bound for a test that runs a whole `supervisor start` and more CLI calls (each a tsx start): a few seconds
+ * on an idle machine, over a minute on two busy cores; an upper bound for a hang, not a speed.
+ */
+const WHOLE_SUPERVISOR_MS = 180_000;
 
 describe('supervisor CLI', () => {
   const tmp = useTempDir('cli-');
@@ -142,101 +148,109 @@ describe('supervisor CLI', () => {
     });
   });
 
-  it('start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it', async () => {
-    const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
-    const child = supervisor(['--config', file, 'start'], tmp());
-    const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
-    const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
-    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
-      expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
-    }
-    expect(existsSync(path.join(tmp(), 'var/temporal.db'))).toBe(true);
-    const http =
-      /http endpoints listening: \/metrics, \/healthz, \/readyz \{"component":"http","address":"([^"]+)"\}/.exec(
-        stderr,
-      )?.[1];
-    const readyz = await fetch(`http://${http ?? ''}/readyz`);
-    expect(await readyz.json()).toEqual({ ready: true, checks: { worker: true, temporal: true } });
-    expect(await (await fetch(`http://${http ?? ''}/metrics`)).text()).toContain(
-      'supervisor_worker_running{worker_id="w1"} 1',
-    );
-
-    const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
-    expect(flag.exitCode).toBe(0);
-    const taskId = flag.stdout.trim();
-    const result = path.join(tmp(), 'var/nas/Worker_Outbox', 'w1', `${taskId}.result.json`);
-    await waitForFile(result);
-    expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({
-      success: true,
-      task_id: taskId,
-      label: 'e2e check',
-    });
-    // The web panel on the same port lists the task (read-only: no operator token configured).
-    const panel = await fetch(`http://${http ?? ''}/`);
-    expect(panel.status).toBe(200);
-    expect(panel.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(await panel.text()).toContain(taskId);
-    const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());
-    const lines = events.stdout
-      .trim()
-      .split('\n')
-      .map(
-        (line) => JSON.parse(line) as { v: number; type: string; task_id: string; worker_id: string; label: string },
+  it(
+    'start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it',
+    async () => {
+      const file = path.join(tmp(), 'supervisor.yaml');
+      writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
+      const child = supervisor(['--config', file, 'start'], tmp());
+      const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+      const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
+      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+      for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
+        expect(existsSync(path.join(tmp(), 'var/nas', folder))).toBe(true);
+      }
+      expect(existsSync(path.join(tmp(), 'var/temporal.db'))).toBe(true);
+      const http =
+        /http endpoints listening: \/metrics, \/healthz, \/readyz \{"component":"http","address":"([^"]+)"\}/.exec(
+          stderr,
+        )?.[1];
+      const readyz = await fetch(`http://${http ?? ''}/readyz`);
+      expect(await readyz.json()).toEqual({ ready: true, checks: { worker: true, temporal: true } });
+      expect(await (await fetch(`http://${http ?? ''}/metrics`)).text()).toContain(
+        'supervisor_worker_running{worker_id="w1"} 1',
       );
-    expect(lines.filter((event) => event.task_id === taskId).map((event) => event.type)).toEqual([
-      'flag_accepted',
-      'task_completed',
-    ]);
-    expect(lines.every((event) => event.v === 1 && event.worker_id === 'w1')).toBe(true);
-    const connection = await Connection.connect({ address });
-    try {
-      const described = await connection.workflowService.describeWorkflowExecution({
-        namespace: 'default',
-        execution: { workflowId: `w1/${taskId}` },
+
+      const flag = await supervisor(['--config', file, 'flag', 'diagnostics', '--label', 'e2e check'], tmp());
+      expect(flag.exitCode).toBe(0);
+      const taskId = flag.stdout.trim();
+      const result = path.join(tmp(), 'var/nas/Worker_Outbox', 'w1', `${taskId}.result.json`);
+      await waitForFile(result);
+      expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({
+        success: true,
+        task_id: taskId,
+        label: 'e2e check',
       });
-      expect(described.workflowExecutionInfo?.type?.name).toBe('diagnostics');
-    } finally {
-      await connection.close();
-    }
+      // The web panel on the same port lists the task (read-only: no operator token configured).
+      const panel = await fetch(`http://${http ?? ''}/`);
+      expect(panel.status).toBe(200);
+      expect(panel.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(await panel.text()).toContain(taskId);
+      const events = await supervisor(['--config', file, 'events', '--type', 'flag_accepted', 'task_completed'], tmp());
+      const lines = events.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (line) => JSON.parse(line) as { v: number; type: string; task_id: string; worker_id: string; label: string },
+        );
+      expect(lines.filter((event) => event.task_id === taskId).map((event) => event.type)).toEqual([
+        'flag_accepted',
+        'task_completed',
+      ]);
+      expect(lines.every((event) => event.v === 1 && event.worker_id === 'w1')).toBe(true);
+      const connection = await Connection.connect({ address });
+      try {
+        const described = await connection.workflowService.describeWorkflowExecution({
+          namespace: 'default',
+          execution: { workflowId: `w1/${taskId}` },
+        });
+        expect(described.workflowExecutionInfo?.type?.name).toBe('diagnostics');
+      } finally {
+        await connection.close();
+      }
 
-    // The keep-alive started the sample watcher; it outlives the supervisor by design (found again by its pid file).
-    const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w1.pid');
-    await waitForFile(pidFile);
-    child.kill('SIGTERM');
-    expect((await child).exitCode).toBe(0);
-    const watcherPid = Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]);
-    expect(() => process.kill(watcherPid, 0)).not.toThrow();
-    process.kill(-watcherPid, 'SIGTERM');
-    const logLines = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n');
-    expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(
-      expect.arrayContaining(['configuration valid; folders ready', 'shutdown requested', 'stopped']),
-    );
-  });
+      // The keep-alive started the sample watcher; it outlives the supervisor by design (found again by its pid file).
+      const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w1.pid');
+      await waitForFile(pidFile);
+      child.kill('SIGTERM');
+      expect((await child).exitCode).toBe(0);
+      const watcherPid = Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]);
+      expect(() => process.kill(watcherPid, 0)).not.toThrow();
+      process.kill(-watcherPid, 'SIGTERM');
+      const logLines = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8').trim().split('\n');
+      expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(
+        expect.arrayContaining(['configuration valid; folders ready', 'shutdown requested', 'stopped']),
+      );
+    },
+    WHOLE_SUPERVISOR_MS,
+  );
 
-  it('shuts down cleanly on SIGINT after its stdout and stderr were closed (EPIPE): engine lock released, log complete', async () => {
-    const file = path.join(tmp(), 'supervisor.yaml');
-    writeFileSync(file, 'worker_id: w2\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
-    const child = supervisor(['--config', file, 'start'], tmp());
-    await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
-    const lockFile = path.join(tmp(), 'var/temporal.db.lock');
-    expect(existsSync(lockFile)).toBe(true);
-    // `supervisor start 2>&1 | tee log` and Ctrl-C: the reader is gone before the supervisor logs its shutdown.
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-    child.kill('SIGINT');
-    const result = await child;
-    expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
-    expect(existsSync(lockFile)).toBe(false);
-    const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
-    const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
-    if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
-  });
+  it(
+    'shuts down cleanly on SIGINT after its stdout and stderr were closed (EPIPE): engine lock released, log complete',
+    async () => {
+      const file = path.join(tmp(), 'supervisor.yaml');
+      writeFileSync(file, 'worker_id: w2\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
+      const child = supervisor(['--config', file, 'start'], tmp());
+      await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+      const lockFile = path.join(tmp(), 'var/temporal.db.lock');
+      expect(existsSync(lockFile)).toBe(true);
+      // `supervisor start 2>&1 | tee log` and Ctrl-C: the reader is gone before the supervisor logs its shutdown.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.kill('SIGINT');
+      const result = await child;
+      expect({ exitCode: result.exitCode, signal: result.signal }).toEqual({ exitCode: 0, signal: undefined });
+      expect(existsSync(lockFile)).toBe(false);
+      const messages = readFileSync(path.join(tmp(), 'var/nas/05_LOGS/supervisor.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).toEqual(expect.arrayContaining(['shutdown requested', 'stopped']));
+      const pidFile = path.join(tmp(), 'var/nas/00_STATE/watcher_w2.pid');
+      if (existsSync(pidFile)) process.kill(-Number(/\d+/.exec(readFileSync(pidFile, 'utf8'))?.[0]), 'SIGTERM');
+    },
+    WHOLE_SUPERVISOR_MS,
+  );
 
   it('events --follow ends quietly when its reader goes away', async () => {
     const file = path.join(tmp(), 'supervisor.yaml');
