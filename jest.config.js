@@ -13,6 +13,10 @@ const cli = await import('./dist/temporal-cli/dev-server.js').catch(() => undefi
 
 const common = {
   testEnvironment: 'node',
+  // Jest 30's default 'soft' cleanup of a test file's globals recurses forever when a late callback writes one
+  // after the file ended (RangeError: Maximum call stack size exceeded in jest-util's originalSetter, jestjs/jest
+  // #16044 and #16443, open on 30.5.2); CI saw it fail a whole suite. 'off' is Jest 29's behaviour.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },

@@ -3,7 +3,7 @@
  * `pause|resume|restart` shortcuts and `run-once`, against the embedded engine with the fake watcher
  * and a real git checkout. `supervisor start` (or run-once itself) runs engine, worker and keep-alive.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
@@ -44,6 +44,10 @@ interface AuditRow {
   actor: string | null;
   details: Record<string, unknown>;
 }
+
+// Each test runs a whole `supervisor start` or `run-once` and several CLI calls (each a tsx start): seconds on an
+// idle machine, over a minute on two busy cores. An upper bound for a hang, not a speed.
+jest.setTimeout(180_000);
 
 describe('operator actions through the CLI', () => {
   const tmp = useTempDir('e2e-operator-');
