@@ -70,8 +70,7 @@ async function existingTables(db: Queryable): Promise<Set<string>> {
 }
 
 async function has(db: Queryable, addition: (typeof ADDITIONS)[number]): Promise<boolean> {
-  const [view, column] =
-    addition.kind === 'column' ? ['COLUMNS', 'COLUMN_NAME'] : ['STATISTICS', 'INDEX_NAME'];
+  const [view, column] = addition.kind === 'column' ? ['COLUMNS', 'COLUMN_NAME'] : ['STATISTICS', 'INDEX_NAME'];
   const rows = await query<RowDataPacket[]>(
     db,
     `SELECT 1 FROM information_schema.${view} WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND ${column} = ? LIMIT 1`,

@@ -65,10 +65,9 @@ async function recordedKeys(config: Config): Promise<Set<string>> {
 }
 
 async function auditRows(db: MariaDbHarness, workerId: string) {
-  const [rows] = await db.pool.query<RowDataPacket[]>(
-    'SELECT task_id, row_key FROM audit_log_t WHERE worker_id = ?',
-    [workerId],
-  );
+  const [rows] = await db.pool.query<RowDataPacket[]>('SELECT task_id, row_key FROM audit_log_t WHERE worker_id = ?', [
+    workerId,
+  ]);
   return rows.map((row) => ({ task_id: row.task_id as string | null, row_key: row.row_key as string | null }));
 }
 
@@ -124,45 +123,47 @@ describe('database outages during a stream of handlers and health runs', () => {
     return tasks;
   }
 
-  it.each(OUTAGES)('MariaDB $name: every audit row lands in MySQL once, workers_t catches up', async (outage) => {
-    temp = await makeTempDir(`ts-db-outage-${outage.name}-`);
-    config = env.config(temp.path, { database: { ...db.config } });
-    // No pool given: the worker makes its own (deadline, queue limit), as in production.
-    worker = await env.startWorker(config);
-    // Paused first, while the database answers: the keep-alive the health runs start leaves the watcher off.
-    expect((await env.run(config, { task_id: `${outage.name}_pause`, handler: 'pause_watcher' })).success).toBe(
-      true,
-    );
-    const pending = pendingAuditFileOf(config.paths.logs);
-    await outage.begin(db);
-    const restart = outage.whollyDown ? undefined : db.shutdown().then(() => db.restart());
-    const tasks = [`${outage.name}_pause`, ...(await stream(outage.name))];
-    if (outage.whollyDown) expect(await exists(pending)).toBe(true);
-    await restart;
-    await outage.end(db);
+  it.each(OUTAGES)(
+    'MariaDB $name: every audit row lands in MySQL once, workers_t catches up',
+    async (outage) => {
+      temp = await makeTempDir(`ts-db-outage-${outage.name}-`);
+      config = env.config(temp.path, { database: { ...db.config } });
+      // No pool given: the worker makes its own (deadline, queue limit), as in production.
+      worker = await env.startWorker(config);
+      // Paused first, while the database answers: the keep-alive the health runs start leaves the watcher off.
+      expect((await env.run(config, { task_id: `${outage.name}_pause`, handler: 'pause_watcher' })).success).toBe(true);
+      const pending = pendingAuditFileOf(config.paths.logs);
+      await outage.begin(db);
+      const restart = outage.whollyDown ? undefined : db.shutdown().then(() => db.restart());
+      const tasks = [`${outage.name}_pause`, ...(await stream(outage.name))];
+      if (outage.whollyDown) expect(await exists(pending)).toBe(true);
+      await restart;
+      await outage.end(db);
 
-    // The health run after the outage finds the database answering: workers_t, then the back-fill.
-    const last = await healthRun();
-    expect(last.success).toBe(true);
-    expect(await exists(pending)).toBe(false);
-    expect(await exists(`${pending}.draining`)).toBe(false);
-    const rows = await auditRows(db, config.worker_id);
-    const keys = await recordedKeys(config);
-    const keyCounts = new Map<string, number>();
-    for (const row of rows) keyCounts.set(String(row.row_key), (keyCounts.get(String(row.row_key)) ?? 0) + 1);
-    expect([...keyCounts.keys()].sort()).toEqual([...keys].sort());
-    expect([...keyCounts.values()].filter((count) => count !== 1)).toEqual([]);
-    expect(tasks.map((task) => rows.filter((row) => row.task_id === task).length)).toEqual(tasks.map(() => 1));
-    const heartbeat = JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
-    const [workers] = await db.pool.query<RowDataPacket[]>(
-      'SELECT last_heartbeat_at FROM workers_t WHERE worker_id = ?',
-      [config.worker_id],
-    );
-    expect((workers[0]?.last_heartbeat_at as Date | undefined)?.toISOString()).toBe(heartbeat.time);
+      // The health run after the outage finds the database answering: workers_t, then the back-fill.
+      const last = await healthRun();
+      expect(last.success).toBe(true);
+      expect(await exists(pending)).toBe(false);
+      expect(await exists(`${pending}.draining`)).toBe(false);
+      const rows = await auditRows(db, config.worker_id);
+      const keys = await recordedKeys(config);
+      const keyCounts = new Map<string, number>();
+      for (const row of rows) keyCounts.set(String(row.row_key), (keyCounts.get(String(row.row_key)) ?? 0) + 1);
+      expect([...keyCounts.keys()].sort()).toEqual([...keys].sort());
+      expect([...keyCounts.values()].filter((count) => count !== 1)).toEqual([]);
+      expect(tasks.map((task) => rows.filter((row) => row.task_id === task).length)).toEqual(tasks.map(() => 1));
+      const heartbeat = JSON.parse(await readFile(supervisorHeartbeatPath(config), 'utf8')) as SupervisorHeartbeatFile;
+      const [workers] = await db.pool.query<RowDataPacket[]>(
+        'SELECT last_heartbeat_at FROM workers_t WHERE worker_id = ?',
+        [config.worker_id],
+      );
+      expect((workers[0]?.last_heartbeat_at as Date | undefined)?.toISOString()).toBe(heartbeat.time);
 
-    figures.outages.push(outage.name);
-    figures.rows += keys.size;
-    figures.once += [...keyCounts.values()].filter((count) => count === 1).length;
-    figures.left += (await exists(pending)) ? 1 : 0;
-  }, OUTAGE_TEST_TIMEOUT_MS);
+      figures.outages.push(outage.name);
+      figures.rows += keys.size;
+      figures.once += [...keyCounts.values()].filter((count) => count === 1).length;
+      figures.left += (await exists(pending)) ? 1 : 0;
+    },
+    OUTAGE_TEST_TIMEOUT_MS,
+  );
 });
