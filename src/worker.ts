@@ -51,9 +51,8 @@ async function prepareDatabase(pool: Pool, audit: AuditSink, logger: Logger): Pr
     logger.error({ error: String(error) }, 'database migration failed; audit rows wait in the pending file');
     return;
   }
-  await audit.drain?.().catch((error: unknown) => {
-    logger.warn({ error: String(error) }, 'pending audit rows not drained; health runs retry');
-  });
+  // In the background: a long back-fill must not hold the worker's start.
+  void audit.drain?.();
 }
 
 export async function createSupervisorWorker(options: SupervisorWorkerOptions): Promise<SupervisorWorker> {

@@ -158,11 +158,8 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     const status = { worker_id: config.worker_id, last_heartbeat_at: at, status_summary: input.summary };
     const updated = deps.pool === undefined ? false : updateDatabase(deps.pool, { ...status, hostname: body.hostname });
     const [, database] = await Promise.all([audited, updated]);
-    if (database) {
-      await deps.audit.drain?.().catch((error: unknown) => {
-        deps.logger.warn({ error: String(error) }, 'pending audit rows not drained; the next health run retries');
-      });
-    }
+    // In the background: a long back-fill must not hold the health run.
+    if (database) void deps.audit.drain?.();
     return { path: file, database, stateChanged };
   }
 

@@ -29,7 +29,10 @@ export interface AuditSink {
   record(row: AuditRecord): Promise<void>;
   /** The newest `n` records (of `workerId` when given), newest first. */
   last(n: number, workerId?: string): Promise<StoredAuditRecord[]>;
-  /** Moves the rows the database refused into it (sinks that keep such rows only); never concurrent with itself. */
+  /**
+   * Moves the rows the database refused into it (sinks that keep such rows only); never concurrent with
+   * itself, never rejects (a failure is logged and the rows wait for the next drain).
+   */
   drain?(): Promise<{ drained: number }>;
 }
 

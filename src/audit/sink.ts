@@ -1,5 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../config/schema.js';
+import { migrate } from '../db/migrations.js';
 import { auditFileOf, eventsFileOf, pendingAuditFileOf } from '../nas/paths.js';
 import { appendEvent } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -66,10 +67,17 @@ export function createAuditSink(
   };
   const drainOnce = async (): Promise<{ drained: number }> => {
     const move = (file: string, to: string) => exclusive(() => movePending(file, to));
-    const result = await drainPendingAudit(pool, pendingFile, move);
-    down = false;
-    if (result.drained > 0) logger.info({ drained: result.drained }, 'pending audit rows moved into the database');
-    return result;
+    try {
+      // The tables first: the worker's migration at start may have met the outage (the key column missing).
+      await migrate(pool);
+      const result = await drainPendingAudit(pool, pendingFile, move);
+      down = false;
+      if (result.drained > 0) logger.info({ drained: result.drained }, 'pending audit rows moved into the database');
+      return result;
+    } catch (error) {
+      logger.warn({ error: String(error) }, 'pending audit rows not drained; the next health run retries');
+      return { drained: 0 };
+    }
   };
   return {
     kind: 'mysql',
