@@ -6,6 +6,7 @@ import type { Pool } from 'mysql2/promise';
 import { createActivities } from './activities/index.js';
 import type { ActivityTiming } from './activities/index.js';
 import { createAuditSink } from './audit/index.js';
+import type { AuditSink } from './audit/index.js';
 import type { Config } from './config/schema.js';
 import { taskQueueOf } from './contract/ids.js';
 import type { LockTuning } from './contract/lock.js';
@@ -39,6 +40,21 @@ export interface SupervisorWorker {
   close(): Promise<void>;
 }
 
+/**
+ * Tables first, then the audit rows an outage left in the pending file. A database outage must not keep the
+ * worker (and pause/restart/verify_db) from running: health runs drain the rows once it answers.
+ */
+async function prepareDatabase(pool: Pool, audit: AuditSink, logger: Logger): Promise<void> {
+  try {
+    logger.info({ migration: await migrate(pool) }, 'database ready');
+  } catch (error) {
+    logger.error({ error: String(error) }, 'database migration failed; audit rows wait in the pending file');
+    return;
+  }
+  // In the background: a long back-fill must not hold the worker's start.
+  void audit.drain?.();
+}
+
 export async function createSupervisorWorker(options: SupervisorWorkerOptions): Promise<SupervisorWorker> {
   const { config } = options;
   const logger = options.logger.child({ component: 'worker' });
@@ -46,21 +62,12 @@ export async function createSupervisorWorker(options: SupervisorWorkerOptions): 
     options.pool === undefined && config.database !== undefined ? createDbPool(config.database) : undefined;
   const pool = options.pool ?? ownPool;
   try {
-    if (pool !== undefined) {
-      // A database outage must not keep the worker (and pause/restart/verify_db) from running.
-      await migrate(pool).then(
-        (migration) => logger.info({ migration }, 'database ready'),
-        (error: unknown) =>
-          logger.error(
-            { error: String(error) },
-            'database migration failed; audit falls back to the NDJSON file until it answers',
-          ),
-      );
-    }
+    const audit = createAuditSink(config, pool, logger);
+    if (pool !== undefined) await prepareDatabase(pool, audit, logger);
     const activities = createActivities({
       config,
       logger: options.logger,
-      audit: createAuditSink(config, pool, logger),
+      audit,
       pool,
       client: options.client,
       timing: options.timing,

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
+import { auditRowKey } from '../audit/record.js';
 
 /** What long activities need from Temporal: heartbeats, cancellation and a cancellable sleep. */
 export interface ActivityHooks {
@@ -45,4 +46,15 @@ export function activityHooks(): ActivityHooks {
       if (signal.aborted) throw signal.reason;
     },
   };
+}
+
+/**
+ * The idempotency key of the audit row this activity records as `name`: the same on every retry of the
+ * activity (workflow, run, activity id), so the row lands once; a random key outside an activity.
+ */
+export function activityAuditKey(name: string): string {
+  const info = current()?.info;
+  const execution = info?.workflowExecution;
+  if (info === undefined || execution === undefined) return auditRowKey();
+  return auditRowKey([execution.workflowId, execution.runId, info.activityId, name]);
 }

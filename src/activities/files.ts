@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { isTaskId } from '../contract/ids.js';
 import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
 import { pauseFlagPath, resultFilePath } from '../nas/paths.js';
+import { activityAuditKey } from './context.js';
 import { InvalidArgument } from './errors.js';
 import type { ResolvedDeps } from './types.js';
 
@@ -23,7 +24,7 @@ export interface PauseInput {
 }
 
 /** The audit fields a workflow supplies; `at` and `worker_id` are filled in here. */
-export type AuditInput = Omit<AuditRecord, 'at' | 'worker_id'> & { at?: string };
+export type AuditInput = Omit<AuditRecord, 'at' | 'worker_id' | 'row_key'> & { at?: string };
 
 /** A task id that names files (the flag's own rule); throws InvalidArgument otherwise, the activities' door. */
 export function checkTaskId(taskId: string): string {
@@ -98,6 +99,7 @@ export function fileActivities(deps: ResolvedDeps) {
       success: input.success,
       details: input.details,
       actor: input.actor,
+      row_key: activityAuditKey('audit'),
     };
     await deps.audit.record(row);
   }

@@ -8,9 +8,11 @@ import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { KeepAliveState } from '../contract/supervision.js';
 import { upsertWorker } from '../db/workers.js';
+import type { WorkerStatusRow } from '../db/workers.js';
 import { readJsonIfExists, writeJsonAtomic } from '../lib/atomic.js';
 import { drainFlagPath, supervisorHeartbeatPath } from '../nas/paths.js';
 import type { WatcherHeartbeatReport, WatcherStatus } from './watcher-look.js';
+import { activityAuditKey } from './context.js';
 import { readPauseFlag } from './files.js';
 import type { ObserveInput, WatchResult } from './watch.js';
 import type { ResolvedDeps } from './types.js';
@@ -101,9 +103,22 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     return { watcher_state: watcherState, watcher, heartbeat, paused, draining, keepalive, summary };
   }
 
+  /** workers_t, then the back-fill of refused audit rows; false when the database did not answer. */
+  async function updateDatabase(pool: NonNullable<ResolvedDeps['pool']>, row: WorkerStatusRow): Promise<boolean> {
+    try {
+      await upsertWorker(pool, row);
+    } catch (error) {
+      deps.logger.warn({ error: String(error) }, 'workers_t not updated: the database did not answer');
+      return false;
+    }
+    return true;
+  }
+
   /**
-   * File first (a database outage must not hide a live supervisor), then workers_t, then an audit row
-   * when the watcher's state differs from the previous run's (read back from the previous file).
+   * File first (a database outage must not hide a live supervisor), then workers_t and an audit row when the
+   * watcher's state differs from the previous run's (read back from the previous file), side by side so an
+   * outage costs one query deadline. A database that does not answer fails neither the run nor the activity:
+   * the next run catches workers_t up. When it answered, the rows it refused before are drained into it.
    */
   async function recordHealth(
     input: HealthRecordInput,
@@ -126,27 +141,26 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     };
     await writeJsonAtomic(file, body);
     const stateChanged = previous?.watcher_state !== input.watcher_state;
-    if (stateChanged) {
-      await deps.audit.record({
-        at: at.toISOString(),
-        worker_id: config.worker_id,
-        task_id: null,
-        handler: 'health_check',
-        label: null,
-        action: 'watcher_state_changed',
-        success: input.success,
-        details: { from: previous?.watcher_state ?? null, to: input.watcher_state, summary: input.summary },
-        actor: 'supervisor',
-      });
-    }
-    if (deps.pool === undefined) return { path: file, database: false, stateChanged };
-    await upsertWorker(deps.pool, {
-      worker_id: config.worker_id,
-      last_heartbeat_at: at,
-      status_summary: input.summary,
-      hostname: body.hostname,
-    });
-    return { path: file, database: true, stateChanged };
+    const audited = stateChanged
+      ? deps.audit.record({
+          at: at.toISOString(),
+          worker_id: config.worker_id,
+          task_id: null,
+          handler: 'health_check',
+          label: null,
+          action: 'watcher_state_changed',
+          success: input.success,
+          details: { from: previous?.watcher_state ?? null, to: input.watcher_state, summary: input.summary },
+          actor: 'supervisor',
+          row_key: activityAuditKey('watcher_state_changed'),
+        })
+      : undefined;
+    const status = { worker_id: config.worker_id, last_heartbeat_at: at, status_summary: input.summary };
+    const updated = deps.pool === undefined ? false : updateDatabase(deps.pool, { ...status, hostname: body.hostname });
+    const [, database] = await Promise.all([audited, updated]);
+    // In the background: a long back-fill must not hold the health run.
+    if (database) void deps.audit.drain?.();
+    return { path: file, database, stateChanged };
   }
 
   return { checkHealth, recordHealth };

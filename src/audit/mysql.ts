@@ -5,11 +5,12 @@ import { query } from '../db/pool.js';
 import type { AuditRecord, AuditSink, StoredAuditRecord } from './record.js';
 import { redactSecrets } from './record.js';
 
+/** Inserts `row` once: a row whose key is already there (a retry, a back-fill) is left as it is. */
 export async function insertAudit(db: Queryable, row: AuditRecord): Promise<number> {
   const result = await query<ResultSetHeader>(
     db,
-    `INSERT INTO audit_log_t (at, worker_id, task_id, handler, label, action, success, details, actor)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO audit_log_t (at, worker_id, task_id, handler, label, action, success, details, actor, row_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id`,
     // Cut to the column sizes: a strict-mode "data too long" would fail the audit on every retry.
     [
       new Date(row.at),
@@ -21,6 +22,7 @@ export async function insertAudit(db: Queryable, row: AuditRecord): Promise<numb
       row.success ? 1 : 0,
       JSON.stringify(redactSecrets(row.details)),
       row.actor?.slice(0, 128) ?? null,
+      row.row_key?.slice(0, 64) ?? null,
     ],
   );
   return result.insertId;
@@ -50,6 +52,7 @@ function fromRow(row: RowDataPacket): StoredAuditRecord {
     success: Number(row.success) === 1,
     details: parseDetails(row.details),
     actor: row.actor === null ? null : String(row.actor),
+    ...(row.row_key === null || row.row_key === undefined ? {} : { row_key: String(row.row_key) }),
   };
 }
 
@@ -58,7 +61,7 @@ export async function lastAuditRows(db: Queryable, n: number, workerId?: string)
   const where = workerId === undefined ? '' : 'WHERE worker_id = ?';
   const rows = await query<RowDataPacket[]>(
     db,
-    `SELECT id, at, worker_id, task_id, handler, label, action, success, details, actor
+    `SELECT id, at, worker_id, task_id, handler, label, action, success, details, actor, row_key
      FROM audit_log_t ${where} ORDER BY id DESC LIMIT ${limit}`,
     workerId === undefined ? [] : [workerId],
   );

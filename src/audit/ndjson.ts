@@ -27,7 +27,7 @@ async function readEnd(file: string): Promise<string> {
   }
 }
 
-function parseLine(line: string): StoredAuditRecord | undefined {
+export function parseLine(line: string): StoredAuditRecord | undefined {
   try {
     return JSON.parse(line) as StoredAuditRecord;
   } catch {

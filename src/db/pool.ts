@@ -15,6 +15,22 @@ export type DatabaseConfig = NonNullable<Config['database']>;
 export const QUERY_TIMEOUT_MS = 10_000;
 /** A server that does not answer must not hold an activity (or verify_db) for long. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The whole wait of one query: a connection (made, or handed over by the pool) and the query itself.
+ * mysql2 pools have no acquire timeout: against a frozen server a caller queued behind hung connections
+ * would otherwise wait for each of them in turn.
+ */
+export const QUERY_DEADLINE_MS = CONNECT_TIMEOUT_MS + QUERY_TIMEOUT_MS;
+/** Callers a pool keeps waiting for a connection at most; more are refused at once rather than queued. */
+const POOL_QUEUE_LIMIT = 100;
+
+/** A query that did not answer within QUERY_DEADLINE_MS; it may still run later (audit rows carry a key). */
+export class QueryDeadlineExceeded extends Error {
+  constructor() {
+    super(`database did not answer within ${QUERY_DEADLINE_MS} ms`);
+    this.name = 'QueryDeadlineExceeded';
+  }
+}
 
 /** Where the database is, without the password: safe for logs and reports. */
 export interface DatabaseTarget {
@@ -70,6 +86,7 @@ export function createDbPool(db: DatabaseConfig, connectionLimit = 5): Pool {
   const options: PoolOptions = {
     ...connectionOptions(db),
     connectionLimit,
+    queueLimit: POOL_QUEUE_LIMIT,
     // A reset on release would drop the session time zone.
     resetOnRelease: false,
     enableKeepAlive: true,
@@ -101,8 +118,16 @@ export interface Queryable {
   query<T extends QueryResult>(options: { sql: string; values?: unknown[]; timeout?: number }): Promise<[T, unknown]>;
 }
 
-/** A query with the 10 s timeout; always parameterised. */
+/** A query with the 10 s timeout, waiting QUERY_DEADLINE_MS at most in all; always parameterised. */
 export async function query<T extends QueryResult>(db: Queryable, sql: string, values: unknown[] = []): Promise<T> {
-  const [rows] = await db.query<T>({ sql, values, timeout: QUERY_TIMEOUT_MS });
-  return rows;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueryDeadlineExceeded()), QUERY_DEADLINE_MS);
+  });
+  try {
+    const [rows] = await Promise.race([db.query<T>({ sql, values, timeout: QUERY_TIMEOUT_MS }), deadline]);
+    return rows;
+  } finally {
+    clearTimeout(timer);
+  }
 }

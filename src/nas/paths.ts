@@ -78,9 +78,14 @@ export function taskLogPath(config: Pick<Config, 'paths'>, taskId: string): stri
   return path.join(config.paths.logs, `task_${fileSafe(taskId)}.log`);
 }
 
-/** `<logs>/audit.ndjson`: where audit records go when no database is configured (or it refuses them). */
+/** `<logs>/audit.ndjson`: where audit records go when no database is configured. */
 export function auditFileOf(logsDir: string): string {
   return path.join(logsDir, 'audit.ndjson');
+}
+
+/** `<logs>/audit.pending.ndjson`: rows the database refused, until a drain moves them into it. */
+export function pendingAuditFileOf(logsDir: string): string {
+  return path.join(logsDir, 'audit.pending.ndjson');
 }
 
 /** `<logs>/events.ndjson`: where every part of the supervisor appends its events. */

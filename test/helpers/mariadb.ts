@@ -20,13 +20,17 @@ export interface MariaDbHarness {
   /** mysql2 pool as the app user; every connection runs with session time_zone '+00:00'. */
   pool: Pool;
   config: MariaDbConfig;
-  /** pid of mariadbd, so tests can check it is gone after stop(). */
-  pid: number;
+  /** pid of mariadbd, so tests can check it is gone after stop() (or freeze it); a restart() changes it. */
+  readonly pid: number;
   /** Temp dir holding datadir, socket, pid file and error.log; removed by stop(). */
   dir: string;
   /** Unix socket where root connects without a password (admin work outside `database`). */
   socketPath: string;
   stop: () => Promise<void>;
+  /** Shuts the server down cleanly, keeping its datadir and port for restart(): a database outage. */
+  shutdown: () => Promise<void>;
+  /** Starts the server again on the same datadir and port; resolves once it takes connections. */
+  restart: () => Promise<void>;
 }
 
 export interface StartMariaDbOptions {
@@ -142,11 +146,14 @@ async function launch(
     ],
     { timeout: 60_000, stdin: 'ignore' },
   );
-  const { server, port, pid } = await startServer(mariadbd, dir, options);
+  let current = await startServer(mariadbd, dir, options);
+  const { port } = current;
   const kill = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     // On SIGTERM mariadbd shuts down cleanly; forceKillAfterDelay sends SIGKILL if that takes over 20 s.
-    server.kill(signal);
-    await server;
+    // SIGCONT first: a server a test froze cannot act on the signal.
+    current.server.kill('SIGCONT');
+    current.server.kill(signal);
+    await current.server;
   };
   let config: MariaDbConfig;
   try {
@@ -165,17 +172,31 @@ async function launch(
     })();
     return stopped;
   };
-  return { pool, config, pid, dir, socketPath: join(dir, SOCKET), stop };
+  return {
+    pool,
+    config,
+    get pid() {
+      return current.pid;
+    },
+    dir,
+    socketPath: join(dir, SOCKET),
+    stop,
+    shutdown: () => kill('SIGTERM'),
+    restart: async () => {
+      current = await startServer(mariadbd, dir, { ...options, port });
+    },
+  };
 }
 
 const SOCKET = 'mariadb.sock';
 
-async function startServer(mariadbd: string, dir: string, options: StartMariaDbOptions) {
+async function startServer(mariadbd: string, dir: string, options: StartMariaDbOptions & { port?: number }) {
   const errorLog = join(dir, 'error.log');
   let lastError: unknown;
-  // A port found free can be taken before mariadbd binds it; a fresh port on retry settles that.
+  // A port found free can be taken before mariadbd binds it; a fresh port on retry settles that (a restart
+  // keeps its port, which clients know).
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const server = execa(
       mariadbd,
       [

@@ -54,7 +54,7 @@ describe('database layer and db activities against MariaDB', () => {
 
   it('creates its tables when absent and never alters an existing one', async () => {
     await query(pool, 'CREATE TABLE workers_t (worker_id VARCHAR(64) PRIMARY KEY, legacy_col INT)');
-    expect(await migrate(pool)).toEqual({ created: ['audit_log_t'] });
+    expect(await migrate(pool)).toEqual({ created: ['audit_log_t'], added: [] });
     expect(await columns('workers_t')).toEqual(['worker_id', 'legacy_col']);
     expect(await columns('audit_log_t')).toEqual([
       'id',
@@ -67,10 +67,11 @@ describe('database layer and db activities against MariaDB', () => {
       'success',
       'details',
       'actor',
+      'row_key',
     ]);
     await query(pool, 'DROP TABLE workers_t');
-    expect(await migrate(pool)).toEqual({ created: ['workers_t'] });
-    expect(await migrate(pool)).toEqual({ created: [] });
+    expect(await migrate(pool)).toEqual({ created: ['workers_t'], added: [] });
+    expect(await migrate(pool)).toEqual({ created: [], added: [] });
     expect(await columns('workers_t')).toEqual([
       'worker_id',
       'last_heartbeat_at',

@@ -83,7 +83,7 @@ describe('verify_db against the MariaDB harness', () => {
     ]);
   });
 
-  it('against a stopped server: connection check fails, report written, no hang, audit kept in the NDJSON file', async () => {
+  it('against a stopped server: connection check fails, report written, no hang, audit kept in the pending file', async () => {
     const stopped = await startMariaDb({ database: 'supervisor_gone' });
     const target = stopped.config;
     await stopped.stop();
@@ -107,7 +107,7 @@ describe('verify_db against the MariaDB harness', () => {
     const report = JSON.parse(await readFile(String(result.details.report_path), 'utf8')) as Record<string, unknown>;
     expect(report).toMatchObject({ success: false, checks: { connection: { ok: false }, now: { skipped: true } } });
     expect(await readResultFile(config, 'verify_down')).toMatchObject({ success: false, label: 'db down' });
-    expect((await ndjsonAudit(config)).filter((row) => row.task_id === 'verify_down')).toEqual([
+    expect((await ndjsonAudit(config, true)).filter((row) => row.task_id === 'verify_down')).toEqual([
       expect.objectContaining({ handler: 'verify_db', label: 'db down', success: false, action: 'failed' }),
     ]);
   });

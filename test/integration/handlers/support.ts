@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import type { Config } from '../../../src/config/schema.js';
 import type { AuditRecord } from '../../../src/audit/index.js';
-import { auditFileOf } from '../../../src/nas/paths.js';
+import { auditFileOf, pendingAuditFileOf } from '../../../src/nas/paths.js';
 import { pidFilePath } from '../../../src/nas/paths.js';
 import { readHeartbeat } from '../../helpers/fake-watcher.js';
 import { isProcessAlive, killAll, waitFor, waitForOutput } from '../../helpers/process.js';
@@ -35,8 +35,10 @@ export async function waitForBeat(config: Config, pid: number): Promise<void> {
   await waitFor('watcher heartbeat', async () => (await readHeartbeat(config.watcher.heartbeat_file))?.pid === pid);
 }
 
-export async function ndjsonAudit(config: Config): Promise<AuditRecord[]> {
-  const text = await readFile(auditFileOf(config.paths.logs), 'utf8').catch(() => '');
+/** The NDJSON audit (no database), or with `pending` the rows the database refused. */
+export async function ndjsonAudit(config: Config, pending = false): Promise<AuditRecord[]> {
+  const file = (pending ? pendingAuditFileOf : auditFileOf)(config.paths.logs);
+  const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .split('\n')
     .filter((line) => line !== '')

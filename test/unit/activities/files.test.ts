@@ -125,6 +125,7 @@ describe('file activities', () => {
         success: true,
         details: { pid: 42, db_password: '[redacted]' },
         actor: 'alice',
+        row_key: expect.any(String),
       },
       {
         at: FIXED.toISOString(),
@@ -136,6 +137,7 @@ describe('file activities', () => {
         success: false,
         details: {},
         actor: null,
+        row_key: expect.any(String),
       },
     ]);
   });
