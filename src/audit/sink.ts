@@ -23,12 +23,12 @@ function serial(): <T>(work: () => Promise<T>) => Promise<T> {
 /**
  * SPEC: audit rows go to MySQL when a database is configured (its pool given), otherwise to
  * `<logs>/audit.ndjson`. A row the database refuses (or does not answer for within the query deadline) goes
- * to `<logs>/audit.pending.ndjson`, and so do the rows after it until a drain (worker start, health runs)
+ * to this worker's `<logs>/audit.pending.<worker_id>.ndjson`, and so do the rows after it until a drain (worker start, health runs)
  * has moved them into MySQL: an audit row is never lost, lands in MySQL once (by its key) and a database
  * outage never fails (or stalls) a handler beyond one query deadline. Every row also goes out on the event stream.
  */
 export function createAuditSink(
-  config: Pick<Config, 'paths'>,
+  config: Pick<Config, 'paths' | 'worker_id'>,
   pool: Pool | undefined,
   logger: Pick<Logger, 'warn' | 'info'>,
 ): AuditSink {
@@ -44,7 +44,7 @@ export function createAuditSink(
       last: file.last,
     };
   }
-  const pendingFile = pendingAuditFileOf(config.paths.logs);
+  const pendingFile = pendingAuditFileOf(config.paths.logs, config.worker_id);
   const pending = ndjsonAuditSink(pendingFile);
   const mysql = mysqlAuditSink(pool);
   const exclusive = serial();

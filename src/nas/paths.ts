@@ -83,9 +83,13 @@ export function auditFileOf(logsDir: string): string {
   return path.join(logsDir, 'audit.ndjson');
 }
 
-/** `<logs>/audit.pending.ndjson`: rows the database refused, until a drain moves them into it. */
-export function pendingAuditFileOf(logsDir: string): string {
-  return path.join(logsDir, 'audit.pending.ndjson');
+/**
+ * `<logs>/audit.pending.<workerId>.ndjson`: rows the database refused, until a drain moves them into it. One a
+ * worker: the logs folder is on the NAS every host shares, and a drain renames the file it reads, which must
+ * not race another host's appends.
+ */
+export function pendingAuditFileOf(logsDir: string, workerId: string): string {
+  return path.join(logsDir, `audit.pending.${workerId}.ndjson`);
 }
 
 /** `<logs>/events.ndjson`: where every part of the supervisor appends its events. */

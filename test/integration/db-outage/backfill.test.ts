@@ -95,7 +95,7 @@ describe('audit_log_t key and back-fill', () => {
     try {
       const logs = path.join(temp.path, 'logs');
       await mkdir(logs, { recursive: true });
-      const pending = pendingAuditFileOf(logs);
+      const pending = pendingAuditFileOf(logs, 'W1');
       const first = Array.from({ length: 20 }, (_, n) => row(n));
       const later = Array.from({ length: 5 }, (_, n) => row(20 + n));
       // The crash: the pending file was moved to .draining and its first 8 rows inserted; then new rows were refused.

@@ -136,7 +136,7 @@ describe('database outages during a stream of handlers and health runs', () => {
       worker = await env.startWorker(config);
       // Paused first, while the database answers: the keep-alive the health runs start leaves the watcher off.
       expect((await env.run(config, { task_id: `${outage.name}_pause`, handler: 'pause_watcher' })).success).toBe(true);
-      const pending = pendingAuditFileOf(config.paths.logs);
+      const pending = pendingAuditFileOf(config.paths.logs, config.worker_id);
       await outage.begin(db);
       const restart = outage.whollyDown ? undefined : db.shutdown().then(() => db.restart());
       const tasks = [`${outage.name}_pause`, ...(await stream(outage.name))];

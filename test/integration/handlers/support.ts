@@ -37,7 +37,8 @@ export async function waitForBeat(config: Config, pid: number): Promise<void> {
 
 /** The NDJSON audit (no database), or with `pending` the rows the database refused. */
 export async function ndjsonAudit(config: Config, pending = false): Promise<AuditRecord[]> {
-  const file = (pending ? pendingAuditFileOf : auditFileOf)(config.paths.logs);
+  const { logs } = config.paths;
+  const file = pending ? pendingAuditFileOf(logs, config.worker_id) : auditFileOf(logs);
   const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .split('\n')
