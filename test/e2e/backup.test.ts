@@ -38,7 +38,8 @@ async function startEngine(db: string): Promise<Engine> {
     });
     void child.then((result) => reject(new Error(`devserver exited before listening: ${result.stderr}`)));
   });
-  const connection = await Connection.connect({ address });
+  // A generous first call: the engine just started, perhaps on a busy machine.
+  const connection = await Connection.connect({ address, connectTimeout: '60s' });
   const engine: Engine = {
     child,
     connection,
