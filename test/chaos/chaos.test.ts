@@ -23,7 +23,7 @@ import type { Cluster } from './cluster.js';
 import { makeCluster } from './cluster.js';
 import { checkEverything } from './endings.js';
 import type { PlannedFlag, Target } from './plan.js';
-import { CHAOS_WORKERS, nextKill, planFlags, seededRandom } from './plan.js';
+import { CHAOS_WORKERS, killSchedule, planFlags, seededRandom } from './plan.js';
 
 const SEED =
   process.env.CHAOS_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CHAOS_SEED);
@@ -50,13 +50,17 @@ async function dropAll(inbox: string, flags: readonly PlannedFlag[]): Promise<vo
   );
 }
 
-/** Until `done()`: a seeded pause, SIGKILL of a seeded target, its restart up to its ready line. */
+/**
+ * Until `done()` (and three kills at least, one of each): a seeded pause, SIGKILL of a seeded target, its
+ * restart up to its ready line.
+ */
 async function killLoop(cluster: Cluster, random: () => number, done: () => boolean): Promise<Record<Target, number>> {
   const kills: Record<Target, number> = { ingest: 0, worker: 0, engine: 0 };
-  for (;;) {
-    const next = nextKill(random);
+  const schedule = killSchedule(random);
+  for (let k = 0; ; k += 1) {
+    const next = schedule();
     await sleep(next.afterMs);
-    if (done()) return kills;
+    if (k >= 3 && done()) return kills;
     const role = next.target === 'worker' ? cluster.workers.get(next.workerId) : cluster[next.target];
     if (role === undefined) throw new Error(`no worker ${next.workerId}`);
     await role.kill();

@@ -4,7 +4,7 @@
  * worker id. Each can be SIGKILLed and started again; a start resolves on the process's ready line.
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
@@ -50,7 +50,12 @@ function role(name: string, args: string[], ready: string, logFile: string, env:
       void started.then((result) => {
         if (!killing) unexpectedExits.push(`${name} exited by itself (${String(result.exitCode ?? result.signal)})`);
       });
-      await waitForOutput({ stdout: started.all, once: started.once.bind(started) }, ready, READY_MS);
+      try {
+        await waitForOutput({ stdout: started.all, once: started.once.bind(started) }, ready, READY_MS);
+      } catch (error) {
+        const output = await readFile(logFile, 'utf8').catch(() => '');
+        throw new Error(`${name}: ${String(error)}; its output ends:\n${output.slice(-2_000)}`);
+      }
     },
     async kill() {
       if (child === undefined) return;
@@ -72,16 +77,24 @@ export interface Cluster {
 }
 
 function configYaml(nasRoot: string, workerId: string, address: string, logFile: string): string {
-  return [
-    `worker_id: ${workerId}`,
-    `paths: { nas_root: ${JSON.stringify(nasRoot)} }`,
-    `temporal: { address: ${JSON.stringify(address)} }`,
-    // The password stays in the environment, never in a file or a log.
-    'database: { host: "${CHAOS_DB_HOST}", port: ${CHAOS_DB_PORT}, user: "${CHAOS_DB_USER}", password: "${CHAOS_DB_PASSWORD}", database: "${CHAOS_DB_NAME}", critical_tables: [audit_log_t] }',
-    `logging: { file: ${JSON.stringify(logFile)} }`,
-    'http: { enabled: false }',
-    '',
-  ].join('\n');
+  // The password stays in the environment, never in a file or a log.
+  return `worker_id: ${workerId}
+paths:
+  nas_root: ${JSON.stringify(nasRoot)}
+temporal:
+  address: ${JSON.stringify(address)}
+database:
+  host: "\${CHAOS_DB_HOST}"
+  port: \${CHAOS_DB_PORT}
+  user: "\${CHAOS_DB_USER}"
+  password: "\${CHAOS_DB_PASSWORD}"
+  database: "\${CHAOS_DB_NAME}"
+  critical_tables: [audit_log_t]
+logging:
+  file: ${JSON.stringify(logFile)}
+http:
+  enabled: false
+`;
 }
 
 /**

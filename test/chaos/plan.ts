@@ -78,8 +78,21 @@ function insertionAfter(random: () => number, flags: readonly PlannedFlag[], ori
 
 export type Target = 'ingest' | 'worker' | 'engine';
 
-/** The next kill: whom, and how long after the previous restart was ready. */
-export function nextKill(random: () => number): { target: Target; workerId: string; afterMs: number } {
-  const target = pick(random, ['ingest', 'worker', 'engine'] as const);
-  return { target, workerId: pick(random, CHAOS_WORKERS), afterMs: 300 + Math.floor(random() * 2_700) };
+const TARGETS = ['ingest', 'worker', 'engine'] as const;
+
+export interface Kill {
+  target: Target;
+  workerId: string;
+  /** How long after the previous restart was ready. */
+  afterMs: number;
+}
+
+/** The kills in order: the first three hit each target once (in a seeded order), then seeded picks. */
+export function killSchedule(random: () => number): () => Kill {
+  const first = [...TARGETS].sort(() => random() - 0.5);
+  return () => ({
+    target: first.shift() ?? pick(random, TARGETS),
+    workerId: pick(random, CHAOS_WORKERS),
+    afterMs: 300 + Math.floor(random() * 2_700),
+  });
 }
