@@ -63,9 +63,11 @@ async function killLoop(cluster: Cluster, random: () => number, done: () => bool
     if (k >= 3 && done()) return kills;
     const role = next.target === 'worker' ? cluster.workers.get(next.workerId) : cluster[next.target];
     if (role === undefined) throw new Error(`no worker ${next.workerId}`);
+    const at = Date.now();
     await role.kill();
     kills[next.target] += 1;
     await role.start();
+    process.stdout.write(`chaos: killed ${role.name}, ready again in ${String(Date.now() - at)} ms\n`);
   }
 }
 
@@ -107,25 +109,28 @@ describe('chaos: SIGKILLs of the ingest, the workers and the engine while flags 
     cluster = live;
     for (const role of live.all()) await role.start();
 
-    let dropped = false;
+    // The kills go on until every accepted flag's task has run, so they land in the ingest and in the runs.
+    const accepted = flags.filter((f) => f.expect === 'accepted').length;
+    let finished = false;
+    const began = Date.now();
     const [kills] = await Promise.all([
-      killLoop(live, random, () => dropped),
-      dropAll(inbox, flags).finally(() => {
-        dropped = true;
+      killLoop(live, random, () => finished),
+      (async () => {
+        await dropAll(inbox, flags);
+        process.stdout.write(`chaos: every flag dropped after ${String(Date.now() - began)} ms\n`);
+        const done = async () => (await resultCount(configs)) >= accepted;
+        await waitFor("every accepted task's result file", done, DRAIN_MS, 500);
+        process.stdout.write(`chaos: every result written after ${String(Date.now() - began)} ms\n`);
+      })().finally(() => {
+        finished = true;
       }),
     ]);
-    const accepted = flags.filter((f) => f.expect === 'accepted').length;
-    await waitFor(
-      'a result file of every accepted flag',
-      async () => (await resultCount(configs)) >= accepted,
-      DRAIN_MS,
-      500,
-    );
 
     const connection = await Connection.connect({ address: live.address });
     const client = new Client({ connection });
     const found = await checkEverything({ client, pool: (db as MariaDbHarness).pool, configs, flags });
     await connection.close();
+    process.stdout.write(`chaos: checked after ${String(Date.now() - began)} ms\n`);
     const count = (kind: string) => flags.filter((f) => f.expect === kind).length;
     const total = kills.ingest + kills.worker + kills.engine;
     recordFigure(
