@@ -54,7 +54,7 @@ function role(name: string, args: string[], ready: string, logFile: string, env:
         await waitForOutput({ stdout: started.all, once: started.once.bind(started) }, ready, READY_MS);
       } catch (error) {
         const output = await readFile(logFile, 'utf8').catch(() => '');
-        throw new Error(`${name}: ${String(error)}; its output ends:\n${output.slice(-2_000)}`);
+        throw new Error(`${name} not ready; its output ends:\n${output.slice(-2_000)}`, { cause: error });
       }
     },
     async kill() {
