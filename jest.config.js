@@ -66,6 +66,7 @@ export default {
   // The figures the suites record (test/helpers/figures.ts) are the run's last lines.
   globalSetup: '<rootDir>/test/setup/figures-setup.mjs',
   globalTeardown: '<rootDir>/test/setup/figures-teardown.mjs',
+  testSequencer: '<rootDir>/test/setup/sequencer.mjs',
   // A bound for a hung test, not a speed: many tests start processes and servers, slow on two busy cores.
   testTimeout: 120_000,
   maxWorkers: 2,
