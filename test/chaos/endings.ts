@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../../src/config/schema.js';
 import { handlerWorkflowId } from '../../src/contract/ids.js';
-import { auditFileOf, receiptPath, rejectedFolder, resultFilePath } from '../../src/nas/paths.js';
+import { pendingAuditFileOf, receiptPath, rejectedFolder, resultFilePath } from '../../src/nas/paths.js';
 import { exists } from '../integration/ingest/harness.js';
 import type { PlannedFlag } from './plan.js';
 
@@ -94,8 +94,8 @@ async function checkRuns(
   });
 }
 
-/** Every accepted task's audit row exactly once, in MySQL (none fell back to the NDJSON file). */
-async function checkAudit(pool: Pool, config: Config, accepted: readonly PlannedFlag[], found: Findings) {
+/** Every accepted task's audit row exactly once, in MySQL (none left waiting in a worker's pending file). */
+async function checkAudit(pool: Pool, configs: Map<string, Config>, accepted: readonly PlannedFlag[], found: Findings) {
   const [rows] = await pool.query<RowDataPacket[]>(
     "SELECT worker_id, task_id, COUNT(*) AS n FROM audit_log_t WHERE task_id LIKE 'chaos%' GROUP BY worker_id, task_id",
   );
@@ -107,9 +107,14 @@ async function checkAudit(pool: Pool, config: Config, accepted: readonly Planned
   }
   if (counts.size > accepted.length)
     found.twice.push(`audit rows for ${String(counts.size)} tasks, ${String(accepted.length)} accepted`);
-  const fallback = await readFile(auditFileOf(config.paths.logs), 'utf8').catch(() => '');
-  const inFile = fallback.split('\n').filter((line) => line.includes('"task_id":"chaos')).length;
-  if (inFile > 0) found.lost.push(`${String(inFile)} audit rows in the NDJSON fallback, not in MySQL`);
+  for (const config of configs.values()) {
+    const pending = pendingAuditFileOf(config.paths.logs, config.worker_id);
+    for (const file of [pending, `${pending}.draining`]) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      const waiting = text.split('\n').filter((line) => line.includes('"task_id":"chaos')).length;
+      if (waiting > 0) found.lost.push(`${String(waiting)} audit rows in ${path.basename(file)}, not in MySQL`);
+    }
+  }
 }
 
 export async function checkEverything(options: {
@@ -123,7 +128,7 @@ export async function checkEverything(options: {
   const accepted = options.flags.filter((f) => f.expect === 'accepted');
   await checkEndings(config, options.flags, found);
   await checkRuns(options.client, options.configs, accepted, found);
-  await checkAudit(options.pool, config, accepted, found);
+  await checkAudit(options.pool, options.configs, accepted, found);
   const left = await readdir(config.paths.inbox);
   if (left.length > 0) found.lost.push(`left in the inbox: ${left.join(', ')}`);
   return found;
