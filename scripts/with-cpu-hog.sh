@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command while every core is kept busy by a spinning process at the same priority: the suite must hold
-# on a busy machine (issue 17), so CI proves it does. CPU_HOG=0 runs the command alone.
+# on a busy machine (issue 17). CPU_HOG=0 runs the command alone (`.ci/run` does unless CPU_HOG=1).
 set -euo pipefail
 hogs=()
 stop_hogs() { [ ${#hogs[@]} -eq 0 ] || kill "${hogs[@]}" 2>/dev/null || true; }

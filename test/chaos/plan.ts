@@ -93,6 +93,6 @@ export function killSchedule(random: () => number): () => Kill {
   return () => ({
     target: first.shift() ?? pick(random, TARGETS),
     workerId: pick(random, CHAOS_WORKERS),
-    afterMs: 300 + Math.floor(random() * 2_700),
+    afterMs: 1_000 + Math.floor(random() * 4_000),
   });
 }
