@@ -51,6 +51,9 @@ export function createAuditSink(
   // Set by a refused row, cleared by a drain that got through: while down, rows skip the wait for MySQL.
   let down = false;
   let draining: Promise<{ drained: number }> | undefined;
+  // The tables before the first drain: the worker's migration at start may have met the outage (the key column
+  // missing). Once is enough: a DDL statement every health run would queue behind any long ALTER on the server.
+  let migrated = false;
   const keep = (row: AuditRecord) => exclusive(() => pending.record(row));
   const store = async (row: AuditRecord): Promise<void> => {
     if (down) return keep(row);
@@ -68,8 +71,8 @@ export function createAuditSink(
   const drainOnce = async (): Promise<{ drained: number }> => {
     const move = (file: string, to: string) => exclusive(() => movePending(file, to));
     try {
-      // The tables first: the worker's migration at start may have met the outage (the key column missing).
-      await migrate(pool);
+      if (!migrated) await migrate(pool);
+      migrated = true;
       const result = await drainPendingAudit(pool, pendingFile, move);
       down = false;
       if (result.drained > 0) logger.info({ drained: result.drained }, 'pending audit rows moved into the database');
