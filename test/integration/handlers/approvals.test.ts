@@ -65,6 +65,26 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
     return { handle, state };
   }
 
+  /** True once a recordAudit activity for `action` has completed in the handle's history. */
+  async function auditActivityDone(handle: WorkflowHandle, action: string): Promise<boolean> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events
+      .filter((event) => {
+        const attributes = event.activityTaskScheduledEventAttributes;
+        const input = attributes?.input?.payloads?.[0]?.data;
+        return (
+          attributes?.activityType?.name === 'recordAudit' &&
+          Buffer.from(input ?? [])
+            .toString()
+            .includes(action)
+        );
+      })
+      .map((event) => Number(event.eventId));
+    return events.some((event) =>
+      scheduled.includes(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1)),
+    );
+  }
+
   const decide = (taskId: string, kind: 'approve' | 'reject', by: string, comment?: string) =>
     decideApproval(env.client, { workerId: config.worker_id, taskId, kind, decision: { by, comment, via: 'cli' } });
 
@@ -218,6 +238,9 @@ describe('approvals: a handler that needs one waits for approve / reject / expir
     const { child } = await spawnWorkerProcess(env, config, temp.path);
     const taskId = task('restart');
     const { handle } = await pending({ task_id: taskId, handler: 'restart_watcher', requested_by: 'carol' });
+    // The query says pending while the request's audit activity may still be running: a kill then retries it on
+    // the next worker, and the NDJSON audit (no database here) would hold the row twice. Killed once it is done.
+    await waitFor('the request audited', () => auditActivityDone(handle, 'approval_requested'));
     child.kill('SIGKILL');
     await child;
 
