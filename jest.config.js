@@ -69,6 +69,8 @@ export default {
   testSequencer: '<rootDir>/test/setup/sequencer.mjs',
   // A bound for a hung test, not a speed: many tests start processes and servers, slow on two busy cores.
   testTimeout: 120_000,
-  maxWorkers: 2,
+  // Three on two cores: the chaos suite holds one worker for minutes while mostly waiting (ingest lanes, restarts,
+  // activity timeouts); the other two keep both cores busy with the rest.
+  maxWorkers: 3,
   verbose: false,
 };

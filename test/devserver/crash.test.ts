@@ -220,6 +220,6 @@ describeEngineOnly(
       await connection.close();
       await native.close();
       // A deadline for a loaded CI machine (this test overlaps the other crash suites there), not a timing: ~55 s alone.
-    }, 420_000);
+    }, 900_000);
   },
 );
