@@ -110,7 +110,8 @@ async function waitForExit(
     hooks.heartbeat({ phase, survivors });
     if (Date.now() >= deadline) break;
     const waitMs = Math.max(1, Math.min(stepMs, pollMs, deadline - Date.now()));
-    await sleepUnless(hooks, waitMs, exitOf(tree.leader));
+    // The leader's death news wakes the wait once; with the leader gone, its settled news would wake every wait.
+    await sleepUnless(hooks, waitMs, survivors.includes(tree.leader) ? exitOf(tree.leader) : undefined);
     stepMs *= 2;
     survivors = await tree.survivors();
   }

@@ -11,6 +11,13 @@ import type { ActivityHooks } from './context.js';
 /** Per process, by pid: a pid reused by a stranger is never in here, since we did not spawn the stranger. */
 const exits = new Map<number, Promise<void>>();
 
+/**
+ * How long the news of a death stays: a watch asks for it after each look, and a watcher that died while the
+ * look ran (seen running a moment before) must still wake it at once rather than leave it to a long poll (CI: a
+ * ten-minute poll, a death during a slow look on a busy host, no restart).
+ */
+const DEAD_KEPT_MS = 60_000;
+
 /** Before the spawn: the callback for `spawnDetached({ onExit })` and, once the pid is known, its registration. */
 export function exitNews(): { onExit: () => void; register: (pid: number) => void } {
   let resolve: () => void = () => undefined;
@@ -21,15 +28,17 @@ export function exitNews(): { onExit: () => void; register: (pid: number) => voi
     onExit: () => resolve(),
     register: (pid) => {
       exits.set(pid, exited);
-      // Forget the dead: a watch that took the promise before still wakes; later ones find the pid gone anyway.
+      // Forget the dead after a while: until then a watch asking after this pid wakes at once and looks.
       void exited.then(() => {
-        if (exits.get(pid) === exited) exits.delete(pid);
+        setTimeout(() => {
+          if (exits.get(pid) === exited) exits.delete(pid);
+        }, DEAD_KEPT_MS).unref();
       });
     },
   };
 }
 
-/** Settles when the watcher `pid` we started exits; undefined when it is not our child (or already gone). */
+/** Settles when the watcher `pid` we started exits (settled if it died lately); undefined when not our child. */
 export function exitOf(pid: number | null): Promise<void> | undefined {
   return pid === null ? undefined : exits.get(pid);
 }
