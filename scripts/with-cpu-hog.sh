@@ -15,5 +15,5 @@ fi
 started=$(date +%s)
 status=0
 "$@" || status=$?
-echo "cpu hog: '$*' took $(($(date +%s) - started)) s, exit $status"
+echo "$([ ${#hogs[@]} -gt 0 ] && echo 'cpu hog' || echo 'no cpu hog'): '$*' took $(($(date +%s) - started)) s, exit $status"
 exit "$status"
