@@ -2,22 +2,14 @@
  * Rows the database refused wait in `<logs>/audit.pending.ndjson` (one JSON object a line, key included)
  * until a drain moves them into audit_log_t.
  */
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import type { Queryable } from '../db/pool.js';
+import { readTextIfExists } from '../lib/atomic.js';
 import { insertAudit } from './mysql.js';
 import { parseLine } from './ndjson.js';
 import { auditRowKey } from './record.js';
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
 
 /** The pending file moved to `draining`; false when there was none. */
 export async function movePending(file: string, draining: string): Promise<boolean> {
@@ -58,10 +50,10 @@ export async function drainPendingAudit(
   let drained = 0;
   // At most two passes: what a crash left in `.draining`, then the pending file.
   for (let pass = 0; pass < 2; pass += 1) {
-    let text = await readIfExists(draining);
+    let text = await readTextIfExists(draining);
     if (text === undefined) {
       if (!(await move(file, draining))) break;
-      text = (await readIfExists(draining)) ?? '';
+      text = (await readTextIfExists(draining)) ?? '';
     }
     drained += await insertAll(db, text);
     await unlink(draining).catch((error: unknown) => {

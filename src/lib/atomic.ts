@@ -66,14 +66,18 @@ export async function writeJsonAtomic(
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, syncFolder);
 }
 
-/** The parsed file, or undefined when it does not exist. A corrupt file throws. */
-export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
-  let text: string;
+/** The file's text, or undefined when it does not exist; any other error throws. */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return JSON.parse(text) as T;
+}
+
+/** The parsed file, or undefined when it does not exist. A corrupt file throws. */
+export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
+  const text = await readTextIfExists(file);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }
