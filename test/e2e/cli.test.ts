@@ -49,6 +49,15 @@ const WHOLE_SUPERVISOR_MS = 180_000;
 describe('supervisor CLI', () => {
   const tmp = useTempDir('cli-');
 
+  /** `supervisor start` on the embedded engine (any free ports) for `workerId`, once it says it runs. */
+  async function startEmbedded(workerId: string) {
+    const file = path.join(tmp(), 'supervisor.yaml');
+    writeFileSync(file, `worker_id: ${workerId}\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n`);
+    const child = supervisor(['--config', file, 'start'], tmp());
+    const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+    return { file, child, stderr };
+  }
+
   it('prints its version and help', async () => {
     const version = await supervisor(['--version']);
     const { version: expected } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -151,10 +160,7 @@ describe('supervisor CLI', () => {
   it(
     'start runs engine, worker and ingest: a flag from `supervisor flag` becomes a workflow with a result, and SIGTERM stops it',
     async () => {
-      const file = path.join(tmp(), 'supervisor.yaml');
-      writeFileSync(file, 'worker_id: w1\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
-      const child = supervisor(['--config', file, 'start'], tmp());
-      const stderr = await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+      const { file, child, stderr } = await startEmbedded('w1');
       const address = /embedded Temporal engine listening \{"address":"([^"]+)"\}/.exec(stderr)?.[1];
       expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
       for (const folder of ['Worker_Inbox', 'Worker_Outbox', '00_STATE', '05_LOGS/diagnostics']) {
@@ -228,10 +234,7 @@ describe('supervisor CLI', () => {
   it(
     'shuts down cleanly on SIGINT after its stdout and stderr were closed (EPIPE): engine lock released, log complete',
     async () => {
-      const file = path.join(tmp(), 'supervisor.yaml');
-      writeFileSync(file, 'worker_id: w2\ntemporal:\n  embedded:\n    port: 0\nhttp:\n  port: 0\n');
-      const child = supervisor(['--config', file, 'start'], tmp());
-      await waitForStderr(child, /supervisor running: worker, keep-alive, health schedule and ingest/);
+      const { child } = await startEmbedded('w2');
       const lockFile = path.join(tmp(), 'var/temporal.db.lock');
       expect(existsSync(lockFile)).toBe(true);
       // `supervisor start 2>&1 | tee log` and Ctrl-C: the reader is gone before the supervisor logs its shutdown.
