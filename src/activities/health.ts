@@ -103,7 +103,7 @@ export function healthActivities(deps: ResolvedDeps, sources: HealthSources) {
     return { watcher_state: watcherState, watcher, heartbeat, paused, draining, keepalive, summary };
   }
 
-  /** workers_t, then the back-fill of refused audit rows; false when the database did not answer. */
+  /** The workers_t upsert; false (logged, not thrown) when the database did not answer. */
   async function updateDatabase(pool: NonNullable<ResolvedDeps['pool']>, row: WorkerStatusRow): Promise<boolean> {
     try {
       await upsertWorker(pool, row);
