@@ -207,15 +207,18 @@ describe('ingest: hostile flags against a running ingest', () => {
           30_000,
         );
         expect(await readFile(path.join(rejected, flagName('verify_db')), 'utf8')).toBe('not json');
-        const folder = await waitForJson<{ left_in_inbox?: boolean; rejected_as: string | null }>(
-          path.join(rejected, `${flagName('pause_watcher')}.error.json`),
-        );
+        // The error file is written first as for a move, then rewritten once the move failed: the log line
+        // comes after both.
+        const leftInInbox = () =>
+          records.filter((r) => r.file === flagName('pause_watcher') && /left in the inbox/.test(String(r.msg)));
+        await waitFor('the folder to be reported', () => (leftInInbox().length > 0 ? true : undefined), 30_000);
+        const folder = JSON.parse(
+          await readFile(path.join(rejected, `${flagName('pause_watcher')}.error.json`), 'utf8'),
+        ) as { left_in_inbox?: boolean; rejected_as: string | null };
         expect(folder).toMatchObject({ left_in_inbox: true, rejected_as: null });
         for (let i = 0; i < 3; i += 1) await ingest.idle();
         expect((await lstat(path.join(inbox, flagName('pause_watcher')))).isDirectory()).toBe(true);
-        expect(
-          records.filter((r) => r.file === flagName('pause_watcher') && /left in the inbox/.test(String(r.msg))),
-        ).toHaveLength(1);
+        expect(leftInInbox()).toHaveLength(1);
         expect((await readdir(rejected)).sort()).toEqual(
           [flagName('pause_watcher'), flagName('verify_db')]
             .map((n) => `${n}.error.json`)
