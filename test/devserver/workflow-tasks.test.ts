@@ -74,8 +74,11 @@ describe('workflow task timeouts, failures and buffered events', () => {
         WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
       );
       expect(failed[0]?.workflowTaskFailedEventAttributes?.failure?.message).toBe('task failure until second poke');
-      // Transient attempts (2, 3, ...) leave no WorkflowTaskTimedOut/Failed events, as on the real server.
-      expect(eventsOfType(history, 'WORKFLOW_TASK_TIMED_OUT')).toHaveLength(0);
+      // Transient attempts (2, 3, ...) leave no WorkflowTaskTimedOut/Failed events, as on the real server. (The
+      // first task may time out on a busy machine, 1 s being short: that one is before the failure.)
+      const failedAt = Number(failed.at(-1)?.eventId);
+      const timedOut = eventsOfType(history, 'WORKFLOW_TASK_TIMED_OUT').map((e) => Number(e.eventId));
+      expect(timedOut.filter((id) => id > failedAt)).toEqual([]);
     },
   );
 
